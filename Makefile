@@ -1,0 +1,107 @@
+# egressd: the one entry point.
+#
+#   make            build ./egressd (installs missing build packages first)
+#   make demo       build, replay the bundled demo capture, print the verdicts
+#   make check      build and run every test (unit, golden replay, end-to-end)
+#   make asan       the unit and golden tests under AddressSanitizer + UBSan
+#   make clean
+#
+# User CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are appended to the project's own
+# flags, never replace them. WERROR=0 drops -Werror (for packagers).
+
+PKGS     := libpcap libndpi libmaxminddb jansson inih
+BUILD    ?= build
+SAN      ?=
+WERROR   ?= 1
+EGRESSD  ?= ./egressd
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+# Library flags come from pkg-config, once the packages are there: the
+# included file is remade (installing what is missing) before anything else.
+-include $(BUILD)/libs.mk
+
+ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE $(LIB_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 -O2 -g $(WARN) $(SAN) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
+ALL_LDLIBS   = $(LIB_LIBS) $(LDLIBS)
+
+MODULES := common/util.c common/log.c common/siphash.c common/cidr.c \
+	common/config.c capture/decode.c capture/source.c \
+	classify/flowtab.c classify/dpi.c classify/policy.c classify/classify.c \
+	enforce/eve.c
+MOD_OBJS := $(MODULES:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/egressd.o
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(BUILD)/tests/unit-tests
+
+.PHONY: all deps test-deps demo check check-unit check-golden check-e2e \
+	golden-update asan clean
+
+all: egressd
+
+$(BUILD)/libs.mk: Makefile deploy/install-deps.sh
+	@pkg-config --exists $(PKGS) 2>/dev/null || deploy/install-deps.sh --build
+	@mkdir -p $(@D)
+	@echo "LIB_CFLAGS := $$(pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')" > $@.tmp
+	@echo "LIB_LIBS := $$(pkg-config --libs $(PKGS))" >> $@.tmp
+	@echo "CHECK_CFLAGS := $$(pkg-config --cflags check | sed 's/-I/-isystem /g')" >> $@.tmp
+	@echo "CHECK_LIBS := $$(pkg-config --libs check)" >> $@.tmp
+	@mv $@.tmp $@
+
+deps:
+	@deploy/install-deps.sh --build
+
+test-deps:
+	@deploy/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/egressd: $(MAIN_OBJ) $(MOD_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+egressd: $(BUILD)/egressd
+	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
+
+$(UNIT_BIN): $(UNIT_OBJS) $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(ALL_LDLIBS)
+
+demo: egressd
+	@tests/demo.sh ./egressd
+
+check: test-deps
+	@$(MAKE) --no-print-directory check-unit check-golden check-e2e
+
+check-unit: $(UNIT_BIN)
+	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
+
+check-golden: $(BUILD)/egressd
+	tests/golden/run.sh $(BUILD)/egressd
+
+check-e2e: $(BUILD)/egressd
+	tests/e2e/run.sh $(BUILD)/egressd
+
+golden-update: $(BUILD)/egressd
+	tests/golden/run.sh --update $(BUILD)/egressd
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    check-unit check-golden
+
+clean:
+	rm -rf build egressd
+
+-include $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d)

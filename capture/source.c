@@ -1,0 +1,102 @@
+/*
+ * source.c: libpcap capture files. Timestamps are asked for in microseconds
+ * whatever precision the file holds, so nanosecond pcapng files replay with
+ * the same event times as any other.
+ */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "source.h"
+#include "util.h"
+
+struct source {
+	pcap_t *pcap;
+	int linktype;
+	char name[256];
+};
+
+struct source *
+source_open_file(const char *path, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct source *s;
+	int dlt;
+	pcap_t *p;
+
+	ebuf[0] = '\0';
+	p = pcap_open_offline_with_tstamp_precision(path,
+	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (p == NULL) {
+		/* libpcap names the file itself in some messages. */
+		if (strncmp(ebuf, path, strlen(path)) == 0)
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", strcmp(path, "-") == 0 ?
+			    "standard input" : path, ebuf);
+		return NULL;
+	}
+	dlt = pcap_datalink(p);
+	if (!decode_linktype_supported(dlt)) {
+		const char *n = pcap_datalink_val_to_name(dlt);
+
+		snprintf(err, errlen, "%s: link type %d (%s) is not supported", path,
+		    dlt, n != NULL ? n : "unknown");
+		pcap_close(p);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->pcap = p;
+	s->linktype = dlt;
+	str_copy(s->name, strcmp(path, "-") == 0 ? "standard input" : path,
+	    sizeof(s->name));
+	return s;
+}
+
+void
+source_close(struct source *s)
+{
+	if (s == NULL)
+		return;
+	pcap_close(s->pcap);
+	free(s);
+}
+
+int
+source_next(struct source *s, struct frame *fr, char *err, size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc;
+
+	rc = pcap_next_ex(s->pcap, &h, &data);
+	switch (rc) {
+	case 1:
+		fr->ts_us = (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+		fr->data = data;
+		fr->caplen = h->caplen;
+		fr->wire_len = h->len;
+		return 1;
+	case PCAP_ERROR_BREAK:
+		return 0;
+	default:
+		snprintf(err, errlen, "%s: %s", s->name, pcap_geterr(s->pcap));
+		/* libpcap says so only in words: a capture cut short while it
+		 * was being written, whose every whole record was read. */
+		return strstr(pcap_geterr(s->pcap), "truncated") != NULL ? -2 : -1;
+	}
+}
+
+int
+source_linktype(const struct source *s)
+{
+	return s->linktype;
+}
+
+const char *
+source_name(const struct source *s)
+{
+	return s->name;
+}

@@ -1,0 +1,168 @@
+/*
+ * dpi.c: nDPI 4.2 behind egressd's own small interface. Detection is final
+ * when nDPI names an application protocol and has no further metadata to
+ * extract (ndpi_extra_dissection_possible), the rule ndpiReader applies, so
+ * egressd and ndpiReader label the same flows the same way.
+ */
+#include <ndpi/ndpi_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dpi.h"
+#include "util.h"
+
+struct dpi {
+	struct ndpi_detection_module_struct *mod;
+};
+
+struct dpi_flow {
+	struct ndpi_flow_struct nf;
+};
+
+struct dpi *
+dpi_new(char *err, size_t errlen)
+{
+	NDPI_PROTOCOL_BITMASK all;
+	struct dpi *d;
+
+	d = xcalloc(1, sizeof(*d));
+	d->mod = ndpi_init_detection_module(ndpi_no_prefs);
+	if (d->mod == NULL) {
+		snprintf(err, errlen, "nDPI: cannot initialise a detection module");
+		free(d);
+		return NULL;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(d->mod, &all);
+	ndpi_finalize_initialization(d->mod);
+	return d;
+}
+
+void
+dpi_free(struct dpi *d)
+{
+	if (d == NULL)
+		return;
+	ndpi_exit_detection_module(d->mod);
+	free(d);
+}
+
+struct dpi_flow *
+dpi_flow_new(void)
+{
+	return xcalloc(1, sizeof(struct dpi_flow));
+}
+
+void
+dpi_flow_free(struct dpi_flow *f)
+{
+	if (f == NULL)
+		return;
+	ndpi_free_flow_data(&f->nf);
+	free(f);
+}
+
+size_t
+dpi_flow_state_size(void)
+{
+	return sizeof(struct dpi_flow);
+}
+
+static void
+fill_result(struct dpi_flow *f, ndpi_protocol p, struct dpi_result *out)
+{
+	out->master = p.master_protocol;
+	out->app = p.app_protocol;
+	out->category = (uint16_t)p.category;
+	switch (f->nf.confidence) {
+	case NDPI_CONFIDENCE_MATCH_BY_PORT: out->confidence = DPI_CONF_PORT; break;
+	case NDPI_CONFIDENCE_MATCH_BY_IP: out->confidence = DPI_CONF_IP; break;
+	case NDPI_CONFIDENCE_DPI_CACHE: out->confidence = DPI_CONF_CACHE; break;
+	case NDPI_CONFIDENCE_DPI: out->confidence = DPI_CONF_DPI; break;
+	default: out->confidence = DPI_CONF_UNKNOWN; break;
+	}
+	str_copy(out->server_name, (const char *)f->nf.host_server_name,
+	    sizeof(out->server_name));
+}
+
+int
+dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t len,
+    uint64_t ts_ms, struct dpi_result *out)
+{
+	ndpi_protocol p;
+
+	if (len > 0xffff)
+		len = 0xffff;
+	p = ndpi_detection_process_packet(d->mod, &f->nf, l3, (unsigned short)len,
+	    ts_ms);
+	fill_result(f, p, out);
+	if (p.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
+	    p.master_protocol == NDPI_PROTOCOL_UNKNOWN)
+		return 0;
+	return !ndpi_extra_dissection_possible(d->mod, &f->nf);
+}
+
+void
+dpi_giveup(struct dpi *d, struct dpi_flow *f, int guess, struct dpi_result *out)
+{
+	ndpi_protocol p;
+	u_int8_t guessed = 0;
+
+	p = ndpi_detection_giveup(d->mod, &f->nf, guess ? 1 : 0, &guessed);
+	fill_result(f, p, out);
+}
+
+void
+dpi_name(struct dpi *d, uint16_t master, uint16_t app, char *buf, size_t len)
+{
+	ndpi_protocol p;
+
+	memset(&p, 0, sizeof(p));
+	p.master_protocol = master;
+	p.app_protocol = app;
+	ndpi_protocol2name(d->mod, p, buf, (u_int)len);
+}
+
+const char *
+dpi_proto_name(struct dpi *d, uint16_t id)
+{
+	return ndpi_get_proto_name(d->mod, id);
+}
+
+const char *
+dpi_category_name(struct dpi *d, uint16_t category)
+{
+	return ndpi_category_get_name(d->mod, (ndpi_protocol_category_t)category);
+}
+
+const char *
+dpi_confidence_name(uint8_t confidence)
+{
+	static const char *const names[] = { "unknown", "port", "ip", "cache", "dpi" };
+
+	return confidence < NELEM(names) ? names[confidence] : "?";
+}
+
+int
+dpi_proto_id(struct dpi *d, const char *name)
+{
+	char buf[64];
+	int id;
+
+	str_copy(buf, name, sizeof(buf));
+	id = ndpi_get_protocol_id(d->mod, buf);
+	return id;
+}
+
+unsigned
+dpi_proto_count(struct dpi *d)
+{
+	return ndpi_get_num_supported_protocols(d->mod);
+}
+
+const char *
+dpi_version(void)
+{
+	return ndpi_revision();
+}

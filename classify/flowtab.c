@@ -1,0 +1,366 @@
+/*
+ * flowtab.c: chained hash of pooled flow records with per-timeout-class LRU
+ * lists. See include/flowtab.h for the design.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowtab.h"
+#include "siphash.h"
+#include "util.h"
+
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_ACK	0x10
+
+struct lru {
+	struct flow *head;	/* most recently seen */
+	struct flow *tail;	/* least recently seen */
+};
+
+struct flowtab {
+	struct flowtab_cfg cfg;
+	struct siphash_key hkey;
+	struct flow **buckets;
+	size_t mask;		/* bucket count - 1 */
+	struct flow *pool;	/* max_flows records */
+	struct flow *free;	/* unused records, linked through hnext */
+	struct lru lru[FLOW_TC_N];
+	uint64_t now_us;	/* latest packet time seen */
+	struct flowtab_stats st;
+};
+
+static const char *const end_names[FLOW_END_N] = {
+	"fin", "rst", "timeout", "evicted", "end_of_input",
+};
+
+const char *
+flow_end_name(enum flow_end e)
+{
+	return (unsigned)e < FLOW_END_N ? end_names[e] : "?";
+}
+
+const uint8_t *
+flow_src_addr(const struct flow *f)
+{
+	return f->src_is_a ? f->key.a : f->key.b;
+}
+
+const uint8_t *
+flow_dst_addr(const struct flow *f)
+{
+	return f->src_is_a ? f->key.b : f->key.a;
+}
+
+uint16_t
+flow_src_port(const struct flow *f)
+{
+	return f->src_is_a ? f->key.aport : f->key.bport;
+}
+
+uint16_t
+flow_dst_port(const struct flow *f)
+{
+	return f->src_is_a ? f->key.bport : f->key.aport;
+}
+
+struct flowtab *
+flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)
+{
+	struct flowtab *ft;
+	size_t nb = 1, i;
+
+	if (cfg->max_flows < 1) {
+		snprintf(err, errlen, "max_flows must be at least 1");
+		return NULL;
+	}
+	ft = xcalloc(1, sizeof(*ft));
+	ft->cfg = *cfg;
+	if (!cfg->fixed_seed && siphash_key_random(&ft->hkey) == -1) {
+		snprintf(err, errlen, "cannot read random bytes for the flow hash key");
+		free(ft);
+		return NULL;
+	}
+	while (nb < (size_t)cfg->max_flows)
+		nb <<= 1;
+	ft->buckets = xcalloc(nb, sizeof(*ft->buckets));
+	ft->mask = nb - 1;
+	ft->pool = xcalloc((size_t)cfg->max_flows, sizeof(*ft->pool));
+	for (i = (size_t)cfg->max_flows; i-- > 0;) {
+		ft->pool[i].hnext = ft->free;
+		ft->free = &ft->pool[i];
+	}
+	return ft;
+}
+
+void
+flowtab_free(struct flowtab *ft)
+{
+	if (ft == NULL)
+		return;
+	free(ft->buckets);
+	free(ft->pool);
+	free(ft);
+}
+
+static void
+lru_unlink(struct flowtab *ft, struct flow *f)
+{
+	struct lru *l = &ft->lru[f->tclass];
+
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void
+lru_push(struct flowtab *ft, struct flow *f)
+{
+	struct lru *l = &ft->lru[f->tclass];
+
+	f->prev = NULL;
+	f->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = f;
+	l->head = f;
+	if (l->tail == NULL)
+		l->tail = f;
+}
+
+static size_t
+bucket_of(const struct flowtab *ft, const struct flow_key *k)
+{
+	return (size_t)siphash24(&ft->hkey, k, sizeof(*k)) & ft->mask;
+}
+
+/* Ends a flow: the callback sees it whole, then it returns to the pool. */
+static void
+flow_end(struct flowtab *ft, struct flow *f, enum flow_end why)
+{
+	struct flow **pp;
+
+	if (ft->cfg.on_end != NULL)
+		ft->cfg.on_end(f, why, ft->cfg.arg);
+	ft->st.ended[why]++;
+	ft->st.active--;
+	lru_unlink(ft, f);
+	for (pp = &ft->buckets[bucket_of(ft, &f->key)]; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	}
+	memset(f, 0, sizeof(*f));
+	f->hnext = ft->free;
+	ft->free = f;
+}
+
+/* The reason a closing flow gives, or timeout for an idle one. */
+static enum flow_end
+expiry_reason(const struct flow *f)
+{
+	return f->tclass == FLOW_TC_TCP_CLOSED ? (enum flow_end)f->end_reason :
+	    FLOW_END_TIMEOUT;
+}
+
+void
+flowtab_expire(struct flowtab *ft, uint64_t now_us)
+{
+	int tc;
+
+	if (now_us > ft->now_us)
+		ft->now_us = now_us;
+	for (tc = 0; tc < FLOW_TC_N; tc++) {
+		struct flow *f;
+
+		while ((f = ft->lru[tc].tail) != NULL &&
+		    f->last_us + ft->cfg.timeout_us[tc] < ft->now_us)
+			flow_end(ft, f, expiry_reason(f));
+	}
+}
+
+void
+flowtab_flush(struct flowtab *ft)
+{
+	int tc;
+
+	for (tc = 0; tc < FLOW_TC_N; tc++) {
+		struct flow *f;
+
+		/* Oldest first, so flow events come out in a stable order. */
+		while ((f = ft->lru[tc].tail) != NULL)
+			flow_end(ft, f, f->tclass == FLOW_TC_TCP_CLOSED ?
+			    (enum flow_end)f->end_reason : FLOW_END_INPUT);
+	}
+}
+
+static void
+evict_oldest(struct flowtab *ft)
+{
+	struct flow *victim = NULL;
+	int tc;
+
+	for (tc = 0; tc < FLOW_TC_N; tc++) {
+		struct flow *t = ft->lru[tc].tail;
+
+		if (t != NULL && (victim == NULL || t->last_us < victim->last_us))
+			victim = t;
+	}
+	if (victim != NULL)
+		flow_end(ft, victim, FLOW_END_EVICTED);
+}
+
+static void
+make_key(const struct pkt *p, struct flow_key *k, int *p_is_a)
+{
+	int c = memcmp(p->src, p->dst, 16);
+
+	memset(k, 0, sizeof(*k));
+	if (c < 0 || (c == 0 && p->sport <= p->dport)) {
+		memcpy(k->a, p->src, 16);
+		memcpy(k->b, p->dst, 16);
+		k->aport = p->sport;
+		k->bport = p->dport;
+		*p_is_a = 1;
+	} else {
+		memcpy(k->a, p->dst, 16);
+		memcpy(k->b, p->src, 16);
+		k->aport = p->dport;
+		k->bport = p->sport;
+		*p_is_a = 0;
+	}
+	k->vlan = p->vlan;
+	k->proto = p->proto;
+}
+
+static uint64_t
+flow_id_of(const struct flow_key *k, uint64_t first_us)
+{
+	/* A fixed key, unlike the table's: flow_id must be the same in every
+	 * replay of a capture. 53 bits keep it exact in JSON readers that
+	 * hold numbers as doubles. */
+	static const struct siphash_key idkey = { 0x65677265737364ULL, 0x666c6f775f6964ULL };
+	struct {
+		struct flow_key k;
+		uint64_t t;
+	} in;
+	uint64_t id;
+
+	memset(&in, 0, sizeof(in));
+	in.k = *k;
+	in.t = first_us;
+	id = siphash24(&idkey, &in, sizeof(in)) & ((1ULL << 53) - 1);
+	return id != 0 ? id : 1;
+}
+
+static enum flow_tclass
+open_tclass(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return FLOW_TC_TCP;
+	case 17:
+		return FLOW_TC_UDP;
+	}
+	return FLOW_TC_OTHER;
+}
+
+static struct flow *
+flow_start(struct flowtab *ft, const struct flow_key *k, size_t b,
+    const struct pkt *p, int p_is_a)
+{
+	struct flow *f;
+
+	if (ft->free == NULL) {
+		evict_oldest(ft);
+		b = bucket_of(ft, k);	/* unchanged; the key is the same */
+	}
+	f = ft->free;
+	ft->free = f->hnext;
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->first_us = f->last_us = p->ts_us;
+	f->id = flow_id_of(k, p->ts_us);
+	f->src_is_a = (uint8_t)p_is_a;
+	/* A SYN-ACK first means we missed the SYN: its receiver opened. */
+	if (p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+		f->src_is_a = (uint8_t)!p_is_a;
+	f->tclass = (uint8_t)open_tclass(p->proto);
+	f->hnext = ft->buckets[b];
+	ft->buckets[b] = f;
+	lru_push(ft, f);
+	ft->st.created++;
+	ft->st.active++;
+	return f;
+}
+
+static void
+tcp_track(struct flowtab *ft, struct flow *f, const struct pkt *p, int dir)
+{
+	enum flow_end why;
+
+	if (f->tclass == FLOW_TC_TCP_CLOSED)
+		return;
+	if (p->tcp_flags & TH_RST) {
+		why = FLOW_END_RST;
+	} else if (p->tcp_flags & TH_FIN) {
+		f->fin_seen |= (uint8_t)(1 << dir);
+		if (f->fin_seen != 3)
+			return;
+		why = FLOW_END_FIN;
+	} else {
+		return;
+	}
+	lru_unlink(ft, f);
+	f->tclass = FLOW_TC_TCP_CLOSED;
+	f->end_reason = (uint8_t)why;
+	lru_push(ft, f);
+}
+
+struct flow *
+flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
+{
+	struct flow_key k;
+	struct flow *f;
+	size_t b;
+	int p_is_a;
+
+	flowtab_expire(ft, p->ts_us);
+	make_key(p, &k, &p_is_a);
+	b = bucket_of(ft, &k);
+	for (f = ft->buckets[b]; f != NULL; f = f->hnext)
+		if (memcmp(&f->key, &k, sizeof(k)) == 0)
+			break;
+	/* A new SYN on a closed flow starts the next connection. */
+	if (f != NULL && f->tclass == FLOW_TC_TCP_CLOSED &&
+	    (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		flow_end(ft, f, (enum flow_end)f->end_reason);
+		f = NULL;
+	}
+	if (f == NULL)
+		f = flow_start(ft, &k, b, p, p_is_a);
+	*dir = f->src_is_a == p_is_a ? 0 : 1;
+	f->pkts[*dir]++;
+	f->bytes[*dir] += p->wire_len;
+	if (p->ts_us > f->last_us)
+		f->last_us = p->ts_us;
+	lru_unlink(ft, f);
+	lru_push(ft, f);
+	if (p->proto == 6)
+		tcp_track(ft, f, p, *dir);
+	return f;
+}
+
+void
+flowtab_stats(const struct flowtab *ft, struct flowtab_stats *st)
+{
+	*st = ft->st;
+}

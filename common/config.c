@@ -1,0 +1,331 @@
+/*
+ * config.c: the option table and its three readers (config file, command
+ * line, defaults). Each entry names its type, its bounds and its default, so
+ * every way of setting a value goes through the same checks and --help is
+ * generated from the same rows.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "util.h"
+
+enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST };
+
+struct option_def {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	long long min, max;	/* OPT_INT: value; OPT_DURATION: microseconds */
+	const char *defval;
+	const char *help;
+};
+
+#define SEC 1000000LL
+static const struct option_def options[] = {
+	{ "max_flows", OPT_INT, offsetof(struct config, max_flows),
+	    1, 16 * 1024 * 1024, "262144",
+	    "flows tracked at once; the least recently seen is evicted beyond" },
+	{ "tcp_idle_timeout", OPT_DURATION,
+	    offsetof(struct config, tcp_idle_timeout_us), SEC, 86400 * SEC, "600s",
+	    "idle time (packet time) after which a TCP flow ends" },
+	{ "tcp_closed_timeout", OPT_DURATION,
+	    offsetof(struct config, tcp_closed_timeout_us), 0, 3600 * SEC, "5s",
+	    "time a TCP flow lingers after FIN in both directions or RST" },
+	{ "udp_idle_timeout", OPT_DURATION,
+	    offsetof(struct config, udp_idle_timeout_us), SEC, 86400 * SEC, "180s",
+	    "idle time after which a UDP flow ends" },
+	{ "other_idle_timeout", OPT_DURATION,
+	    offsetof(struct config, other_idle_timeout_us), SEC, 86400 * SEC, "60s",
+	    "idle time after which an ICMP or other-protocol flow ends" },
+	{ "dpi_tcp_packets", OPT_INT, offsetof(struct config, dpi_tcp_packets),
+	    1, 1000, "80",
+	    "TCP packets per flow given to nDPI before it must decide" },
+	{ "dpi_udp_packets", OPT_INT, offsetof(struct config, dpi_udp_packets),
+	    1, 1000, "24",
+	    "UDP and other packets per flow given to nDPI before it must decide" },
+	{ "dpi_guess", OPT_BOOL, offsetof(struct config, dpi_guess), 0, 1, "yes",
+	    "when DPI finds nothing, accept nDPI's guess by port or address" },
+	{ "flows", OPT_BOOL, offsetof(struct config, flows), 0, 1, "no",
+	    "write one flow event per flow" },
+	{ "vm_networks", OPT_CIDR_LIST, 0, 0, CONFIG_MAX_VM_NETWORKS, "",
+	    "CIDRs of the VMs, comma separated (none: the opener is the VM)" },
+};
+
+static const struct option_def *
+find_option(const char *name)
+{
+	char norm[64];
+	size_t i;
+
+	if (str_copy(norm, name, sizeof(norm)) >= sizeof(norm))
+		return NULL;
+	for (i = 0; norm[i] != '\0'; i++)
+		if (norm[i] == '-')
+			norm[i] = '_';
+	for (i = 0; i < NELEM(options); i++)
+		if (strcmp(options[i].name, norm) == 0)
+			return &options[i];
+	return NULL;
+}
+
+int
+config_is_option(const char *name, int *takes_value)
+{
+	const struct option_def *o = find_option(name);
+
+	if (o == NULL)
+		return 0;
+	if (takes_value != NULL)
+		*takes_value = o->type != OPT_BOOL;
+	return 1;
+}
+
+const char *
+config_option_name(size_t i, int *takes_value)
+{
+	if (i >= NELEM(options))
+		return NULL;
+	if (takes_value != NULL)
+		*takes_value = options[i].type != OPT_BOOL;
+	return options[i].name;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < NELEM(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+set_cidr_list(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+	char buf[4096], *p, *item;
+
+	if (str_copy(buf, value, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "vm_networks: list too long");
+		return -1;
+	}
+	for (p = buf; p != NULL; p = item) {
+		char *tok = p;
+
+		item = strpbrk(p, ", \t");
+		if (item != NULL)
+			*item++ = '\0';
+		tok = str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		if (cfg->n_vm_networks == CONFIG_MAX_VM_NETWORKS) {
+			snprintf(err, errlen, "vm_networks: more than %d networks",
+			    CONFIG_MAX_VM_NETWORKS);
+			return -1;
+		}
+		if (cidr_parse(tok, &cfg->vm_networks[cfg->n_vm_networks]) == -1) {
+			snprintf(err, errlen, "vm_networks: '%s' is not an address "
+			    "or CIDR", tok);
+			return -1;
+		}
+		cfg->n_vm_networks++;
+	}
+	return 0;
+}
+
+static int
+set_option(struct config *cfg, const struct option_def *o, const char *value,
+    char *err, size_t errlen)
+{
+	char *field = (char *)cfg + o->offset;
+	long l;
+	uint64_t us;
+	int b;
+
+	switch (o->type) {
+	case OPT_INT:
+		if (parse_long(value, (long)o->min, (long)o->max, &l) == -1) {
+			snprintf(err, errlen, "%s: '%s' is not a whole number from "
+			    "%lld to %lld", o->name, value, o->min, o->max);
+			return -1;
+		}
+		memcpy(field, &l, sizeof(l));
+		return 0;
+	case OPT_DURATION:
+		if (parse_duration_us(value, (uint64_t)o->min, (uint64_t)o->max,
+		    &us) == -1) {
+			snprintf(err, errlen, "%s: '%s' is not a duration from "
+			    "%llds to %llds (units: ms, s, m, h)", o->name, value,
+			    o->min / SEC, o->max / SEC);
+			return -1;
+		}
+		memcpy(field, &us, sizeof(us));
+		return 0;
+	case OPT_BOOL:
+		if (parse_bool(value, &b) == -1) {
+			snprintf(err, errlen, "%s: '%s' is not yes or no", o->name,
+			    value);
+			return -1;
+		}
+		memcpy(field, &b, sizeof(b));
+		return 0;
+	case OPT_CIDR_LIST:
+		return set_cidr_list(cfg, value, err, errlen);
+	}
+	return -1;
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	char err[256];
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NELEM(options); i++)
+		if (set_option(cfg, &options[i], options[i].defval, err,
+		    sizeof(err)) == -1)
+			abort();	/* a bad default is a programming error */
+}
+
+int
+config_set(struct config *cfg, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	const struct option_def *o = find_option(name);
+
+	if (o == NULL) {
+		snprintf(err, errlen, "unknown option '%s'", name);
+		return -1;
+	}
+	return set_option(cfg, o, value, err, errlen);
+}
+
+struct load_ctx {
+	struct config *cfg;
+	char msg[256];		/* the first error's message */
+	int failed;
+};
+
+static int
+on_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *ctx = user;
+	char err[256];
+
+	if (section[0] != '\0') {
+		snprintf(err, sizeof(err), "unknown section [%s]", section);
+	} else if (config_set(ctx->cfg, name, value, err, sizeof(err)) == 0) {
+		return 1;
+	}
+	if (!ctx->failed) {
+		str_copy(ctx->msg, err, sizeof(ctx->msg));
+		ctx->failed = 1;
+	}
+	return 0;
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx ctx = { .cfg = cfg };
+	FILE *fp;
+	int line;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	line = ini_parse_file(fp, on_ini_line, &ctx);
+	fclose(fp);
+	if (line == 0)
+		return 0;
+	if (line < 0)
+		snprintf(err, errlen, "%s: cannot be read", path);
+	else if (ctx.failed)
+		snprintf(err, errlen, "%s:%d: %s", path, line, ctx.msg);
+	else
+		snprintf(err, errlen, "%s:%d: not a 'key = value' line or "
+		    "[section]", path, line);
+	return -1;
+}
+
+void
+config_usage(FILE *fp)
+{
+	char name[64];
+	size_t i, j;
+
+	for (i = 0; i < NELEM(options); i++) {
+		const struct option_def *o = &options[i];
+
+		str_copy(name, o->name, sizeof(name));
+		for (j = 0; name[j] != '\0'; j++)
+			if (name[j] == '_')
+				name[j] = '-';
+		fprintf(fp, "  --%-20s %s%s", name,
+		    o->type == OPT_BOOL ? "[=no] " : "", o->help);
+		if (o->defval[0] != '\0')
+			fprintf(fp, " [%s]", o->defval);
+		fputc('\n', fp);
+	}
+}
+
+void
+config_dump(const struct config *cfg, FILE *fp)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < NELEM(options); i++) {
+		const struct option_def *o = &options[i];
+		const char *field = (const char *)cfg + o->offset;
+		long l;
+		uint64_t us;
+		int b;
+
+		switch (o->type) {
+		case OPT_INT:
+			memcpy(&l, field, sizeof(l));
+			fprintf(fp, "%s = %ld\n", o->name, l);
+			break;
+		case OPT_DURATION:
+			memcpy(&us, field, sizeof(us));
+			if (us % SEC == 0)
+				fprintf(fp, "%s = %llus\n", o->name,
+				    (unsigned long long)(us / SEC));
+			else
+				fprintf(fp, "%s = %llums\n", o->name,
+				    (unsigned long long)(us / 1000));
+			break;
+		case OPT_BOOL:
+			memcpy(&b, field, sizeof(b));
+			fprintf(fp, "%s = %s\n", o->name, b ? "yes" : "no");
+			break;
+		case OPT_CIDR_LIST:
+			fprintf(fp, "%s =", o->name);
+			for (l = 0; l < (long)cfg->n_vm_networks; l++) {
+				cidr_format(&cfg->vm_networks[l], buf, sizeof(buf));
+				fprintf(fp, "%s%s", l ? ", " : " ", buf);
+			}
+			fputc('\n', fp);
+			break;
+		}
+	}
+}

@@ -1,0 +1,144 @@
+/*
+ * util.c: allocation wrappers that abort on failure, and bounded string and
+ * number parsing. No function here keeps state.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void
+oom(size_t n)
+{
+	fprintf(stderr, "egressd: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	if ((p = malloc(size)) == NULL)
+		oom(size);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (nmemb == 0 || size == 0)
+		nmemb = size = 1;
+	if ((p = calloc(nmemb, size)) == NULL)
+		oom(nmemb * size);
+	return p;
+}
+
+void *
+xreallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (nmemb != 0 && size > SIZE_MAX / nmemb) {
+		fprintf(stderr, "egressd: allocation of %zu x %zu bytes overflows\n",
+		    nmemb, size);
+		abort();
+	}
+	if (nmemb * size == 0)
+		nmemb = size = 1;
+	if ((p = realloc(ptr, nmemb * size)) == NULL)
+		oom(nmemb * size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = xmalloc(n);
+
+	memcpy(p, s, n);
+	return p;
+}
+
+size_t
+str_copy(char *dst, const char *src, size_t dstlen)
+{
+	size_t n = strlen(src);
+
+	if (dstlen > 0) {
+		size_t c = n < dstlen - 1 ? n : dstlen - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		mult = 1000000;
+	else if (strcmp(end, "ms") == 0)
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60ULL * 1000000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600ULL * 1000000;
+	else
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	v *= mult;
+	if (v < min_us || v > max_us)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}

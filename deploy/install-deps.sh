@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian 12 packages egressd needs to build, test and record its
+# test captures. Idempotent: packages already present are left alone, and
+# apt-get runs only when something is missing.
+#
+#   deploy/install-deps.sh            build + test dependencies
+#   deploy/install-deps.sh --build    only what `make` needs
+set -eu
+
+build="pkg-config gcc make libpcap-dev libndpi-dev libmaxminddb-dev libjansson-dev libinih-dev check"
+test="libndpi-bin tshark tcpdump iproute2 openssh-server openssh-client microsocks curl
+      aria2 opentracker openssl python3 procps"
+
+case "${1:-}" in
+--build) want="$build" ;;
+"") want="$build $test" ;;
+*) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root (or: sudo $0)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,229 @@
+/*
+ * eve.c: JSON lines for flow, verdict and stats events. A write error is
+ * remembered and reported at close, not per event: the per-packet path must
+ * never stop on a full disk, and the exit status must still say so.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cidr.h"
+#include "eve.h"
+#include "util.h"
+
+struct eve {
+	FILE *fp;
+	int is_stdout;
+	int write_error;	/* errno of the first failed write, or 0 */
+	uint64_t written;
+};
+
+struct eve *
+eve_open(const char *path, char *err, size_t errlen)
+{
+	struct eve *e = xcalloc(1, sizeof(*e));
+
+	if (strcmp(path, "-") == 0) {
+		e->fp = stdout;
+		e->is_stdout = 1;
+	} else if ((e->fp = fopen(path, "a")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+int
+eve_close(struct eve *e, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (e == NULL)
+		return 0;
+	if (fflush(e->fp) != 0 && e->write_error == 0)
+		e->write_error = errno;
+	if (!e->is_stdout && fclose(e->fp) != 0 && e->write_error == 0)
+		e->write_error = errno;
+	if (e->write_error != 0) {
+		snprintf(err, errlen, "writing events: %s", strerror(e->write_error));
+		rc = -1;
+	}
+	free(e);
+	return rc;
+}
+
+void
+eve_timestamp(uint64_t ts_us, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ts_us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (unsigned)(ts_us % 1000000));
+}
+
+const char *
+eve_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1: return "ICMP";
+	case 6: return "TCP";
+	case 17: return "UDP";
+	case 58: return "ICMPv6";
+	}
+	return NULL;
+}
+
+static void
+set_str(json_t *o, const char *key, const char *val)
+{
+	json_object_set_new(o, key, json_string(val));
+}
+
+static void
+set_int(json_t *o, const char *key, uint64_t val)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)val));
+}
+
+static void
+set_time(json_t *o, const char *key, uint64_t ts_us)
+{
+	char ts[40];
+
+	eve_timestamp(ts_us, ts, sizeof(ts));
+	set_str(o, key, ts);
+}
+
+static json_t *
+header(uint64_t ts_us, uint64_t flow_id, const char *type)
+{
+	json_t *o = json_object();
+
+	set_time(o, "timestamp", ts_us);
+	set_int(o, "flow_id", flow_id);
+	set_str(o, "event_type", type);
+	return o;
+}
+
+static void
+set_tuple(json_t *o, const struct flow_tuple *t)
+{
+	char a[64];
+	const char *pn = eve_proto_name(t->proto);
+
+	addr_format(t->src, a, sizeof(a));
+	set_str(o, "src_ip", a);
+	set_int(o, "src_port", t->sport);
+	addr_format(t->dst, a, sizeof(a));
+	set_str(o, "dest_ip", a);
+	set_int(o, "dest_port", t->dport);
+	if (pn != NULL)
+		set_str(o, "proto", pn);
+	else
+		set_int(o, "proto", t->proto);
+	if (t->vlan != 0)
+		set_int(o, "vlan", t->vlan);
+}
+
+/* Writes one object as a line and frees it. */
+static void
+emit(struct eve *e, json_t *o)
+{
+	if (json_dumpf(o, e->fp, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(3)) == -1 ||
+	    fputc('\n', e->fp) == EOF) {
+		if (e->write_error == 0)
+			e->write_error = errno != 0 ? errno : EIO;
+	} else {
+		e->written++;
+	}
+	json_decref(o);
+}
+
+void
+eve_flow(struct eve *e, const struct flow_event *fe)
+{
+	json_t *o = header(fe->ts_us, fe->flow_id, "flow");
+
+	set_tuple(o, &fe->t);
+	set_str(o, "app_proto", fe->app_proto);
+	set_str(o, "category", policy_category_name(fe->category));
+	if (fe->server_name[0] != '\0')
+		set_str(o, "server_name", fe->server_name);
+	set_int(o, "pkts_toserver", fe->pkts_toserver);
+	set_int(o, "pkts_toclient", fe->pkts_toclient);
+	set_int(o, "bytes_toserver", fe->bytes_toserver);
+	set_int(o, "bytes_toclient", fe->bytes_toclient);
+	set_time(o, "start", fe->start_us);
+	set_time(o, "end", fe->end_us);
+	set_str(o, "end_reason", fe->end_reason);
+	set_str(o, "ndpi_category", fe->ndpi_category);
+	set_str(o, "detection", fe->dpi_confidence);
+	emit(e, o);
+}
+
+void
+eve_verdict(struct eve *e, const struct verdict *v)
+{
+	json_t *o = header(v->ts_us, v->has_flow ? v->flow_id : 0, "verdict");
+	json_t *ev = json_object();
+
+	set_str(o, "verdict_id", v->verdict_id);
+	set_str(o, "vm", v->vm);
+	set_str(o, "category", policy_category_name(v->category));
+	set_str(o, "severity", v->severity);
+	json_object_set_new(o, "confidence", json_real(v->confidence));
+	set_str(o, "reason", v->reason);
+	if (v->app_proto[0] != '\0')
+		set_str(ev, "app_proto", v->app_proto);
+	if (v->server_name[0] != '\0')
+		set_str(ev, "server_name", v->server_name);
+	if (v->ndpi_category[0] != '\0')
+		set_str(ev, "ndpi_category", v->ndpi_category);
+	if (v->dpi_confidence != NULL)
+		set_str(ev, "detection", v->dpi_confidence);
+	json_object_set_new(o, "evidence", ev);
+	if (v->has_flow)
+		set_tuple(o, &v->t);
+	set_str(o, "action", v->action);
+	emit(e, o);
+}
+
+void
+eve_stats(struct eve *e, const struct stats_event *s)
+{
+	json_t *o = header(s->ts_us, 0, "stats");
+	json_t *st = json_object();
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		json_t *sec = json_object_get(st, s->c[i].section);
+
+		if (sec == NULL) {
+			sec = json_object();
+			json_object_set_new(st, s->c[i].section, sec);
+		}
+		set_int(sec, s->c[i].name, s->c[i].value);
+	}
+	json_object_set_new(o, "stats", st);
+	emit(e, o);
+}
+
+void
+stats_add(struct stats_event *s, const char *section, const char *name,
+    uint64_t value)
+{
+	if (s->n == STATS_MAX_COUNTERS)
+		return;
+	s->c[s->n].section = section;
+	s->c[s->n].name = name;
+	s->c[s->n].value = value;
+	s->n++;
+}

@@ -1,0 +1,47 @@
+/*
+ * classify.h: one classification worker: flow table, nDPI, policy. It sees
+ * decoded packets in, and hands out verdicts and ended flows through the
+ * callbacks it was given; it never calls back up the pipe or into a sink
+ * directly, so sinks can be swapped without touching classification.
+ *
+ * A flow's packets go to nDPI until nDPI's answer is final or the packet
+ * budget is spent; then the nDPI state is freed and the flow keeps only its
+ * compact record. A flow that ends before that gets nDPI's last word
+ * (ndpi_detection_giveup) at its end. Each flow in a forbidden category
+ * yields one verdict, naming the VM: the side inside vm_networks, or the
+ * side that opened the flow when no vm_networks are configured.
+ */
+#ifndef EGRESSD_CLASSIFY_H
+#define EGRESSD_CLASSIFY_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "decode.h"
+#include "event.h"
+
+struct classify;
+
+struct classify_out {
+	void (*verdict)(const struct verdict *, void *arg);
+	void (*flow)(const struct flow_event *, void *arg);	/* may be NULL */
+	void *arg;
+};
+
+struct classify *classify_new(const struct config *cfg,
+    const struct classify_out *out, char *err, size_t errlen);
+void classify_free(struct classify *c);
+
+void classify_packet(struct classify *c, const struct pkt *p);
+/* Ends flows idle at time now_us (live capture with no packets). */
+void classify_expire(struct classify *c, uint64_t now_us);
+/* Ends every flow: end of input. */
+void classify_flush(struct classify *c);
+void classify_stats(const struct classify *c, struct stats_event *s);
+
+/* Bytes one tracked flow costs at rest (its record and hash share) and
+ * while nDPI still holds state for it. */
+size_t classify_flow_record_size(void);
+size_t classify_flow_dpi_size(void);
+
+#endif

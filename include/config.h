@@ -1,0 +1,57 @@
+/*
+ * config.h: egressd's settings and the one option table that drives the
+ * config file, the long command-line options and --help alike (after Redis
+ * config.c and tmux options-table.c). A config key is also a long option:
+ * `vm_networks = 10.0.0.0/8` in the file is `--vm-networks 10.0.0.0/8` on the
+ * command line ('-' and '_' are the same in names). The file is INI-style,
+ * read with libinih; keys before any [section] are the main settings.
+ */
+#ifndef EGRESSD_CONFIG_H
+#define EGRESSD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cidr.h"
+
+#define CONFIG_MAX_VM_NETWORKS 1024
+
+struct config {
+	long max_flows;			/* flow table capacity; LRU eviction beyond */
+	uint64_t tcp_idle_timeout_us;	/* idle time that ends an open TCP flow */
+	uint64_t tcp_closed_timeout_us;	/* grace after FIN/FIN or RST */
+	uint64_t udp_idle_timeout_us;
+	uint64_t other_idle_timeout_us;	/* ICMP and other IP protocols */
+	long dpi_tcp_packets;		/* TCP packets given to nDPI at most */
+	long dpi_udp_packets;		/* UDP and other packets given to nDPI at most */
+	int flows;			/* write one flow event per flow */
+	int dpi_guess;			/* let nDPI guess by port/IP when DPI fails */
+	struct cidr vm_networks[CONFIG_MAX_VM_NETWORKS];
+	size_t n_vm_networks;
+};
+
+/* Fills cfg with every option's default. */
+void config_defaults(struct config *cfg);
+
+/* Sets one option by name from text; returns 0, or -1 with a message. */
+int config_set(struct config *cfg, const char *name, const char *value,
+    char *err, size_t errlen);
+
+/* Reads a config file into cfg; returns 0, or -1 with "file:line: what"
+ * (or "file: why" when it cannot be read) in err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Whether name is a table option, and whether it takes a value. */
+int config_is_option(const char *name, int *takes_value);
+
+/* The i-th table option's name (with '_'), or NULL past the end. */
+const char *config_option_name(size_t i, int *takes_value);
+
+/* Prints the option table for --help. */
+void config_usage(FILE *fp);
+
+/* Writes the effective settings as a config file (for -t -v). */
+void config_dump(const struct config *cfg, FILE *fp);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * eve.h: the EVE-style JSON lines writer, one object per line, written with
+ * jansson so every string is escaped by a real JSON library. Timestamps are
+ * ISO 8601 UTC with microseconds, from packet time, so a replay writes the
+ * same bytes every time.
+ */
+#ifndef EGRESSD_EVE_H
+#define EGRESSD_EVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct eve;
+
+/* Opens path for appending ("-" is standard output). */
+struct eve *eve_open(const char *path, char *err, size_t errlen);
+/* Flushes and closes; returns 0, or -1 with a message if data was lost. */
+int eve_close(struct eve *e, char *err, size_t errlen);
+
+void eve_flow(struct eve *e, const struct flow_event *fe);
+void eve_verdict(struct eve *e, const struct verdict *v);
+void eve_stats(struct eve *e, const struct stats_event *s);
+
+/* Writes "2026-11-22T10:00:00.123456Z" (at least 28 bytes). */
+void eve_timestamp(uint64_t ts_us, char *buf, size_t len);
+/* "TCP", "UDP", "ICMP", "ICMPv6", or NULL for a number. */
+const char *eve_proto_name(uint8_t proto);
+
+#endif

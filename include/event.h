@@ -1,0 +1,72 @@
+/*
+ * event.h: the records that leave classification for the sinks. They are
+ * plain, self-contained values (no pointers into flow state), because a
+ * verdict outlives the flow that caused it: sinks queue, retry and spool
+ * them. Field meanings follow the event schema in README.md.
+ */
+#ifndef EGRESSD_EVENT_H
+#define EGRESSD_EVENT_H
+
+#include <stdint.h>
+
+#include "policy.h"
+
+struct flow_tuple {
+	uint8_t src[16], dst[16];	/* IPv4-mapped for IPv4 */
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint16_t vlan;
+};
+
+struct flow_event {
+	uint64_t ts_us;			/* when the flow ended (packet time) */
+	uint64_t flow_id;
+	struct flow_tuple t;
+	char app_proto[64];		/* nDPI Master.App */
+	char ndpi_category[32];
+	enum policy_category category;
+	char server_name[64];
+	uint64_t pkts_toserver, pkts_toclient;
+	uint64_t bytes_toserver, bytes_toclient;
+	uint64_t start_us, end_us;
+	const char *end_reason;		/* static string */
+	const char *dpi_confidence;	/* static string */
+};
+
+struct verdict {
+	uint64_t ts_us;			/* packet time the verdict was made */
+	char verdict_id[40];		/* unique and stable across retries */
+	char vm[64];			/* VM id, or its address */
+	enum policy_category category;
+	const char *severity;		/* static string */
+	double confidence;		/* 0..1 */
+	char reason[512];
+	/* evidence */
+	char app_proto[64];
+	char server_name[64];
+	const char *dpi_confidence;	/* static string: how nDPI decided */
+	char ndpi_category[32];
+	/* the flow the verdict is about */
+	int has_flow;
+	uint64_t flow_id;
+	struct flow_tuple t;
+	const char *action;		/* static string */
+};
+
+#define STATS_MAX_COUNTERS 64
+
+/* A stats record: named counters in a fixed order, grouped by section. */
+struct stats_event {
+	uint64_t ts_us;
+	unsigned n;
+	struct {
+		const char *section;	/* "capture", "decoder", "flow", ... */
+		const char *name;
+		uint64_t value;
+	} c[STATS_MAX_COUNTERS];
+};
+
+void stats_add(struct stats_event *s, const char *section, const char *name,
+    uint64_t value);
+
+#endif

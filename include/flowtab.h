@@ -1,0 +1,110 @@
+/*
+ * flowtab.h: the flow table. Both directions of a conversation are one flow:
+ * the key holds the two endpoints in a fixed order, so the hash is symmetric,
+ * and the hash is SipHash with a key drawn at start-up so traffic cannot aim
+ * for one bucket. Every flow record comes from a pool allocated once at
+ * max_flows entries: the table never allocates per packet, and when the pool
+ * is empty the least recently seen flow is evicted.
+ *
+ * Time is packet time. Flows sit on one LRU list per timeout class (open
+ * TCP, closed TCP, UDP, other); each list is ordered by last packet, so the
+ * expired flows are always at the tails and expiry costs nothing when there
+ * is none, in a live capture and in a replay alike. A flow ends on FIN from
+ * both sides or RST (after a short grace for trailing packets), on idle
+ * timeout, on eviction and at flowtab_flush(); every end goes through the
+ * on_end callback before the record is reused.
+ */
+#ifndef EGRESSD_FLOWTAB_H
+#define EGRESSD_FLOWTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+
+struct dpi_flow;
+
+enum flow_tclass { FLOW_TC_TCP, FLOW_TC_TCP_CLOSED, FLOW_TC_UDP, FLOW_TC_OTHER,
+	FLOW_TC_N };
+
+enum flow_end { FLOW_END_FIN, FLOW_END_RST, FLOW_END_TIMEOUT,
+	FLOW_END_EVICTED, FLOW_END_INPUT, FLOW_END_N };
+
+struct flow_key {
+	uint8_t a[16], b[16];	/* endpoint addresses, a <= b */
+	uint16_t aport, bport;
+	uint16_t vlan;
+	uint8_t proto;
+	uint8_t pad;		/* zero: keys are hashed and compared bytewise */
+};
+
+/* What classification learned about a flow; written by classify/ only. */
+struct flow_class {
+	struct dpi_flow *dpi;	/* live nDPI state; NULL once detection ended */
+	uint16_t master_proto;	/* nDPI protocol ids */
+	uint16_t app_proto;
+	uint16_t ndpi_category;
+	uint16_t dpi_pkts;	/* packets given to nDPI */
+	uint8_t dpi_done;	/* detection final or given up */
+	uint8_t dpi_confidence;	/* nDPI's ndpi_confidence_t */
+	uint8_t category;	/* enum policy_category */
+	uint8_t verdict_made;
+	char server_name[64];	/* SNI / Host / DNS name, may be truncated */
+};
+
+struct flow {
+	struct flow_key key;
+	struct flow *hnext;	/* hash chain, or free list */
+	struct flow *prev, *next;	/* LRU list of its timeout class */
+	uint64_t id;		/* flow_id: stable for the same flow and start */
+	uint64_t first_us, last_us;	/* packet times */
+	uint64_t pkts[2], bytes[2];	/* [0] from the opener, [1] to it */
+	uint8_t src_is_a;	/* the opener is key.a */
+	uint8_t tclass;		/* enum flow_tclass */
+	uint8_t fin_seen;	/* bit per direction */
+	uint8_t end_reason;	/* enum flow_end, once closing */
+	struct flow_class cls;
+};
+
+struct flowtab_stats {
+	uint64_t created;
+	uint64_t active;
+	uint64_t ended[FLOW_END_N];
+};
+
+struct flowtab_cfg {
+	long max_flows;
+	uint64_t timeout_us[FLOW_TC_N];
+	/* Called once for every flow that ends, before its record is reused. */
+	void (*on_end)(struct flow *, enum flow_end, void *arg);
+	void *arg;
+	int fixed_seed;		/* tests: hash key 0, for reproducible buckets */
+};
+
+struct flowtab;
+
+struct flowtab *flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen);
+void flowtab_free(struct flowtab *ft);
+
+/* Finds or starts the flow p belongs to, counts p in it and sets *dir to 0
+ * when p comes from the flow's opener, 1 otherwise. Flows that time out by
+ * p's time, and a flow evicted to make room, end first. Never fails. */
+struct flow *flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir);
+
+/* Ends every flow idle past its timeout at packet time now_us. */
+void flowtab_expire(struct flowtab *ft, uint64_t now_us);
+
+/* Ends every flow (end of input or shutdown). */
+void flowtab_flush(struct flowtab *ft);
+
+void flowtab_stats(const struct flowtab *ft, struct flowtab_stats *st);
+
+const char *flow_end_name(enum flow_end e);
+
+/* Addresses and ports as opener (src) and responder (dest). */
+const uint8_t *flow_src_addr(const struct flow *f);
+const uint8_t *flow_dst_addr(const struct flow *f);
+uint16_t flow_src_port(const struct flow *f);
+uint16_t flow_dst_port(const struct flow *f);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * util.h: the one allocation-failure policy and small bounded string and
+ * number helpers used everywhere.
+ *
+ * Allocation failure is not a condition egressd can recover from sensibly at
+ * the point it happens, so the x*() functions print a message and abort (as
+ * tmux's xmalloc.c does); call sites stay free of NULL checks. Every caller
+ * that allocates in response to input must itself enforce a bound first.
+ */
+#ifndef EGRESSD_UTIL_H
+#define EGRESSD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+/* Returns a copy the caller frees. */
+char *xstrdup(const char *s);
+
+/* Copies at most dstlen - 1 bytes and always terminates; returns strlen(src)
+ * so truncation shows as a return value >= dstlen. */
+size_t str_copy(char *dst, const char *src, size_t dstlen);
+
+/* Parses a whole decimal integer in [min, max]; returns 0 or -1. */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Parses a duration: a number with an optional unit s, m, h, ms (default s)
+ * into microseconds in [min_us, max_us]; returns 0 or -1. */
+int parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out);
+
+/* Removes leading and trailing white space in place and returns s. */
+char *str_trim(char *s);
+
+#endif
