@@ -3,7 +3,8 @@
 #   make            build ./egressd (installs missing build packages first)
 #   make demo       build, replay the bundled demo capture, print the verdicts
 #   make check      build and run every test (unit, golden replay, end-to-end)
-#   make asan       the unit and golden tests under AddressSanitizer + UBSan
+#   make asan       unit, golden and CLI tests under AddressSanitizer + UBSan
+#   make flowcost   measure the memory one flow costs
 #   make clean
 #
 # User CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are appended to the project's own
@@ -40,8 +41,8 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
-.PHONY: all deps test-deps demo check check-unit check-golden check-e2e \
-	golden-update asan clean
+.PHONY: all deps test-deps demo check check-unit check-golden check-cli \
+	check-e2e golden-update asan flowcost clean
 
 all: egressd
 
@@ -82,13 +83,16 @@ demo: egressd
 	@tests/demo.sh ./egressd
 
 check: test-deps
-	@$(MAKE) --no-print-directory check-unit check-golden check-e2e
+	@$(MAKE) --no-print-directory check-unit check-golden check-cli check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
 
 check-golden: $(BUILD)/egressd
 	tests/golden/run.sh $(BUILD)/egressd
+
+check-cli: $(BUILD)/egressd
+	tests/cli.sh $(BUILD)/egressd
 
 check-e2e: $(BUILD)/egressd
 	tests/e2e/run.sh $(BUILD)/egressd
@@ -99,7 +103,11 @@ golden-update: $(BUILD)/egressd
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    check-unit check-golden
+	    check-unit check-golden check-cli
+
+# Bytes of memory one flow costs, classified and still in detection.
+flowcost: $(BUILD)/egressd
+	tests/flowcost.py $(BUILD)/egressd
 
 clean:
 	rm -rf build egressd

@@ -239,8 +239,12 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		classify_free(c);
-		if (verbose)
+		if (verbose) {
 			config_dump(&cfg, stdout);
+			printf("# memory: %zu bytes per flow record, %zu more while "
+			    "nDPI examines it\n", classify_flow_record_size(),
+			    classify_flow_dpi_size());
+		}
 		printf("egressd: configuration %s is ok\n",
 		    cfile != NULL ? cfile : "(defaults)");
 		return 0;

@@ -285,10 +285,18 @@ classify_packet(struct classify *c, const struct pkt *p)
 	record_result(f, &r);
 	f->cls.dpi_pkts++;
 	budget = p->proto == 6 ? c->cfg->dpi_tcp_packets : c->cfg->dpi_udp_packets;
-	if (final)
+	if (final) {
 		detection_end(c, f, 0, p->ts_us);
-	else if (f->cls.dpi_pkts >= budget)
+	} else if (f->cls.dpi_pkts >= budget || f->tclass == FLOW_TC_TCP_CLOSED) {
+		/* Out of budget, or the connection is over: decide now. */
 		detection_end(c, f, 1, p->ts_us);
+	} else if (r.confidence >= DPI_CONF_CACHE && !f->cls.verdict_made) {
+		/* nDPI knows the protocol and only wants more packets for its
+		 * metadata: a forbidden protocol is reported now, not when the
+		 * flow ends. */
+		f->cls.category = (uint8_t)policy_classify(c->policy, r.master, r.app);
+		make_verdict(c, f, p->ts_us);
+	}
 }
 
 static void

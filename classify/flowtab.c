@@ -26,7 +26,8 @@ struct flowtab {
 	struct flow **buckets;
 	size_t mask;		/* bucket count - 1 */
 	struct flow *pool;	/* max_flows records */
-	struct flow *free;	/* unused records, linked through hnext */
+	size_t pool_used;	/* records handed out at least once */
+	struct flow *free;	/* records returned, linked through hnext */
 	struct lru lru[FLOW_TC_N];
 	uint64_t now_us;	/* latest packet time seen */
 	struct flowtab_stats st;
@@ -70,7 +71,7 @@ struct flowtab *
 flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)
 {
 	struct flowtab *ft;
-	size_t nb = 1, i;
+	size_t nb = 1;
 
 	if (cfg->max_flows < 1) {
 		snprintf(err, errlen, "max_flows must be at least 1");
@@ -87,11 +88,9 @@ flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)
 		nb <<= 1;
 	ft->buckets = xcalloc(nb, sizeof(*ft->buckets));
 	ft->mask = nb - 1;
+	/* Records are handed out in order before any is reused, so the pages
+	 * of a large pool stay untouched (and out of RSS) until needed. */
 	ft->pool = xcalloc((size_t)cfg->max_flows, sizeof(*ft->pool));
-	for (i = (size_t)cfg->max_flows; i-- > 0;) {
-		ft->pool[i].hnext = ft->free;
-		ft->free = &ft->pool[i];
-	}
 	return ft;
 }
 
@@ -279,12 +278,14 @@ flow_start(struct flowtab *ft, const struct flow_key *k, size_t b,
 {
 	struct flow *f;
 
-	if (ft->free == NULL) {
-		evict_oldest(ft);
-		b = bucket_of(ft, k);	/* unchanged; the key is the same */
+	if (ft->free == NULL && ft->pool_used < (size_t)ft->cfg.max_flows) {
+		f = &ft->pool[ft->pool_used++];
+	} else {
+		if (ft->free == NULL)
+			evict_oldest(ft);
+		f = ft->free;
+		ft->free = f->hnext;
 	}
-	f = ft->free;
-	ft->free = f->hnext;
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->first_us = f->last_us = p->ts_us;

@@ -279,8 +279,14 @@ config_usage(FILE *fp)
 		for (j = 0; name[j] != '\0'; j++)
 			if (name[j] == '_')
 				name[j] = '-';
-		fprintf(fp, "  --%-20s %s%s", name,
-		    o->type == OPT_BOOL ? "[=no] " : "", o->help);
+		static const char *const arg[] = {
+			[OPT_INT] = " N", [OPT_DURATION] = " TIME",
+			[OPT_BOOL] = "[=no]", [OPT_CIDR_LIST] = " CIDR,...",
+		};
+		char left[96];
+
+		snprintf(left, sizeof(left), "--%s%s", name, arg[o->type]);
+		fprintf(fp, "  %-30s %s", left, o->help);
 		if (o->defval[0] != '\0')
 			fprintf(fp, " [%s]", o->defval);
 		fputc('\n', fp);

@@ -1,0 +1,119 @@
+#!/bin/sh
+# Command-line tests: exit codes, error messages, input forms (file, stdin,
+# pcapng, a capture cut short) and output choices, on the recorded captures.
+#
+#   tests/cli.sh EGRESSD
+set -u
+
+egressd=${1:?usage: cli.sh EGRESSD}
+here=$(cd "$(dirname "$0")" && pwd)
+cap=$here/captures/ssh.pcap
+bt=$here/captures/bittorrent.pcap
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# expect NAME RC STDERR-PATTERN -- command...: exit status and message.
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		bad "$name: exit $rc, want $want ($(head -c 300 "$tmp/err"))"
+	elif [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/err"; then
+		bad "$name: stderr lacks '$pat': $(head -c 300 "$tmp/err")"
+	else
+		ok "$name"
+	fi
+}
+
+# jcount FILE EVENT_TYPE: how many events of that type.
+jcount() {
+	grep -c "\"event_type\":\"$2\"" "$1"
+}
+
+expect version 0 "" -- "$egressd" -V
+grep -q '^egressd [0-9]' "$tmp/out" || bad "version: output '$(cat "$tmp/out")'"
+expect help 0 "" -- "$egressd" --help
+grep -q -- '--max-flows' "$tmp/out" || bad "help: no --max-flows in --help"
+expect no-input 2 "nothing to read" -- "$egressd"
+expect unknown-option 2 "" -- "$egressd" --no-such-option -r "$cap"
+expect extra-argument 2 "unexpected argument" -- "$egressd" -r "$cap" stray
+expect missing-file 1 "$tmp/nope.pcap" -- "$egressd" -r "$tmp/nope.pcap"
+printf 'this is not a capture\n' >"$tmp/junk.pcap"
+expect not-a-capture 1 "junk.pcap" -- "$egressd" -r "$tmp/junk.pcap"
+expect bad-option-value 2 "max_flows" -- "$egressd" --max-flows 0 -r "$cap"
+
+# A config with an error on line 3 names the file and the line.
+printf '# comment\nmax_flows = 1000\nudp_idle_timeout = soon\n' >"$tmp/bad.conf"
+expect config-bad-value 2 "bad.conf:3: udp_idle_timeout" -- "$egressd" -c "$tmp/bad.conf" -t
+printf 'max_flows = 1000\n\nno_such_key = 1\n' >"$tmp/bad2.conf"
+expect config-unknown-key 2 "bad2.conf:3: unknown option 'no_such_key'" -- "$egressd" -c "$tmp/bad2.conf" -t
+printf 'vm_networks = 10.0.0.0/33\n' >"$tmp/bad3.conf"
+expect config-bad-cidr 2 "bad3.conf:1: vm_networks" -- "$egressd" -c "$tmp/bad3.conf" -t
+expect config-missing 2 "nope.conf" -- "$egressd" -c "$tmp/nope.conf" -t
+printf 'max_flows = 1000\nvm_networks = 192.0.2.0/24, 2001:db8::/32\n' >"$tmp/good.conf"
+expect config-good 0 "" -- "$egressd" -c "$tmp/good.conf" -t
+# The command line overrides the file.
+expect config-override 2 "command line: max_flows" -- "$egressd" -c "$tmp/good.conf" --max-flows=x -t
+
+# The same capture from a file, from stdin and as pcapng: the same events.
+"$egressd" -r "$cap" --flows >"$tmp/file.ev" 2>/dev/null
+if "$egressd" -r - --flows <"$cap" >"$tmp/stdin.ev" 2>/dev/null &&
+    cmp -s "$tmp/file.ev" "$tmp/stdin.ev"; then
+	ok stdin
+else
+	bad "stdin: events differ from the file's"
+fi
+[ "$(jcount "$tmp/file.ev" verdict)" -ge 1 ] && ok "verdict-written" || bad "verdict-written: none"
+[ "$(jcount "$tmp/file.ev" flow)" -ge 1 ] && ok "flows-written" || bad "flows-written: none"
+[ "$(jcount "$tmp/file.ev" stats)" = 1 ] && ok "one-stats" || bad "one-stats"
+if command -v editcap >/dev/null 2>&1; then
+	editcap -F pcapng "$cap" "$tmp/cap.pcapng"
+	if "$egressd" -r "$tmp/cap.pcapng" --flows >"$tmp/ng.ev" 2>/dev/null &&
+	    cmp -s "$tmp/file.ev" "$tmp/ng.ev"; then
+		ok pcapng
+	else
+		bad "pcapng: events differ from the pcap's"
+	fi
+else
+	bad "pcapng: editcap (wireshark-common) is not installed"
+fi
+
+# -o writes there and nothing to stdout; appends.
+"$egressd" -r "$cap" -o "$tmp/o.ev" >"$tmp/o.stdout" 2>&1
+"$egressd" -r "$cap" -o "$tmp/o.ev" >>"$tmp/o.stdout" 2>&1
+if [ ! -s "$tmp/o.stdout" ] && [ "$(jcount "$tmp/o.ev" stats)" = 2 ]; then
+	ok output-file
+else
+	bad "output-file: stdout '$(head -c 200 "$tmp/o.stdout")'"
+fi
+expect output-unwritable 1 "$tmp/no/dir/x" -- "$egressd" -r "$cap" -o "$tmp/no/dir/x"
+if [ -w /dev/full ]; then
+	expect output-full 1 "writing events" -- "$egressd" -r "$cap" -o /dev/full
+fi
+
+# A capture cut in its last record: read up to there, warn, exit 0.
+size=$(wc -c <"$cap")
+head -c $((size - 37)) "$cap" >"$tmp/cut.pcap"
+expect truncated 0 "truncated" -- "$egressd" -r "$tmp/cut.pcap"
+grep -q '"truncated":1' "$tmp/out" && ok truncated-counted || bad "truncated-counted"
+[ "$(jcount "$tmp/out" verdict)" -ge 1 ] && ok truncated-verdicts || bad "truncated-verdicts: lost"
+
+# A link type the decoder does not know (802.11, DLT 105) is refused.
+python3 -c '
+import struct, sys
+sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 105))' >"$tmp/wifi.pcap"
+expect unsupported-link 1 "link type 105" -- "$egressd" -r "$tmp/wifi.pcap"
+
+# A table of 1 flow still classifies, evicting as it goes.
+expect tiny-table 0 "" -- "$egressd" --max-flows 1 -r "$bt"
+grep -q '"evicted":[1-9]' "$tmp/out" && ok tiny-table-evicts || bad "tiny-table-evicts"
+
+echo "cli: $pass passed, $fail failed"
+[ $fail = 0 ]

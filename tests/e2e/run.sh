@@ -1,0 +1,43 @@
+#!/bin/sh
+# End-to-end: record the four exchanges afresh with real programs in network
+# namespaces made for the purpose (tests/e2e/record-captures.sh), replay each
+# new capture, and check the verdict categories tests/golden/expect.tsv
+# names. Unlike the golden tests this sees today's sshd, curl, microsocks and
+# aria2, not yesterday's bytes. Needs root (namespaces); skipped otherwise.
+#
+#   tests/e2e/run.sh EGRESSD
+set -u
+egressd=${1:?usage: run.sh EGRESSD}
+here=$(cd "$(dirname "$0")" && pwd)
+golden=$here/../golden
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+	echo "e2e: skipped: needs root and ip netns"
+	echo "e2e: 0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+if ! "$here/record-captures.sh" "$tmp" >"$tmp/record.log" 2>&1; then
+	echo "FAIL recording:"
+	tail -30 "$tmp/record.log"
+	echo "e2e: 0 passed, 1 failed"
+	exit 1
+fi
+while IFS='	' read -r name want; do
+	case "$name" in ''|'#'*) continue ;; esac
+	got=$("$egressd" -c "$golden/golden.conf" -r "$tmp/$name.pcap" | python3 -c '
+import json, sys
+cats = {e["category"] for e in map(json.loads, sys.stdin) if e["event_type"] == "verdict"}
+print(",".join(sorted(cats)) or "none")')
+	if [ "$got" = "$want" ]; then
+		echo "PASS e2e $name ($got)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL e2e $name: verdict categories '$got', want '$want'"
+		fail=$((fail + 1))
+	fi
+done <"$golden/expect.tsv"
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Golden replay tests: each capture in tests/captures/ is replayed and its
+# events compared byte for byte with tests/golden/NAME.events (the replay is
+# reproducible: times come from the packets). tests/golden/expect.tsv says
+# which verdict categories each capture must give, so a golden file cannot
+# be regenerated into a wrong answer unnoticed.
+#
+#   tests/golden/run.sh [--update] EGRESSD
+set -eu
+
+update=0
+if [ "${1:-}" = "--update" ]; then
+	update=1
+	shift
+fi
+egressd=${1:?usage: run.sh [--update] EGRESSD}
+here=$(cd "$(dirname "$0")" && pwd)
+caps=$here/../captures
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+pass=0
+fail=0
+while IFS='	' read -r name want; do
+	case "$name" in ''|'#'*) continue ;; esac
+	cap=$caps/$name.pcap
+	if [ ! -f "$cap" ]; then
+		echo "FAIL $name: $cap is missing"
+		fail=$((fail + 1))
+		continue
+	fi
+	if ! "$egressd" -c "$here/golden.conf" -r "$cap" >"$tmp/$name.events" 2>"$tmp/$name.err"; then
+		echo "FAIL $name: egressd exited non-zero:"
+		cat "$tmp/$name.err"
+		fail=$((fail + 1))
+		continue
+	fi
+	got=$(python3 - "$tmp/$name.events" <<'PY'
+import json, sys
+cats = set()
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    for k in ("timestamp", "event_type", "flow_id"):
+        assert k in ev, f"{k} missing in {line}"
+    if ev["event_type"] == "verdict":
+        assert ev["vm"] == "192.0.2.10", ev
+        assert ev["reason"] and ev["verdict_id"], ev
+        cats.add(ev["category"])
+print(",".join(sorted(cats)) or "none")
+PY
+) || { echo "FAIL $name: bad events"; fail=$((fail + 1)); continue; }
+	if [ "$got" != "$want" ]; then
+		echo "FAIL $name: verdict categories '$got', want '$want'"
+		fail=$((fail + 1))
+		continue
+	fi
+	if [ $update = 1 ]; then
+		cp "$tmp/$name.events" "$here/$name.events"
+	elif ! diff -u "$here/$name.events" "$tmp/$name.events" >"$tmp/$name.diff"; then
+		echo "FAIL $name: events differ from tests/golden/$name.events:"
+		head -40 "$tmp/$name.diff"
+		fail=$((fail + 1))
+		continue
+	fi
+	echo "PASS $name ($got)"
+	pass=$((pass + 1))
+done <"$here/expect.tsv"
+echo "golden: $pass passed, $fail failed"
+[ $fail = 0 ]
