@@ -29,7 +29,7 @@
 #define EXIT_USAGE	2
 
 #define OPT_TABLE_BASE	1000	/* getopt codes of option-table entries */
-#define OPT_FLOWS_ALIAS	'F'
+#define MAX_TABLE_OPTS	64
 
 static volatile sig_atomic_t stop_requested;
 
@@ -158,7 +158,8 @@ main(int argc, char **argv)
 	struct {
 		const char *name, *value;
 	} sets[64];
-	struct option *longopts;
+	static struct option longopts[MAX_TABLE_OPTS + 3];
+	static char optnames[MAX_TABLE_OPTS][48];
 	struct classify_out out;
 	struct classify *c = NULL;
 	struct source *src = NULL;
@@ -170,20 +171,19 @@ main(int argc, char **argv)
 	struct sigaction sa;
 
 	/* Long options: the fixed ones, then one per option-table entry. */
-	while (config_option_name(nopts, NULL) != NULL)
-		nopts++;
-	longopts = xcalloc(nopts + 4, sizeof(*longopts));
 	longopts[0] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[1] = (struct option){ "version", no_argument, NULL, 'V' };
-	for (i = 0; i < nopts; i++) {
-		char *n = xstrdup(config_option_name(i, &takes)), *q;
+	for (nopts = 0; nopts < MAX_TABLE_OPTS &&
+	    (name = config_option_name(nopts, &takes)) != NULL; nopts++) {
+		char *q = optnames[nopts];
 
-		for (q = n; *q != '\0'; q++)
+		str_copy(q, name, sizeof(optnames[nopts]));
+		for (; *q != '\0'; q++)
 			if (*q == '_')
 				*q = '-';
-		longopts[2 + i] = (struct option){ n,
+		longopts[2 + nopts] = (struct option){ optnames[nopts],
 		    takes ? required_argument : optional_argument, NULL,
-		    OPT_TABLE_BASE + (int)i };
+		    OPT_TABLE_BASE + (int)nopts };
 	}
 
 	while ((ch = getopt_long(argc, argv, "r:o:c:tvVh", longopts, NULL)) != -1) {
@@ -293,8 +293,5 @@ out:
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_RUNTIME;
 	}
-	for (i = 0; i < nopts; i++)
-		free((char *)longopts[2 + i].name);
-	free(longopts);
 	return status;
 }
