@@ -4,12 +4,16 @@
 # apt-get runs only when something is missing.
 #
 #   deploy/install-deps.sh            build + test dependencies
-#   deploy/install-deps.sh --build    only what `make` needs
+#   deploy/install-deps.sh --build    only what `make` and `make demo` need
 set -eu
 
-build="pkg-config gcc make libpcap-dev libndpi-dev libmaxminddb-dev libjansson-dev libinih-dev check"
-test="libndpi-bin tshark tcpdump iproute2 openssh-server openssh-client microsocks curl
-      aria2 opentracker openssl python3 procps"
+# python3 formats the demo's output and the tests' JSON checks.
+build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
+       libjansson-dev libinih-dev check python3"
+# tshark brings editcap and mergecap; the rest are the real programs the
+# end-to-end tests record (tests/e2e/record-captures.sh).
+test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
+      openssh-client microsocks curl aria2 opentracker openssl procps"
 
 case "${1:-}" in
 --build) want="$build" ;;

@@ -32,6 +32,13 @@ expect() {
 	fi
 }
 
+# check NAME command...: passes when the command succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
 # jcount FILE EVENT_TYPE: how many events of that type.
 jcount() {
 	grep -c "\"event_type\":\"$2\"" "$1"
@@ -70,9 +77,9 @@ if "$egressd" -r - --flows <"$cap" >"$tmp/stdin.ev" 2>/dev/null &&
 else
 	bad "stdin: events differ from the file's"
 fi
-[ "$(jcount "$tmp/file.ev" verdict)" -ge 1 ] && ok "verdict-written" || bad "verdict-written: none"
-[ "$(jcount "$tmp/file.ev" flow)" -ge 1 ] && ok "flows-written" || bad "flows-written: none"
-[ "$(jcount "$tmp/file.ev" stats)" = 1 ] && ok "one-stats" || bad "one-stats"
+check verdict-written [ "$(jcount "$tmp/file.ev" verdict)" -ge 1 ]
+check flows-written [ "$(jcount "$tmp/file.ev" flow)" -ge 1 ]
+check one-stats [ "$(jcount "$tmp/file.ev" stats)" = 1 ]
 if command -v editcap >/dev/null 2>&1; then
 	editcap -F pcapng "$cap" "$tmp/cap.pcapng"
 	if "$egressd" -r "$tmp/cap.pcapng" --flows >"$tmp/ng.ev" 2>/dev/null &&
@@ -102,8 +109,8 @@ fi
 size=$(wc -c <"$cap")
 head -c $((size - 37)) "$cap" >"$tmp/cut.pcap"
 expect truncated 0 "truncated" -- "$egressd" -r "$tmp/cut.pcap"
-grep -q '"truncated":1' "$tmp/out" && ok truncated-counted || bad "truncated-counted"
-[ "$(jcount "$tmp/out" verdict)" -ge 1 ] && ok truncated-verdicts || bad "truncated-verdicts: lost"
+check truncated-counted grep -q '"truncated":1' "$tmp/out"
+check truncated-verdicts [ "$(jcount "$tmp/out" verdict)" -ge 1 ]
 
 # A link type the decoder does not know (802.11, DLT 105) is refused.
 python3 -c '
@@ -113,7 +120,7 @@ expect unsupported-link 1 "link type 105" -- "$egressd" -r "$tmp/wifi.pcap"
 
 # A table of 1 flow still classifies, evicting as it goes.
 expect tiny-table 0 "" -- "$egressd" --max-flows 1 -r "$bt"
-grep -q '"evicted":[1-9]' "$tmp/out" && ok tiny-table-evicts || bad "tiny-table-evicts"
+check tiny-table-evicts grep -q '"evicted":[1-9]' "$tmp/out"
 
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
