@@ -141,8 +141,6 @@ decode_ethertype(struct cursor *c, uint16_t type, const uint8_t *b, uint32_t len
 			return decode_ip(c, b + 8, len - 8);
 		}
 		return DECODE_NOT_IP;
-	case ETH_TEB:
-		return decode_ether(c, b, len);
 	}
 	return DECODE_NOT_IP;
 }
@@ -198,6 +196,10 @@ decode_gre(struct cursor *c, const uint8_t *b, uint32_t len)
 		hlen += 4;
 	if (len < hlen)
 		return DECODE_TRUNCATED;
+	/* Bridged Ethernet only here: taken anywhere, an Ethernet frame
+	 * could hold itself without the tunnel bound ever counting it. */
+	if (rd16(b + 2) == ETH_TEB)
+		return decode_ether(c, b + hlen, len - hlen);
 	return decode_ethertype(c, rd16(b + 2), b + hlen, len - hlen);
 }
 
@@ -216,6 +218,8 @@ decode_tunnel(struct cursor *c, int kind, const uint8_t *b, uint32_t len)
 	case UDP_VXLAN:
 		if (len < 8)
 			return DECODE_TRUNCATED;
+		if ((b[0] & 0x08) == 0)	/* no I flag: not VXLAN (RFC 7348) */
+			return DECODE_UNSUPPORTED;
 		return decode_ether(c, b + 8, len - 8);
 	case UDP_GTPU: {
 		uint32_t hlen = 8;
@@ -267,6 +271,8 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 	case IPPROTO_TCP_: {
 		uint32_t doff;
 
+		if (plen < 20)
+			return DECODE_MALFORMED;
 		if (len < 14)
 			return DECODE_TRUNCATED;
 		doff = (uint32_t)(b[12] >> 4) * 4;
@@ -279,10 +285,10 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 		return DECODE_OK;
 	}
 	case IPPROTO_UDP_:
-		if (len < 8)
-			return DECODE_TRUNCATED;
 		if (plen < 8)
 			return DECODE_MALFORMED;
+		if (len < 8)
+			return DECODE_TRUNCATED;
 		p->sport = rd16(b);
 		p->dport = rd16(b + 2);
 		p->payload_len = plen - 8;

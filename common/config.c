@@ -219,9 +219,52 @@ config_set(struct config *cfg, const char *name, const char *value, char *err,
 
 struct load_ctx {
 	struct config *cfg;
-	char msg[256];		/* the first error's message */
-	int failed;
+	FILE *fp;
+	int lineno;		/* lines read so far */
+	int err_line;		/* line of the first error found here, or 0 */
+	char msg[256];		/* that error's message */
 };
+
+static void
+load_error(struct load_ctx *ctx, const char *msg)
+{
+	if (ctx->err_line == 0) {
+		ctx->err_line = ctx->lineno;
+		str_copy(ctx->msg, msg, sizeof(ctx->msg));
+	}
+}
+
+/* inih's reader: one line of the file per call, counted, so an error can
+ * name its own line. A line longer than inih's buffer is an error here;
+ * left to fgets(), its rest would come back as lines of their own. */
+static char *
+read_line(char *buf, int size, void *arg)
+{
+	struct load_ctx *ctx = arg;
+	char err[64];
+	const char *start;
+	size_t len;
+	int c;
+
+	if (fgets(buf, size, ctx->fp) == NULL)
+		return NULL;
+	ctx->lineno++;
+	len = strlen(buf);
+	if (len == 0 || buf[len - 1] == '\n')
+		return buf;
+	/* No newline: the file's last line, or a line longer than buf. */
+	if ((c = getc(ctx->fp)) == EOF || c == '\n')
+		return buf;
+	while ((c = getc(ctx->fp)) != EOF && c != '\n')
+		;
+	start = buf + strspn(buf, " \t");
+	if (*start == '#' || *start == ';')
+		return buf;	/* a long comment is still a comment */
+	snprintf(err, sizeof(err), "line longer than %d characters", size - 3);
+	load_error(ctx, err);
+	buf[0] = '\0';
+	return buf;
+}
 
 static int
 on_ini_line(void *user, const char *section, const char *name, const char *value)
@@ -234,10 +277,7 @@ on_ini_line(void *user, const char *section, const char *name, const char *value
 	} else if (config_set(ctx->cfg, name, value, err, sizeof(err)) == 0) {
 		return 1;
 	}
-	if (!ctx->failed) {
-		str_copy(ctx->msg, err, sizeof(ctx->msg));
-		ctx->failed = 1;
-	}
+	load_error(ctx, err);
 	return 0;
 }
 
@@ -245,24 +285,26 @@ int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct load_ctx ctx = { .cfg = cfg };
-	FILE *fp;
-	int line;
+	int line, read_error;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((ctx.fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	line = ini_parse_file(fp, on_ini_line, &ctx);
-	fclose(fp);
-	if (line == 0)
-		return 0;
-	if (line < 0)
+	/* inih returns the first line it found wrong, by its syntax or by the
+	 * handler; ctx has the first line found wrong here, with why. */
+	line = ini_parse_stream(read_line, &ctx, on_ini_line, &ctx);
+	read_error = ferror(ctx.fp);
+	fclose(ctx.fp);
+	if (line < 0 || read_error)
 		snprintf(err, errlen, "%s: cannot be read", path);
-	else if (ctx.failed)
-		snprintf(err, errlen, "%s:%d: %s", path, line, ctx.msg);
-	else
+	else if (ctx.err_line != 0 && (line == 0 || ctx.err_line <= line))
+		snprintf(err, errlen, "%s:%d: %s", path, ctx.err_line, ctx.msg);
+	else if (line > 0)
 		snprintf(err, errlen, "%s:%d: not a 'key = value' line or "
 		    "[section]", path, line);
+	else
+		return 0;
 	return -1;
 }
 

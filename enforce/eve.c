@@ -80,10 +80,57 @@ eve_proto_name(uint8_t proto)
 	return NULL;
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF included). */
+static size_t
+utf8_seq_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Strings come from the wire (server names) and may be cut mid-character:
+ * every byte that is not valid UTF-8 becomes '?', so jansson never drops
+ * the field and the line stays valid JSON. */
 static void
 set_str(json_t *o, const char *key, const char *val)
 {
-	json_object_set_new(o, key, json_string(val));
+	char buf[1024];
+	const unsigned char *s = (const unsigned char *)val;
+	size_t out = 0, n;
+
+	while (*s != '\0' && out + 4 < sizeof(buf)) {
+		if ((n = utf8_seq_len(s)) == 0) {
+			buf[out++] = '?';
+			s++;
+			continue;
+		}
+		memcpy(buf + out, s, n);
+		out += n;
+		s += n;
+	}
+	buf[out] = '\0';
+	json_object_set_new(o, key, json_string(buf));
 }
 
 static void

@@ -1,0 +1,26 @@
+/*
+ * main.c: runs every unit suite in one SRunner and exits non-zero when any
+ * test failed, so `make check-unit` fails with it.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "suites.h"
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(common_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, decode_suite());
+	srunner_add_suite(sr, flowtab_suite());
+	srunner_add_suite(sr, policy_suite());
+	srunner_add_suite(sr, eve_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,373 @@
+/*
+ * test_common.c: the common/ helpers. SipHash is checked against the test
+ * vector of the SipHash paper (Aumasson and Bernstein, appendix A), the
+ * prefix code against hand-computed networks, and the parsers against both
+ * their bounds and the junk a config file can hold.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cidr.h"
+#include "siphash.h"
+#include "suites.h"
+#include "util.h"
+
+/* The paper's key, bytes 00 01 .. 0f read as two little-endian words. */
+static const struct siphash_key paper_key = {
+	0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL
+};
+
+static void
+mapped(const char *v4, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	out[10] = out[11] = 0xff;
+	ck_assert_int_eq(inet_pton(AF_INET, v4, out + 12), 1);
+}
+
+static void
+v6(const char *s, uint8_t out[16])
+{
+	ck_assert_int_eq(inet_pton(AF_INET6, s, out), 1);
+}
+
+static int
+contains_v4(const char *prefix, const char *addr)
+{
+	struct cidr c;
+	uint8_t a[16];
+
+	ck_assert_int_eq(cidr_parse(prefix, &c), 0);
+	mapped(addr, a);
+	return cidr_contains(&c, a);
+}
+
+static int
+contains_v6(const char *prefix, const char *addr)
+{
+	struct cidr c;
+	uint8_t a[16];
+
+	ck_assert_int_eq(cidr_parse(prefix, &c), 0);
+	v6(addr, a);
+	return cidr_contains(&c, a);
+}
+
+static void
+assert_formats(const char *in, const char *want)
+{
+	struct cidr c;
+	char buf[64];
+
+	ck_assert_msg(cidr_parse(in, &c) == 0, "'%s' rejected", in);
+	cidr_format(&c, buf, sizeof(buf));
+	ck_assert_str_eq(buf, want);
+}
+
+START_TEST(siphash_paper_vectors)
+{
+	uint8_t msg[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	ck_assert_uint_eq(siphash24(&paper_key, msg, 0), 0x726fdb47dd0e0e31ULL);
+	ck_assert_uint_eq(siphash24(&paper_key, "", 0), 0x726fdb47dd0e0e31ULL);
+	ck_assert_uint_eq(siphash24(&paper_key, msg, 15), 0xa129ca6149be45e5ULL);
+}
+END_TEST
+
+START_TEST(siphash_key_and_length_matter)
+{
+	struct siphash_key other = paper_key, r1, r2;
+	uint64_t h[64];
+	uint8_t msg[64];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	other.k1 ^= 1;
+	ck_assert_uint_ne(siphash24(&other, msg, 15), 0xa129ca6149be45e5ULL);
+	/* Every length, including every tail size, hashes to its own value,
+	 * and the function reads nothing past len. */
+	for (i = 0; i < NELEM(h); i++) {
+		uint8_t *copy = xmalloc(i);
+
+		memcpy(copy, msg, i);
+		h[i] = siphash24(&paper_key, copy, i);
+		ck_assert_uint_eq(h[i], siphash24(&paper_key, msg, i));
+		free(copy);
+		for (j = 0; j < i; j++)
+			ck_assert_uint_ne(h[i], h[j]);
+	}
+	ck_assert_int_eq(siphash_key_random(&r1), 0);
+	ck_assert_int_eq(siphash_key_random(&r2), 0);
+	ck_assert(r1.k0 != r2.k0 || r1.k1 != r2.k1);
+}
+END_TEST
+
+START_TEST(cidr_v4)
+{
+	struct cidr c;
+	uint8_t a[16];
+
+	ck_assert_int_eq(cidr_parse("10.0.0.0/8", &c), 0);
+	ck_assert_uint_eq(c.bits, 96 + 8);
+	mapped("10.0.0.0", a);
+	ck_assert_mem_eq(c.addr, a, 16);
+	ck_assert(contains_v4("10.0.0.0/8", "10.255.1.2"));
+	ck_assert(contains_v4("10.0.0.0/8", "10.0.0.0"));
+	ck_assert(!contains_v4("10.0.0.0/8", "11.0.0.0"));
+	ck_assert(!contains_v4("10.0.0.0/8", "9.255.255.255"));
+	ck_assert(contains_v4("10.0.0.128/25", "10.0.0.200"));
+	ck_assert(!contains_v4("10.0.0.128/25", "10.0.0.127"));
+	ck_assert(contains_v4("172.16.0.0/12", "172.31.255.255"));
+	ck_assert(!contains_v4("172.16.0.0/12", "172.32.0.0"));
+	/* A bare address is a /32. */
+	ck_assert(contains_v4("192.0.2.7", "192.0.2.7"));
+	ck_assert(!contains_v4("192.0.2.7", "192.0.2.6"));
+	ck_assert(contains_v4("0.0.0.0/0", "203.0.113.9"));
+	/* A v4 /0 is every IPv4 address, not every address. */
+	ck_assert_int_eq(cidr_parse("0.0.0.0/0", &c), 0);
+	v6("2001:db8::1", a);
+	ck_assert(!cidr_contains(&c, a));
+}
+END_TEST
+
+START_TEST(cidr_v6)
+{
+	struct cidr c;
+	uint8_t a[16];
+
+	ck_assert_int_eq(cidr_parse("2001:db8::/32", &c), 0);
+	ck_assert_uint_eq(c.bits, 32);
+	ck_assert(contains_v6("2001:db8::/32", "2001:db8:ffff::1"));
+	ck_assert(!contains_v6("2001:db8::/32", "2001:db9::1"));
+	ck_assert(contains_v6("2001:db8::/33", "2001:db8:7fff::1"));
+	ck_assert(!contains_v6("2001:db8::/33", "2001:db8:8000::1"));
+	ck_assert(contains_v6("fe80::1", "fe80::1"));
+	ck_assert(!contains_v6("fe80::1", "fe80::2"));
+	ck_assert(contains_v6("::/0", "2001:db8::1"));
+	ck_assert_int_eq(cidr_parse("::/0", &c), 0);
+	mapped("10.1.2.3", a);
+	ck_assert(cidr_contains(&c, a));
+	/* A v6 prefix does not hold v4 addresses it does not cover. */
+	ck_assert(!contains_v6("2001:db8::/32", "::ffff:10.0.0.1"));
+	ck_assert(contains_v6("::ffff:0:0/96", "::ffff:10.0.0.1"));
+}
+END_TEST
+
+START_TEST(cidr_host_bits_cleared)
+{
+	assert_formats("10.1.2.3/8", "10.0.0.0/8");
+	assert_formats("192.168.1.77/30", "192.168.1.76/30");
+	assert_formats("192.168.1.77", "192.168.1.77/32");
+	assert_formats("255.255.255.255/0", "0.0.0.0/0");
+	assert_formats("2001:db8:ffff::1/33", "2001:db8:8000::/33");
+	assert_formats("2001:db8::1/128", "2001:db8::1/128");
+	assert_formats("2001:db8::1/127", "2001:db8::/127");
+	assert_formats("ffff::/1", "8000::/1");
+}
+END_TEST
+
+START_TEST(cidr_rejects_junk)
+{
+	static const char *bad[] = {
+		"", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/8x", "10.0.0.0/-1",
+		"10.0.0.0/ 8", "10.0.0.0 /8", " 10.0.0.0", "10.0.0", "10.0.0.0.0",
+		"300.1.2.3", "10.0.0.0/8/8", "2001:db8::/129", "2001:db8:::1",
+		"hello", "10.0.0.0/999999999999999999999",
+		"1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb/64",
+	};
+	struct cidr c;
+	size_t i;
+
+	for (i = 0; i < NELEM(bad); i++)
+		ck_assert_msg(cidr_parse(bad[i], &c) == -1, "'%s' accepted", bad[i]);
+}
+END_TEST
+
+START_TEST(addr_format_families)
+{
+	uint8_t a[16];
+	char buf[64];
+
+	mapped("192.0.2.1", a);
+	ck_assert(addr_is_v4(a));
+	addr_format(a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "192.0.2.1");
+	v6("2001:db8::1", a);
+	ck_assert(!addr_is_v4(a));
+	addr_format(a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "2001:db8::1");
+	v6("::1", a);
+	addr_format(a, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "::1");
+	/* Too small a buffer gives a marker, never a partial address. */
+	mapped("192.168.100.200", a);
+	addr_format(a, buf, 8);
+	ck_assert_str_eq(buf, "?");
+}
+END_TEST
+
+START_TEST(parse_long_bounds)
+{
+	long v;
+
+	ck_assert_int_eq(parse_long("42", 0, 100, &v), 0);
+	ck_assert_int_eq(v, 42);
+	ck_assert_int_eq(parse_long("-5", -10, 10, &v), 0);
+	ck_assert_int_eq(v, -5);
+	ck_assert_int_eq(parse_long("0", 0, 0, &v), 0);
+	ck_assert_int_eq(parse_long("1", 1, 10, &v), 0);
+	ck_assert_int_eq(parse_long("10", 1, 10, &v), 0);
+	ck_assert_int_eq(v, 10);
+	v = 7;
+	ck_assert_int_eq(parse_long("0", 1, 10, &v), -1);
+	ck_assert_int_eq(parse_long("11", 1, 10, &v), -1);
+	ck_assert_int_eq(parse_long("-11", -10, 10, &v), -1);
+	ck_assert_int_eq(parse_long("99999999999999999999", 0, 100, &v), -1);
+	ck_assert_int_eq(parse_long("-99999999999999999999", -100, 100, &v), -1);
+	ck_assert_int_eq(v, 7);	/* untouched on failure */
+}
+END_TEST
+
+START_TEST(parse_long_junk)
+{
+	static const char *bad[] = { "", " 5", "5 ", "5x", "x5", "0x10", "1e3",
+	    "5.0", "--5", "\t5", "5\n" };
+	long v = 3;
+	size_t i;
+
+	for (i = 0; i < NELEM(bad); i++)
+		ck_assert_msg(parse_long(bad[i], -100, 100, &v) == -1,
+		    "'%s' accepted", bad[i]);
+	ck_assert_int_eq(parse_long(NULL, 0, 100, &v), -1);
+	ck_assert_int_eq(v, 3);
+}
+END_TEST
+
+START_TEST(parse_duration_units_and_bounds)
+{
+	uint64_t us;
+
+	ck_assert_int_eq(parse_duration_us("5", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 5000000);
+	ck_assert_int_eq(parse_duration_us("5s", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 5000000);
+	ck_assert_int_eq(parse_duration_us("250ms", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 250000);
+	ck_assert_int_eq(parse_duration_us("2m", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 120000000);
+	ck_assert_int_eq(parse_duration_us("1h", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 3600000000ULL);
+	ck_assert_int_eq(parse_duration_us("0", 0, 10, &us), 0);
+	ck_assert_uint_eq(us, 0);
+	/* Bounds are inclusive and in microseconds. */
+	ck_assert_int_eq(parse_duration_us("1s", 1000000, 2000000, &us), 0);
+	ck_assert_int_eq(parse_duration_us("2s", 1000000, 2000000, &us), 0);
+	ck_assert_int_eq(parse_duration_us("999ms", 1000000, 2000000, &us), -1);
+	ck_assert_int_eq(parse_duration_us("2001ms", 1000000, 2000000, &us), -1);
+	ck_assert_int_eq(parse_duration_us("3s", 1000000, 2000000, &us), -1);
+	/* Overflow when scaled, and overflow of the number itself. */
+	ck_assert_int_eq(parse_duration_us("18446744073709551615h", 0,
+	    UINT64_MAX, &us), -1);
+	ck_assert_int_eq(parse_duration_us("5124095577h", 0, UINT64_MAX, &us),
+	    -1);
+	ck_assert_int_eq(parse_duration_us("5124095576h", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 5124095576ULL * 3600000000ULL);
+	ck_assert_int_eq(parse_duration_us("99999999999999999999999", 0,
+	    UINT64_MAX, &us), -1);
+	ck_assert_uint_eq(us, 5124095576ULL * 3600000000ULL);	/* untouched */
+}
+END_TEST
+
+START_TEST(parse_duration_junk)
+{
+	static const char *bad[] = { "", "s", "ms", "-5", "+5", " 5", "5 ",
+	    "5 s", "1.5s", "5sec", "5mm", "5S", "5d", "5us", "5hs", "0x10" };
+	uint64_t us = 77;
+	size_t i;
+
+	for (i = 0; i < NELEM(bad); i++)
+		ck_assert_msg(parse_duration_us(bad[i], 0, UINT64_MAX, &us) == -1,
+		    "'%s' accepted", bad[i]);
+	ck_assert_int_eq(parse_duration_us(NULL, 0, UINT64_MAX, &us), -1);
+	ck_assert_uint_eq(us, 77);
+}
+END_TEST
+
+START_TEST(str_copy_truncates)
+{
+	char buf[8];
+
+	memset(buf, 'x', sizeof(buf));
+	ck_assert_uint_eq(str_copy(buf, "hello", 4), 5);
+	ck_assert_str_eq(buf, "hel");
+	ck_assert_int_eq(buf[4], 'x');	/* nothing written past dstlen */
+	ck_assert_uint_eq(str_copy(buf, "hello", 6), 5);
+	ck_assert_str_eq(buf, "hello");
+	ck_assert_uint_eq(str_copy(buf, "hello", 5), 5);
+	ck_assert_str_eq(buf, "hell");
+	ck_assert_uint_eq(str_copy(buf, "hello", 1), 5);
+	ck_assert_str_eq(buf, "");
+	memset(buf, 'x', sizeof(buf));
+	ck_assert_uint_eq(str_copy(buf, "hello", 0), 5);
+	ck_assert_int_eq(buf[0], 'x');
+	ck_assert_uint_eq(str_copy(buf, "", sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+START_TEST(str_trim_and_alloc)
+{
+	char s1[] = "  \t value with space \r\n", s2[] = "   ", s3[] = "x";
+	char *d;
+	int *v;
+
+	ck_assert_str_eq(str_trim(s1), "value with space");
+	ck_assert_str_eq(str_trim(s2), "");
+	ck_assert_str_eq(str_trim(s3), "x");
+	d = xstrdup("copy");
+	ck_assert_str_eq(d, "copy");
+	free(d);
+	v = xreallocarray(NULL, 4, sizeof(*v));
+	v[3] = 9;
+	v = xreallocarray(v, 1000, sizeof(*v));
+	ck_assert_int_eq(v[3], 9);
+	free(v);
+}
+END_TEST
+
+Suite *
+common_suite(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc;
+
+	tc = tcase_create("siphash");
+	tcase_add_test(tc, siphash_paper_vectors);
+	tcase_add_test(tc, siphash_key_and_length_matter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cidr");
+	tcase_add_test(tc, cidr_v4);
+	tcase_add_test(tc, cidr_v6);
+	tcase_add_test(tc, cidr_host_bits_cleared);
+	tcase_add_test(tc, cidr_rejects_junk);
+	tcase_add_test(tc, addr_format_families);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("util");
+	tcase_add_test(tc, parse_long_bounds);
+	tcase_add_test(tc, parse_long_junk);
+	tcase_add_test(tc, parse_duration_units_and_bounds);
+	tcase_add_test(tc, parse_duration_junk);
+	tcase_add_test(tc, str_copy_truncates);
+	tcase_add_test(tc, str_trim_and_alloc);
+	suite_add_tcase(s, tc);
+	return s;
+}
