@@ -168,9 +168,8 @@ decode_ppp(struct cursor *c, const uint8_t *b, uint32_t len)
 	if (len < 2)
 		return DECODE_TRUNCATED;
 	switch (rd16(b)) {
-	case 0x0021:
-		return decode_ip(c, b + 2, len - 2);
-	case 0x0057:
+	case 0x0021:	/* IPv4 */
+	case 0x0057:	/* IPv6 */
 		return decode_ip(c, b + 2, len - 2);
 	}
 	return DECODE_NOT_IP;
@@ -397,22 +396,15 @@ decode_ipv6(struct cursor *c, const uint8_t *b, uint32_t len)
 	memcpy(p->dst, b + 24, 16);
 	nh = b[6];
 	for (n = 0; n < 16; n++) {
-		if (ipv6_is_ext(nh)) {
+		if (ipv6_is_ext(nh) || nh == 51) {
 			uint32_t elen;
 
 			if (len < off + 2)
 				return DECODE_TRUNCATED;
-			elen = ((uint32_t)b[off + 1] + 1) * 8;
-			if (off + elen > 40 + plen)
-				return DECODE_MALFORMED;
-			nh = b[off];
-			off += elen;
-		} else if (nh == 51) {	/* AH: length in 4-byte units minus 2 */
-			uint32_t elen;
-
-			if (len < off + 2)
-				return DECODE_TRUNCATED;
-			elen = ((uint32_t)b[off + 1] + 2) * 4;
+			/* AH counts 4-byte units minus 2, the others 8-byte
+			 * units minus 1. */
+			elen = nh == 51 ? ((uint32_t)b[off + 1] + 2) * 4 :
+			    ((uint32_t)b[off + 1] + 1) * 8;
 			if (off + elen > 40 + plen)
 				return DECODE_MALFORMED;
 			nh = b[off];
