@@ -31,10 +31,7 @@ ALL_CFLAGS   = -std=c11 -O2 -g $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 ALL_LDLIBS   = $(LIB_LIBS) $(LDLIBS)
 
-MODULES := common/util.c common/log.c common/siphash.c common/cidr.c \
-	common/config.c capture/decode.c capture/source.c \
-	classify/flowtab.c classify/dpi.c classify/policy.c classify/classify.c \
-	enforce/eve.c
+MODULES := $(sort $(wildcard common/*.c capture/*.c classify/*.c enforce/*.c))
 MOD_OBJS := $(MODULES:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/egressd.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)

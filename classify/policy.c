@@ -152,3 +152,22 @@ policy_phrase(enum policy_category c)
 {
 	return (unsigned)c < CAT_N ? cats[c].phrase : "?";
 }
+
+const char *
+confidence_name(enum confidence c)
+{
+	static const char *const names[CONF_N] = { "none", "low", "medium", "high" };
+
+	return (unsigned)c < CONF_N ? names[c] : "?";
+}
+
+enum confidence
+confidence_parse(const char *name)
+{
+	int c;
+
+	for (c = CONF_LOW; c < CONF_N; c++)
+		if (strcmp(confidence_name((enum confidence)c), name) == 0)
+			return (enum confidence)c;
+	return CONF_NONE;
+}

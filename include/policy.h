@@ -26,6 +26,13 @@ enum policy_category {
 	CAT_N
 };
 
+/* How sure a piece of evidence, and so a verdict, is. */
+enum confidence { CONF_NONE, CONF_LOW, CONF_MEDIUM, CONF_HIGH, CONF_N };
+
+const char *confidence_name(enum confidence c);	/* "low", "medium", "high" */
+/* Parses "low", "medium" or "high"; returns CONF_NONE when unknown. */
+enum confidence confidence_parse(const char *name);
+
 struct policy *policy_new(struct dpi *d, char *err, size_t errlen);
 void policy_free(struct policy *p);
 

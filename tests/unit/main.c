@@ -19,6 +19,18 @@ main(void)
 	srunner_add_suite(sr, flowtab_suite());
 	srunner_add_suite(sr, policy_suite());
 	srunner_add_suite(sr, eve_suite());
+	if (sig_suite != NULL)
+		srunner_add_suite(sr, sig_suite());
+	if (heur_p2p_mining_suite != NULL)
+		srunner_add_suite(sr, heur_p2p_mining_suite());
+	if (heur_proxy_suite != NULL)
+		srunner_add_suite(sr, heur_proxy_suite());
+	if (dns_suite != NULL)
+		srunner_add_suite(sr, dns_suite());
+	if (geo_suite != NULL)
+		srunner_add_suite(sr, geo_suite());
+	if (classify_suite != NULL)
+		srunner_add_suite(sr, classify_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

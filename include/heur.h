@@ -1,0 +1,52 @@
+/*
+ * heur.h: protocol heuristics for what nDPI 4.2 misses or gets wrong. Each
+ * family looks at the first payload packets of one flow, keeps a few bytes
+ * of state in the flow record, and reports a hit with a category, a
+ * confidence, its own name and a short detail for the verdict's evidence.
+ * They read only the bytes they are given and allocate nothing.
+ */
+#ifndef EGRESSD_HEUR_H
+#define EGRESSD_HEUR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+/* Per-flow scratch state, zeroed when the flow starts. */
+struct heur_flow {
+	uint8_t mining[8];
+	uint8_t p2p[8];
+	uint8_t proxy[16];
+};
+
+struct heur_pkt {
+	const uint8_t *data;	/* L4 payload */
+	size_t len;
+	int dir;		/* 0: from the flow's opener, 1: to it */
+	uint8_t proto;		/* 6 TCP, 17 UDP */
+	uint16_t sport;		/* the opener's port */
+	uint16_t dport;		/* the responder's port */
+	unsigned index;		/* 0 for the flow's first payload packet, ... */
+};
+
+struct heur_hit {
+	enum policy_category category;
+	enum confidence confidence;
+	const char *name;	/* static: "stratum", "socks5", ... */
+	char detail[96];	/* e.g. "mining.authorize worker=x.1" */
+};
+
+/* Payload packets of a flow the heuristics look at, at most. */
+#define HEUR_MAX_PACKETS 8
+
+/* Each returns 1 and fills hit when its family recognises the flow. */
+int heur_mining(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+int heur_p2p(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+int heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+
+/* IP protocols that are a tunnel by themselves (ESP, AH, GRE's PPTP...):
+ * returns 1 and fills hit for them. */
+int heur_ip_proto(uint8_t proto, struct heur_hit *hit);
+
+#endif
