@@ -5,6 +5,7 @@
 #   make check      build and run every test (unit, golden replay, end-to-end)
 #   make asan       unit, golden and CLI tests under AddressSanitizer + UBSan
 #   make flowcost   measure the memory one flow costs
+#   make sigbench   measure loading and matching 200k signatures
 #   make clean
 #
 # User CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are appended to the project's own
@@ -26,7 +27,11 @@ endif
 # included file is remade (installing what is missing) before anything else.
 -include $(BUILD)/libs.mk
 
-ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE $(LIB_CFLAGS) $(CPPFLAGS)
+# The shipped signatures, found from the build tree until `make install`
+# puts them elsewhere.
+SIGDIR   ?= $(CURDIR)/signatures
+ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DEGRESSD_SIGDIR='"$(SIGDIR)"' \
+	$(LIB_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 -O2 -g $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 ALL_LDLIBS   = $(LIB_LIBS) $(LDLIBS)
@@ -39,7 +44,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-e2e golden-update asan flowcost clean
+	check-tools check-e2e golden-update asan flowcost sigbench clean
 
 all: egressd
 
@@ -80,7 +85,8 @@ demo: egressd
 	@tests/demo.sh ./egressd
 
 check: test-deps
-	@$(MAKE) --no-print-directory check-unit check-golden check-cli check-e2e
+	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
+	    check-tools check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
@@ -90,6 +96,9 @@ check-golden: $(BUILD)/egressd
 
 check-cli: $(BUILD)/egressd
 	tests/cli.sh $(BUILD)/egressd
+
+check-tools: $(BUILD)/egressd
+	tools/test-tor-relays-to-rules.sh $(BUILD)/egressd
 
 check-e2e: $(BUILD)/egressd
 	tests/e2e/run.sh $(BUILD)/egressd
@@ -101,6 +110,13 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    check-unit check-golden check-cli
+
+# Loading 100k host and 100k CIDR rules, and the cost of a lookup.
+$(BUILD)/sigbench: tests/sigbench.c $(MOD_OBJS)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+sigbench: $(BUILD)/sigbench
+	$(BUILD)/sigbench
 
 # Bytes of memory one flow costs, classified and still in detection.
 flowcost: $(BUILD)/egressd

@@ -238,6 +238,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "egressd: %s\n", err);
 			return EXIT_USAGE;
 		}
+		printf("egressd: %zu signatures loaded\n",
+		    classify_signature_count(c));
 		classify_free(c);
 		if (verbose) {
 			config_dump(&cfg, stdout);

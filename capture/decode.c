@@ -256,6 +256,17 @@ decode_tunnel(struct cursor *c, int kind, const uint8_t *b, uint32_t len)
 	}
 }
 
+/* Points p->payload at the L4 payload: the captured bytes past a header of
+ * hlen, no more than the IP length says the payload holds. */
+static void
+set_payload(struct pkt *p, const uint8_t *b, uint32_t len, uint32_t hlen)
+{
+	uint32_t n = len > hlen ? len - hlen : 0;
+
+	p->payload = b + (len > hlen ? hlen : len);
+	p->payload_caplen = n < p->payload_len ? n : p->payload_len;
+}
+
 /* Decodes the L4 header at b (len captured bytes, plen by the IP length). */
 static enum decode_result
 decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
@@ -281,6 +292,7 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 		p->dport = rd16(b + 2);
 		p->tcp_flags = b[13];
 		p->payload_len = plen - doff;
+		set_payload(p, b, len, doff);
 		return DECODE_OK;
 	}
 	case IPPROTO_UDP_:
@@ -291,6 +303,7 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 		p->sport = rd16(b);
 		p->dport = rd16(b + 2);
 		p->payload_len = plen - 8;
+		set_payload(p, b, len, 8);
 		if (p->dport == UDP_VXLAN || p->dport == UDP_GTPU) {
 			struct pkt outer = *p;
 			int depth = c->depth;
@@ -517,7 +530,8 @@ decode_packet(int dlt, const uint8_t *data, uint32_t caplen, struct pkt *p)
 	struct cursor c = { .p = p, .depth = 0 };
 
 	p->l3 = NULL;
-	p->l3_len = p->payload_len = 0;
+	p->l3_len = p->payload_len = p->payload_caplen = 0;
+	p->payload = NULL;
 	p->vlan = 0;
 	p->tunneled = 0;
 	p->proto = 0;

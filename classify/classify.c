@@ -1,7 +1,20 @@
 /*
- * classify.c: the worker. Per packet: find the flow, feed nDPI while
- * detection runs, and when it ends map the protocol to a policy category and
- * make the verdict. See include/classify.h.
+ * classify.c: the worker. Per packet: find the flow, feed nDPI while its
+ * detection runs, run the protocol heuristics and payload rules over the
+ * first payload packets, try the signatures whenever a new fact about the
+ * flow is known (its addresses and GeoIP at the first packet, its server
+ * name, its payload, nDPI's answer), and turn the strongest evidence into
+ * one verdict. See include/classify.h.
+ *
+ * Evidence and confidence. Each piece of evidence has a category and a
+ * confidence: nDPI by inspection is high, by its flow cache or address
+ * lists medium, by port only low; a signature or heuristic carries its own.
+ * Two pieces from different sources that agree on a category raise the
+ * confidence one step. Evidence of medium or high confidence makes the
+ * verdict at once; low evidence waits until nDPI's detection has ended, in
+ * case something better turns up. nDPI's "Mining" alone is not evidence:
+ * nDPI 4.2 calls any JSON-RPC over TCP mining, so it counts only when the
+ * stratum heuristic agrees.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,11 +23,31 @@
 
 #include "cidr.h"
 #include "classify.h"
+#include "dns.h"
 #include "dpi.h"
 #include "flowtab.h"
+#include "geo.h"
+#include "heur.h"
+#include "log.h"
 #include "policy.h"
+#include "sig.h"
 #include "siphash.h"
 #include "util.h"
+
+enum ev_source { EV_NONE, EV_NDPI, EV_SIGNATURE, EV_HEURISTIC, EV_SOURCE_N };
+
+static const char *const ev_source_names[EV_SOURCE_N] = {
+	"none", "ndpi", "signature", "heuristic",
+};
+
+/* One piece of evidence, as it is found. */
+struct evidence {
+	enum ev_source source;
+	enum policy_category category;
+	enum confidence confidence;
+	const struct sig_rule *rule;	/* EV_SIGNATURE */
+	const struct heur_hit *hit;	/* EV_HEURISTIC */
+};
 
 struct classify {
 	const struct config *cfg;
@@ -22,14 +55,45 @@ struct classify {
 	struct flowtab *ft;
 	struct dpi *dpi;
 	struct policy *policy;
+	struct sigset *sigs;
+	struct geo *geo;		/* NULL without GeoIP databases */
+	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
+	struct dns_tunnel *dns_tunnel;
+	int ndpi_mining;		/* nDPI's id of "Mining" */
 	/* counters for stats */
 	uint64_t packets, bytes;
 	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
 	uint64_t verdicts[CAT_N];
+	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
+	uint64_t sig_matches, heur_hits, ndpi_mining_unconfirmed;
+	uint64_t dns_answers, dns_tunnels;
+};
+
+/* The signatures a lookup matched, gathered by the callback. */
+struct sig_found {
+	const struct sig_rule *rule[8];
+	unsigned n;
 };
 
 static void on_flow_end(struct flow *f, enum flow_end why, void *arg);
+
+static int
+load_rules(struct classify *c, char *err, size_t errlen)
+{
+	const struct config *cfg = c->cfg;
+	size_t i;
+
+	c->sigs = sigset_new();
+	if (cfg->signature_dir[0] != '\0' &&
+	    sigset_load_dir(c->sigs, cfg->signature_dir, c->dpi, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < cfg->n_rule_files; i++)
+		if (sigset_load_file(c->sigs, cfg->rule_files[i], c->dpi, err,
+		    errlen) == -1)
+			return -1;
+	return 0;
+}
 
 struct classify *
 classify_new(const struct config *cfg, const struct classify_out *out, char *err,
@@ -45,6 +109,19 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 		goto fail;
 	if ((c->policy = policy_new(c->dpi, err, errlen)) == NULL)
 		goto fail;
+	c->ndpi_mining = dpi_proto_id(c->dpi, "Mining");
+	if (load_rules(c, err, errlen) == -1)
+		goto fail;
+	if (cfg->geoip_country_db[0] != '\0' || cfg->geoip_asn_db[0] != '\0') {
+		c->geo = geo_open(cfg->geoip_country_db[0] != '\0' ?
+		    cfg->geoip_country_db : NULL, cfg->geoip_asn_db[0] != '\0' ?
+		    cfg->geoip_asn_db : NULL, err, errlen);
+		if (c->geo == NULL)
+			goto fail;
+	}
+	if (cfg->dns_cache_size > 0)
+		c->dns_cache = dns_cache_new((size_t)cfg->dns_cache_size);
+	c->dns_tunnel = dns_tunnel_new(4096);
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.timeout_us[FLOW_TC_TCP] = cfg->tcp_idle_timeout_us;
@@ -73,9 +150,19 @@ classify_free(struct classify *c)
 		flowtab_flush(c->ft);
 	}
 	flowtab_free(c->ft);
+	dns_tunnel_free(c->dns_tunnel);
+	dns_cache_free(c->dns_cache);
+	geo_close(c->geo);
+	sigset_free(c->sigs);
 	policy_free(c->policy);
 	dpi_free(c->dpi);
 	free(c);
+}
+
+size_t
+classify_signature_count(const struct classify *c)
+{
+	return sigset_count(c->sigs);
 }
 
 size_t
@@ -125,16 +212,18 @@ vm_side(const struct config *cfg, const struct flow *f)
 	return -1;
 }
 
-static double
-confidence_of(uint8_t dpi_conf)
+/* The address of the side that is not the VM (the responder when neither
+ * side is a VM). */
+static const uint8_t *
+peer_addr(const struct config *cfg, const struct flow *f)
 {
-	switch (dpi_conf) {
-	case DPI_CONF_DPI: return 0.9;
-	case DPI_CONF_CACHE: return 0.8;
-	case DPI_CONF_IP: return 0.6;
-	case DPI_CONF_PORT: return 0.4;
-	}
-	return 0.3;
+	return vm_side(cfg, f) == 1 ? flow_src_addr(f) : flow_dst_addr(f);
+}
+
+static const uint8_t *
+vm_addr(const struct config *cfg, const struct flow *f)
+{
+	return vm_side(cfg, f) == 1 ? flow_dst_addr(f) : flow_src_addr(f);
 }
 
 static void
@@ -152,25 +241,64 @@ format_endpoint(const uint8_t *addr, uint16_t port, uint8_t proto, char *buf,
 		snprintf(buf, len, "[%s]:%u", a, port);
 }
 
+/* nDPI's confidence in our scale. */
+static enum confidence
+ndpi_confidence(uint8_t dpi_conf)
+{
+	switch (dpi_conf) {
+	case DPI_CONF_DPI: return CONF_HIGH;
+	case DPI_CONF_CACHE:
+	case DPI_CONF_IP: return CONF_MEDIUM;
+	case DPI_CONF_PORT: return CONF_LOW;
+	}
+	return CONF_NONE;
+}
+
+/* What the evidence says, as the part of the reason after "VM x is ...: ". */
 static void
-make_verdict(struct classify *c, struct flow *f, uint64_t ts_us)
+describe(const struct classify *c, const struct flow *f,
+    const struct evidence *ev, const struct verdict *v, char *buf, size_t len)
+{
+	(void)c;
+	(void)f;
+	switch (ev->source) {
+	case EV_SIGNATURE:
+		snprintf(buf, len, "%s [%s]", ev->rule->msg, ev->rule->id);
+		break;
+	case EV_HEURISTIC:
+		if (ev->hit->detail[0] != '\0')
+			snprintf(buf, len, "%s %s", ev->hit->name, ev->hit->detail);
+		else
+			snprintf(buf, len, "%s", ev->hit->name);
+		break;
+	default:
+		snprintf(buf, len, "%s", v->app_proto);
+		break;
+	}
+}
+
+static void
+make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
+    uint64_t ts_us)
 {
 	static const struct siphash_key idk0 = { 0x7665726469637430ULL, 1 };
 	static const struct siphash_key idk1 = { 0x7665726469637431ULL, 2 };
 	struct verdict v;
-	char peer[96], vmaddr[64], how[48];
+	char peer[96], vmaddr[64], what[256], how[48];
 	const uint8_t *vm, *other;
 	uint64_t in[3];
+	unsigned i;
 	int side;
 
-	if (f->cls.verdict_made || f->cls.category == CAT_NONE)
+	if (f->cls.verdict_made || ev->category == CAT_NONE)
 		return;
 	f->cls.verdict_made = 1;
 	if ((side = vm_side(c->cfg, f)) == -1) {
 		c->verdicts_not_vm++;
 		return;
 	}
-	c->verdicts[f->cls.category]++;
+	c->verdicts[ev->category]++;
+	c->verdicts_by[ev->source]++;
 	if (c->out.verdict == NULL)
 		return;
 
@@ -178,64 +306,349 @@ make_verdict(struct classify *c, struct flow *f, uint64_t ts_us)
 	v.ts_us = ts_us;
 	in[0] = f->id;
 	in[1] = f->first_us;
-	in[2] = f->cls.category;
+	in[2] = ev->category;
 	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
 	    siphash24(&idk0, in, sizeof(in)), siphash24(&idk1, in, sizeof(in)));
 	vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
 	other = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
 	addr_format(vm, vmaddr, sizeof(vmaddr));
 	str_copy(v.vm, vmaddr, sizeof(v.vm));
-	v.category = (enum policy_category)f->cls.category;
+	v.category = ev->category;
 	v.severity = policy_severity(v.category);
-	v.confidence = confidence_of(f->cls.dpi_confidence);
+	v.confidence = ev->confidence;
+	v.decided_by = ev_source_names[ev->source];
 	dpi_name(c->dpi, f->cls.master_proto, f->cls.app_proto, v.app_proto,
 	    sizeof(v.app_proto));
 	str_copy(v.server_name, f->cls.server_name, sizeof(v.server_name));
-	str_copy(v.ndpi_category, dpi_category_name(c->dpi, f->cls.ndpi_category),
-	    sizeof(v.ndpi_category));
-	v.dpi_confidence = dpi_confidence_name(f->cls.dpi_confidence);
+	if (f->cls.app_proto != 0 || f->cls.master_proto != 0) {
+		str_copy(v.ndpi_category, dpi_category_name(c->dpi,
+		    f->cls.ndpi_category), sizeof(v.ndpi_category));
+		v.dpi_confidence = dpi_confidence_name(f->cls.dpi_confidence);
+	}
+	for (i = 0; i < f->cls.nsigs && i < VERDICT_MAX_SIGS; i++) {
+		const struct sig_rule *r = sigset_rule(c->sigs, f->cls.sigs[i]);
+
+		str_copy(v.sigs[i].id, r->id, sizeof(v.sigs[i].id));
+		str_copy(v.sigs[i].msg, r->msg, sizeof(v.sigs[i].msg));
+		v.nsigs++;
+	}
+	if (ev->source == EV_HEURISTIC) {
+		str_copy(v.heuristic, ev->hit->name, sizeof(v.heuristic));
+		str_copy(v.heuristic_detail, ev->hit->detail,
+		    sizeof(v.heuristic_detail));
+	} else if (f->cls.heur_name != NULL) {
+		str_copy(v.heuristic, f->cls.heur_name, sizeof(v.heuristic));
+	}
+	if (c->geo != NULL) {
+		struct geo_info gi;
+
+		if (geo_lookup(c->geo, other, &gi)) {
+			v.asn = gi.asn;
+			str_copy(v.as_org, gi.as_org, sizeof(v.as_org));
+			str_copy(v.country, gi.country, sizeof(v.country));
+		}
+	}
 	v.has_flow = 1;
 	v.flow_id = f->id;
 	tuple_of(f, &v.t);
 	v.action = "alert";
 
-	switch (f->cls.dpi_confidence) {
-	case DPI_CONF_PORT: str_copy(how, " (guessed from the port only)", sizeof(how)); break;
-	case DPI_CONF_IP: str_copy(how, " (matched by address only)", sizeof(how)); break;
-	default: how[0] = '\0'; break;
-	}
+	describe(c, f, ev, &v, what, sizeof(what));
+	how[0] = '\0';
+	if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_PORT)
+		str_copy(how, " (guessed from the port only)", sizeof(how));
+	else if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_IP)
+		str_copy(how, " (matched by address only)", sizeof(how));
 	if (side == 0) {
 		format_endpoint(other, v.t.dport, v.t.proto, peer, sizeof(peer));
 		if (v.server_name[0] != '\0')
 			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s (%s)%s",
-			    vmaddr, policy_phrase(v.category), v.app_proto,
-			    v.server_name, peer, how);
+			    vmaddr, policy_phrase(v.category), what, v.server_name,
+			    peer, how);
 		else
 			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s%s",
-			    vmaddr, policy_phrase(v.category), v.app_proto, peer, how);
+			    vmaddr, policy_phrase(v.category), what, peer, how);
 	} else {
 		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
 		snprintf(v.reason, sizeof(v.reason),
 		    "VM %s %s: %s from %s to the VM's port %u%s", vmaddr,
-		    policy_phrase(v.category), v.app_proto, peer, v.t.dport, how);
+		    policy_phrase(v.category), what, peer, v.t.dport, how);
 	}
 	c->out.verdict(&v, c->out.arg);
 }
 
+/* Weighs one piece of evidence into the flow's best, and makes the verdict
+ * when it is strong enough (or when final is set and anything is known). */
 static void
-record_result(struct flow *f, const struct dpi_result *r)
+add_evidence(struct classify *c, struct flow *f, struct evidence *ev,
+    uint64_t ts_us)
+{
+	struct flow_class *cls = &f->cls;
+
+	if (ev->category == CAT_NONE || ev->confidence == CONF_NONE ||
+	    cls->verdict_made)
+		return;
+	if (cls->category == ev->category && cls->source != ev->source &&
+	    cls->source != EV_NONE) {
+		/* Two sources agree: one step surer than the surer of them. */
+		enum confidence m = ev->confidence > cls->confidence ?
+		    ev->confidence : (enum confidence)cls->confidence;
+
+		ev->confidence = m < CONF_HIGH ? m + 1 : CONF_HIGH;
+	}
+	if (ev->confidence > cls->confidence) {
+		cls->category = (uint8_t)ev->category;
+		cls->confidence = (uint8_t)ev->confidence;
+		cls->source = (uint8_t)ev->source;
+	}
+	if (ev->confidence >= CONF_MEDIUM)
+		make_verdict(c, f, ev, ts_us);
+}
+
+/* Makes the verdict from the best evidence held back (low confidence),
+ * once nothing more is to be learned from detection. */
+static void
+settle(struct classify *c, struct flow *f, uint64_t ts_us)
+{
+	struct evidence ev;
+
+	if (f->cls.verdict_made || f->cls.category == CAT_NONE)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.source = (enum ev_source)f->cls.source;
+	ev.category = (enum policy_category)f->cls.category;
+	ev.confidence = (enum confidence)f->cls.confidence;
+	if (ev.source == EV_SIGNATURE && f->cls.nsigs > 0)
+		ev.rule = sigset_rule(c->sigs, f->cls.sigs[0]);
+	if (ev.source == EV_SIGNATURE && ev.rule == NULL)
+		return;
+	if (ev.source == EV_HEURISTIC)
+		return;		/* heuristics report medium or high at once */
+	make_verdict(c, f, &ev, ts_us);
+}
+
+static void
+on_sig(const struct sig_rule *r, void *arg)
+{
+	struct sig_found *found = arg;
+
+	if (found->n < NELEM(found->rule))
+		found->rule[found->n++] = r;
+}
+
+/* Tries the signatures with what is known of f now (and payload, when
+ * given), and weighs what matched. */
+static void
+match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
+    size_t payload_len, uint64_t ts_us)
+{
+	struct sig_facts facts;
+	struct sig_found found;
+	struct evidence ev;
+	unsigned i, j;
+
+	if (sigset_count(c->sigs) == 0)
+		return;
+	memset(&facts, 0, sizeof(facts));
+	facts.peer = peer_addr(c->cfg, f);
+	facts.port = flow_dst_port(f);
+	facts.proto = f->key.proto;
+	facts.host = f->cls.server_name[0] != '\0' ? f->cls.server_name : NULL;
+	facts.ndpi_master = f->cls.dpi_done ? f->cls.master_proto : 0;
+	facts.ndpi_app = f->cls.dpi_done ? f->cls.app_proto : 0;
+	facts.asn = f->cls.asn;
+	facts.country = f->cls.country[0] != '\0' ? f->cls.country : NULL;
+	facts.payload = payload;
+	facts.payload_len = payload_len;
+	found.n = 0;
+	if (sigset_match(c->sigs, &facts, on_sig, &found) == 0)
+		return;
+	for (i = 0; i < found.n; i++) {
+		const struct sig_rule *r = found.rule[i];
+
+		for (j = 0; j < f->cls.nsigs && j < NELEM(f->cls.sigs); j++)
+			if (f->cls.sigs[j] == r->index)
+				break;
+		if (j < f->cls.nsigs && j < NELEM(f->cls.sigs))
+			continue;	/* matched before */
+		if (f->cls.nsigs < NELEM(f->cls.sigs))
+			f->cls.sigs[f->cls.nsigs] = r->index;
+		if (f->cls.nsigs < UINT8_MAX)
+			f->cls.nsigs++;
+		c->sig_matches++;
+		memset(&ev, 0, sizeof(ev));
+		ev.source = EV_SIGNATURE;
+		ev.category = r->category;
+		ev.confidence = r->confidence;
+		ev.rule = r;
+		add_evidence(c, f, &ev, ts_us);
+	}
+}
+
+/* The first packet of a flow: what its addresses say. */
+static void
+flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
+{
+	struct heur_hit hit;
+	struct evidence ev;
+	const uint8_t *peer = peer_addr(c->cfg, f);
+
+	if (c->geo != NULL) {
+		struct geo_info gi;
+
+		if (geo_lookup(c->geo, peer, &gi)) {
+			f->cls.asn = gi.asn;
+			memcpy(f->cls.country, gi.country, sizeof(f->cls.country));
+		}
+	}
+	if (c->dns_cache != NULL) {
+		const char *name = dns_cache_get(c->dns_cache,
+		    vm_addr(c->cfg, f), peer);
+
+		if (name != NULL)
+			str_copy(f->cls.server_name, name, sizeof(f->cls.server_name));
+	}
+	memset(&hit, 0, sizeof(hit));
+	if (heur_ip_proto(f->key.proto, &hit)) {
+		c->heur_hits++;
+		f->cls.heur_hit = 1;
+		f->cls.heur_name = hit.name;
+		memset(&ev, 0, sizeof(ev));
+		ev.source = EV_HEURISTIC;
+		ev.category = hit.category;
+		ev.confidence = hit.confidence;
+		ev.hit = &hit;
+		add_evidence(c, f, &ev, ts_us);
+	}
+	match_signatures(c, f, NULL, 0, ts_us);
+	if (f->cls.server_name[0] != '\0')
+		f->cls.host_tried = 1;
+}
+
+/* DNS messages: answers to a VM fill the name cache, queries from a VM
+ * feed the tunnel detector. */
+static void
+inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
+{
+	struct dns_msg m;
+	struct heur_hit hit;
+	struct evidence ev;
+	int side = vm_side(c->cfg, f);
+	const uint8_t *vm;
+	unsigned i;
+
+	if (dns_parse(p->payload, p->payload_caplen, &m) == -1)
+		return;
+	/* The VM is the side that asks: the opener unless vm_networks say
+	 * the responder. */
+	vm = side == 1 ? flow_dst_addr(f) : flow_src_addr(f);
+	if (m.is_response && dir == (side == 1 ? 0 : 1)) {
+		if (c->dns_cache == NULL || m.qname[0] == '\0')
+			return;
+		for (i = 0; i < m.nanswers; i++) {
+			dns_cache_put(c->dns_cache, vm, m.answers[i], m.qname);
+			c->dns_answers++;
+		}
+	} else if (!m.is_response) {
+		memset(&hit, 0, sizeof(hit));
+		if (dns_tunnel_query(c->dns_tunnel, vm, &m, p->ts_us, &hit)) {
+			c->dns_tunnels++;
+			f->cls.heur_hit = 1;
+			f->cls.heur_name = hit.name;
+			memset(&ev, 0, sizeof(ev));
+			ev.source = EV_HEURISTIC;
+			ev.category = hit.category;
+			ev.confidence = hit.confidence;
+			ev.hit = &hit;
+			add_evidence(c, f, &ev, p->ts_us);
+		}
+	}
+}
+
+/* Heuristics and payload rules over the first payload packets. */
+static void
+inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir)
+{
+	static int (*const family[])(struct heur_flow *, const struct heur_pkt *,
+	    struct heur_hit *) = { heur_mining, heur_p2p, heur_proxy };
+	struct heur_pkt hp;
+	struct heur_hit hit;
+	struct evidence ev;
+	size_t i;
+
+	if (f->cls.payload_pkts >= HEUR_MAX_PACKETS)
+		return;
+	hp.data = p->payload;
+	hp.len = p->payload_caplen;
+	hp.dir = dir;
+	hp.proto = p->proto;
+	hp.sport = flow_src_port(f);
+	hp.dport = flow_dst_port(f);
+	hp.index = f->cls.payload_pkts++;
+	for (i = 0; i < NELEM(family) && !f->cls.heur_hit; i++) {
+		memset(&hit, 0, sizeof(hit));
+		if (!family[i](&f->cls.heur, &hp, &hit))
+			continue;
+		c->heur_hits++;
+		f->cls.heur_hit = 1;
+		f->cls.heur_name = hit.name;
+		memset(&ev, 0, sizeof(ev));
+		ev.source = EV_HEURISTIC;
+		ev.category = hit.category;
+		ev.confidence = hit.confidence;
+		ev.hit = &hit;
+		add_evidence(c, f, &ev, p->ts_us);
+	}
+	match_signatures(c, f, p->payload,
+	    p->payload_caplen < SIG_PAYLOAD_DEPTH ? p->payload_caplen :
+	    SIG_PAYLOAD_DEPTH, p->ts_us);
+}
+
+/* nDPI's answer as evidence. */
+static void
+ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
+{
+	struct evidence ev;
+	enum policy_category cat;
+
+	cat = policy_classify(c->policy, f->cls.master_proto, f->cls.app_proto);
+	if (cat == CAT_NONE)
+		return;
+	if (cat == CAT_MINING && c->ndpi_mining > 0 &&
+	    (f->cls.app_proto == c->ndpi_mining ||
+	    f->cls.master_proto == c->ndpi_mining)) {
+		c->ndpi_mining_unconfirmed++;
+		return;		/* see the top of this file */
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.source = EV_NDPI;
+	ev.category = cat;
+	ev.confidence = ndpi_confidence(f->cls.dpi_confidence);
+	add_evidence(c, f, &ev, ts_us);
+}
+
+static void
+record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
+    uint64_t ts_us)
 {
 	f->cls.master_proto = r->master;
 	f->cls.app_proto = r->app;
 	f->cls.ndpi_category = r->category;
 	f->cls.dpi_confidence = r->confidence;
-	if (r->server_name[0] != '\0')
+	if (r->server_name[0] != '\0' &&
+	    strcmp(f->cls.server_name, r->server_name) != 0) {
 		str_copy(f->cls.server_name, r->server_name,
 		    sizeof(f->cls.server_name));
+		f->cls.host_tried = 0;
+	}
+	if (!f->cls.host_tried && f->cls.server_name[0] != '\0') {
+		f->cls.host_tried = 1;
+		match_signatures(c, f, NULL, 0, ts_us);
+	}
 }
 
 /* Ends detection for f (giving up first when it is not final), frees the
- * nDPI state and decides the flow's category. */
+ * nDPI state, and weighs nDPI's answer. */
 static void
 detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 {
@@ -247,7 +660,7 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		if (giveup) {
 			memset(&r, 0, sizeof(r));
 			dpi_giveup(c->dpi, f->cls.dpi, c->cfg->dpi_guess, &r);
-			record_result(f, &r);
+			record_result(c, f, &r, ts_us);
 			c->dpi_giveup++;
 		} else {
 			c->dpi_final++;
@@ -257,9 +670,16 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		c->dpi_live--;
 	}
 	f->cls.dpi_done = 1;
-	f->cls.category = (uint8_t)policy_classify(c->policy, f->cls.master_proto,
-	    f->cls.app_proto);
-	make_verdict(c, f, ts_us);
+	ndpi_evidence(c, f, ts_us);
+	if (f->cls.master_proto != 0 || f->cls.app_proto != 0)
+		match_signatures(c, f, NULL, 0, ts_us);
+	settle(c, f, ts_us);
+}
+
+static int
+is_dns_port(const struct pkt *p)
+{
+	return p->proto == 17 && (p->sport == 53 || p->dport == 53);
 }
 
 void
@@ -273,6 +693,13 @@ classify_packet(struct classify *c, const struct pkt *p)
 	c->packets++;
 	c->bytes += p->wire_len;
 	f = flowtab_packet(c->ft, p, &dir);
+	if (f->pkts[0] + f->pkts[1] == 1)
+		flow_begins(c, f, p->ts_us);
+	if (p->payload_caplen > 0) {
+		if (is_dns_port(p))
+			inspect_dns(c, f, p, dir);
+		inspect_payload(c, f, p, dir);
+	}
 	if (f->cls.dpi_done)
 		return;
 	if (f->cls.dpi == NULL) {
@@ -282,7 +709,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	}
 	memset(&r, 0, sizeof(r));
 	final = dpi_process(c->dpi, f->cls.dpi, p->l3, p->l3_len, p->ts_us / 1000, &r);
-	record_result(f, &r);
+	record_result(c, f, &r, p->ts_us);
 	f->cls.dpi_pkts++;
 	budget = p->proto == 6 ? c->cfg->dpi_tcp_packets : c->cfg->dpi_udp_packets;
 	if (final) {
@@ -292,10 +719,8 @@ classify_packet(struct classify *c, const struct pkt *p)
 		detection_end(c, f, 1, p->ts_us);
 	} else if (r.confidence >= DPI_CONF_CACHE && !f->cls.verdict_made) {
 		/* nDPI knows the protocol and only wants more packets for its
-		 * metadata: a forbidden protocol is reported now, not when the
-		 * flow ends. */
-		f->cls.category = (uint8_t)policy_classify(c->policy, r.master, r.app);
-		make_verdict(c, f, p->ts_us);
+		 * metadata: a forbidden protocol is reported now. */
+		ndpi_evidence(c, f, p->ts_us);
 	}
 }
 
@@ -306,6 +731,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	struct flow_event fe;
 
 	detection_end(c, f, 1, f->last_us);
+	settle(c, f, f->last_us);
 	if (c->out.flow == NULL)
 		return;
 	memset(&fe, 0, sizeof(fe));
@@ -359,8 +785,18 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "dpi", "given_up", c->dpi_giveup);
 	stats_add(s, "dpi", "in_progress", c->dpi_live);
 	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
+	stats_add(s, "dpi", "mining_unconfirmed", c->ndpi_mining_unconfirmed);
+	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
+	stats_add(s, "detect", "signature_matches", c->sig_matches);
+	stats_add(s, "detect", "heuristic_hits", c->heur_hits);
+	stats_add(s, "detect", "dns_answers_cached", c->dns_answers);
+	stats_add(s, "detect", "dns_tunnels", c->dns_tunnels);
 	for (i = 1; i < CAT_N; i++)
 		stats_add(s, "verdicts", policy_category_name((enum policy_category)i),
 		    c->verdicts[i]);
+	for (i = 1; i < EV_SOURCE_N; i++)
+		stats_add(s, "verdicts", i == EV_NDPI ? "by_ndpi" :
+		    i == EV_SIGNATURE ? "by_signature" : "by_heuristic",
+		    c->verdicts_by[i]);
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
 }

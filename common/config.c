@@ -15,7 +15,8 @@
 #include "config.h"
 #include "util.h"
 
-enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST };
+enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST, OPT_PATH,
+	OPT_PATH_LIST };
 
 struct option_def {
 	const char *name;
@@ -55,6 +56,19 @@ static const struct option_def options[] = {
 	    "write one flow event per flow" },
 	{ "vm_networks", OPT_CIDR_LIST, 0, 0, CONFIG_MAX_VM_NETWORKS, "",
 	    "CIDRs of the VMs, comma separated (none: the opener is the VM)" },
+	{ "signature_dir", OPT_PATH, offsetof(struct config, signature_dir),
+	    0, 0, EGRESSD_SIGDIR,
+	    "directory whose *.rules files are loaded ('' for none)" },
+	{ "rule_files", OPT_PATH_LIST, 0, 0, CONFIG_MAX_RULE_FILES, "",
+	    "more rule files, comma separated, loaded after signature_dir" },
+	{ "geoip_country_db", OPT_PATH,
+	    offsetof(struct config, geoip_country_db), 0, 0, "",
+	    "MaxMind Country or City database (.mmdb) for country evidence" },
+	{ "geoip_asn_db", OPT_PATH, offsetof(struct config, geoip_asn_db),
+	    0, 0, "", "MaxMind ASN database (.mmdb) for ASN evidence" },
+	{ "dns_cache_size", OPT_INT, offsetof(struct config, dns_cache_size),
+	    0, 16 * 1024 * 1024, "65536",
+	    "DNS answers remembered (VM, address -> name) for host rules" },
 };
 
 static const struct option_def *
@@ -150,6 +164,37 @@ set_cidr_list(struct config *cfg, const char *value, char *err, size_t errlen)
 }
 
 static int
+set_path_list(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+	char buf[4096], *p, *next, *tok;
+
+	if (str_copy(buf, value, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "rule_files: list too long");
+		return -1;
+	}
+	for (p = buf; p != NULL; p = next) {
+		if ((next = strchr(p, ',')) != NULL)
+			*next++ = '\0';
+		tok = str_trim(p);
+		if (*tok == '\0')
+			continue;
+		if (cfg->n_rule_files == CONFIG_MAX_RULE_FILES) {
+			snprintf(err, errlen, "rule_files: more than %d files",
+			    CONFIG_MAX_RULE_FILES);
+			return -1;
+		}
+		if (str_copy(cfg->rule_files[cfg->n_rule_files], tok,
+		    CONFIG_PATH_MAX) >= CONFIG_PATH_MAX) {
+			snprintf(err, errlen, "rule_files: path longer than %d "
+			    "bytes", CONFIG_PATH_MAX - 1);
+			return -1;
+		}
+		cfg->n_rule_files++;
+	}
+	return 0;
+}
+
+static int
 set_option(struct config *cfg, const struct option_def *o, const char *value,
     char *err, size_t errlen)
 {
@@ -187,6 +232,15 @@ set_option(struct config *cfg, const struct option_def *o, const char *value,
 		return 0;
 	case OPT_CIDR_LIST:
 		return set_cidr_list(cfg, value, err, errlen);
+	case OPT_PATH:
+		if (str_copy(field, value, CONFIG_PATH_MAX) >= CONFIG_PATH_MAX) {
+			snprintf(err, errlen, "%s: path longer than %d bytes",
+			    o->name, CONFIG_PATH_MAX - 1);
+			return -1;
+		}
+		return 0;
+	case OPT_PATH_LIST:
+		return set_path_list(cfg, value, err, errlen);
 	}
 	return -1;
 }
@@ -324,6 +378,7 @@ config_usage(FILE *fp)
 		static const char *const arg[] = {
 			[OPT_INT] = " N", [OPT_DURATION] = " TIME",
 			[OPT_BOOL] = "[=no]", [OPT_CIDR_LIST] = " CIDR,...",
+			[OPT_PATH] = " PATH", [OPT_PATH_LIST] = " PATH,...",
 		};
 		char left[96];
 
@@ -365,6 +420,15 @@ config_dump(const struct config *cfg, FILE *fp)
 		case OPT_BOOL:
 			memcpy(&b, field, sizeof(b));
 			fprintf(fp, "%s = %s\n", o->name, b ? "yes" : "no");
+			break;
+		case OPT_PATH:
+			fprintf(fp, "%s = %s\n", o->name, field);
+			break;
+		case OPT_PATH_LIST:
+			fprintf(fp, "%s =", o->name);
+			for (l = 0; l < (long)cfg->n_rule_files; l++)
+				fprintf(fp, "%s%s", l ? ", " : " ", cfg->rule_files[l]);
+			fputc('\n', fp);
 			break;
 		case OPT_CIDR_LIST:
 			fprintf(fp, "%s =", o->name);

@@ -12,8 +12,10 @@ build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
        libjansson-dev libinih-dev check python3"
 # tshark brings editcap and mergecap; the rest are the real programs the
 # end-to-end tests record (tests/e2e/record-captures.sh).
+# libmaxmind-db-writer-perl builds the small GeoIP databases of the tests.
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
-      openssh-client microsocks curl aria2 opentracker openssl procps"
+      openssh-client microsocks curl aria2 opentracker openssl procps
+      tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl"
 
 case "${1:-}" in
 --build) want="$build" ;;

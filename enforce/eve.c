@@ -221,13 +221,15 @@ eve_verdict(struct eve *e, const struct verdict *v)
 {
 	json_t *o = header(v->ts_us, v->has_flow ? v->flow_id : 0, "verdict");
 	json_t *ev = json_object();
+	unsigned i;
 
 	set_str(o, "verdict_id", v->verdict_id);
 	set_str(o, "vm", v->vm);
 	set_str(o, "category", policy_category_name(v->category));
 	set_str(o, "severity", v->severity);
-	json_object_set_new(o, "confidence", json_real(v->confidence));
+	set_str(o, "confidence", confidence_name(v->confidence));
 	set_str(o, "reason", v->reason);
+	set_str(ev, "decided_by", v->decided_by);
 	if (v->app_proto[0] != '\0')
 		set_str(ev, "app_proto", v->app_proto);
 	if (v->server_name[0] != '\0')
@@ -236,6 +238,32 @@ eve_verdict(struct eve *e, const struct verdict *v)
 		set_str(ev, "ndpi_category", v->ndpi_category);
 	if (v->dpi_confidence != NULL)
 		set_str(ev, "detection", v->dpi_confidence);
+	if (v->nsigs > 0) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < v->nsigs && i < VERDICT_MAX_SIGS; i++) {
+			json_t *sg = json_object();
+
+			set_str(sg, "id", v->sigs[i].id);
+			set_str(sg, "msg", v->sigs[i].msg);
+			json_array_append_new(arr, sg);
+		}
+		json_object_set_new(ev, "signatures", arr);
+	}
+	if (v->heuristic[0] != '\0') {
+		json_t *h = json_object();
+
+		set_str(h, "name", v->heuristic);
+		if (v->heuristic_detail[0] != '\0')
+			set_str(h, "detail", v->heuristic_detail);
+		json_object_set_new(ev, "heuristic", h);
+	}
+	if (v->asn != 0)
+		set_int(ev, "asn", v->asn);
+	if (v->as_org[0] != '\0')
+		set_str(ev, "as_org", v->as_org);
+	if (v->country[0] != '\0')
+		set_str(ev, "country", v->country);
 	json_object_set_new(o, "evidence", ev);
 	if (v->has_flow)
 		set_tuple(o, &v->t);

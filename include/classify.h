@@ -7,9 +7,11 @@
  * A flow's packets go to nDPI until nDPI's answer is final or the packet
  * budget is spent; then the nDPI state is freed and the flow keeps only its
  * compact record. A flow that ends before that gets nDPI's last word
- * (ndpi_detection_giveup) at its end. Each flow in a forbidden category
- * yields one verdict, naming the VM: the side inside vm_networks, or the
- * side that opened the flow when no vm_networks are configured.
+ * (ndpi_detection_giveup) at its end. Signatures, protocol heuristics, the
+ * DNS name cache and GeoIP add evidence of their own; each flow in a
+ * forbidden category yields one verdict, naming the VM: the side inside
+ * vm_networks, or the side that opened the flow when no vm_networks are
+ * configured.
  */
 #ifndef EGRESSD_CLASSIFY_H
 #define EGRESSD_CLASSIFY_H
@@ -38,6 +40,9 @@ void classify_expire(struct classify *c, uint64_t now_us);
 /* Ends every flow: end of input. */
 void classify_flush(struct classify *c);
 void classify_stats(const struct classify *c, struct stats_event *s);
+
+/* Rules loaded from signature_dir and rule_files. */
+size_t classify_signature_count(const struct classify *c);
 
 /* Bytes one tracked flow costs at rest (its record and hash share) and
  * while nDPI still holds state for it. */

@@ -16,6 +16,13 @@
 #include "cidr.h"
 
 #define CONFIG_MAX_VM_NETWORKS 1024
+#define CONFIG_MAX_RULE_FILES 16
+#define CONFIG_PATH_MAX 512
+
+/* Where the shipped signatures are, unless signature_dir says otherwise. */
+#ifndef EGRESSD_SIGDIR
+#define EGRESSD_SIGDIR "/usr/share/egressd/signatures"
+#endif
 
 struct config {
 	long max_flows;			/* flow table capacity; LRU eviction beyond */
@@ -29,6 +36,12 @@ struct config {
 	int dpi_guess;			/* let nDPI guess by port/IP when DPI fails */
 	struct cidr vm_networks[CONFIG_MAX_VM_NETWORKS];
 	size_t n_vm_networks;
+	char signature_dir[CONFIG_PATH_MAX];	/* "" loads none */
+	char rule_files[CONFIG_MAX_RULE_FILES][CONFIG_PATH_MAX];
+	size_t n_rule_files;
+	char geoip_country_db[CONFIG_PATH_MAX];	/* "" for none */
+	char geoip_asn_db[CONFIG_PATH_MAX];
+	long dns_cache_size;		/* entries; 0 disables the cache */
 };
 
 /* Fills cfg with every option's default. */

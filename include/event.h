@@ -33,19 +33,32 @@ struct flow_event {
 	const char *dpi_confidence;	/* static string */
 };
 
+#define VERDICT_MAX_SIGS 2
+
 struct verdict {
 	uint64_t ts_us;			/* packet time the verdict was made */
 	char verdict_id[40];		/* unique and stable across retries */
 	char vm[64];			/* VM id, or its address */
 	enum policy_category category;
 	const char *severity;		/* static string */
-	double confidence;		/* 0..1 */
+	enum confidence confidence;
+	const char *decided_by;		/* static: "ndpi", "signature", ... */
 	char reason[512];
 	/* evidence */
 	char app_proto[64];
 	char server_name[64];
 	const char *dpi_confidence;	/* static string: how nDPI decided */
 	char ndpi_category[32];
+	unsigned nsigs;
+	struct {
+		char id[32];
+		char msg[128];
+	} sigs[VERDICT_MAX_SIGS];
+	char heuristic[32];		/* "" when none fired */
+	char heuristic_detail[96];
+	uint32_t asn;			/* 0 unknown */
+	char as_org[64];
+	char country[3];
 	/* the flow the verdict is about */
 	int has_flow;
 	uint64_t flow_id;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "decode.h"
+#include "heur.h"
 
 struct dpi_flow;
 
@@ -46,9 +47,20 @@ struct flow_class {
 	uint16_t ndpi_category;
 	uint16_t dpi_pkts;	/* packets given to nDPI */
 	uint8_t dpi_done;	/* detection final or given up */
-	uint8_t dpi_confidence;	/* nDPI's ndpi_confidence_t */
-	uint8_t category;	/* enum policy_category */
+	uint8_t dpi_confidence;	/* enum dpi_confidence */
+	uint8_t category;	/* enum policy_category of the best evidence */
+	uint8_t confidence;	/* enum confidence of it */
+	uint8_t source;		/* what that evidence came from (classify.c) */
 	uint8_t verdict_made;
+	uint8_t payload_pkts;	/* payload packets the heuristics have seen */
+	uint8_t heur_hit;	/* a heuristic recognised the flow */
+	uint8_t host_tried;	/* host rules were tried with server_name */
+	uint8_t nsigs;		/* signatures matched; the first two are kept */
+	char country[3];	/* of the peer, from GeoIP; "" unknown */
+	uint32_t asn;		/* of the peer, 0 unknown */
+	uint32_t sigs[2];	/* sigset indexes of matched rules */
+	const char *heur_name;	/* static name of the heuristic that hit */
+	struct heur_flow heur;	/* heuristics' per-flow state */
 	char server_name[64];	/* SNI / Host / DNS name, may be truncated */
 };
 

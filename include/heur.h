@@ -45,7 +45,7 @@ int heur_mining(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit 
 int heur_p2p(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 int heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 
-/* IP protocols that are a tunnel by themselves (ESP, AH, GRE's PPTP...):
+/* IP protocols that are a tunnel by themselves (ESP and AH: IPsec):
  * returns 1 and fills hit for them. */
 int heur_ip_proto(uint8_t proto, struct heur_hit *hit);
 

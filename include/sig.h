@@ -1,5 +1,5 @@
 /*
- * sig.h: the signature engine. Rules are data (signatures/*.rules), one
+ * sig.h: the signature engine. Rules are data (the .rules files in signatures/), one
  * per line, each a set of match kinds that must all hold (AND; a comma list
  * inside one kind is OR), a category, an id, a message and a confidence:
  *

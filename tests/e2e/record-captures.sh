@@ -2,16 +2,22 @@
 # record-captures.sh OUTDIR [NAME...]
 #
 # Records the small packet captures that egressd's golden replay tests feed
-# to the classifier: OUTDIR/ssh.pcap, OUTDIR/https.pcap, OUTDIR/socks5.pcap
-# and OUTDIR/bittorrent.pcap (all four when no NAME is given, otherwise only
-# the named ones).  Each capture is recorded with the real programs talking
-# to each other (OpenSSH, openssl s_server + curl, microsocks + curl,
-# opentracker + two aria2c peers) rather than synthesised, so the tests see
-# genuine protocol behaviour.  For every exchange the script builds two
-# private network namespaces joined by a veth pair -- a "VM" side at
-# 192.0.2.10/24 (the client, where tcpdump listens) and a "server" side at
-# 192.0.2.1/24 -- with no other interface and no route anywhere else, so the
-# traffic never leaves namespaces the script made.  Fixed MAC addresses,
+# to the classifier, OUTDIR/NAME.pcap for every NAME of ALL_NAMES below (all
+# of them when no NAME is given, otherwise only the named ones).  Each
+# capture is recorded with the real programs talking to each other (OpenSSH,
+# openssl s_server + curl, microsocks + curl, opentracker + two aria2c
+# peers, two OpenVPN peers over UDP and over TCP, iodined + iodine,
+# tinyproxy + curl, an openssl "Tor relay ORPort" + s_client) rather than
+# synthesised, so the tests see genuine protocol behaviour.  Where Debian
+# packages no peer -- a stratum mining pool and miner, a plain JSON-RPC
+# node -- the small Python programs beside this script (stratum-pool.py,
+# stratum-miner.py, jsonrpc-peer.py) speak the protocol.  For every
+# exchange the script builds two private network namespaces joined by a
+# veth pair -- a "VM" side at 192.0.2.10/24 (the client, where tcpdump
+# listens) and a "server" side at 192.0.2.1/24 -- with no other interface
+# and no route anywhere else, so the traffic never leaves namespaces the
+# script made (tunnels add only their own 10.8.0.0 and 10.9.0.0 point to
+# point links between the same two namespaces).  Fixed MAC addresses,
 # disabled IPv6 and disabled segmentation offload keep the captures free of
 # noise and made of ordinary wire-sized frames.  All keys, certificates,
 # payloads and configs live in a mktemp -d directory; a trap kills every
@@ -19,7 +25,8 @@
 # directory on exit, error or interrupt.  Must run as root.
 set -euo pipefail
 
-readonly ALL_NAMES=(ssh https socks5 bittorrent)
+readonly ALL_NAMES=(ssh https socks5 bittorrent stratum xmrig jsonrpc openvpn
+    openvpn-tcp iodine tinyproxy tor)
 readonly VM_IP=192.0.2.10
 readonly SRV_IP=192.0.2.1
 readonly VM_NS="egd-vm-$$"
@@ -28,6 +35,10 @@ readonly VM_IF=veth-vm
 readonly SRV_IF=veth-srv
 readonly VM_MAC=02:00:c0:00:02:0a
 readonly SRV_MAC=02:00:c0:00:02:01
+
+# The Python protocol peers live beside this script.
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly HERE
 
 TMP=""
 PIDS=()
@@ -119,10 +130,11 @@ in_srv() { ip netns exec "$SRV_NS" "$@"; }
 # run_vm SECONDS CMD...: run a client in the VM namespace, bounded by
 # timeout.  It runs as a background job and is waited for, so an INT/TERM
 # reaches our trap at once instead of after the client finishes.
+# Its standard input is /dev/null unless VM_STDIN names a file.
 run_vm() {
     local secs=$1 rc=0
     shift
-    timeout "$secs" ip netns exec "$VM_NS" "$@" </dev/null &
+    timeout "$secs" ip netns exec "$VM_NS" "$@" <"${VM_STDIN:-/dev/null}" &
     CLIENT_PID=$!
     wait "$CLIENT_PID" || rc=$?
     CLIENT_PID=""
@@ -137,6 +149,29 @@ start_srv() {
     ip netns exec "$SRV_NS" "$@" >"$TMP/$name.log" 2>&1 </dev/null &
     PIDS+=("$!")
 }
+
+# start_vm NAME CMD...: the same for a long-running client (a tunnel) in the
+# VM namespace; stop it with stop_pid before the capture ends.
+start_vm() {
+    local name=$1
+    shift
+    ip netns exec "$VM_NS" "$@" >"$TMP/$name.log" 2>&1 </dev/null &
+    PIDS+=("$!")
+}
+
+# stop_pid PID: stop one process of PIDS now (SIGTERM, bounded wait).
+stop_pid() {
+    local pid=$1 p keep=()
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_pid "$pid" 5
+    for p in "${PIDS[@]}"; do
+        [[ "$p" == "$pid" ]] || keep+=("$p")
+    done
+    PIDS=("${keep[@]}")
+}
+
+# log_has NAME TEXT: the log of NAME (see start_srv) contains TEXT.
+log_has() { grep -qF -- "$2" "$TMP/$1.log" 2>/dev/null; }
 
 srv_listening() { # PROTO(t|u) PORT
     [[ -n "$(in_srv ss -Hln"$1" "sport = :$2" 2>/dev/null)" ]]
@@ -214,7 +249,7 @@ cap_stop() {
 }
 
 # Check a capture only holds ARP and IPv4 between the two test addresses and
-# contains a protocol marker string.
+# contains a protocol marker string (none checked when MARKER is empty).
 check_capture() { # FILE MARKER
     local file=$1 marker=$2 n stray
     n=$(tcpdump -r "$file" -nn 2>/dev/null | wc -l)
@@ -223,7 +258,8 @@ check_capture() { # FILE MARKER
         (src host $VM_IP or src host $SRV_IP) and
         (dst host $VM_IP or dst host $SRV_IP)))" 2>/dev/null | wc -l)
     ((stray == 0)) || die "$file: $stray packets not between $VM_IP and $SRV_IP"
-    grep -aqF -- "$marker" "$file" || die "$file: does not contain '$marker'"
+    [[ -z "$marker" ]] || grep -aqF -- "$marker" "$file" ||
+        die "$file: does not contain '$marker'"
 }
 
 # ------------------------------------------------------------- exchanges --
@@ -419,6 +455,263 @@ run_bittorrent() {
     CAPTURE=$d/cap.pcap
 }
 
+# ---------------------------------------------- mining and JSON-RPC --
+
+# count_packets FILE FILTER: how many packets of FILE match a tcpdump FILTER.
+count_packets() {
+    tcpdump -r "$1" -nn "$2" 2>/dev/null | wc -l
+}
+
+# Stratum v1 (Bitcoin-style pool mining) between the project's own pool and
+# miner: subscribe, authorize, set_difficulty + notify, two shares.
+run_stratum() {
+    local d=$TMP/stratum
+    mkdir -p "$d"
+    start_srv pool python3 "$HERE/stratum-pool.py" --timeout 30 "$SRV_IP" 3333
+    wait_listen pool t 3333
+
+    cap_start "$d/cap.pcap"
+    run_vm 20 python3 "$HERE/stratum-miner.py" --timeout 15 "$SRV_IP" 3333 \
+        >"$TMP/miner.log" 2>&1 || {
+        cat "$TMP/miner.log" "$TMP/pool.log" >&2
+        die "stratum exchange failed"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" '"method":"mining.notify"'
+    grep -aqF '"method":"mining.submit"' "$d/cap.pcap" ||
+        die "stratum capture holds no share"
+    CAPTURE=$d/cap.pcap
+}
+
+# XMRig's Monero stratum: login with a wallet, job, submit, pushed job.
+run_xmrig() {
+    local d=$TMP/xmrig
+    mkdir -p "$d"
+    start_srv pool python3 "$HERE/stratum-pool.py" --xmrig --timeout 30 \
+        "$SRV_IP" 3334
+    wait_listen pool t 3334
+
+    cap_start "$d/cap.pcap"
+    run_vm 20 python3 "$HERE/stratum-miner.py" --xmrig --timeout 15 \
+        "$SRV_IP" 3334 >"$TMP/miner.log" 2>&1 || {
+        cat "$TMP/miner.log" "$TMP/pool.log" >&2
+        die "xmrig exchange failed"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" '"agent":"XMRig/'
+    grep -aqF '"method":"job"' "$d/cap.pcap" ||
+        die "xmrig capture holds no pushed job"
+    CAPTURE=$d/cap.pcap
+}
+
+# Benign JSON-RPC 2.0 over raw TCP (an Ethereum node's methods and an app's
+# "login"): the negative case for the mining detection.
+run_jsonrpc() {
+    local d=$TMP/jsonrpc
+    mkdir -p "$d"
+    start_srv node python3 "$HERE/jsonrpc-peer.py" server --timeout 30 \
+        "$SRV_IP" 8545
+    wait_listen node t 8545
+
+    cap_start "$d/cap.pcap"
+    run_vm 20 python3 "$HERE/jsonrpc-peer.py" client --timeout 15 \
+        "$SRV_IP" 8545 >"$TMP/client.log" 2>&1 || {
+        cat "$TMP/client.log" "$TMP/node.log" >&2
+        die "json-rpc exchange failed"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" '"method":"web3_clientVersion"'
+    CAPTURE=$d/cap.pcap
+}
+
+# ----------------------------------------------------------- tunnels --
+
+# The tunnels need the TUN driver's device node (a container may lack it).
+need_tun() {
+    [[ -c /dev/net/tun ]] && return 0
+    mkdir -p /dev/net
+    mknod -m 0666 /dev/net/tun c 10 200 || die "cannot create /dev/net/tun"
+}
+
+# ADDR is on interface DEV in namespace NS ("inet A/N" or, point to point,
+# "inet A peer B/N").
+ns_has_addr() { # NS DEV ADDR
+    ip -n "$1" -4 -o addr show dev "$2" 2>/dev/null |
+        grep -qE " inet ${3//./\\.}[ /]"
+}
+
+# openvpn_up PROTO: both tunnel addresses configured (and over TCP the
+# connection made).  With a static key the data channel works from the
+# start; the peers only call the connection "initiated" once a packet came
+# in, which without traffic is the first OCC exchange, 10 s later.
+openvpn_up() {
+    ns_has_addr "$SRV_NS" tun0 10.8.0.1 && ns_has_addr "$VM_NS" tun0 10.8.0.2 &&
+        { [[ "$1" != tcp ]] || { log_has ovpn-srv 'TCP connection established' &&
+            log_has ovpn-vm 'TCP connection established'; }; }
+}
+
+# OpenVPN 2.6 peer to peer with a static key over PROTO udp or tcp; five
+# pings cross the tunnel.  --secret is deprecated in 2.6 but works without
+# more ado (2.6 has no --allow-deprecated-insecure-static-crypto; OpenVPN
+# 2.7 drops static keys).  Only the outer packets on port 1194 are captured
+# (tcpdump is on the veth).
+openvpn_exchange() { # PROTO
+    local d=$TMP/openvpn-$1 vm_pid
+    local -a srv_proto=(--proto udp) vm_proto=(--proto udp)
+    local -a common=(--dev tun0 --dev-type tun --disable-dco
+        --cipher AES-256-CBC --auth SHA256 --verb 3)
+    if [[ "$1" == tcp ]]; then
+        srv_proto=(--proto tcp-server)
+        vm_proto=(--proto tcp-client --connect-retry 1 1)
+    fi
+    mkdir -p "$d"
+    need_tun
+    openvpn --genkey secret "$d/static.key" >/dev/null 2>&1 ||
+        die "openvpn --genkey failed"
+    start_srv ovpn-srv openvpn "${common[@]}" --secret "$d/static.key" 0 \
+        "${srv_proto[@]}" \
+        --local "$SRV_IP" --lport 1194 --ifconfig 10.8.0.1 10.8.0.2
+    wait_listen ovpn-srv "${1:0:1}" 1194
+
+    cap_start "$d/cap.pcap"
+    start_vm ovpn-vm openvpn "${common[@]}" --secret "$d/static.key" 1 \
+        "${vm_proto[@]}" \
+        --remote "$SRV_IP" 1194 --nobind --ifconfig 10.8.0.2 10.8.0.1
+    vm_pid=$!
+    wait_until 15 openvpn_up "$1" || {
+        cat "$TMP/ovpn-srv.log" "$TMP/ovpn-vm.log" >&2
+        die "openvpn ($1) tunnel did not come up"
+    }
+    run_vm 20 ping -n -c 5 -i 0.2 -W 2 10.8.0.1 >"$d/ping.out" 2>&1 || {
+        cat "$d/ping.out" "$TMP/ovpn-srv.log" "$TMP/ovpn-vm.log" >&2
+        die "no ping answer through the openvpn ($1) tunnel"
+    }
+    grep -q ' 5 received' "$d/ping.out" || {
+        cat "$d/ping.out" >&2
+        die "pings lost in the openvpn ($1) tunnel"
+    }
+    stop_pid "$vm_pid"
+    cap_stop
+    check_capture "$d/cap.pcap" ""
+    (($(count_packets "$d/cap.pcap" "$1 port 1194") >= 10)) ||
+        die "$d/cap.pcap: too few OpenVPN packets"
+    CAPTURE=$d/cap.pcap
+}
+
+run_openvpn() { openvpn_exchange udp; }
+run_openvpn_tcp() { openvpn_exchange tcp; }
+
+iodine_up() { log_has iodine 'Connection setup complete'; }
+
+# The longest first label of a DNS query in the capture.
+longest_label() { # FILE
+    tcpdump -r "$1" -nn 'udp dst port 53' 2>/dev/null |
+        awk '{ for (i = 1; i < NF; i++) if ($i ~ /\?$/) {
+                   split($(i + 1), l, "."); if (length(l[1]) > m) m = length(l[1]) } }
+             END { print m + 0 }'
+}
+
+# IP over DNS: iodined answers for t.example.test on 192.0.2.1:53, iodine
+# (-r: no raw UDP mode, so everything stays DNS) tunnels twenty pings of 400
+# bytes, each split over several queries with long encoded labels.  -m 1024
+# skips the downstream fragment size probe, whose oversized answers time
+# out one by one (about 9 s of nothing on a veth).
+run_iodine() {
+    local d=$TMP/iodine vm_pid
+    mkdir -p "$d"
+    need_tun
+    start_srv iodined iodined -f -c -P secretpw -l "$SRV_IP" -d dns0 \
+        10.9.0.1/27 t.example.test
+    wait_listen iodined u 53
+
+    cap_start "$d/cap.pcap"
+    start_vm iodine iodine -f -r -m 1024 -P secretpw -d dns0 "$SRV_IP" \
+        t.example.test
+    vm_pid=$!
+    wait_until 20 iodine_up || {
+        cat "$TMP/iodined.log" "$TMP/iodine.log" >&2
+        die "iodine tunnel did not come up"
+    }
+    run_vm 20 ping -n -c 20 -i 0.1 -s 400 -W 3 10.9.0.1 >"$d/ping.out" 2>&1 || {
+        cat "$d/ping.out" "$TMP/iodined.log" "$TMP/iodine.log" >&2
+        die "no ping answer through the iodine tunnel"
+    }
+    stop_pid "$vm_pid"
+    cap_stop
+    check_capture "$d/cap.pcap" $'\x07example\x04test'
+    (($(count_packets "$d/cap.pcap" "udp dst port 53") >= 20)) ||
+        die "$d/cap.pcap: too few DNS queries"
+    (($(longest_label "$d/cap.pcap") >= 40)) ||
+        die "$d/cap.pcap: no long encoded DNS labels"
+    CAPTURE=$d/cap.pcap
+}
+
+# ---------------------------------------------------- proxy and Tor --
+
+# HTTP CONNECT through tinyproxy, then TLS to openssl s_server inside it.
+run_tinyproxy() {
+    local d=$TMP/tinyproxy
+    mkdir -p "$d/www"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -nodes -days 30 -subj /CN=internal.example.test \
+        -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+    head -c 8192 /dev/urandom >"$d/www/file"
+    cat >"$d/tinyproxy.conf" <<EOF
+Port 8888
+Listen $SRV_IP
+Timeout 30
+MaxClients 4
+LogLevel Info
+Allow 192.0.2.0/24
+ConnectPort 443
+ConnectPort 8443
+DisableViaHeader Yes
+EOF
+    start_srv tinyproxy tinyproxy -d -c "$d/tinyproxy.conf"
+    start_srv s_server env -C "$d/www" openssl s_server -quiet \
+        -accept "$SRV_IP:8443" -cert "$d/cert.pem" -key "$d/key.pem" -WWW
+    wait_listen tinyproxy t 8888
+    wait_listen s_server t 8443
+
+    cap_start "$d/cap.pcap"
+    run_vm 20 curl -q -sS --fail -k --connect-timeout 5 \
+        --proxy "http://$SRV_IP:8888" -o "$d/got" \
+        "https://$SRV_IP:8443/file" || {
+        cat "$TMP/tinyproxy.log" "$TMP/s_server.log" >&2
+        die "download through tinyproxy failed"
+    }
+    cap_stop
+    cmp -s "$d/www/file" "$d/got" || die "tinyproxy download differs"
+    check_capture "$d/cap.pcap" "CONNECT $SRV_IP:8443 HTTP/1.1"
+    CAPTURE=$d/cap.pcap
+}
+
+# TLS to a Tor relay's ORPort (9001) with Tor-looking random names; the
+# client sends a VERSIONS cell and CLOSE (s_server -rev ends the session).
+run_tor() {
+    local d=$TMP/tor
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 \
+        -subj /CN=www.q7zkv3xbe2mfa.net \
+        -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+    printf '\0\0\007\0\006\0\003\0\004\0\005\nCLOSE\n' >"$d/input"
+    start_srv s_server openssl s_server -quiet -rev \
+        -accept "$SRV_IP:9001" -cert "$d/cert.pem" -key "$d/key.pem"
+    wait_listen s_server t 9001
+
+    cap_start "$d/cap.pcap"
+    VM_STDIN=$d/input run_vm 20 openssl s_client -quiet -ign_eof \
+        -connect "$SRV_IP:9001" -servername www.hx4obnfwuyr.com \
+        >"$d/out" 2>"$d/s_client.log" || {
+        cat "$d/s_client.log" "$TMP/s_server.log" >&2
+        die "tls to the relay port failed"
+    }
+    cap_stop
+    [[ -s "$d/out" ]] || die "the relay port sent nothing back"
+    check_capture "$d/cap.pcap" www.hx4obnfwuyr.com
+    CAPTURE=$d/cap.pcap
+}
+
 # ------------------------------------------------------------------ main --
 
 (($# >= 1)) || usage
@@ -437,7 +730,8 @@ declare -A PKG=(
     [/usr/sbin/sshd]=openssh-server [ssh]=openssh-client
     [ssh-keygen]=openssh-client [openssl]=openssl [curl]=curl
     [microsocks]=microsocks [python3]=python3 [opentracker]=opentracker
-    [aria2c]=aria2 [taskset]=util-linux
+    [aria2c]=aria2 [taskset]=util-linux [openvpn]=openvpn [ping]=iputils-ping
+    [iodine]=iodine [iodined]=iodine [tinyproxy]=tinyproxy [mknod]=coreutils
 )
 missing=()
 for prog in "${!PKG[@]}"; do
@@ -466,7 +760,7 @@ for n in "${NAMES[@]}"; do
     log "recording $n"
     CAPTURE=""
     net_up
-    "run_$n"
+    "run_${n//-/_}"
     stop_servers
     net_down
     cp "$CAPTURE" "$OUTDIR/.$n.pcap.tmp"

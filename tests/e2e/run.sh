@@ -25,9 +25,11 @@ if ! "$here/record-captures.sh" "$tmp" >"$tmp/record.log" 2>&1; then
 	echo "e2e: 0 passed, 1 failed"
 	exit 1
 fi
+"$here/../../tools/tor-relays-to-rules" --with-ports "$golden/tor-consensus" >"$tmp/tor-test.rules"
 while IFS='	' read -r name want; do
 	case "$name" in ''|'#'*) continue ;; esac
-	got=$("$egressd" -c "$golden/golden.conf" -r "$tmp/$name.pcap" | python3 -c '
+	got=$("$egressd" -c "$golden/golden.conf" --rule-files "$tmp/tor-test.rules" \
+	    -r "$tmp/$name.pcap" | python3 -c '
 import json, sys
 cats = {e["category"] for e in map(json.loads, sys.stdin) if e["event_type"] == "verdict"}
 print(",".join(sorted(cats)) or "none")')

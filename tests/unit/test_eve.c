@@ -173,7 +173,16 @@ START_TEST(events_round_trip)
 	str_copy(v.vm, "vm-7", sizeof(v.vm));
 	v.category = CAT_PROXY;
 	v.severity = "medium";
-	v.confidence = 0.9;
+	v.confidence = CONF_HIGH;
+	v.decided_by = "signature";
+	v.nsigs = 1;
+	str_copy(v.sigs[0].id, "TUN-0001", sizeof(v.sigs[0].id));
+	str_copy(v.sigs[0].msg, "ngrok \"agent\"", sizeof(v.sigs[0].msg));
+	str_copy(v.heuristic, "socks5", sizeof(v.heuristic));
+	str_copy(v.heuristic_detail, "greeting 05 01 00", sizeof(v.heuristic_detail));
+	v.asn = 64500;
+	str_copy(v.as_org, "Ex\xc3\xa4mple", sizeof(v.as_org));
+	str_copy(v.country, "NL", sizeof(v.country));
 	str_copy(v.reason, NASTY_REASON, sizeof(v.reason));
 	str_copy(v.app_proto, "GRE", sizeof(v.app_proto));
 	v.dpi_confidence = "dpi";
@@ -189,6 +198,11 @@ START_TEST(events_round_trip)
 	str_copy(v2.reason, "plain", sizeof(v2.reason));
 	v2.app_proto[0] = '\0';
 	v2.dpi_confidence = NULL;
+	v2.nsigs = 0;
+	v2.heuristic[0] = '\0';
+	v2.asn = 0;
+	v2.as_org[0] = '\0';
+	v2.country[0] = '\0';
 	v2.has_flow = 0;
 	v2.t.proto = 17;
 
@@ -242,9 +256,21 @@ START_TEST(events_round_trip)
 	ck_assert_str_eq(get_str(o, "vm"), "vm-7");
 	ck_assert_str_eq(get_str(o, "category"), "proxy");
 	ck_assert_str_eq(get_str(o, "severity"), "medium");
-	ck_assert(json_is_real(json_object_get(o, "confidence")));
-	ck_assert_double_eq_tol(json_real_value(json_object_get(o, "confidence")),
-	    0.9, 1e-9);
+	ck_assert_str_eq(get_str(o, "confidence"), "high");
+	{
+		json_t *evd = json_object_get(o, "evidence"), *sg, *h;
+
+		ck_assert_str_eq(get_str(evd, "decided_by"), "signature");
+		sg = json_array_get(json_object_get(evd, "signatures"), 0);
+		ck_assert_str_eq(get_str(sg, "id"), "TUN-0001");
+		ck_assert_str_eq(get_str(sg, "msg"), "ngrok \"agent\"");
+		h = json_object_get(evd, "heuristic");
+		ck_assert_str_eq(get_str(h, "name"), "socks5");
+		ck_assert_str_eq(get_str(h, "detail"), "greeting 05 01 00");
+		ck_assert_int_eq(get_int(evd, "asn"), 64500);
+		ck_assert_str_eq(get_str(evd, "as_org"), "Ex\xc3\xa4mple");
+		ck_assert_str_eq(get_str(evd, "country"), "NL");
+	}
 	ck_assert_str_eq(get_str(o, "src_ip"), "2001:db8::10");
 	ck_assert_str_eq(get_str(o, "dest_ip"), "2001:db8:1::20");
 	ck_assert_int_eq(get_int(o, "proto"), 47);
@@ -262,7 +288,8 @@ START_TEST(events_round_trip)
 	ck_assert_str_eq(get_str(o, "reason"), "plain");
 	ck_assert_ptr_null(json_object_get(o, "src_ip"));
 	ck_assert_ptr_null(json_object_get(o, "proto"));
-	ck_assert_uint_eq(json_object_size(json_object_get(o, "evidence")), 0);
+	/* Only what decided it: nothing else is known. */
+	ck_assert_uint_eq(json_object_size(json_object_get(o, "evidence")), 1);
 
 	o = ev[3];
 	ck_assert_str_eq(get_str(o, "event_type"), "stats");
@@ -331,6 +358,7 @@ START_TEST(invalid_utf8_kept)
 	v.ts_us = 1;
 	v.category = CAT_PROXY;
 	v.severity = "medium";
+	v.decided_by = "ndpi";
 	v.action = "alert";
 	snprintf(v.vm, sizeof(v.vm), "192.0.2.10");
 	snprintf(v.verdict_id, sizeof(v.verdict_id), "x");

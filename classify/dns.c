@@ -1,0 +1,647 @@
+/*
+ * dns.c: the DNS message reader, the per-VM name cache and the DNS tunnel
+ * detector of include/dns.h.
+ *
+ * The one decision a reader needs: both tables are fixed pools sized at
+ * new() and never grow. Entries are linked by 32-bit indices into a keyed
+ * hash (SipHash with a random key, so a VM cannot aim its names at one
+ * chain) and into one LRU list; when the pool is full the least recently
+ * used entry is reused. Nothing is allocated per packet.
+ *
+ * Names are presented one character per octet so lengths and character
+ * statistics survive: A-Z are lower-cased, other printable ASCII is kept,
+ * and an octet that is not printable (or a '.' or space inside a label)
+ * becomes the stand-in 'A' + octet % 26. Upper-case letters therefore only
+ * ever mark stand-ins, and a name stays printable for logs and JSON.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "siphash.h"
+#include "util.h"
+
+#define DNS_HDR_LEN	12
+#define DNS_MAX_JUMPS	16	/* compression pointers followed per name */
+#define DNS_WIRE_MAX	255	/* RFC 1035 section 3.1: octets of a name */
+#define DNS_TYPE_A	1
+#define DNS_TYPE_CNAME	5
+#define DNS_TYPE_NULL	10
+#define DNS_TYPE_MX	15
+#define DNS_TYPE_TXT	16
+#define DNS_TYPE_AAAA	28
+#define DNS_CLASS_IN	1
+
+#define NIL		UINT32_MAX
+#define TAB_MAX		(1u << 24)	/* entries a table may be asked for */
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* ---- Messages (RFC 1035 section 4) ---- */
+
+static char
+name_char(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c + ('a' - 'A'));
+	if (c > 0x20 && c < 0x7f && c != '.')
+		return (char)c;
+	return (char)('A' + c % 26);
+}
+
+/*
+ * Reads the name at *off (RFC 1035 section 4.1.4 compression), writing its
+ * presentation form into out when out is not NULL, and moves *off past the
+ * name as it sits at *off. Every read is bounded by len, at most
+ * DNS_MAX_JUMPS pointers are followed (so a loop ends), labels of the
+ * extended types 0x40/0x80 (RFC 6891 section 5) are refused, and the name
+ * may not exceed 255 octets (section 3.1).
+ */
+static int
+read_name(const uint8_t *msg, size_t len, size_t *off, char *out)
+{
+	size_t pos = *off, end = 0, wire = 1, olen = 0, ptr, i;
+	unsigned jumps = 0;
+	uint8_t c;
+
+	for (;;) {
+		if (pos >= len)
+			return -1;
+		c = msg[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (pos + 1 >= len || ++jumps > DNS_MAX_JUMPS)
+				return -1;
+			ptr = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
+			if (ptr >= len)
+				return -1;
+			if (end == 0)
+				end = pos + 2;
+			pos = ptr;
+			continue;
+		}
+		if (c & 0xc0)
+			return -1;
+		if (c == 0)
+			break;
+		/* c <= 63 here: the two high bits are clear. */
+		if (c > len - pos - 1)
+			return -1;
+		wire += 1 + (size_t)c;
+		if (wire > DNS_WIRE_MAX)
+			return -1;
+		if (out != NULL) {
+			if (olen > 0)
+				out[olen++] = '.';
+			for (i = 0; i < c; i++)
+				out[olen++] = name_char(msg[pos + 1 + i]);
+		}
+		pos += 1 + (size_t)c;
+	}
+	if (end == 0)
+		end = pos + 1;
+	if (out != NULL)
+		out[olen] = '\0';	/* olen <= wire - 2 < DNS_NAME_MAX */
+	*off = end;
+	return 0;
+}
+
+/* Reads one resource record at *off; stores its address in m when it is
+ * an A or AAAA of class IN and there is room. */
+static int
+read_rr(const uint8_t *msg, size_t len, size_t *off, struct dns_msg *m,
+    int answer)
+{
+	uint16_t type, class, rdlen;
+	const uint8_t *rd;
+
+	if (read_name(msg, len, off, NULL) == -1 || len - *off < 10)
+		return -1;
+	type = be16(msg + *off);
+	class = be16(msg + *off + 2);
+	rdlen = be16(msg + *off + 8);
+	*off += 10;
+	if (rdlen > len - *off)
+		return -1;
+	rd = msg + *off;
+	*off += rdlen;
+	if (!answer || class != DNS_CLASS_IN)
+		return 0;
+	if (type == DNS_TYPE_A) {
+		if (rdlen != 4)
+			return -1;
+		if (m->nanswers < NELEM(m->answers)) {
+			memset(m->answers[m->nanswers], 0, 10);
+			m->answers[m->nanswers][10] = 0xff;
+			m->answers[m->nanswers][11] = 0xff;
+			memcpy(m->answers[m->nanswers] + 12, rd, 4);
+			m->nanswers++;
+		}
+	} else if (type == DNS_TYPE_AAAA) {
+		if (rdlen != 16)
+			return -1;
+		if (m->nanswers < NELEM(m->answers))
+			memcpy(m->answers[m->nanswers++], rd, 16);
+	}
+	/* CNAMEs and everything else: skipped by their RDLENGTH. */
+	return 0;
+}
+
+int
+dns_parse(const uint8_t *data, size_t len, struct dns_msg *out)
+{
+	size_t off = DNS_HDR_LEN;
+	unsigned long i, nrr;
+	uint16_t an;
+
+	memset(out, 0, offsetof(struct dns_msg, answers));
+	if (data == NULL || len < DNS_HDR_LEN)
+		return -1;
+	/* Header: ID, flags (QR is the top bit), QDCOUNT, ANCOUNT, NSCOUNT,
+	 * ARCOUNT. Every query and answer egressd reads asks one question. */
+	if (be16(data + 4) != 1)
+		return -1;
+	out->id = be16(data);
+	out->is_response = (data[2] & 0x80) != 0;
+	an = be16(data + 6);
+	nrr = (unsigned long)an + be16(data + 8) + be16(data + 10);
+	if (read_name(data, len, &off, out->qname) == -1 || len - off < 4)
+		goto bad;
+	out->qtype = be16(data + off);
+	off += 4;
+	/* Every section is walked, so a message cut anywhere is refused;
+	 * octets after the last record are tolerated (padding). */
+	for (i = 0; i < nrr; i++)
+		if (read_rr(data, len, &off, out, i < an) == -1)
+			goto bad;
+	return 0;
+bad:
+	out->qname[0] = '\0';
+	out->nanswers = 0;
+	return -1;
+}
+
+/* ---- The pooled hash + LRU both tables use ---- */
+
+struct tab_link {
+	uint32_t hnext;		/* next in the hash chain */
+	uint32_t prev, next;	/* LRU neighbours: prev is more recent */
+	uint32_t hash;
+};
+
+struct tab {
+	struct siphash_key key;
+	uint32_t *buckets;	/* mask + 1 chain heads */
+	uint32_t mask;
+	struct tab_link *links;	/* max entries */
+	uint32_t max, used;	/* pool size, entries handed out */
+	uint32_t head, tail;	/* most and least recently used */
+};
+
+static int
+tab_init(struct tab *t, size_t max)
+{
+	size_t nb = 1;
+
+	if (max == 0 || max > TAB_MAX || siphash_key_random(&t->key) == -1)
+		return -1;
+	while (nb < max)
+		nb <<= 1;
+	t->buckets = xreallocarray(NULL, nb, sizeof(*t->buckets));
+	memset(t->buckets, 0xff, nb * sizeof(*t->buckets));
+	t->mask = (uint32_t)(nb - 1);
+	t->links = xcalloc(max, sizeof(*t->links));
+	t->max = (uint32_t)max;
+	t->used = 0;
+	t->head = t->tail = NIL;
+	return 0;
+}
+
+static void
+tab_release(struct tab *t)
+{
+	free(t->buckets);
+	free(t->links);
+}
+
+static void
+lru_unlink(struct tab *t, uint32_t i)
+{
+	struct tab_link *l = &t->links[i];
+
+	if (l->prev != NIL)
+		t->links[l->prev].next = l->next;
+	else
+		t->head = l->next;
+	if (l->next != NIL)
+		t->links[l->next].prev = l->prev;
+	else
+		t->tail = l->prev;
+}
+
+static void
+lru_push(struct tab *t, uint32_t i)
+{
+	t->links[i].prev = NIL;
+	t->links[i].next = t->head;
+	if (t->head != NIL)
+		t->links[t->head].prev = i;
+	t->head = i;
+	if (t->tail == NIL)
+		t->tail = i;
+}
+
+static void
+tab_touch(struct tab *t, uint32_t i)
+{
+	if (t->head == i)
+		return;
+	lru_unlink(t, i);
+	lru_push(t, i);
+}
+
+static uint32_t
+tab_first(const struct tab *t, uint32_t hash)
+{
+	return t->buckets[hash & t->mask];
+}
+
+/* Takes an entry for hash, the least recently used one when the pool is
+ * full, and makes it the most recent. The caller fills its payload. */
+static uint32_t
+tab_take(struct tab *t, uint32_t hash)
+{
+	uint32_t i, *pp;
+
+	if (t->used < t->max)
+		i = t->used++;
+	else {
+		i = t->tail;
+		lru_unlink(t, i);
+		for (pp = &t->buckets[t->links[i].hash & t->mask]; *pp != i;
+		    pp = &t->links[*pp].hnext)
+			;
+		*pp = t->links[i].hnext;
+	}
+	t->links[i].hash = hash;
+	t->links[i].hnext = t->buckets[hash & t->mask];
+	t->buckets[hash & t->mask] = i;
+	lru_push(t, i);
+	return i;
+}
+
+/* ---- The name cache ---- */
+
+struct cache_entry {
+	uint8_t vm[16];
+	uint8_t addr[16];
+	char name[DNS_NAME_MAX];
+};
+
+struct dns_cache {
+	struct tab tab;
+	struct cache_entry *e;
+};
+
+struct dns_cache *
+dns_cache_new(size_t max_entries)
+{
+	struct dns_cache *c = xcalloc(1, sizeof(*c));
+
+	if (tab_init(&c->tab, max_entries) == -1) {
+		free(c);
+		return NULL;
+	}
+	c->e = xcalloc(max_entries, sizeof(*c->e));
+	return c;
+}
+
+void
+dns_cache_free(struct dns_cache *c)
+{
+	if (c == NULL)
+		return;
+	tab_release(&c->tab);
+	free(c->e);
+	free(c);
+}
+
+static uint32_t
+cache_hash(const struct dns_cache *c, const uint8_t vm[16],
+    const uint8_t addr[16])
+{
+	uint8_t k[32];
+
+	memcpy(k, vm, 16);
+	memcpy(k + 16, addr, 16);
+	return (uint32_t)siphash24(&c->tab.key, k, sizeof(k));
+}
+
+static uint32_t
+cache_find(const struct dns_cache *c, uint32_t h, const uint8_t vm[16],
+    const uint8_t addr[16])
+{
+	uint32_t i;
+
+	for (i = tab_first(&c->tab, h); i != NIL; i = c->tab.links[i].hnext)
+		if (c->tab.links[i].hash == h &&
+		    memcmp(c->e[i].vm, vm, 16) == 0 &&
+		    memcmp(c->e[i].addr, addr, 16) == 0)
+			return i;
+	return NIL;
+}
+
+void
+dns_cache_put(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16],
+    const char *name)
+{
+	uint32_t h = cache_hash(c, vm, addr), i;
+
+	if ((i = cache_find(c, h, vm, addr)) != NIL)
+		tab_touch(&c->tab, i);
+	else {
+		i = tab_take(&c->tab, h);
+		memcpy(c->e[i].vm, vm, 16);
+		memcpy(c->e[i].addr, addr, 16);
+	}
+	str_copy(c->e[i].name, name, sizeof(c->e[i].name));
+}
+
+const char *
+dns_cache_get(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16])
+{
+	uint32_t i = cache_find(c, cache_hash(c, vm, addr), vm, addr);
+
+	if (i == NIL)
+		return NULL;
+	tab_touch(&c->tab, i);
+	return c->e[i].name;
+}
+
+/* ---- The tunnel detector ----
+ *
+ * Per (VM, base domain) it counts, over a window of TUN_SLOTS slots of
+ * TUN_SLOT_US (a sliding 50-60 s), queries with a new subdomain (not among
+ * the entry's last TUN_RECENT) that are
+ *  - long: >= 30 characters below the base domain, dots not counted, or a
+ *    label >= 40 (DNS tunnels fill labels, RFC 1035 allows 63), with
+ *    Shannon entropy >= 3.5 bits per character (encoded data; names people
+ *    choose sit well below that);
+ *  - of a data-carrying type: TXT, NULL, CNAME, MX or the private-use
+ *    range 65280-65534 (RFC 6895 section 3.1), which iodine, dnscat2 and
+ *    friends use for the downstream.
+ * A tunnel is reported once per entry when 20 long queries or 30
+ * data-carrying ones fall in the window: high when long queries of a
+ * data-carrying type reach 20 as well (both signs at once, iodine's), or
+ * both thresholds hold; medium otherwise.
+ *
+ * The base domain is the last two labels, or three when the TLD has two
+ * letters and the second-level label is one of the generic second levels
+ * of ccTLDs (ac, co, com, edu, gov, net, org: example.co.uk). That is no
+ * public-suffix list, only enough to keep example.co.uk and other.co.uk
+ * apart. Names under .arpa (reverse lookups) and subdomains whose labels
+ * are all 3 characters or shorter (reversed addresses, DNSBL lookups such
+ * as 4.3.2.1.zen.spamhaus.org) are not counted.
+ */
+
+#define TUN_SLOTS		6
+#define TUN_SLOT_US		10000000ULL
+#define TUN_RECENT		16
+#define TUN_BASE_MAX		192	/* three labels of 63 and two dots */
+#define TUN_LONG_CHARS		30
+#define TUN_LONG_LABEL		40
+#define TUN_ENTROPY_MIN		3.5
+#define TUN_LONG_QUERIES	20
+#define TUN_TYPE_QUERIES	30
+
+struct tun_entry {
+	uint8_t vm[16];
+	uint64_t slot[TUN_SLOTS];	/* slot number of each counter */
+	uint16_t nlong[TUN_SLOTS];	/* long, high-entropy queries */
+	uint16_t ntype[TUN_SLOTS];	/* data-carrying types */
+	uint16_t nboth[TUN_SLOTS];	/* both at once */
+	uint32_t recent[TUN_RECENT];	/* hashes of the latest subdomains */
+	uint8_t recent_pos;
+	uint8_t reported;
+	uint16_t entropy_x100;		/* of the latest long query */
+	char base[TUN_BASE_MAX];
+};
+
+struct dns_tunnel {
+	struct tab tab;
+	struct tun_entry *e;
+};
+
+struct dns_tunnel *
+dns_tunnel_new(size_t max_entries)
+{
+	struct dns_tunnel *t = xcalloc(1, sizeof(*t));
+
+	if (tab_init(&t->tab, max_entries) == -1) {
+		free(t);
+		return NULL;
+	}
+	t->e = xcalloc(max_entries, sizeof(*t->e));
+	return t;
+}
+
+void
+dns_tunnel_free(struct dns_tunnel *t)
+{
+	if (t == NULL)
+		return;
+	tab_release(&t->tab);
+	free(t->e);
+	free(t);
+}
+
+static int
+is_cc_second_level(const char *s, size_t n)
+{
+	static const char *const sl[] = {
+		"ac", "co", "com", "edu", "gov", "net", "org",
+	};
+	size_t k;
+
+	for (k = 0; k < NELEM(sl); k++)
+		if (strlen(sl[k]) == n && memcmp(s, sl[k], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Offset of the base domain in name, or -1 when the name has nothing below
+ * its base domain. */
+static long
+base_offset(const char *name, size_t len)
+{
+	size_t dots[3], nd = 0, i, tld, sl;
+
+	for (i = len; i > 0 && nd < 3; i--)
+		if (name[i - 1] == '.')
+			dots[nd++] = i - 1;
+	if (nd < 2)
+		return -1;
+	tld = len - dots[0] - 1;
+	sl = dots[0] - dots[1] - 1;
+	if (tld == 2 && is_cc_second_level(name + dots[1] + 1, sl)) {
+		if (nd < 3)
+			return -1;
+		return (long)dots[2] + 1;
+	}
+	return (long)dots[1] + 1;
+}
+
+/* Shannon entropy, bits per character, of s[0..n) without the dots;
+ * *chars gets their number and *longest the longest label. */
+static double
+sub_entropy(const char *s, size_t n, size_t *chars, size_t *longest)
+{
+	uint8_t count[256];
+	size_t i, total = 0, run = 0;
+	double sum = 0;
+
+	memset(count, 0, sizeof(count));
+	*longest = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			run = 0;
+			continue;
+		}
+		count[(uint8_t)s[i]]++;	/* n < 256: no overflow */
+		total++;
+		if (++run > *longest)
+			*longest = run;
+	}
+	*chars = total;
+	if (total == 0)
+		return 0;
+	for (i = 0; i < NELEM(count); i++)
+		if (count[i] > 0)
+			sum += count[i] * log2(count[i]);
+	return log2((double)total) - sum / (double)total;
+}
+
+static int
+is_data_type(uint16_t t)
+{
+	return t == DNS_TYPE_TXT || t == DNS_TYPE_NULL || t == DNS_TYPE_CNAME ||
+	    t == DNS_TYPE_MX || (t >= 65280 && t <= 65534);
+}
+
+static uint32_t
+tun_find(const struct dns_tunnel *t, uint32_t h, const uint8_t vm[16],
+    const char *base)
+{
+	uint32_t i;
+
+	for (i = tab_first(&t->tab, h); i != NIL; i = t->tab.links[i].hnext)
+		if (t->tab.links[i].hash == h &&
+		    memcmp(t->e[i].vm, vm, 16) == 0 &&
+		    strcmp(t->e[i].base, base) == 0)
+			return i;
+	return NIL;
+}
+
+int
+dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
+    const struct dns_msg *q, uint64_t now_us, struct heur_hit *hit)
+{
+	uint8_t key[16 + TUN_BASE_MAX];
+	struct tun_entry *e;
+	const char *base;
+	size_t len, sublen, chars, longest, blen, i;
+	unsigned nlong = 0, ntype = 0, nboth = 0;
+	uint64_t slot = now_us / TUN_SLOT_US;
+	uint32_t h, sh, ei;
+	double ent = 0;
+	int is_long, is_type;
+	long boff;
+
+	if (q->is_response)
+		return 0;
+	len = strnlen(q->qname, sizeof(q->qname));
+	if (len == 0 || len >= sizeof(q->qname))
+		return 0;
+	if (len >= 5 && strcmp(q->qname + len - 5, ".arpa") == 0)
+		return 0;
+	if ((boff = base_offset(q->qname, len)) <= 1)
+		return 0;
+	base = q->qname + boff;
+	blen = len - (size_t)boff;
+	if (blen >= TUN_BASE_MAX)
+		return 0;
+	sublen = (size_t)boff - 1;
+
+	ent = sub_entropy(q->qname, sublen, &chars, &longest);
+	if (longest <= 3)
+		return 0;	/* reversed addresses, DNSBL lookups */
+	is_long = (chars >= TUN_LONG_CHARS || longest >= TUN_LONG_LABEL) &&
+	    ent >= TUN_ENTROPY_MIN;
+	is_type = is_data_type(q->qtype);
+	if (!is_long && !is_type)
+		return 0;	/* ordinary names take no entry */
+
+	memcpy(key, vm, 16);
+	memcpy(key + 16, base, blen);
+	h = (uint32_t)siphash24(&t->tab.key, key, 16 + blen);
+	if ((ei = tun_find(t, h, vm, base)) != NIL)
+		tab_touch(&t->tab, ei);
+	else {
+		ei = tab_take(&t->tab, h);
+		e = &t->e[ei];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->vm, vm, 16);
+		memcpy(e->base, base, blen + 1);
+	}
+	e = &t->e[ei];
+
+	/* A subdomain asked again (a retry, a poll of one name) is no new
+	 * data; tunnels never repeat one. */
+	sh = (uint32_t)siphash24(&t->tab.key, q->qname, sublen) | 1;
+	for (i = 0; i < TUN_RECENT; i++)
+		if (e->recent[i] == sh)
+			return 0;
+	e->recent[e->recent_pos] = sh;
+	e->recent_pos = (uint8_t)((e->recent_pos + 1) % TUN_RECENT);
+
+	i = slot % TUN_SLOTS;
+	if (e->slot[i] < slot) {
+		e->slot[i] = slot;
+		e->nlong[i] = e->ntype[i] = e->nboth[i] = 0;
+	}
+	if (is_long && e->nlong[i] < UINT16_MAX) {
+		e->nlong[i]++;
+		e->entropy_x100 = (uint16_t)(ent * 100);
+	}
+	if (is_type && e->ntype[i] < UINT16_MAX)
+		e->ntype[i]++;
+	if (is_long && is_type && e->nboth[i] < UINT16_MAX)
+		e->nboth[i]++;
+	if (e->reported)
+		return 0;
+	for (i = 0; i < TUN_SLOTS; i++) {
+		if (e->slot[i] + TUN_SLOTS <= slot || e->slot[i] > slot)
+			continue;
+		nlong += e->nlong[i];
+		ntype += e->ntype[i];
+		nboth += e->nboth[i];
+	}
+	if (nlong < TUN_LONG_QUERIES && ntype < TUN_TYPE_QUERIES)
+		return 0;
+	e->reported = 1;
+	hit->category = CAT_PROXY;
+	hit->name = "dns-tunnel";
+	hit->confidence = nlong >= TUN_LONG_QUERIES &&
+	    (ntype >= TUN_TYPE_QUERIES || nboth >= TUN_LONG_QUERIES) ?
+	    CONF_HIGH : CONF_MEDIUM;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "%.40s: %u long (H=%u.%02u), %u TXT/NULL/CNAME/MX in %us",
+	    e->base, nlong, e->entropy_x100 / 100, e->entropy_x100 % 100, ntype,
+	    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
+	return 1;
+}

@@ -1,0 +1,1003 @@
+/*
+ * heur_p2p.c: peer-to-peer file sharing recognised from its first
+ * messages: BitTorrent (peer handshake over TCP or uTP, HTTP and UDP
+ * tracker requests, the Mainline DHT, uTP itself, local service
+ * discovery), Gnutella (TCP handshake, UDP descriptors and LimeWire's
+ * Mojito DHT, Gnutella2's "GND" datagrams), and eDonkey/eMule (TCP hello,
+ * Kad over UDP).
+ *
+ * The design decision: each check keys on fixed bytes or exact framing the
+ * protocol defines (a 20-byte magic string, a length field that must equal
+ * the datagram's size, a bencoded dictionary that must end exactly at the
+ * datagram's end), so random payloads practically never match. Where a
+ * protocol gives less than that (uTP's 20-byte header fits many UDP
+ * payloads), a single packet is not enough: st->p2p keeps what the first
+ * packet promised and the other side must answer in kind. A family reports
+ * again for the same flow only when its confidence rises, so a caller may
+ * keep feeding packets after a hit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "heur.h"
+#include "util.h"
+
+/* st->p2p[] layout. */
+#define PP_CONF		0	/* best confidence reported for this flow */
+#define PP_FLAGS	1	/* PF_* below */
+#define PP_UTP_CONN	2	/* 2 bytes: connection_id of the ST_SYN */
+#define PP_UTP_SEQ	4	/* 2 bytes: seq_nr of the ST_SYN */
+#define PP_GNU_COUNT	6	/* Gnutella descriptors seen */
+
+#define PF_UTP_SYN	0x01	/* an ST_SYN was seen */
+#define PF_UTP_SYN_DIR1	0x02	/* ... from the responder */
+#define PF_KAD_PING	0x04	/* a KADEMLIA2_PING was seen */
+#define PF_KAD_PING_DIR1 0x08	/* ... from the responder */
+
+#define DETAIL_VALUE_MAX 40	/* characters of a peer's string in detail */
+
+/* BitTorrent (BEP 3): <pstrlen 19><"BitTorrent protocol"><reserved 8>
+ * <info_hash 20><peer_id 20>. */
+#define BT_PSTR		"BitTorrent protocol"
+#define BT_PSTR_LEN	19
+#define BT_INFO_HASH	28	/* offset of info_hash */
+#define BT_HANDSHAKE	68
+
+#define TRACKER_LINE_MAX 2048	/* bytes of a request line looked at */
+
+/* UDP tracker (BEP 15): connect request = protocol_id[8] action[4]
+ * transaction_id[4]. */
+#define UDPT_MAGIC_HI	0x00000417u
+#define UDPT_MAGIC_LO	0x27101980u
+#define UDPT_CONNECT_LEN 16
+
+#define BENC_MAX_DEPTH	32
+#define DHT_ID_LEN	20	/* BEP 5: node ids are 160 bits */
+
+/* uTP (BEP 29): 20-byte header; type in the high nibble of byte 0. */
+#define UTP_HDR_LEN	20
+#define UTP_VERSION	1
+#define UTP_ST_DATA	0
+#define UTP_ST_STATE	2
+#define UTP_ST_SYN	4
+#define UTP_MAX_EXT	4	/* extension headers followed, at most */
+
+/* Gnutella 0.6 descriptor header: guid[16] type ttl hops length[4 LE]. */
+#define GNU_HDR_LEN	23
+#define GNU_MAX_TTL	15
+
+/* Gnutella2 UDP (Shareaza Datagrams.h SGP_HEADER): "GND" flags
+ * sequence[2] part count. */
+#define GND_HDR_LEN	8
+
+/* eDonkey TCP: protocol, length[4 LE] of opcode + payload, opcode. */
+#define ED2K_HDR_LEN	5
+#define ED2K_MAX_MSGS	8
+/* OP_HELLO and OP_HELLOANSWER carry at least the user hash (16), client
+ * id (4), port (2) and tag count (4), after the opcode. */
+#define ED2K_HELLO_MIN	27
+/* OP_EMULEINFO(ANSWER): client version, protocol version, tag count. */
+#define ED2K_EMULEINFO_MIN 7
+
+/* Kad (eMule kademlia/net/KademliaUDPListener.cpp): a contact is
+ * id[16] ip[4] udp[2] tcp[2] version[1]. */
+#define KAD_CONTACT_LEN	25
+#define KAD_MAX_TAGS	32
+
+struct span {
+	const uint8_t *p;
+	size_t len;
+};
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t
+le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int
+is_print(uint8_t c)
+{
+	return c >= 0x20 && c <= 0x7e;
+}
+
+static int
+span_eq(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.p != NULL && s.len == n && memcmp(s.p, lit, n) == 0;
+}
+
+/* Copies at most DETAIL_VALUE_MAX bytes of src into dst as printable
+ * text, '?' for the rest. */
+static void
+print_copy(char *dst, size_t dstlen, const uint8_t *src, size_t n)
+{
+	size_t i;
+
+	if (dstlen == 0)
+		return;
+	if (n > DETAIL_VALUE_MAX)
+		n = DETAIL_VALUE_MAX;
+	for (i = 0; i < n && i + 1 < dstlen; i++)
+		dst[i] = is_print(src[i]) ? (char)src[i] : '?';
+	dst[i] = '\0';
+}
+
+static void
+hex_copy(char *dst, size_t dstlen, const uint8_t *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	if (dstlen == 0)
+		return;
+	for (i = 0; i < n && 2 * i + 2 < dstlen; i++) {
+		dst[2 * i] = hex[src[i] >> 4];
+		dst[2 * i + 1] = hex[src[i] & 0x0f];
+	}
+	dst[2 * i] = '\0';
+}
+
+/*
+ * Fills hit's fixed fields and returns 1 when conf is more than the flow
+ * has reported so far; the caller then writes the detail.
+ */
+static int
+report(struct heur_flow *st, struct heur_hit *hit, enum confidence conf,
+    const char *name)
+{
+	if ((unsigned)conf <= st->p2p[PP_CONF])
+		return 0;
+	st->p2p[PP_CONF] = (uint8_t)conf;
+	hit->category = CAT_P2P;
+	hit->confidence = conf;
+	hit->name = name;
+	hit->detail[0] = '\0';
+	return 1;
+}
+
+/* ---- BitTorrent ---- */
+
+/* A peer handshake (BEP 3) at b: pstrlen 19, then the protocol string. */
+static int
+bt_is_handshake(const uint8_t *b, size_t len)
+{
+	return len >= 1 + BT_PSTR_LEN && b[0] == BT_PSTR_LEN &&
+	    memcmp(b + 1, BT_PSTR, BT_PSTR_LEN) == 0;
+}
+
+static int
+bt_handshake(struct heur_flow *st, const uint8_t *b, size_t len,
+    const char *how, struct heur_hit *hit)
+{
+	char ih[2 * 20 + 1];
+
+	if (!bt_is_handshake(b, len))
+		return 0;
+	if (!report(st, hit, CONF_HIGH, "bittorrent"))
+		return 0;
+	if (len >= BT_INFO_HASH + 20) {
+		hex_copy(ih, sizeof(ih), b + BT_INFO_HASH, 20);
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "handshake%s info_hash=%s", how, ih);
+	} else
+		snprintf(hit->detail, sizeof(hit->detail), "handshake%s", how);
+	return 1;
+}
+
+/*
+ * An HTTP tracker request (BEP 3, BEP 48): GET <path>?<query> where the
+ * path's last segment is the announce (or, by the scrape convention,
+ * scrape) resource, "announce.php" and "/<passkey>/announce" included,
+ * and the query carries an info_hash parameter.
+ */
+static int
+bt_tracker(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	char value[DETAIL_VALUE_MAX + 1];
+	size_t end, i, q, seg, v;
+	const char *what;
+
+	if (p->len < 5 || memcmp(b, "GET /", 5) != 0)
+		return 0;
+	end = p->len < TRACKER_LINE_MAX ? p->len : TRACKER_LINE_MAX;
+	/* The request target ends at the space before the HTTP version. */
+	for (i = 4; i < end && b[i] != ' ' && b[i] != '\r' && b[i] != '\n';
+	    i++)
+		;
+	end = i;
+	for (q = 4; q < end && b[q] != '?'; q++)
+		;
+	if (q == end)
+		return 0;
+	for (seg = q; seg > 4 && b[seg - 1] != '/'; seg--)
+		;
+	if (q - seg >= 8 && memcmp(b + seg, "announce", 8) == 0)
+		what = "announce";
+	else if (q - seg >= 6 && memcmp(b + seg, "scrape", 6) == 0)
+		what = "scrape";
+	else
+		return 0;
+	for (i = q; i + 1 + 10 <= end; i++) {
+		if ((b[i] != '?' && b[i] != '&') ||
+		    memcmp(b + i + 1, "info_hash=", 10) != 0)
+			continue;
+		if (!report(st, hit, CONF_HIGH, "bittorrent-tracker"))
+			return 0;
+		for (v = i + 11; v < end && b[v] != '&'; v++)
+			;
+		print_copy(value, sizeof(value), b + i + 11, v - (i + 11));
+		snprintf(hit->detail, sizeof(hit->detail), "%s info_hash=%s",
+		    what, value);
+		return 1;
+	}
+	return 0;
+}
+
+/* A UDP tracker connect request (BEP 15): the 64-bit protocol_id
+ * 0x41727101980, then action 0 (connect). */
+static int
+bt_udp_tracker(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+
+	if (p->len < UDPT_CONNECT_LEN || be32(b) != UDPT_MAGIC_HI ||
+	    be32(b + 4) != UDPT_MAGIC_LO || be32(b + 8) != 0)
+		return 0;
+	if (!report(st, hit, CONF_HIGH, "bittorrent-udp-tracker"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "connect");
+	return 1;
+}
+
+/* Local service discovery (BEP 14): an HTTP-like announce over UDP
+ * multicast whose request line is exactly this. */
+static int
+bt_lsd(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	static const char line[] = "BT-SEARCH * HTTP/1.1\r\n";
+
+	if (p->len < sizeof(line) - 1 ||
+	    memcmp(p->data, line, sizeof(line) - 1) != 0)
+		return 0;
+	if (!report(st, hit, CONF_HIGH, "bittorrent-lsd"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "BT-SEARCH");
+	return 1;
+}
+
+/* ---- bencode (BEP 3) and the Mainline DHT (BEP 5) ---- */
+
+/* A byte string <decimal length>:<bytes> at off: fills s and returns the
+ * offset after it, 0 when there is none. */
+static size_t
+benc_str(const uint8_t *b, size_t len, size_t off, struct span *s)
+{
+	size_t n = 0;
+
+	if (off >= len || b[off] < '0' || b[off] > '9')
+		return 0;
+	while (off < len && b[off] >= '0' && b[off] <= '9') {
+		n = n * 10 + (size_t)(b[off] - '0');
+		if (n > len)
+			return 0;
+		off++;
+	}
+	if (off >= len || b[off] != ':')
+		return 0;
+	off++;
+	if (n > len - off)
+		return 0;
+	s->p = b + off;
+	s->len = n;
+	return off + n;
+}
+
+/* Skips one value at off (string, i<int>e, l...e, d...e); returns the
+ * offset after it, 0 when it is malformed or cut off. */
+static size_t
+benc_skip(const uint8_t *b, size_t len, size_t off)
+{
+	unsigned depth = 0;
+	struct span s;
+
+	do {
+		if (off >= len)
+			return 0;
+		switch (b[off]) {
+		case 'i':
+			for (off++; off < len && b[off] != 'e'; off++)
+				if (b[off] != '-' && (b[off] < '0' || b[off] > '9'))
+					return 0;
+			if (off >= len)
+				return 0;
+			off++;
+			break;
+		case 'l':
+		case 'd':
+			if (++depth > BENC_MAX_DEPTH)
+				return 0;
+			off++;
+			break;
+		case 'e':
+			if (depth == 0)
+				return 0;
+			depth--;
+			off++;
+			break;
+		default:
+			if ((off = benc_str(b, len, off, &s)) == 0)
+				return 0;
+			break;
+		}
+	} while (depth > 0);
+	return off;
+}
+
+/* A dictionary at off whose "id" is a 20-byte node id (BEP 5: the "a" of
+ * every query and the "r" of every response carry the sender's id).
+ * Returns the offset after it, 0 when malformed; *has_id says. */
+static size_t
+dht_args(const uint8_t *b, size_t len, size_t off, int *has_id)
+{
+	struct span key, val;
+	size_t next;
+
+	*has_id = 0;
+	off++;		/* 'd' */
+	while (off < len && b[off] != 'e') {
+		if ((off = benc_str(b, len, off, &key)) == 0)
+			return 0;
+		if (span_eq(key, "id") &&
+		    (next = benc_str(b, len, off, &val)) != 0) {
+			*has_id = val.len == DHT_ID_LEN;
+			off = next;
+		} else if ((off = benc_skip(b, len, off)) == 0)
+			return 0;
+	}
+	return off < len ? off + 1 : 0;
+}
+
+/* The parts of a KRPC message (BEP 5) that matter here. */
+struct krpc {
+	struct span y;		/* message type: "q", "r" or "e" */
+	struct span q;		/* a query's method */
+	int a_id;		/* "a" holds a 20-byte "id" */
+	int r_id;		/* "r" holds a 20-byte "id" */
+};
+
+/* Walks the top-level dictionary; returns 1 when it is well-formed and
+ * ends exactly where the datagram does. */
+static int
+krpc_walk(const uint8_t *b, size_t len, struct krpc *k)
+{
+	struct span key, val;
+	size_t off = 1;
+
+	memset(k, 0, sizeof(*k));
+	if (len < 2 || b[0] != 'd' || b[len - 1] != 'e')
+		return 0;
+	while (off < len && b[off] != 'e') {
+		if ((off = benc_str(b, len, off, &key)) == 0 || off >= len)
+			return 0;
+		if ((span_eq(key, "a") || span_eq(key, "r")) && b[off] == 'd') {
+			off = dht_args(b, len, off, key.p[0] == 'a' ? &k->a_id :
+			    &k->r_id);
+		} else if ((span_eq(key, "y") || span_eq(key, "q")) &&
+		    b[off] >= '0' && b[off] <= '9') {
+			off = benc_str(b, len, off, &val);
+			if (key.p[0] == 'y')
+				k->y = val;
+			else
+				k->q = val;
+		} else
+			off = benc_skip(b, len, off);
+		if (off == 0)
+			return 0;
+	}
+	return off == len - 1;
+}
+
+/*
+ * A KRPC message (BEP 5): one bencoded dictionary filling the datagram,
+ * "y" = "q" with a known method in "q" and the querier's id in "a", or
+ * "y" = "r" with the responder's id in "r". A datagram the capture cut
+ * short still counts by its opening: keys are sorted (BEP 3), so a query
+ * starts with "a" and its "id", a response with "r" and its "id": 12
+ * fixed bytes, then the 20-byte id.
+ */
+static int
+bt_dht(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	static const char *methods[] = {
+		"ping", "find_node", "get_peers", "announce_peer",
+		"get", "put", "sample_infohashes"
+	};
+	const uint8_t *b = p->data;
+	char method[24];
+	struct krpc k;
+	size_t i;
+
+	if (!krpc_walk(b, p->len, &k)) {
+		if (p->len < 12 + DHT_ID_LEN ||
+		    (memcmp(b, "d1:ad2:id20:", 12) != 0 &&
+		    memcmp(b, "d1:rd2:id20:", 12) != 0))
+			return 0;
+		if (!report(st, hit, CONF_HIGH, "bittorrent-dht"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail), "%s",
+		    b[3] == 'a' ? "query" : "response");
+		return 1;
+	}
+	if (span_eq(k.y, "q") && k.a_id) {
+		for (i = 0; i < NELEM(methods); i++)
+			if (span_eq(k.q, methods[i]))
+				break;
+		if (i == NELEM(methods))
+			return 0;
+		if (!report(st, hit, CONF_HIGH, "bittorrent-dht"))
+			return 0;
+		print_copy(method, sizeof(method), k.q.p, k.q.len);
+		snprintf(hit->detail, sizeof(hit->detail), "query %s", method);
+		return 1;
+	}
+	if (span_eq(k.y, "r") && k.r_id) {
+		if (!report(st, hit, CONF_HIGH, "bittorrent-dht"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail), "response");
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- uTP (BEP 29) ---- */
+
+/*
+ * The header at b: version 1 in the low nibble of byte 0, a type 0..4 in
+ * the high one, then a chain of extensions (1 selective ack: a bitmask of
+ * a multiple of 32 bits; 2 extension bits: 8 bytes) each naming the next.
+ * Returns the offset of the payload, 0 when b is no uTP header.
+ */
+static size_t
+utp_header(const uint8_t *b, size_t len)
+{
+	uint8_t ext, elen;
+	size_t off = UTP_HDR_LEN;
+	unsigned n;
+
+	if (len < UTP_HDR_LEN || (b[0] & 0x0f) != UTP_VERSION ||
+	    (b[0] >> 4) > UTP_ST_SYN)
+		return 0;
+	for (ext = b[1], n = 0; ext != 0; n++) {
+		if (ext > 2 || n == UTP_MAX_EXT || len - off < 2)
+			return 0;
+		elen = b[off + 1];
+		if (ext == 1 && (elen < 4 || elen % 4 != 0))
+			return 0;
+		if (ext == 2 && elen != 8)
+			return 0;
+		ext = b[off];
+		off += 2;
+		if (elen > len - off)
+			return 0;
+		off += elen;
+	}
+	return off;
+}
+
+/*
+ * A single uTP header proves little: any UDP payload whose first byte is
+ * 0x01, 0x11, ... 0x41 and second is 0..2 fits. So this needs the
+ * connection set-up: ST_SYN (no payload) with connection_id C and seq_nr
+ * S, answered from the other side by ST_STATE (no payload) with the same
+ * connection_id C and ack_nr S. A data packet that carries a BitTorrent
+ * handshake after a valid header is a handshake over uTP.
+ */
+static int
+utp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	uint8_t *s = st->p2p, syn_dir, type;
+	size_t off;
+
+	if ((off = utp_header(b, p->len)) == 0)
+		return 0;
+	type = b[0] >> 4;
+	if (type == UTP_ST_DATA && off < p->len)
+		return bt_handshake(st, b + off, p->len - off, " over uTP", hit);
+	if (off != p->len)
+		return 0;
+	if (type == UTP_ST_SYN) {
+		s[PP_FLAGS] = (uint8_t)((s[PP_FLAGS] &
+		    ~(PF_UTP_SYN | PF_UTP_SYN_DIR1)) | PF_UTP_SYN |
+		    (p->dir != 0 ? PF_UTP_SYN_DIR1 : 0));
+		memcpy(s + PP_UTP_CONN, b + 2, 2);
+		memcpy(s + PP_UTP_SEQ, b + 16, 2);
+		return 0;
+	}
+	if (type != UTP_ST_STATE || (s[PP_FLAGS] & PF_UTP_SYN) == 0)
+		return 0;
+	syn_dir = (s[PP_FLAGS] & PF_UTP_SYN_DIR1) != 0;
+	if ((p->dir != 0) == syn_dir || memcmp(b + 2, s + PP_UTP_CONN, 2) != 0 ||
+	    memcmp(b + 18, s + PP_UTP_SEQ, 2) != 0)
+		return 0;
+	if (!report(st, hit, CONF_MEDIUM, "utp"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "ST_SYN answered by ST_STATE conn_id=%u", be16(b + 2));
+	return 1;
+}
+
+/* ---- Gnutella ---- */
+
+/* The Gnutella 0.6 handshake (and 0.4's): a text line of its own. */
+static int
+gnutella_tcp(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	static const char *opens[] = {
+		"GNUTELLA CONNECT/", "GNUTELLA/0.6 ", "GNUTELLA OK"
+	};
+	char line[DETAIL_VALUE_MAX + 1];
+	size_t i, n;
+
+	for (i = 0; i < NELEM(opens); i++) {
+		n = strlen(opens[i]);
+		if (p->len >= n && memcmp(p->data, opens[i], n) == 0)
+			break;
+	}
+	if (i == NELEM(opens))
+		return 0;
+	/* "GNUTELLA/0.6 " is the answer: its status must be three digits. */
+	if (i == 1 && (p->len < n + 3 || p->data[n] < '1' ||
+	    p->data[n] > '5' || p->data[n + 1] < '0' || p->data[n + 1] > '9' ||
+	    p->data[n + 2] < '0' || p->data[n + 2] > '9'))
+		return 0;
+	if (!report(st, hit, CONF_HIGH, "gnutella"))
+		return 0;
+	for (n = 0; n < p->len && p->data[n] != '\r' && p->data[n] != '\n'; n++)
+		;
+	print_copy(line, sizeof(line), p->data, n);
+	snprintf(hit->detail, sizeof(hit->detail), "%s", line);
+	return 1;
+}
+
+/*
+ * Gnutella2 over UDP, the "GND" datagrams (Shareaza Datagrams.h SGP_HEADER
+ * and CDatagrams::OnDatagram; gtk-gnutella speaks it too): "GND", flags
+ * (bit 0 deflate, bit 1 acknowledge me; the G2 UDP transceiver spec makes
+ * bits 4-7 "critical" flags a receiver must drop the packet for, and none
+ * is defined, so they are 0), a sequence number, the part number (from 1)
+ * and the part count (>= part); a count of 0 is an acknowledgement, which
+ * is the 8-byte header alone.
+ */
+static int
+gnutella_gnd(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	uint8_t part, count;
+
+	if (p->len < GND_HDR_LEN || memcmp(b, "GND", 3) != 0 ||
+	    (b[3] & 0xf0) != 0)
+		return 0;
+	part = b[6];
+	count = b[7];
+	if (part == 0)
+		return 0;
+	if (count == 0 ? p->len != GND_HDR_LEN :
+	    (part > count || p->len == GND_HDR_LEN))
+		return 0;
+	if (!report(st, hit, CONF_HIGH, "gnutella2-udp"))
+		return 0;
+	if (count == 0)
+		snprintf(hit->detail, sizeof(hit->detail), "GND ack part %u",
+		    part);
+	else
+		snprintf(hit->detail, sizeof(hit->detail), "GND part %u/%u",
+		    part, count);
+	return 1;
+}
+
+/*
+ * A Gnutella descriptor sent over UDP (Gnutella 0.6 section 2.2, LimeWire's
+ * UDP pings and queries, and the Mojito DHT, which reuses the header with
+ * its own type 0x44): a 16-byte GUID, a known payload type, TTL and hops
+ * no more than 15 (Gnutella's ceiling; Mojito puts its version there), and
+ * a little-endian payload length that must be exactly the rest of the
+ * datagram. An all-zero GUID is not one a servent generates. One datagram
+ * is medium, two are high.
+ */
+static int
+gnutella_udp(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	static const struct {
+		uint8_t type;
+		const char *name;
+	} types[] = {
+		{ 0x00, "ping" }, { 0x01, "pong" }, { 0x02, "bye" },
+		{ 0x31, "vendor" }, { 0x32, "vendor" }, { 0x40, "push" },
+		{ 0x44, "mojito" }, { 0x80, "query" }, { 0x81, "query hit" },
+	};
+	const uint8_t *b = p->data;
+	enum confidence conf;
+	size_t i, t;
+
+	if (p->len < GNU_HDR_LEN || le32(b + 19) != p->len - GNU_HDR_LEN ||
+	    b[17] > GNU_MAX_TTL || b[18] > GNU_MAX_TTL)
+		return 0;
+	for (t = 0; t < NELEM(types); t++)
+		if (types[t].type == b[16])
+			break;
+	if (t == NELEM(types))
+		return 0;
+	for (i = 0; i < 16 && b[i] == 0; i++)
+		;
+	if (i == 16)
+		return 0;
+	if (st->p2p[PP_GNU_COUNT] < 255)
+		st->p2p[PP_GNU_COUNT]++;
+	conf = st->p2p[PP_GNU_COUNT] >= 2 ? CONF_HIGH : CONF_MEDIUM;
+	if (!report(st, hit, conf, b[16] == 0x44 ? "mojito-dht" :
+	    "gnutella-udp"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "%s ttl=%u hops=%u",
+	    types[t].name, b[17], b[18]);
+	return 1;
+}
+
+/* ---- eDonkey / eMule ---- */
+
+static int
+ed2k_proto(uint8_t c)
+{
+	/* OP_EDONKEYPROT, OP_EMULEPROT, OP_PACKEDPROT (eMule opcodes.h) */
+	return c == 0xe3 || c == 0xc5 || c == 0xd4;
+}
+
+/*
+ * eDonkey over TCP: every message is protocol byte, a little-endian length
+ * of opcode + payload, opcode; the messages must tile the segment exactly.
+ * The first one opens a connection: OP_HELLO (0x01, also the server
+ * OP_LOGINREQUEST) or OP_HELLOANSWER (0x4c), or under OP_EMULEPROT the
+ * OP_EMULEINFO (0x01) / OP_EMULEINFOANSWER (0x02) that follows a hello.
+ */
+static int
+edonkey_tcp(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	size_t off = 0, first = 0, len = p->len;
+	uint32_t mlen;
+	const char *what;
+	unsigned n;
+
+	for (n = 0; off < len; n++) {
+		if (n == ED2K_MAX_MSGS || len - off < ED2K_HDR_LEN + 1 ||
+		    !ed2k_proto(b[off]))
+			return 0;
+		mlen = le32(b + off + 1);
+		if (mlen == 0 || mlen > len - off - ED2K_HDR_LEN)
+			return 0;
+		if (n == 0)
+			first = mlen;
+		off += ED2K_HDR_LEN + mlen;
+	}
+	if (b[0] == 0xc5) {
+		if (b[5] == 0x01)
+			what = "OP_EMULEINFO";
+		else if (b[5] == 0x02)
+			what = "OP_EMULEINFOANSWER";
+		else
+			return 0;
+		if (first < ED2K_EMULEINFO_MIN)
+			return 0;
+	} else {
+		if (b[5] == 0x01)
+			what = "OP_HELLO";
+		else if (b[5] == 0x4c)
+			what = "OP_HELLOANSWER";
+		else
+			return 0;
+		if (first < ED2K_HELLO_MIN)
+			return 0;
+	}
+	if (!report(st, hit, CONF_HIGH, "edonkey"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "%s%s", what,
+	    b[0] == 0xd4 ? " packed" : "");
+	return 1;
+}
+
+/*
+ * eMule tags (Packets.cpp CTag): a type byte (0x80 set: a one-byte name
+ * id follows; else a 2-byte name length and the name), then a value whose
+ * size the type fixes. Returns 1 when exactly count tags fill b[off..len).
+ */
+static int
+ed2k_tags(const uint8_t *b, size_t len, size_t off, unsigned count)
+{
+	size_t need;
+	uint8_t type;
+	unsigned i;
+
+	for (i = 0; i < count; i++) {
+		if (off >= len)
+			return 0;
+		type = b[off++];
+		if (type & 0x80) {
+			type &= 0x7f;
+			need = 1;
+		} else {
+			if (len - off < 2)
+				return 0;
+			need = 2 + (size_t)le16(b + off);
+		}
+		if (need > len - off)
+			return 0;
+		off += need;
+		switch (type) {
+		case 0x01: need = 16; break;		/* hash */
+		case 0x03: case 0x04: need = 4; break;	/* uint32, float */
+		case 0x05: case 0x09: need = 1; break;	/* bool, uint8 */
+		case 0x08: need = 2; break;		/* uint16 */
+		case 0x0b: need = 8; break;		/* uint64 */
+		case 0x02:				/* string */
+			if (len - off < 2)
+				return 0;
+			need = 2 + (size_t)le16(b + off);
+			break;
+		case 0x07:				/* blob */
+			if (len - off < 4)
+				return 0;
+			need = 4 + (size_t)le32(b + off);
+			break;
+		case 0x0a:				/* bsob */
+			if (len - off < 1)
+				return 0;
+			need = 1 + (size_t)b[off];
+			break;
+		default:
+			if (type < 0x11 || type > 0x20)	/* str1..str16 */
+				return 0;
+			need = type - 0x10u;
+			break;
+		}
+		if (need > len - off)
+			return 0;
+		off += need;
+	}
+	return off == len;
+}
+
+/*
+ * The zlib stream eMule's Packet::PackPacket() makes with compress2()
+ * (RFC 1950): CMF 0x78 (deflate, 32K window) and the FLG zlib writes for
+ * its compression level (0x01, 0x5e, 0x9c or 0xda: no preset dictionary,
+ * check bits making CMF*256+FLG a multiple of 31), at least 2 bytes of
+ * deflate data and the 4-byte Adler-32 after it.
+ */
+#define ZLIB_MIN_LEN	8
+
+static int
+zlib_stream(const uint8_t *b, size_t len)
+{
+	return len >= ZLIB_MIN_LEN && b[0] == 0x78 &&
+	    (b[1] == 0x01 || b[1] == 0x5e || b[1] == 0x9c || b[1] == 0xda);
+}
+
+/*
+ * Kad (eMule's Kademlia) over UDP: 0xe4 then a Kad2 opcode whose payload
+ * size eMule's KademliaUDPListener fixes or frames (contact counts, tag
+ * counts); 0xe5 is the same, zlib-compressed after the opcode. No length
+ * field, so only medium. KADEMLIA2_PING and KADEMLIA2_BOOTSTRAP_REQ are
+ * the two bytes 0xe4 and the opcode and nothing else, too little alone: a
+ * PING counts when the other side answers with a PONG, a BOOTSTRAP_REQ
+ * when it answers with the (framed) BOOTSTRAP_RES, which counts anyway.
+ */
+static int
+kad_udp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	static const struct {
+		uint8_t op;
+		const char *name;
+	} ops[] = {
+		{ 0x01, "KADEMLIA2_BOOTSTRAP_REQ" },
+		{ 0x09, "KADEMLIA2_BOOTSTRAP_RES" },
+		{ 0x11, "KADEMLIA2_HELLO_REQ" },
+		{ 0x19, "KADEMLIA2_HELLO_RES" },
+		{ 0x21, "KADEMLIA2_REQ" },
+		{ 0x22, "KADEMLIA2_HELLO_RES_ACK" },
+		{ 0x29, "KADEMLIA2_RES" },
+		{ 0x33, "KADEMLIA2_SEARCH_KEY_REQ" },
+		{ 0x34, "KADEMLIA2_SEARCH_SOURCE_REQ" },
+		{ 0x35, "KADEMLIA2_SEARCH_NOTES_REQ" },
+		{ 0x3b, "KADEMLIA2_SEARCH_RES" },
+		{ 0x43, "KADEMLIA2_PUBLISH_KEY_REQ" },
+		{ 0x44, "KADEMLIA2_PUBLISH_SOURCE_REQ" },
+		{ 0x45, "KADEMLIA2_PUBLISH_NOTES_REQ" },
+		{ 0x4b, "KADEMLIA2_PUBLISH_RES" },
+		{ 0x4c, "KADEMLIA2_PUBLISH_RES_ACK" },
+		{ 0x53, "KADEMLIA2_FIREWALLED_REQ" },
+		{ 0x60, "KADEMLIA2_PING" },
+		{ 0x61, "KADEMLIA2_PONG" },
+	};
+	const uint8_t *b = p->data;
+	uint8_t *flags = &st->p2p[PP_FLAGS], ping_dir1;
+	size_t len = p->len, i;
+	int ok;
+
+	if (len < 2)
+		return 0;
+	ping_dir1 = (*flags & PF_KAD_PING_DIR1) != 0;
+	for (i = 0; i < NELEM(ops); i++)
+		if (ops[i].op == b[1])
+			break;
+	if (i == NELEM(ops))
+		return 0;
+	if (b[0] == 0xe5)
+		ok = zlib_stream(b + 2, len - 2);
+	else {
+		switch (b[1]) {
+		case 0x60:	/* no payload: wait for the PONG */
+			if (len == 2)
+				*flags = (uint8_t)((*flags & ~PF_KAD_PING_DIR1) |
+				    PF_KAD_PING |
+				    (p->dir != 0 ? PF_KAD_PING_DIR1 : 0));
+			ok = 0;
+			break;
+		case 0x01:	/* no payload: the answer counts by itself */
+			ok = 0;
+			break;
+		case 0x61:
+			/* <udp port 2>: the port the PING came from, sent
+			 * back to the side that pinged */
+			ok = len == 4 && le16(b + 2) != 0 &&
+			    (*flags & PF_KAD_PING) != 0 &&
+			    (p->dir != 0) != ping_dir1;
+			break;
+		case 0x09:	/* <id 16><tcp 2><ver 1><count 2><contact>* */
+			ok = len >= 23 &&
+			    len - 23 == (size_t)le16(b + 21) * KAD_CONTACT_LEN;
+			break;
+		case 0x11:	/* <id 16><tcp 2><ver 1><tag count 1><tags> */
+		case 0x19:
+			ok = len >= 22 && b[21] <= KAD_MAX_TAGS &&
+			    ed2k_tags(b, len, 22, b[21]);
+			break;
+		case 0x22:	/* <id 16><tag count 1><tags> */
+			ok = len >= 19 && b[18] <= KAD_MAX_TAGS &&
+			    ed2k_tags(b, len, 19, b[18]);
+			break;
+		case 0x21:
+			/* <type 1><target 16><receiver 16>; the type's low 5
+			 * bits say how many contacts are wanted, and eMule
+			 * asks for KADEMLIA_FIND_VALUE 2, KADEMLIA_STORE 4 or
+			 * KADEMLIA_FIND_NODE 11 (the top 3 bits are flags
+			 * reserved for the future) */
+			ok = len == 35 && ((b[2] & 0x1f) == 0x02 ||
+			    (b[2] & 0x1f) == 0x04 || (b[2] & 0x1f) == 0x0b);
+			break;
+		case 0x29:	/* <target 16><count 1><contact>* */
+			ok = len >= 19 &&
+			    len - 19 == (size_t)b[18] * KAD_CONTACT_LEN;
+			break;
+		case 0x34:
+			/* <target 16><start 2><file size 8 LE>; eMule files
+			 * are at most 256 GiB (MAX_EMULE_FILE_SIZE, 2^38),
+			 * so the size's top 26 bits are clear */
+			ok = len == 28 && le32(b + 24) < 0x40 &&
+			    (le32(b + 20) != 0 || le32(b + 24) != 0);
+			break;
+		case 0x53:
+			/* <tcp 2><user id 16><connect options 1>: options
+			 * use bits 0-3 (crypt support, request, require,
+			 * direct callback) */
+			ok = len == 21 && le16(b + 2) != 0 &&
+			    (b[20] & 0xf0) == 0;
+			break;
+		default:	/* variable search and publish payloads */
+			ok = 0;
+			break;
+		}
+	}
+	if (!ok || !report(st, hit, CONF_MEDIUM, "kad"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "%s%s", ops[i].name,
+	    b[0] == 0xe5 ? " packed" : "");
+	return 1;
+}
+
+/* ---- entry ---- */
+
+static int
+p2p_tcp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	switch (p->data[0]) {
+	case BT_PSTR_LEN:
+		return bt_handshake(st, p->data, p->len, "", hit);
+	case 'G':
+		if (p->len > 1 && p->data[1] == 'E')
+			return bt_tracker(st, p, hit);
+		if (p->len > 1 && p->data[1] == 'N')
+			return gnutella_tcp(st, p, hit);
+		return 0;
+	case 0xe3: case 0xc5: case 0xd4:
+		return edonkey_tcp(st, p, hit);
+	}
+	return 0;
+}
+
+static int
+p2p_udp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	uint8_t c = p->data[0];
+
+	switch (c) {
+	case 0x00:
+		if (bt_udp_tracker(st, p, hit))
+			return 1;
+		break;
+	case 'd':
+		if (bt_dht(st, p, hit))
+			return 1;
+		break;
+	case 'G':
+		if (gnutella_gnd(st, p, hit))
+			return 1;
+		break;
+	case 'B':
+		if (bt_lsd(st, p, hit))
+			return 1;
+		break;
+	case 0xe4: case 0xe5:
+		if (kad_udp(st, p, hit))
+			return 1;
+		break;
+	case 0x01: case 0x11: case 0x21: case 0x31: case 0x41:
+		/* uTP version 1, types ST_DATA .. ST_SYN */
+		if (utp(st, p, hit))
+			return 1;
+		break;
+	}
+	/* The descriptor's GUID is random: any first byte. */
+	return gnutella_udp(st, p, hit);
+}
+
+int
+heur_p2p(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	if (p->data == NULL || p->len == 0)
+		return 0;
+	if (p->proto == 6)
+		return p2p_tcp(st, p, hit);
+	if (p->proto == 17)
+		return p2p_udp(st, p, hit);
+	return 0;
+}
