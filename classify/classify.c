@@ -12,9 +12,14 @@
  * Two pieces from different sources that agree on a category raise the
  * confidence one step. Evidence of medium or high confidence makes the
  * verdict at once; low evidence waits until nDPI's detection has ended, in
- * case something better turns up. nDPI's "Mining" alone is not evidence:
- * nDPI 4.2 calls any JSON-RPC over TCP mining, so it counts only when the
- * stratum heuristic agrees.
+ * case something better turns up.
+ *
+ * Two of nDPI 4.2's answers are not evidence by themselves: "Mining", which
+ * it gives any JSON-RPC over TCP (the stratum heuristics decide instead),
+ * and "CiscoVPN", which it gives TCP port 10000 and any port-443 packet
+ * starting 17 01 00 00 (TLS and DTLS records do; later nDPI dropped both
+ * matches). Nor is a match by nDPI's built-in address lists (below). They
+ * are counted in stats as dpi.unconfirmed.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,14 +64,14 @@ struct classify {
 	struct geo *geo;		/* NULL without GeoIP databases */
 	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
 	struct dns_tunnel *dns_tunnel;
-	int ndpi_mining;		/* nDPI's id of "Mining" */
+	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
 	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
 	uint64_t verdicts[CAT_N];
 	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
-	uint64_t sig_matches, heur_hits, ndpi_mining_unconfirmed;
+	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
 	uint64_t dns_answers, dns_tunnels;
 };
 
@@ -109,7 +114,8 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 		goto fail;
 	if ((c->policy = policy_new(c->dpi, err, errlen)) == NULL)
 		goto fail;
-	c->ndpi_mining = dpi_proto_id(c->dpi, "Mining");
+	c->weak[0] = dpi_proto_id(c->dpi, "Mining");
+	c->weak[1] = dpi_proto_id(c->dpi, "CiscoVPN");
 	if (load_rules(c, err, errlen) == -1)
 		goto fail;
 	if (cfg->geoip_country_db[0] != '\0' || cfg->geoip_asn_db[0] != '\0') {
@@ -247,8 +253,7 @@ ndpi_confidence(uint8_t dpi_conf)
 {
 	switch (dpi_conf) {
 	case DPI_CONF_DPI: return CONF_HIGH;
-	case DPI_CONF_CACHE:
-	case DPI_CONF_IP: return CONF_MEDIUM;
+	case DPI_CONF_CACHE: return CONF_MEDIUM;
 	case DPI_CONF_PORT: return CONF_LOW;
 	}
 	return CONF_NONE;
@@ -440,7 +445,7 @@ on_sig(const struct sig_rule *r, void *arg)
  * given), and weighs what matched. */
 static void
 match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
-    size_t payload_len, uint64_t ts_us)
+    size_t payload_len, const struct dpi_tls *tls, uint64_t ts_us)
 {
 	struct sig_facts facts;
 	struct sig_found found;
@@ -460,6 +465,13 @@ match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
 	facts.country = f->cls.country[0] != '\0' ? f->cls.country : NULL;
 	facts.payload = payload;
 	facts.payload_len = payload_len;
+	if (tls != NULL) {
+		facts.tls_alpn = tls->alpn[0] != '\0' ? tls->alpn : NULL;
+		facts.tls_cert_subject = tls->cert_subject[0] != '\0' ?
+		    tls->cert_subject : NULL;
+		facts.tls_cert_issuer = tls->cert_issuer[0] != '\0' ?
+		    tls->cert_issuer : NULL;
+	}
 	found.n = 0;
 	if (sigset_match(c->sigs, &facts, on_sig, &found) == 0)
 		return;
@@ -520,7 +532,7 @@ flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
 		ev.hit = &hit;
 		add_evidence(c, f, &ev, ts_us);
 	}
-	match_signatures(c, f, NULL, 0, ts_us);
+	match_signatures(c, f, NULL, 0, NULL, ts_us);
 	if (f->cls.server_name[0] != '\0')
 		f->cls.host_tried = 1;
 }
@@ -601,7 +613,7 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 	}
 	match_signatures(c, f, p->payload,
 	    p->payload_caplen < SIG_PAYLOAD_DEPTH ? p->payload_caplen :
-	    SIG_PAYLOAD_DEPTH, p->ts_us);
+	    SIG_PAYLOAD_DEPTH, NULL, p->ts_us);
 }
 
 /* nDPI's answer as evidence. */
@@ -611,14 +623,24 @@ ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
 	struct evidence ev;
 	enum policy_category cat;
 
+	size_t i;
+
 	cat = policy_classify(c->policy, f->cls.master_proto, f->cls.app_proto);
 	if (cat == CAT_NONE)
 		return;
-	if (cat == CAT_MINING && c->ndpi_mining > 0 &&
-	    (f->cls.app_proto == c->ndpi_mining ||
-	    f->cls.master_proto == c->ndpi_mining)) {
-		c->ndpi_mining_unconfirmed++;
-		return;		/* see the top of this file */
+	/* nDPI 4.2's own address lists date from its release and addresses
+	 * change hands (its Tor list is years stale): current lists ship as
+	 * signatures instead, and an nDPI address match alone proves nothing. */
+	if (f->cls.dpi_confidence == DPI_CONF_IP) {
+		c->ndpi_unconfirmed++;
+		return;
+	}
+	for (i = 0; i < NELEM(c->weak); i++) {
+		if (c->weak[i] > 0 && (f->cls.app_proto == c->weak[i] ||
+		    f->cls.master_proto == c->weak[i])) {
+			c->ndpi_unconfirmed++;
+			return;		/* see the top of this file */
+		}
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.source = EV_NDPI;
@@ -643,7 +665,7 @@ record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
 	}
 	if (!f->cls.host_tried && f->cls.server_name[0] != '\0') {
 		f->cls.host_tried = 1;
-		match_signatures(c, f, NULL, 0, ts_us);
+		match_signatures(c, f, NULL, 0, NULL, ts_us);
 	}
 }
 
@@ -653,6 +675,8 @@ static void
 detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 {
 	struct dpi_result r;
+	struct dpi_tls tls;
+	int have_tls = 0;
 
 	if (f->cls.dpi_done)
 		return;
@@ -665,6 +689,7 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		} else {
 			c->dpi_final++;
 		}
+		have_tls = dpi_tls_info(c->dpi, f->cls.dpi, &tls);
 		dpi_flow_free(f->cls.dpi);
 		f->cls.dpi = NULL;
 		c->dpi_live--;
@@ -672,7 +697,7 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 	f->cls.dpi_done = 1;
 	ndpi_evidence(c, f, ts_us);
 	if (f->cls.master_proto != 0 || f->cls.app_proto != 0)
-		match_signatures(c, f, NULL, 0, ts_us);
+		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, ts_us);
 	settle(c, f, ts_us);
 }
 
@@ -785,7 +810,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "dpi", "given_up", c->dpi_giveup);
 	stats_add(s, "dpi", "in_progress", c->dpi_live);
 	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
-	stats_add(s, "dpi", "mining_unconfirmed", c->ndpi_mining_unconfirmed);
+	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);
 	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
 	stats_add(s, "detect", "signature_matches", c->sig_matches);
 	stats_add(s, "detect", "heuristic_hits", c->heur_hits);

@@ -113,6 +113,33 @@ dpi_giveup(struct dpi *d, struct dpi_flow *f, int guess, struct dpi_result *out)
 	fill_result(f, p, out);
 }
 
+int
+dpi_tls_info(struct dpi *d, struct dpi_flow *f, struct dpi_tls *out)
+{
+	const char *alpn = f->nf.protos.tls_quic.alpn;
+	const char *subj = f->nf.protos.tls_quic.subjectDN;
+	const char *iss = f->nf.protos.tls_quic.issuerDN;
+	uint16_t m = f->nf.detected_protocol_stack[1];
+	uint16_t a = f->nf.detected_protocol_stack[0];
+
+	(void)d;
+	memset(out, 0, sizeof(*out));
+	/* The union holds TLS data only when nDPI took the flow for TLS,
+	 * DTLS or QUIC; for anything else these bytes are another protocol's. */
+	if (m != NDPI_PROTOCOL_TLS && a != NDPI_PROTOCOL_TLS &&
+	    m != NDPI_PROTOCOL_QUIC && a != NDPI_PROTOCOL_QUIC &&
+	    m != NDPI_PROTOCOL_DTLS && a != NDPI_PROTOCOL_DTLS)
+		return 0;
+	if (alpn != NULL)
+		str_copy(out->alpn, alpn, sizeof(out->alpn));
+	if (subj != NULL)
+		str_copy(out->cert_subject, subj, sizeof(out->cert_subject));
+	if (iss != NULL)
+		str_copy(out->cert_issuer, iss, sizeof(out->cert_issuer));
+	return out->alpn[0] != '\0' || out->cert_subject[0] != '\0' ||
+	    out->cert_issuer[0] != '\0';
+}
+
 void
 dpi_name(struct dpi *d, uint16_t master, uint16_t app, char *buf, size_t len)
 {

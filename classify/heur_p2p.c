@@ -603,8 +603,10 @@ gnutella_gnd(struct heur_flow *st, const struct heur_pkt *p,
 	const uint8_t *b = p->data;
 	uint8_t part, count;
 
+	/* Flags: Shareaza defines deflate (0x01) and acknowledge (0x02);
+	 * 0x10 is set by servents in the wild. Any other bit: not GND. */
 	if (p->len < GND_HDR_LEN || memcmp(b, "GND", 3) != 0 ||
-	    (b[3] & 0xf0) != 0)
+	    (b[3] & ~0x13) != 0)
 		return 0;
 	part = b[6];
 	count = b[7];

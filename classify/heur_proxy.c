@@ -568,6 +568,11 @@ openvpn(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		memcpy(s + PX_ID, q + 1, 8);
 		if (p->dir)
 			s[PX_DIRS] |= DIR_OVPN;
+		/* Over UDP nothing frames the datagram: a lone "reset" is one
+		 * byte of opcode in 256 that any protocol's first byte can be
+		 * (an ONC RPC xid, say). Only the server's answer counts. */
+		if (p->proto == 17)
+			return 0;
 		if (!report(st, hit, CONF_MEDIUM, 0, "openvpn"))
 			return 0;
 		snprintf(hit->detail, sizeof(hit->detail),

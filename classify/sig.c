@@ -16,6 +16,8 @@
  *       msg="SupportXMR pool"			(one line in a file)
  *   id=P2P-0100 category=p2p port=udp/6881-6889 payload="d1:ad2:id20:"
  *       msg="BitTorrent DHT query"		(one line in a file)
+ *   id=VPN-0900 category=proxy confidence=high cert="O=Windscribe"
+ *       msg="Windscribe VPN server certificate"	(one line in a file)
  *
  * A value is a comma-separated list of items. An item is unquoted, a run
  * of characters other than white space, ',' and '"'; or quoted, "...",
@@ -66,6 +68,18 @@
  *             rule must start exactly at byte N instead, and N plus the
  *             item's length must not exceed 64 (SIG_PAYLOAD_DEPTH), so no
  *             match looks past the first 64 bytes.
+ *   alpn=     TLS ALPN protocol ids (h2, anydesk/6.2.0/linux): 1-64
+ *             printable characters other than space and ','. A trailing
+ *             '*' makes the rest a prefix: h2* matches h2 and h2c, and
+ *             "anydesk/" followed by '*' every anydesk/ id. '*' elsewhere
+ *             is an error, and so is '*' alone. Against the client's ALPN
+ *             list (tls_alpn, entries separated by ','): holds when an
+ *             item equals one entry, or a prefix starts one.
+ *             Case-sensitive, as ALPN ids are.
+ *   cert=     text of 1-64 bytes without NUL, usually quoted ("O=Acme,
+ *             Inc."); holds when one item occurs, ASCII case ignored, in
+ *             the server certificate's subject or issuer DN as nDPI
+ *             formats them ("C=CA, ST=..., O=Windscribe, CN=...").
  *
  * Errors are "path:line: what is wrong", naming the token at fault; a
  * file that cannot be read gives "path: reason". On error the set keeps
@@ -76,16 +90,20 @@
  * DESIGN
  *
  * Each rule is indexed under the first kind it has in the order host, ip,
- * ndpi, payload, port, asn, country: hosts in a hash of names (a "*.D"
- * pattern is stored under D and found by probing every label-boundary
- * suffix of the fact), addresses in one hash keyed by (prefix length,
- * masked address) probed once per prefix length in use, ndpi ids, ASNs and
- * countries in integer hashes, ports in an integer hash port by port for
- * ranges of up to 16 ports and by 256-port block for wider ones, payload
- * items by their first two bytes (or one, for one-byte items) and, when
- * pinned, their offset. A candidate is reported only from the first of its
- * rule's anchor items that holds, so a rule reached several ways fires
- * once per lookup without any per-lookup memory.
+ * ndpi, payload, port, asn, country, alpn, cert: hosts in a hash of names
+ * (a "*.D" pattern is stored under D and found by probing every
+ * label-boundary suffix of the fact), addresses in one hash keyed by
+ * (prefix length, masked address) probed once per prefix length in use,
+ * ndpi ids, ASNs and countries in integer hashes, ports in an integer
+ * hash port by port for ranges of up to 16 ports and by 256-port block
+ * for wider ones, payload items by their first two bytes (or one, for
+ * one-byte items) and, when pinned, their offset. Rules anchored on alpn
+ * or cert go into one plain list per kind, walked whole only when the
+ * fact is known: rules with nothing better to anchor on are few, and the
+ * facts arrive once per TLS flow, so a hash would buy nothing. A
+ * candidate is reported only from the first of its rule's anchor items
+ * that holds, so a rule reached several ways fires once per lookup
+ * without any per-lookup memory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -109,6 +127,7 @@
 #define SIG_HOST_MAX	253
 #define SIG_LABEL_MAX	63
 #define SIG_ITEM_BYTES	32	/* longest payload= item */
+#define SIG_TLS_ITEM_MAX 64	/* longest alpn= id or prefix, cert= text */
 #define SIG_FLOAT_LAST	32	/* last start offset of an unpinned item */
 #define SIG_PORT_EXPAND	16	/* widest range hashed port by port */
 #define SIG_RULES_MAX	(1u << 24)
@@ -125,11 +144,16 @@
 
 /* Anchor preference order. */
 enum sig_kind {
-	K_HOST, K_IP, K_NDPI, K_PAYLOAD, K_PORT, K_ASN, K_COUNTRY, K_N
+	K_HOST, K_IP, K_NDPI, K_PAYLOAD, K_PORT, K_ASN, K_COUNTRY, K_ALPN,
+	K_CERT, K_N
 };
 
+/* The first kind anchored in a walked list rather than an index. */
+#define K_WALKED	K_ALPN
+
 static const char *const kind_names[K_N] = {
-	"host", "ip", "ndpi", "payload", "port", "asn", "country",
+	"host", "ip", "ndpi", "payload", "port", "asn", "country", "alpn",
+	"cert",
 };
 
 /* Payload index keys: the class in the high bits, then offset and bytes. */
@@ -142,15 +166,17 @@ static const char *const kind_names[K_N] = {
 struct sig_item {
 	uint32_t rule;		/* index of its rule */
 	uint8_t kind;		/* enum sig_kind */
-	uint8_t len;		/* host: name length; payload: bytes;
-				 * ip: prefix bits */
+	uint8_t len;		/* host: name length; payload, alpn, cert:
+				 * bytes; ip: prefix bits */
 	uint16_t a;		/* host: 1 if "*."; payload: pinned offset or
 				 * NO_OFFSET; port: first; ndpi: id;
-				 * country: two upper-case letters */
+				 * country: two upper-case letters;
+				 * alpn: 1 if a prefix (without its '*') */
 	union {
 		uint8_t addr[16];	/* ip: masked, mapped */
 		uint32_t asn;
-		uint32_t off;		/* host, payload: bytes in the pool */
+		uint32_t off;		/* host, payload, alpn, cert (lower
+					 * case): bytes in the pool */
 		struct {
 			uint16_t last;
 			uint8_t proto;	/* 6, 17, or 0 for both */
@@ -196,6 +222,12 @@ struct sig_tab {
 	int intkeys;		/* keys are integers, mixed before probing */
 };
 
+/* The anchor items of a kind too rare to index, walked whole. */
+struct sig_walk {
+	uint32_t *item;
+	uint32_t n, cap;
+};
+
 struct text_chunk {
 	struct text_chunk *next;
 	size_t used, size;
@@ -210,7 +242,8 @@ struct sigset {
 	uint8_t *pool;		/* host names (lower case) and payload bytes */
 	uint32_t npool, cappool;
 	struct text_chunk *text;	/* ids, messages, file names */
-	struct sig_tab tab[K_N];	/* anchor indexes */
+	struct sig_tab tab[K_WALKED];	/* anchor indexes */
+	struct sig_walk walk[K_N - K_WALKED];	/* alpn, cert anchors */
 	struct sig_tab port_wide;	/* wide port ranges by port >> 8 */
 	struct sig_tab ids;
 	uint32_t ip_len_used[129];	/* anchor prefixes by length */
@@ -279,7 +312,8 @@ static const struct {
 	{ "confidence", KEY_CONFIDENCE }, { "msg", KEY_MSG },
 	{ "offset", KEY_OFFSET }, { "host", K_HOST }, { "ip", K_IP },
 	{ "ndpi", K_NDPI }, { "payload", K_PAYLOAD }, { "port", K_PORT },
-	{ "asn", K_ASN }, { "country", K_COUNTRY },
+	{ "asn", K_ASN }, { "country", K_COUNTRY }, { "alpn", K_ALPN },
+	{ "cert", K_CERT },
 };
 
 static uint32_t
@@ -470,7 +504,7 @@ sigset_new(void)
 	struct sigset *s = xcalloc(1, sizeof(*s));
 	int k;
 
-	for (k = 0; k < K_N; k++)
+	for (k = 0; k < K_WALKED; k++)
 		s->tab[k].intkeys = k != K_HOST && k != K_IP;
 	s->port_wide.intkeys = 1;
 	return s;
@@ -494,8 +528,10 @@ sigset_free(struct sigset *s)
 		next = c->next;
 		free(c);
 	}
-	for (k = 0; k < K_N; k++)
+	for (k = 0; k < K_WALKED; k++)
 		tab_free(&s->tab[k]);
+	for (k = 0; k < K_N - K_WALKED; k++)
+		free(s->walk[k].item);
 	tab_free(&s->port_wide);
 	tab_free(&s->ids);
 	free(s->pair_seen);
@@ -555,6 +591,48 @@ payload_at(const struct lookup *L, const struct sig_item *it)
 	return hit == NULL ? -1 : (int)(hit - f->payload);
 }
 
+/* An alpn item equals, or as a prefix starts, one entry of the list. */
+static int
+alpn_holds(const char *list, const uint8_t *pat, size_t n, int prefix)
+{
+	const char *p = list, *end;
+	size_t len;
+
+	for (;;) {
+		end = strchr(p, ',');
+		len = end == NULL ? strlen(p) : (size_t)(end - p);
+		if ((len == n || (prefix && len > n)) && memcmp(p, pat, n) == 0)
+			return 1;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}
+
+/* pat (n bytes, lower case) occurs in text, ASCII case ignored. */
+static int
+text_has(const char *text, const uint8_t *pat, size_t n)
+{
+	const char *p;
+	size_t i;
+
+	if (text == NULL)
+		return 0;
+	for (p = text; *p != '\0'; p++) {
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)p[i];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			if (c != pat[i])
+				break;	/* also at the NUL: pat has none */
+		}
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 item_holds(const struct lookup *L, const struct sig_item *it)
 {
@@ -591,6 +669,13 @@ item_holds(const struct lookup *L, const struct sig_item *it)
 		return f->asn != 0 && f->asn == it->u.asn;
 	case K_COUNTRY:
 		return L->country != 0 && L->country == it->a;
+	case K_ALPN:
+		return f->tls_alpn != NULL && alpn_holds(f->tls_alpn,
+		    L->s->pool + it->u.off, it->len, it->a);
+	case K_CERT:
+		return text_has(f->tls_cert_subject, L->s->pool + it->u.off,
+		    it->len) || text_has(f->tls_cert_issuer,
+		    L->s->pool + it->u.off, it->len);
 	default:
 		return 0;
 	}
@@ -647,6 +732,16 @@ probe_int(struct lookup *L, const struct sig_tab *t, uint32_t key)
 
 	for (i = tab_find(t, key, &cur); i != NONE; i = tab_more(t, &cur))
 		candidate(L, i);
+}
+
+static void
+walk_anchors(struct lookup *L, enum sig_kind kind)
+{
+	const struct sig_walk *w = &L->s->walk[kind - K_WALKED];
+	uint32_t i;
+
+	for (i = 0; i < w->n; i++)
+		candidate(L, w->item[i]);
 }
 
 static void
@@ -809,6 +904,10 @@ sigset_match(const struct sigset *s, const struct sig_facts *facts,
 		probe_int(&L, &s->tab[K_ASN], f->asn);
 	if (L.country != 0)
 		probe_int(&L, &s->tab[K_COUNTRY], L.country);
+	if (f->tls_alpn != NULL)
+		walk_anchors(&L, K_ALPN);
+	if (f->tls_cert_subject != NULL || f->tls_cert_issuer != NULL)
+		walk_anchors(&L, K_CERT);
 	return L.n;
 }
 
@@ -1121,6 +1220,24 @@ asn_item(const char *p, uint32_t *out)
 	return 0;
 }
 
+/* Checks an alpn= item; returns the length of the id or prefix without
+ * its '*', or -1. */
+static int
+alpn_item(const char *p, size_t n, int *prefix)
+{
+	size_t i;
+
+	*prefix = n > 0 && p[n - 1] == '*';
+	if (*prefix)
+		n--;
+	if (n == 0 || n > SIG_TLS_ITEM_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (p[i] <= ' ' || p[i] > '~' || p[i] == ',' || p[i] == '*')
+			return -1;
+	return (int)n;
+}
+
 /* Adds the items of one match kind. */
 static int
 parse_kind(struct parse *P, enum sig_kind kind, const char *line)
@@ -1140,7 +1257,8 @@ parse_kind(struct parse *P, enum sig_kind kind, const char *line)
 		if (n == 0)
 			return perr(P, P->nelem == 1 ? "%s: empty value" :
 			    "%s: empty item in list", key);
-		if (kind != K_PAYLOAD && kind != K_HOST) {
+		if (kind != K_PAYLOAD && kind != K_HOST && kind != K_ALPN &&
+		    kind != K_CERT) {
 			if (n >= sizeof(buf) || memchr(e, '\0', n) != NULL)
 				return perr(P, "%s: bad item '%s'", key,
 				    shown(P, e, n));
@@ -1210,6 +1328,32 @@ parse_kind(struct parse *P, enum sig_kind kind, const char *line)
 			it = new_item(P, kind);
 			it->len = (uint8_t)n;
 			it->u.off = pool_add(P, e, n);
+			break;
+		case K_ALPN:
+			if ((len = alpn_item(e, n, &wild)) == -1)
+				return perr(P, "alpn: bad ALPN id '%s' (1-%d "
+				    "printable characters, no space or ',', "
+				    "'*' only at the end of a prefix)",
+				    shown(P, e, n), SIG_TLS_ITEM_MAX);
+			it = new_item(P, kind);
+			it->len = (uint8_t)len;
+			it->a = (uint16_t)wild;
+			it->u.off = pool_add(P, e, (size_t)len);
+			break;
+		case K_CERT:
+			if (n > SIG_TLS_ITEM_MAX)
+				return perr(P, "cert: '%s' is %zu bytes (1..%d "
+				    "allowed)", shown(P, e, n), n,
+				    SIG_TLS_ITEM_MAX);
+			if (memchr(e, '\0', n) != NULL)
+				return perr(P, "cert: NUL byte in '%s'",
+				    shown(P, e, n));
+			for (len = 0; (size_t)len < n; len++)
+				buf[len] = e[len] >= 'A' && e[len] <= 'Z' ?
+				    (char)(e[len] - 'A' + 'a') : e[len];
+			it = new_item(P, kind);
+			it->len = (uint8_t)n;
+			it->u.off = pool_add(P, buf, n);
 			break;
 		default:
 			return perr(P, "internal error: kind %d", kind);
@@ -1353,6 +1497,18 @@ index_item(struct sigset *s, uint32_t idx)
 		tab_insert(&s->tab[K_PAYLOAD], k, idx);
 		break;
 	}
+	case K_ALPN:
+	case K_CERT: {
+		struct sig_walk *w = &s->walk[it->kind - K_WALKED];
+
+		if (w->n == w->cap) {
+			w->cap = w->cap ? w->cap * 2 : 8;
+			w->item = xreallocarray(w->item, w->cap,
+			    sizeof(*w->item));
+		}
+		w->item[w->n++] = idx;
+		break;
+	}
 	default:
 		break;
 	}
@@ -1380,7 +1536,7 @@ finish_rule(struct parse *P)
 		return perr(P, "rule '%s': no msg=", idbuf);
 	if (P->kinds == 0)
 		return perr(P, "rule '%s': no match kind (host=, ip=, ndpi=, "
-		    "payload=, port=, asn= or country=)", idbuf);
+		    "payload=, port=, asn=, country=, alpn= or cert=)", idbuf);
 	if (P->offset >= 0 && !(P->kinds & 1u << K_PAYLOAD))
 		return perr(P, "rule '%s': offset= without payload=", idbuf);
 	for (i = 0; i < P->nitem; i++) {
@@ -1537,8 +1693,17 @@ trim(struct sigset *s)
 		s->pool = xreallocarray(s->pool, s->npool, 1);
 		s->cappool = s->npool;
 	}
-	for (k = 0; k < K_N; k++)
+	for (k = 0; k < K_WALKED; k++)
 		tab_trim(&s->tab[k]);
+	for (k = 0; k < K_N - K_WALKED; k++) {
+		struct sig_walk *w = &s->walk[k];
+
+		if (w->n > 0 && w->n < w->cap) {
+			w->item = xreallocarray(w->item, w->n,
+			    sizeof(*w->item));
+			w->cap = w->n;
+		}
+	}
 	tab_trim(&s->port_wide);
 	tab_trim(&s->ids);
 }

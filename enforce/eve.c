@@ -73,9 +73,15 @@ eve_proto_name(uint8_t proto)
 {
 	switch (proto) {
 	case 1: return "ICMP";
+	case 2: return "IGMP";
 	case 6: return "TCP";
 	case 17: return "UDP";
+	case 47: return "GRE";
+	case 50: return "ESP";
+	case 51: return "AH";
 	case 58: return "ICMPv6";
+	case 89: return "OSPF";
+	case 132: return "SCTP";
 	}
 	return NULL;
 }

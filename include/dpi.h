@@ -47,6 +47,17 @@ int dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3,
 void dpi_giveup(struct dpi *d, struct dpi_flow *f, int guess,
     struct dpi_result *out);
 
+/* What nDPI read of a TLS (or QUIC) handshake: the client's ALPN list and
+ * the server certificate's subject and issuer, "" where unknown. */
+struct dpi_tls {
+	char alpn[128];
+	char cert_subject[192];
+	char cert_issuer[192];
+};
+
+/* Copies the TLS metadata nDPI holds for f; returns 1 when any is known. */
+int dpi_tls_info(struct dpi *d, struct dpi_flow *f, struct dpi_tls *out);
+
 /* "TLS.Google", "SSH", "Unknown": nDPI's Master.App name. */
 void dpi_name(struct dpi *d, uint16_t master, uint16_t app, char *buf, size_t len);
 const char *dpi_proto_name(struct dpi *d, uint16_t id);

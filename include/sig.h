@@ -6,15 +6,23 @@
  *   id=MINE-0001 category=mining confidence=high host=*.supportxmr.com msg="SupportXMR Monero pool"
  *   id=TOR-0001 category=proxy ip=128.31.0.39 msg="Tor directory authority moria1"
  *   id=P2P-0100 category=p2p port=udp/6881-6889 payload="d1:ad2:id20:" msg="BitTorrent DHT query"
+ *   id=VPN-0900 category=proxy confidence=high cert="O=Windscribe" msg="Windscribe VPN server certificate"
+ *
+ * The kinds are host, ip, ndpi, payload, port, asn, country, and two on
+ * TLS metadata from nDPI: alpn (the client's ALPN ids, exact or "prefix*",
+ * case-sensitive) and cert (text found, without case, in the server
+ * certificate's subject or issuer DN).
  *
  * Matching never walks the rule list: each rule is indexed under one of its
- * kinds (host, ip, ndpi, payload, port, asn, country, in that order of
- * preference), a lookup collects the candidates from each index that the
- * flow's facts can reach, and only those are checked against all their
- * kinds. Hosts are hashed (exact names, and every suffix of the name for
- * "*.domain" patterns), addresses go through one hash per prefix length in
- * use, so 100k host rules and 100k CIDR rules cost a handful of hash probes
- * per lookup.
+ * kinds (host, ip, ndpi, payload, port, asn, country, alpn, cert, in that
+ * order of preference), a lookup collects the candidates from each index
+ * that the flow's facts can reach, and only those are checked against all
+ * their kinds. Hosts are hashed (exact names, and every suffix of the name
+ * for "*.domain" patterns), addresses go through one hash per prefix
+ * length in use, so 100k host rules and 100k CIDR rules cost a handful of
+ * hash probes per lookup. Rules with no kind but alpn and cert sit in one
+ * short list per kind, walked only when that fact is known: they are few,
+ * and the facts arrive once per TLS flow.
  */
 #ifndef EGRESSD_SIG_H
 #define EGRESSD_SIG_H
@@ -52,6 +60,11 @@ struct sig_facts {
 	const char *country;	/* ISO 3166 alpha-2, NULL unknown */
 	const uint8_t *payload;	/* start of one payload packet, or NULL */
 	size_t payload_len;
+	/* Added last so that callers that zero the struct keep working. */
+	const char *tls_alpn;	/* client ALPN ids, comma-separated as nDPI
+				 * gives them ("h2,http/1.1"), NULL unknown */
+	const char *tls_cert_subject;	/* server certificate DNs as nDPI */
+	const char *tls_cert_issuer;	/* formats them, NULL unknown */
 };
 
 struct sigset *sigset_new(void);

@@ -34,13 +34,17 @@ while IFS='	' read -r name want; do
 		fail=$((fail + 1))
 		continue
 	fi
+	# The number of shipped rules is left out: adding a rule to
+	# signatures/ must not rewrite every golden file.
 	if ! "$egressd" -c "$here/golden.conf" --rule-files "$tmp/tor-test.rules" \
-	    -r "$cap" >"$tmp/$name.events" 2>"$tmp/$name.err"; then
+	    -r "$cap" >"$tmp/$name.raw" 2>"$tmp/$name.err"; then
 		echo "FAIL $name: egressd exited non-zero:"
 		cat "$tmp/$name.err"
 		fail=$((fail + 1))
 		continue
 	fi
+	sed 's/"signatures_loaded":[0-9]*/"signatures_loaded":"-"/' \
+	    "$tmp/$name.raw" >"$tmp/$name.events"
 	got=$(python3 - "$tmp/$name.events" <<'PY'
 import json, sys
 cats = set()

@@ -131,7 +131,8 @@ START_TEST(timestamps)
 	ck_assert_str_eq(eve_proto_name(17), "UDP");
 	ck_assert_str_eq(eve_proto_name(1), "ICMP");
 	ck_assert_str_eq(eve_proto_name(58), "ICMPv6");
-	ck_assert_ptr_null(eve_proto_name(47));
+	ck_assert_str_eq(eve_proto_name(47), "GRE");
+	ck_assert_ptr_null(eve_proto_name(103));
 }
 END_TEST
 
@@ -190,7 +191,7 @@ START_TEST(events_round_trip)
 	v.flow_id = 77;
 	addr6("2001:db8::10", v.t.src);
 	addr6("2001:db8:1::20", v.t.dst);
-	v.t.proto = 47;
+	v.t.proto = 103;	/* PIM: no name, so a number */
 	v.action = "alert";
 
 	/* A UDP verdict without a flow. */
@@ -273,7 +274,7 @@ START_TEST(events_round_trip)
 	}
 	ck_assert_str_eq(get_str(o, "src_ip"), "2001:db8::10");
 	ck_assert_str_eq(get_str(o, "dest_ip"), "2001:db8:1::20");
-	ck_assert_int_eq(get_int(o, "proto"), 47);
+	ck_assert_int_eq(get_int(o, "proto"), 103);
 	ck_assert_ptr_null(json_object_get(o, "vlan"));
 	ck_assert_str_eq(get_str(o, "action"), "alert");
 	ck_assert(json_is_object(json_object_get(o, "evidence")));

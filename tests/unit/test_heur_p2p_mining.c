@@ -1002,9 +1002,12 @@ START_TEST(gnutella)
 	n = build_gnd(b, 0x02, 0x0107, 3, 2, 1);	/* part > count */
 	r = feed1(heur_p2p, UDP, b, n, &h);
 	EXPECT_MISS(r, h);
-	n = build_gnd(b, 0x42, 0x0107, 1, 1, 1);	/* critical flag */
+	n = build_gnd(b, 0x42, 0x0107, 1, 1, 1);	/* unknown flag bits */
 	r = feed1(heur_p2p, UDP, b, n, &h);
 	EXPECT_MISS(r, h);
+	n = build_gnd(b, 0x10, 0x3f85, 1, 1, 1);	/* 0x10, seen in the wild */
+	r = feed1(heur_p2p, UDP, b, n, &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "gnutella2-udp", "GND part 1/1");
 
 	/* descriptors: one is medium, two are high */
 	memset(&st, 0, sizeof(st));

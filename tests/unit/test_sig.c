@@ -859,7 +859,7 @@ START_TEST(error_messages)
 		{ "id=a msg=x host=x.example\n", 1, "rule 'a': no category=" },
 		{ "id=a category=p2p msg=x\n", 1,
 		  "rule 'a': no match kind (host=, ip=, ndpi=, payload=, "
-		  "port=, asn= or country=)" },
+		  "port=, asn=, country=, alpn= or cert=)" },
 		{ "id=a category=p2p host=x.example msg=\"abc\n", 1,
 		  "msg: unterminated quoted value" },
 		{ "id=a category=p2p host=x.example msg=\"abc\\\"\n", 1,
@@ -1179,6 +1179,233 @@ START_TEST(shared_keys)
 }
 END_TEST
 
+START_TEST(tls_alpn)
+{
+	struct tmp t;
+	struct sigset *s;
+	struct sig_facts f;
+
+	tmp_open(&t);
+	s = load_ok(&t,
+	    "id=H2 category=proxy alpn=h2 msg=a\n"
+	    "id=AD category=remote_access alpn=anydesk/*,x-rd msg=b\n"
+	    "id=ADL category=remote_access alpn=\"anydesk/6.2.0/linux\" "
+	    "msg=c\n"
+	    "id=P category=proxy port=tcp/443 alpn=h3,spdy/* msg=d\n", NULL);
+	memset(&f, 0, sizeof(f));
+	ck_assert_uint_eq(nhits(s, &f), 0);
+
+	/* Exact, anywhere in the list; not a prefix, not another case. */
+	f.tls_alpn = "h2,http/1.1";
+	ck_assert_int_eq(hits_of(s, &f, "H2"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 1);
+	f.tls_alpn = "http/1.1,h2";
+	ck_assert_int_eq(hits_of(s, &f, "H2"), 1);
+	f.tls_alpn = "h2c,http/1.1";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_alpn = "H2";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_alpn = "h";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_alpn = "";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_alpn = ",,";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+
+	/* Prefix: the entry starts with it, possibly equals it. */
+	f.tls_alpn = "http/1.1,anydesk/6.2.0/linux";
+	ck_assert_int_eq(hits_of(s, &f, "AD"), 1);
+	ck_assert_int_eq(hits_of(s, &f, "ADL"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 2);
+	f.tls_alpn = "anydesk/";
+	ck_assert_int_eq(hits_of(s, &f, "AD"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 1);
+	f.tls_alpn = "anydesk,xanydesk/1";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_alpn = "AnyDesk/6";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	/* Both items of AD hold: still reported once. */
+	f.tls_alpn = "x-rd,anydesk/7";
+	ck_assert_int_eq(hits_of(s, &f, "AD"), 1);
+	f.tls_alpn = "anydesk/6.2.0/linux2";
+	ck_assert_int_eq(hits_of(s, &f, "ADL"), 0);
+	ck_assert_int_eq(hits_of(s, &f, "AD"), 1);
+
+	/* AND with port: anchored on port, verified on alpn. */
+	memset(&f, 0, sizeof(f));
+	f.port = 443;
+	f.proto = 6;
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_alpn = "h3";
+	ck_assert_int_eq(hits_of(s, &f, "P"), 1);
+	f.tls_alpn = "spdy/3.1";
+	ck_assert_int_eq(hits_of(s, &f, "P"), 1);
+	f.proto = 17;
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.proto = 6;
+	f.port = 8443;
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.port = 0;
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	sigset_free(s);
+	tmp_close(&t);
+}
+END_TEST
+
+START_TEST(tls_cert)
+{
+	static const char windscribe[] = "C=CA, ST=San Francisco, "
+	    "O=Windscribe, OU=IT Dept., CN=54.153.90.230";
+	struct tmp t;
+	struct sigset *s;
+	struct sig_facts f;
+
+	tmp_open(&t);
+	s = load_ok(&t,
+	    "id=VPN-0900 category=proxy confidence=high cert=\"O=Windscribe\" "
+	    "msg=\"Windscribe VPN server certificate\"\n"
+	    "id=CA category=proxy cert=\"O=Evil CA, Inc.\",\"CN=Bad Root\" "
+	    "msg=b\n"
+	    "id=H category=proxy host=*.example.com cert=o=acme msg=c\n"
+	    "id=PC category=proxy cert=\"OU=IT Dept.\" port=443 msg=d\n"
+	    "id=AC category=proxy alpn=h2 cert=cn=h2.test msg=e\n", NULL);
+	memset(&f, 0, sizeof(f));
+	ck_assert_uint_eq(nhits(s, &f), 0);
+
+	f.tls_cert_subject = windscribe;
+	ck_assert_int_eq(hits_of(s, &f, "VPN-0900"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 1);
+	f.tls_cert_subject = "c=ca, o=WINDSCRIBE";
+	ck_assert_int_eq(hits_of(s, &f, "VPN-0900"), 1);
+	f.tls_cert_subject = "O=Windscrib";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_cert_subject = "";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	/* The issuer counts as well, alone or beside another subject. */
+	f.tls_cert_subject = NULL;
+	f.tls_cert_issuer = "C=CA, O=Windscribe";
+	ck_assert_int_eq(hits_of(s, &f, "VPN-0900"), 1);
+	f.tls_cert_subject = "CN=vpn.example.net";
+	ck_assert_int_eq(hits_of(s, &f, "VPN-0900"), 1);
+	f.tls_cert_issuer = "C=US, o=evil ca, inc., CN=x";
+	ck_assert_int_eq(hits_of(s, &f, "CA"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 1);
+	f.tls_cert_issuer = "cn=bad root";
+	ck_assert_int_eq(hits_of(s, &f, "CA"), 1);
+	/* A comma inside quotes is part of the item. */
+	f.tls_cert_issuer = "O=Evil CA";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+
+	/* host= anchors, cert= verifies. */
+	memset(&f, 0, sizeof(f));
+	f.host = "www.example.com";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_cert_subject = "C=US, O=Acme, CN=www.example.com";
+	ck_assert_int_eq(hits_of(s, &f, "H"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 1);
+	f.host = "www.example.org";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+
+	/* AND with port. */
+	memset(&f, 0, sizeof(f));
+	f.tls_cert_subject = windscribe;
+	f.port = 443;
+	f.proto = 6;
+	ck_assert_int_eq(hits_of(s, &f, "PC"), 1);
+	ck_assert_int_eq(hits_of(s, &f, "VPN-0900"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 2);
+	f.port = 444;
+	ck_assert_int_eq(hits_of(s, &f, "PC"), 0);
+
+	/* alpn anchors, cert verifies. */
+	memset(&f, 0, sizeof(f));
+	f.tls_alpn = "h2";
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	f.tls_cert_issuer = "CN=H2.Test";
+	ck_assert_int_eq(hits_of(s, &f, "AC"), 1);
+	f.tls_alpn = NULL;
+	ck_assert_uint_eq(nhits(s, &f), 0);
+	sigset_free(s);
+	tmp_close(&t);
+}
+END_TEST
+
+START_TEST(tls_errors)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *want;
+	} cases[] = {
+		{ "id=a category=p2p msg=x alpn=\n", 1, "alpn: empty value" },
+		{ "id=a category=p2p msg=x alpn=h2,,h3\n", 1,
+		  "alpn: empty item in list" },
+		{ "id=a category=p2p msg=x alpn=*\n", 1,
+		  "alpn: bad ALPN id '*' (1-64 printable characters, no "
+		  "space or ',', '*' only at the end of a prefix)" },
+		{ "id=a category=p2p msg=x alpn=a*b\n", 1,
+		  "alpn: bad ALPN id 'a*b' (1-64 printable characters, no "
+		  "space or ',', '*' only at the end of a prefix)" },
+		{ "id=a category=p2p msg=x alpn=\"h 2\"\n", 1,
+		  "alpn: bad ALPN id 'h 2' (1-64 printable characters, no "
+		  "space or ',', '*' only at the end of a prefix)" },
+		{ "id=a category=p2p msg=x alpn=\"h2,h3\"\n", 1,
+		  "alpn: bad ALPN id 'h2,h3' (1-64 printable characters, no "
+		  "space or ',', '*' only at the end of a prefix)" },
+		{ "id=a category=p2p msg=x alpn=\"h2\\x01\"\n", 1,
+		  "alpn: bad ALPN id 'h2\\x01' (1-64 printable characters, no "
+		  "space or ',', '*' only at the end of a prefix)" },
+		{ "id=a category=p2p msg=x alpn=0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef0123456789abcdefX\n", 1,
+		  "alpn: bad ALPN id '0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef...' (1-64 printable characters, no "
+		  "space or ',', '*' only at the end of a prefix)" },
+		{ "id=a category=p2p msg=x alpn=h2 alpn=h3\n", 1,
+		  "repeated key 'alpn'" },
+		{ "id=a category=p2p msg=x cert=\n", 1, "cert: empty value" },
+		{ "id=a category=p2p msg=x cert=\"\"\n", 1,
+		  "cert: empty value" },
+		{ "id=a category=p2p msg=x cert=\"O=A\",\n", 1,
+		  "cert: empty item in list" },
+		{ "id=a category=p2p msg=x cert=\"0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef0123456789abcdefX\"\n", 1,
+		  "cert: '0123456789abcdef0123456789abcdef0123456789abcdef...' "
+		  "is 65 bytes (1..64 allowed)" },
+		{ "id=a category=p2p msg=x cert=\"O=\\x00\"\n", 1,
+		  "cert: NUL byte in 'O=\\x00'" },
+		{ "id=a category=p2p msg=x cert=O=A host=a.example cert=O=B\n",
+		  1, "repeated key 'cert'" },
+		{ "\nid=a category=p2p msg=x cert=\"O=A\nid=b\n", 2,
+		  "cert: unterminated quoted value" },
+	};
+	struct tmp t;
+	struct sigset *s;
+	struct sig_facts f;
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++)
+		load_fails(cases[i].text, cases[i].line, cases[i].want, NULL);
+
+	/* The longest items load and match; a 64-byte prefix plus '*'. */
+	tmp_open(&t);
+	s = load_ok(&t,
+	    "id=L category=p2p msg=x alpn=0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef*\n"
+	    "id=C category=p2p msg=x cert=\"0123456789ABCDEF0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef\"\n", NULL);
+	memset(&f, 0, sizeof(f));
+	f.tls_alpn = "h2,0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef/1";
+	ck_assert_int_eq(hits_of(s, &f, "L"), 1);
+	f.tls_cert_subject = "CN=0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789ABCDEF";
+	ck_assert_int_eq(hits_of(s, &f, "C"), 1);
+	ck_assert_uint_eq(nhits(s, &f), 2);
+	sigset_free(s);
+	tmp_close(&t);
+}
+END_TEST
+
 Suite *
 sig_suite(void)
 {
@@ -1200,6 +1427,8 @@ sig_suite(void)
 	tcase_add_test(tc, empty_set);
 	tcase_add_test(tc, many_rules);
 	tcase_add_test(tc, shared_keys);
+	tcase_add_test(tc, tls_alpn);
+	tcase_add_test(tc, tls_cert);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
@@ -1209,6 +1438,7 @@ sig_suite(void)
 	tcase_add_test(tc, error_messages);
 	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, load_dir);
+	tcase_add_test(tc, tls_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
