@@ -276,8 +276,9 @@ main(int argc, char **argv)
 	out.flow = cfg.flows ? emit_flow : NULL;
 	out.arg = &run;
 	if ((c = classify_new(&cfg, &out, err, sizeof(err))) == NULL) {
+		/* A rule file or database the configuration names is bad. */
 		fprintf(stderr, "egressd: %s\n", err);
-		status = EXIT_RUNTIME;
+		status = EXIT_USAGE;
 		goto out;
 	}
 

@@ -122,5 +122,32 @@ expect unsupported-link 1 "link type 105" -- "$egressd" -r "$tmp/wifi.pcap"
 expect tiny-table 0 "" -- "$egressd" --max-flows 1 -r "$bt"
 check tiny-table-evicts grep -q '"evicted":[1-9]' "$tmp/out"
 
+# Rules: a broken rule file names its line; -t counts what loaded.
+printf '# test rules\nid=T-1 category=proxy port=tcp/9 msg="ok"\nid=T-2 category=proxy hots=x msg="typo"\n' >"$tmp/bad.rules"
+expect rules-bad-line 2 "bad.rules:3:" -- "$egressd" --rule-files "$tmp/bad.rules" -t
+expect rules-missing 2 "nope.rules" -- "$egressd" --rule-files "$tmp/nope.rules" -r "$cap"
+printf 'id=T-1 category=proxy port=tcp/9 msg="ok"\n' >"$tmp/one.rules"
+expect rules-count 0 "" -- "$egressd" --signature-dir '' --rule-files "$tmp/one.rules" -t
+check rules-count-says-1 grep -q '1 signatures loaded' "$tmp/out"
+
+# GeoIP: small MaxMind databases built here (documentation ranges only):
+# 192.0.2.0/24 is NL, AS64500. Verdicts carry country and AS, and rules
+# key on them.
+geo=$here/captures/jsonrpc.pcap
+if perl "$here/geoip/make-test-mmdb.pl" "$tmp" >/dev/null 2>"$tmp/perl.err"; then
+	printf 'id=GEO-T1 category=proxy confidence=high country=NL port=tcp/8545 msg="NL peer on 8545"\n' >"$tmp/geo.rules"
+	printf 'id=GEO-T2 category=proxy confidence=high asn=64501 port=tcp/8545 msg="AS64501 peer"\n' >>"$tmp/geo.rules"
+	expect geoip 0 "" -- "$egressd" -c "$here/golden/golden.conf" \
+	    --geoip-country-db "$tmp/test-country.mmdb" --geoip-asn-db "$tmp/test-asn.mmdb" \
+	    --rule-files "$tmp/geo.rules" -r "$geo"
+	check geoip-country-rule grep -q '"id":"GEO-T1"' "$tmp/out"
+	check geoip-asn-rule-no-match sh -c "! grep -q GEO-T2 '$tmp/out'"
+	check geoip-evidence grep -q '"asn":64500,"as_org":"Example Tor Hosting B.V.","country":"NL"' "$tmp/out"
+	expect geoip-wrong-db 2 "not a Country/City database" -- "$egressd" \
+	    --geoip-country-db "$tmp/test-asn.mmdb" -t
+else
+	bad "geoip: cannot build test databases: $(head -c 300 "$tmp/perl.err")"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
