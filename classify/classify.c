@@ -289,7 +289,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	static const struct siphash_key idk0 = { 0x7665726469637430ULL, 1 };
 	static const struct siphash_key idk1 = { 0x7665726469637431ULL, 2 };
 	struct verdict v;
-	char peer[96], vmaddr[64], what[256], how[48];
+	char peer[96], vmaddr[64], what[256], how[64];
 	const uint8_t *vm, *other;
 	uint64_t in[3];
 	unsigned i;
@@ -362,8 +362,9 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	how[0] = '\0';
 	if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_PORT)
 		str_copy(how, " (guessed from the port only)", sizeof(how));
-	else if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_IP)
-		str_copy(how, " (matched by address only)", sizeof(how));
+	else if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_CACHE)
+		str_copy(how, " (by nDPI's memory of earlier flows with this peer)",
+		    sizeof(how));
 	if (side == 0) {
 		format_endpoint(other, v.t.dport, v.t.proto, peer, sizeof(peer));
 		if (v.server_name[0] != '\0')

@@ -1,8 +1,10 @@
 #!/bin/sh
 # make demo: replay the bundled demo capture (an SSH session, an HTTPS
-# download, a SOCKS5 proxy session and a BitTorrent exchange, recorded by
-# tests/e2e/record-captures.sh) and print each verdict, first as a sentence,
-# then as the JSON event egressd wrote.
+# download, a SOCKS5 proxy session, a BitTorrent exchange, a stratum miner,
+# an XMRig-style login, plain JSON-RPC, an HTTP CONNECT through tinyproxy,
+# OpenVPN and an iodine DNS tunnel, recorded by tests/e2e/record-captures.sh)
+# and print each verdict, first as a sentence, then as the JSON event
+# egressd wrote.
 set -eu
 egressd=${1:-./egressd}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,10 +19,12 @@ for line in open(sys.argv[1]):
     ev = json.loads(line)
     if ev["event_type"] == "verdict":
         verdicts += 1
-        print("\n[%s, %s] %s" % (ev["category"], ev["severity"], ev["reason"]))
+        print("\n[%s, %s confidence] %s" % (ev["category"], ev["confidence"],
+                                          ev["reason"]))
         print("  " + line.strip())
     elif ev["event_type"] == "stats":
         s = ev["stats"]
-        print("\n%d packets, %d flows, %d verdicts (the HTTPS download gives none)"
+        print("\n%d packets, %d flows, %d verdicts (the HTTPS download and the "
+              "JSON-RPC give none)"
               % (s["capture"]["packets"], s["flow"]["created"], verdicts))
 PY
