@@ -149,5 +149,14 @@ else
 	bad "geoip: cannot build test databases: $(head -c 300 "$tmp/perl.err")"
 fi
 
+# The DNS name cache: a connection to a bare address is matched by the
+# name the VM resolved for it (pool.supportxmr.com, a shipped pool rule).
+"$here/dnscache-capture.py" "$tmp/dc.pcap" pool.supportxmr.com 198.51.100.77 443
+expect dnscache 0 "" -- "$egressd" --vm-networks 192.0.2.10 -r "$tmp/dc.pcap"
+check dnscache-names-the-flow grep -q '"dest_ip":"198.51.100.77","dest_port":443' "$tmp/out"
+check dnscache-reason grep -q 'pool.supportxmr.com (198.51.100.77:443)' "$tmp/out"
+expect dnscache-off 0 "" -- "$egressd" --vm-networks 192.0.2.10 --dns-cache-size 0 -r "$tmp/dc.pcap"
+check dnscache-off-no-match sh -c "! grep -q '\"dest_ip\":\"198.51.100.77\"' '$tmp/out'"
+
 echo "cli: $pass passed, $fail failed"
 [ $fail = 0 ]
