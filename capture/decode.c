@@ -6,6 +6,7 @@
 #include <pcap/dlt.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "decode.h"
 
 #define ETH_IPV4	0x0800
@@ -52,24 +53,6 @@ static enum decode_result decode_ether(struct cursor *, const uint8_t *, uint32_
 static enum decode_result decode_ip(struct cursor *, const uint8_t *, uint32_t);
 static enum decode_result decode_link(struct cursor *, int, const uint8_t *, uint32_t);
 
-static uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint16_t
-rd16le(const uint8_t *b)
-{
-	return (uint16_t)(b[1] << 8 | b[0]);
-}
-
-static uint32_t
-rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 static const char *const result_names[DECODE_NRESULTS] = {
 	"ok", "not_ip", "truncated", "malformed", "fragment", "unsupported",
 };
@@ -104,8 +87,8 @@ decode_ethertype(struct cursor *c, uint16_t type, const uint8_t *b, uint32_t len
 		if (len < 4)
 			return DECODE_TRUNCATED;
 		if (c->p->vlan == 0 && c->depth == 0)
-			c->p->vlan = rd16(b) & 0x0fff;
-		type = rd16(b + 2);
+			c->p->vlan = be16(b) & 0x0fff;
+		type = be16(b + 2);
 		b += 4;
 		len -= 4;
 	}
@@ -135,7 +118,7 @@ decode_ethertype(struct cursor *c, uint16_t type, const uint8_t *b, uint32_t len
 	case ETH_PPPOE:
 		if (len < 8)
 			return DECODE_TRUNCATED;
-		switch (rd16(b + 6)) {
+		switch (be16(b + 6)) {
 		case 0x0021:
 		case 0x0057:
 			return decode_ip(c, b + 8, len - 8);
@@ -152,7 +135,7 @@ decode_ether(struct cursor *c, const uint8_t *b, uint32_t len)
 
 	if (len < 14)
 		return DECODE_TRUNCATED;
-	type = rd16(b + 12);
+	type = be16(b + 12);
 	if (type < 0x0600)	/* 802.3 length: LLC frames carry no IP here */
 		return DECODE_NOT_IP;
 	return decode_ethertype(c, type, b + 14, len - 14);
@@ -167,7 +150,7 @@ decode_ppp(struct cursor *c, const uint8_t *b, uint32_t len)
 	}
 	if (len < 2)
 		return DECODE_TRUNCATED;
-	switch (rd16(b)) {
+	switch (be16(b)) {
 	case 0x0021:	/* IPv4 */
 	case 0x0057:	/* IPv6 */
 		return decode_ip(c, b + 2, len - 2);
@@ -184,7 +167,7 @@ decode_gre(struct cursor *c, const uint8_t *b, uint32_t len)
 
 	if (len < 4)
 		return DECODE_TRUNCATED;
-	flags = rd16(b);
+	flags = be16(b);
 	if ((flags & 0x0007) != 0)	/* version 1 is PPTP's enhanced GRE */
 		return DECODE_UNSUPPORTED;
 	if (flags & 0x8000)
@@ -197,9 +180,9 @@ decode_gre(struct cursor *c, const uint8_t *b, uint32_t len)
 		return DECODE_TRUNCATED;
 	/* Bridged Ethernet only here: taken anywhere, an Ethernet frame
 	 * could hold itself without the tunnel bound ever counting it. */
-	if (rd16(b + 2) == ETH_TEB)
+	if (be16(b + 2) == ETH_TEB)
 		return decode_ether(c, b + hlen, len - hlen);
-	return decode_ethertype(c, rd16(b + 2), b + hlen, len - hlen);
+	return decode_ethertype(c, be16(b + 2), b + hlen, len - hlen);
 }
 
 /* Opens a tunnel whose payload starts at b, or reports it as unsupported
@@ -288,8 +271,8 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 		doff = (uint32_t)(b[12] >> 4) * 4;
 		if (doff < 20 || doff > plen)
 			return DECODE_MALFORMED;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
+		p->sport = be16(b);
+		p->dport = be16(b + 2);
 		p->tcp_flags = b[13];
 		p->payload_len = plen - doff;
 		set_payload(p, b, len, doff);
@@ -300,8 +283,8 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 			return DECODE_MALFORMED;
 		if (len < 8)
 			return DECODE_TRUNCATED;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
+		p->sport = be16(b);
+		p->dport = be16(b + 2);
 		p->payload_len = plen - 8;
 		set_payload(p, b, len, 8);
 		if (p->dport == UDP_VXLAN || p->dport == UDP_GTPU) {
@@ -322,8 +305,8 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 	case IPPROTO_SCTP_:
 		if (len < 4)
 			return DECODE_TRUNCATED;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
+		p->sport = be16(b);
+		p->dport = be16(b + 2);
 		p->payload_len = plen;
 		return DECODE_OK;
 	case IPPROTO_IPIP_:
@@ -357,7 +340,7 @@ decode_ipv4(struct cursor *c, const uint8_t *b, uint32_t len)
 	if (len < 20)
 		return DECODE_TRUNCATED;
 	hlen = (uint32_t)(b[0] & 0x0f) * 4;
-	tlen = rd16(b + 2);
+	tlen = be16(b + 2);
 	if (hlen < 20)
 		return DECODE_MALFORMED;
 	if (len < hlen)
@@ -379,7 +362,7 @@ decode_ipv4(struct cursor *c, const uint8_t *b, uint32_t len)
 	memset(p->dst, 0, 10);
 	p->dst[10] = p->dst[11] = 0xff;
 	memcpy(p->dst + 12, b + 16, 4);
-	frag = rd16(b + 6);
+	frag = be16(b + 6);
 	if ((frag & 0x3fff) != 0) {	/* MF set or a non-zero offset */
 		p->proto = b[9];
 		return DECODE_FRAGMENT;
@@ -397,7 +380,7 @@ decode_ipv6(struct cursor *c, const uint8_t *b, uint32_t len)
 
 	if (len < 40)
 		return DECODE_TRUNCATED;
-	plen = rd16(b + 4);
+	plen = be16(b + 4);
 	if (plen == 0)		/* jumbogram or offload: use what was captured */
 		plen = len - 40;
 	if (len > 40 + plen)
@@ -425,7 +408,7 @@ decode_ipv6(struct cursor *c, const uint8_t *b, uint32_t len)
 		} else if (nh == 44) {	/* fragment header */
 			if (len < off + 8)
 				return DECODE_TRUNCATED;
-			if ((rd16(b + off + 2) & 0xfff9) != 0) {
+			if ((be16(b + off + 2) & 0xfff9) != 0) {
 				p->proto = b[off];
 				return DECODE_FRAGMENT;
 			}
@@ -466,7 +449,7 @@ decode_null(struct cursor *c, const uint8_t *b, uint32_t len, int loop)
 
 	if (len < 4)
 		return DECODE_TRUNCATED;
-	af = rd32(b);
+	af = be32(b);
 	if (!loop && (af & 0xffff) == 0)
 		af = af >> 24 | (af >> 8 & 0xff00);
 	switch (af) {
@@ -490,11 +473,11 @@ decode_link(struct cursor *c, int dlt, const uint8_t *b, uint32_t len)
 	case DLT_LINUX_SLL:
 		if (len < 16)
 			return DECODE_TRUNCATED;
-		return decode_ethertype(c, rd16(b + 14), b + 16, len - 16);
+		return decode_ethertype(c, be16(b + 14), b + 16, len - 16);
 	case DLT_LINUX_SLL2:
 		if (len < 20)
 			return DECODE_TRUNCATED;
-		return decode_ethertype(c, rd16(b), b + 20, len - 20);
+		return decode_ethertype(c, be16(b), b + 20, len - 20);
 	case DLT_NULL:
 		return decode_null(c, b, len, 0);
 	case DLT_LOOP:
@@ -504,14 +487,14 @@ decode_link(struct cursor *c, int dlt, const uint8_t *b, uint32_t len)
 	case DLT_C_HDLC:
 		if (len < 4)
 			return DECODE_TRUNCATED;
-		return decode_ethertype(c, rd16(b + 2), b + 4, len - 4);
+		return decode_ethertype(c, be16(b + 2), b + 4, len - 4);
 	case DLT_PPI: {
 		uint32_t hlen, inner;
 
 		if (len < 8)
 			return DECODE_TRUNCATED;
-		hlen = rd16le(b + 2);
-		inner = (uint32_t)rd16le(b + 4) | (uint32_t)rd16le(b + 6) << 16;
+		hlen = le16(b + 2);
+		inner = (uint32_t)le16(b + 4) | (uint32_t)le16(b + 6) << 16;
 		if (hlen < 8)
 			return DECODE_MALFORMED;
 		if (len < hlen)

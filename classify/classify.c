@@ -498,12 +498,29 @@ match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
 	}
 }
 
+/* A heuristic recognised the flow: remember which, and weigh it. */
+static void
+heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
+    uint64_t ts_us)
+{
+	struct evidence ev;
+
+	c->heur_hits++;
+	f->cls.heur_hit = 1;
+	f->cls.heur_name = hit->name;
+	memset(&ev, 0, sizeof(ev));
+	ev.source = EV_HEURISTIC;
+	ev.category = hit->category;
+	ev.confidence = hit->confidence;
+	ev.hit = hit;
+	add_evidence(c, f, &ev, ts_us);
+}
+
 /* The first packet of a flow: what its addresses say. */
 static void
 flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
 {
 	struct heur_hit hit;
-	struct evidence ev;
 	const uint8_t *peer = peer_addr(c->cfg, f);
 
 	if (c->geo != NULL) {
@@ -522,17 +539,8 @@ flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
 			str_copy(f->cls.server_name, name, sizeof(f->cls.server_name));
 	}
 	memset(&hit, 0, sizeof(hit));
-	if (heur_ip_proto(f->key.proto, &hit)) {
-		c->heur_hits++;
-		f->cls.heur_hit = 1;
-		f->cls.heur_name = hit.name;
-		memset(&ev, 0, sizeof(ev));
-		ev.source = EV_HEURISTIC;
-		ev.category = hit.category;
-		ev.confidence = hit.confidence;
-		ev.hit = &hit;
-		add_evidence(c, f, &ev, ts_us);
-	}
+	if (heur_ip_proto(f->key.proto, &hit))
+		heur_evidence(c, f, &hit, ts_us);
 	match_signatures(c, f, NULL, 0, NULL, ts_us);
 	if (f->cls.server_name[0] != '\0')
 		f->cls.host_tried = 1;
@@ -545,7 +553,6 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 {
 	struct dns_msg m;
 	struct heur_hit hit;
-	struct evidence ev;
 	int side = vm_side(c->cfg, f);
 	const uint8_t *vm;
 	unsigned i;
@@ -566,14 +573,7 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		memset(&hit, 0, sizeof(hit));
 		if (dns_tunnel_query(c->dns_tunnel, vm, &m, p->ts_us, &hit)) {
 			c->dns_tunnels++;
-			f->cls.heur_hit = 1;
-			f->cls.heur_name = hit.name;
-			memset(&ev, 0, sizeof(ev));
-			ev.source = EV_HEURISTIC;
-			ev.category = hit.category;
-			ev.confidence = hit.confidence;
-			ev.hit = &hit;
-			add_evidence(c, f, &ev, p->ts_us);
+			heur_evidence(c, f, &hit, p->ts_us);
 		}
 	}
 }
@@ -586,7 +586,6 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 	    struct heur_hit *) = { heur_mining, heur_p2p, heur_proxy };
 	struct heur_pkt hp;
 	struct heur_hit hit;
-	struct evidence ev;
 	size_t i;
 
 	if (f->cls.payload_pkts >= HEUR_MAX_PACKETS)
@@ -600,17 +599,8 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 	hp.index = f->cls.payload_pkts++;
 	for (i = 0; i < NELEM(family) && !f->cls.heur_hit; i++) {
 		memset(&hit, 0, sizeof(hit));
-		if (!family[i](&f->cls.heur, &hp, &hit))
-			continue;
-		c->heur_hits++;
-		f->cls.heur_hit = 1;
-		f->cls.heur_name = hit.name;
-		memset(&ev, 0, sizeof(ev));
-		ev.source = EV_HEURISTIC;
-		ev.category = hit.category;
-		ev.confidence = hit.confidence;
-		ev.hit = &hit;
-		add_evidence(c, f, &ev, p->ts_us);
+		if (family[i](&f->cls.heur, &hp, &hit))
+			heur_evidence(c, f, &hit, p->ts_us);
 	}
 	match_signatures(c, f, p->payload,
 	    p->payload_caplen < SIG_PAYLOAD_DEPTH ? p->payload_caplen :

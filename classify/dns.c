@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "dns.h"
 #include "siphash.h"
 #include "util.h"
@@ -36,12 +37,6 @@
 
 #define NIL		UINT32_MAX
 #define TAB_MAX		(1u << 24)	/* entries a table may be asked for */
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* ---- Messages (RFC 1035 section 4) ---- */
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "heur.h"
 #include "util.h"
 
@@ -88,32 +89,6 @@ struct span {
 	const uint8_t *p;
 	size_t len;
 };
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t
-le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-	    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int
 is_print(uint8_t c)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "heur.h"
 #include "util.h"
 
@@ -62,19 +63,6 @@
 #define IKE_HDR_LEN	28
 
 #define TARGET_MAX	96	/* as struct heur_hit's detail */
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 static int
 all_zero(const uint8_t *p, size_t n)
