@@ -15,7 +15,8 @@ build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
 # libmaxmind-db-writer-perl builds the small GeoIP databases of the tests.
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
-      tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl"
+      tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
+      hping3 nmap hydra iperf3"
 
 case "${1:-}" in
 --build) want="$build" ;;

@@ -1,0 +1,111 @@
+/*
+ * behave.h: behaviour detectors, per VM, for what no DPI can see: floods
+ * (SYN, UDP, ICMP, and reflection/amplification requests), scans (ports on
+ * one target, one port on many targets) and online password guessing.
+ *
+ * They keep counters per (VM, target) and per (VM, port) in fixed-size
+ * tables allocated once at start-up; when a table is full the least
+ * recently seen entry is dropped (counted), and entries idle past their
+ * window age out. Distinct ports and hosts are counted with small bitmap
+ * sketches (linear counting), not lists. Time is packet time, so a replay
+ * reports what a live capture would. Each (VM, category, target) reports
+ * at most once per suppression window.
+ */
+#ifndef EGRESSD_BEHAVE_H
+#define EGRESSD_BEHAVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct behave;
+
+struct behave_cfg {
+	size_t max_entries;		/* per table; the memory bound */
+	uint64_t flood_window_us;	/* rate window of the flood detectors */
+	uint64_t syn_flood_pps;		/* SYNs per second to one target */
+	double syn_flood_completion;	/* at most this share completed */
+	uint64_t udp_flood_pps;		/* UDP packets per second to one target */
+	uint64_t icmp_flood_pps;	/* ICMP echo requests per second */
+	uint64_t amp_window_us;
+	uint64_t amp_servers;		/* distinct servers sent amplification requests */
+	uint64_t scan_window_us;	/* Zeek: 5 minutes */
+	uint64_t scan_ports;		/* distinct ports on one target (Zeek: 15) */
+	uint64_t scan_hosts;		/* distinct targets on one port (Zeek: 25) */
+	uint64_t brute_window_us;	/* Zeek's SSH guessing: 30 minutes */
+	uint64_t brute_attempts;	/* failed or short logins (Zeek: 30) */
+	uint64_t suppress_us;		/* one verdict per (VM, category, target) */
+};
+
+/* One packet as the detectors see it. */
+struct behave_pkt {
+	uint64_t ts_us;
+	const uint8_t *vm;	/* 16 bytes, IPv4-mapped: the VM's address */
+	const uint8_t *target;	/* 16 bytes: the other side */
+	int from_vm;		/* 1 when the VM sent it */
+	uint8_t proto;		/* 6, 17, 1, 58, ... */
+	uint16_t vm_port;	/* 0 for protocols without ports */
+	uint16_t target_port;
+	uint8_t tcp_flags;
+	uint8_t icmp_type;	/* for ICMP/ICMPv6 */
+	uint32_t wire_len;
+	const uint8_t *payload;	/* L4 payload, NULL when none */
+	size_t payload_len;
+};
+
+/* A connection that ended, for the password-guessing detector. */
+struct behave_conn {
+	uint64_t ts_us;		/* when it ended */
+	const uint8_t *vm, *target;
+	uint8_t proto;
+	uint16_t target_port;	/* the service: 22, 3389, 21, 23, 80, ... */
+	int established;	/* the TCP handshake completed */
+	uint64_t duration_us;
+	uint64_t bytes_from_vm, bytes_to_vm;
+	uint64_t pkts_from_vm, pkts_to_vm;
+};
+
+/* What a detector found. Plain values: the caller turns it into a verdict. */
+struct behave_hit {
+	enum policy_category category;	/* CAT_DOS, CAT_SCAN, CAT_BRUTEFORCE */
+	enum confidence confidence;
+	const char *detector;		/* static: "syn_flood", "port_scan", ... */
+	uint8_t vm[16];
+	uint8_t target[16];		/* all zero when the target is many hosts */
+	int has_target;
+	uint8_t proto;
+	uint16_t port;			/* target port, 0 when many or none */
+	uint64_t window_us;		/* over what time the figures were taken */
+	uint64_t packets, bytes;	/* sent by the VM in the window */
+	uint64_t count;			/* SYNs, requests, attempts, ... */
+	uint64_t distinct;		/* distinct ports or hosts, estimated */
+	uint64_t completed;		/* handshakes completed (syn_flood) */
+	double rate_pps;
+	char detail[128];		/* one human sentence part */
+};
+
+struct behave_stats {
+	uint64_t entries;		/* in use, all tables */
+	uint64_t evicted;		/* dropped to make room */
+	uint64_t bytes;			/* allocated at start-up, all tables */
+	uint64_t hits;
+	uint64_t suppressed;		/* hits within the suppression window */
+};
+
+/* Fills cfg with the documented defaults. */
+void behave_defaults(struct behave_cfg *cfg);
+
+struct behave *behave_new(const struct behave_cfg *cfg, char *err, size_t errlen);
+void behave_free(struct behave *b);
+
+/* Feed a packet / an ended connection; each returns how many hits it wrote
+ * to hits (at most max), suppression already applied. Never allocates. */
+size_t behave_packet(struct behave *b, const struct behave_pkt *p,
+    struct behave_hit *hits, size_t max);
+size_t behave_conn_end(struct behave *b, const struct behave_conn *c,
+    struct behave_hit *hits, size_t max);
+
+void behave_stats(const struct behave *b, struct behave_stats *st);
+
+#endif
