@@ -260,6 +260,7 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 	p->proto = proto;
 	p->sport = p->dport = 0;
 	p->tcp_flags = 0;
+	p->icmp_type = 0;
 	switch (proto) {
 	case IPPROTO_TCP_: {
 		uint32_t doff;
@@ -313,6 +314,13 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 	case IPPROTO_IPV6_:
 	case IPPROTO_GRE_:
 		return decode_tunnel(c, proto, b, len);
+	case 1:		/* ICMP */
+	case 58:	/* ICMPv6 */
+		if (len < 1)
+			return DECODE_TRUNCATED;
+		p->icmp_type = b[0];
+		p->payload_len = plen;
+		return DECODE_OK;
 	default:
 		p->payload_len = plen;
 		return DECODE_OK;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "cidr.h"
+#include "behave.h"
 #include "classify.h"
 #include "dns.h"
 #include "dpi.h"
@@ -39,10 +40,11 @@
 #include "siphash.h"
 #include "util.h"
 
-enum ev_source { EV_NONE, EV_NDPI, EV_SIGNATURE, EV_HEURISTIC, EV_SOURCE_N };
+enum ev_source { EV_NONE, EV_NDPI, EV_SIGNATURE, EV_HEURISTIC, EV_BEHAVIOUR,
+	EV_SOURCE_N };
 
 static const char *const ev_source_names[EV_SOURCE_N] = {
-	"none", "ndpi", "signature", "heuristic",
+	"none", "ndpi", "signature", "heuristic", "behaviour",
 };
 
 /* One piece of evidence, as it is found. */
@@ -64,6 +66,7 @@ struct classify {
 	struct geo *geo;		/* NULL without GeoIP databases */
 	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
 	struct dns_tunnel *dns_tunnel;
+	struct behave *behave;
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
@@ -105,8 +108,24 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
     size_t errlen)
 {
 	struct flowtab_cfg fc;
+	struct behave_cfg bc;
 	struct classify *c;
 
+	memset(&bc, 0, sizeof(bc));
+	bc.max_entries = (size_t)cfg->behave_max_entries;
+	bc.flood_window_us = cfg->flood_window_us;
+	bc.syn_flood_pps = (uint64_t)cfg->syn_flood_pps;
+	bc.syn_flood_completion = (double)cfg->syn_flood_completed_pct / 100.0;
+	bc.udp_flood_pps = (uint64_t)cfg->udp_flood_pps;
+	bc.icmp_flood_pps = (uint64_t)cfg->icmp_flood_pps;
+	bc.amp_window_us = cfg->amp_window_us;
+	bc.amp_servers = (uint64_t)cfg->amp_servers;
+	bc.scan_window_us = cfg->scan_window_us;
+	bc.scan_ports = (uint64_t)cfg->scan_ports;
+	bc.scan_hosts = (uint64_t)cfg->scan_hosts;
+	bc.brute_window_us = cfg->brute_window_us;
+	bc.brute_attempts = (uint64_t)cfg->brute_attempts;
+	bc.suppress_us = cfg->behave_suppress_us;
 	c = xcalloc(1, sizeof(*c));
 	c->cfg = cfg;
 	c->out = *out;
@@ -128,6 +147,8 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	if (cfg->dns_cache_size > 0)
 		c->dns_cache = dns_cache_new((size_t)cfg->dns_cache_size);
 	c->dns_tunnel = dns_tunnel_new(4096);
+	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
+		goto fail;
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.timeout_us[FLOW_TC_TCP] = cfg->tcp_idle_timeout_us;
@@ -156,6 +177,7 @@ classify_free(struct classify *c)
 		flowtab_flush(c->ft);
 	}
 	flowtab_free(c->ft);
+	behave_free(c->behave);
 	dns_tunnel_free(c->dns_tunnel);
 	dns_cache_free(c->dns_cache);
 	geo_close(c->geo);
@@ -633,6 +655,11 @@ ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
 			return;		/* see the top of this file */
 		}
 	}
+	/* A guess by port names the protocol a service usually speaks; with
+	 * no payload in either direction (an unanswered SYN, a scan probe)
+	 * nothing was spoken at all. */
+	if (f->cls.dpi_confidence == DPI_CONF_PORT && f->cls.payload_pkts == 0)
+		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.source = EV_NDPI;
 	ev.category = cat;
@@ -698,6 +725,107 @@ is_dns_port(const struct pkt *p)
 	return p->proto == 17 && (p->sport == 53 || p->dport == 53);
 }
 
+/* A behaviour detector's finding as a verdict: about a VM and a target
+ * (or a service), not one flow. */
+static void
+behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
+{
+	static const struct siphash_key idk0 = { 0x6265686176653030ULL, 3 };
+	static const struct siphash_key idk1 = { 0x6265686176653031ULL, 4 };
+	struct verdict v;
+	struct {
+		uint8_t vm[16], target[16];
+		uint64_t ts_us;
+		uint16_t port;
+		uint8_t cat, proto;
+		uint32_t pad;
+	} in;
+	char vmaddr[64], tgt[96];
+
+	c->verdicts[h->category]++;
+	c->verdicts_by[EV_BEHAVIOUR]++;
+	if (c->out.verdict == NULL)
+		return;
+	memset(&v, 0, sizeof(v));
+	memset(&in, 0, sizeof(in));
+	memcpy(in.vm, h->vm, 16);
+	memcpy(in.target, h->target, 16);
+	in.ts_us = ts_us;
+	in.port = h->port;
+	in.cat = (uint8_t)h->category;
+	in.proto = h->proto;
+	v.ts_us = ts_us;
+	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
+	    siphash24(&idk0, &in, sizeof(in)), siphash24(&idk1, &in, sizeof(in)));
+	addr_format(h->vm, vmaddr, sizeof(vmaddr));
+	str_copy(v.vm, vmaddr, sizeof(v.vm));
+	v.category = h->category;
+	v.severity = policy_severity(v.category);
+	v.confidence = h->confidence;
+	v.decided_by = ev_source_names[EV_BEHAVIOUR];
+	v.detector = h->detector;
+	v.has_target = h->has_target;
+	memcpy(v.target, h->target, 16);
+	v.target_port = h->port;
+	v.target_proto = h->proto;
+	v.window_us = h->window_us;
+	v.packets = h->packets;
+	v.bytes = h->bytes;
+	v.count = h->count;
+	v.distinct = h->distinct;
+	v.completed = h->completed;
+	v.rate_pps = h->rate_pps;
+	if (c->geo != NULL && h->has_target) {
+		struct geo_info gi;
+
+		if (geo_lookup(c->geo, h->target, &gi)) {
+			v.asn = gi.asn;
+			str_copy(v.as_org, gi.as_org, sizeof(v.as_org));
+			str_copy(v.country, gi.country, sizeof(v.country));
+		}
+	}
+	v.action = "alert";
+	if (h->has_target) {
+		format_endpoint(h->target, h->port, h->port != 0 ? 6 : 0, tgt,
+		    sizeof(tgt));
+		snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s against %s: %s",
+		    vmaddr, policy_phrase(v.category), h->detector, tgt, h->detail);
+	} else {
+		snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s: %s", vmaddr,
+		    policy_phrase(v.category), h->detector, h->detail);
+	}
+	c->out.verdict(&v, c->out.arg);
+}
+
+/* Feeds the behaviour detectors with a packet of f. */
+static void
+behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
+{
+	struct behave_hit hits[4];
+	struct behave_pkt bp;
+	size_t i, n;
+	int side = vm_side(c->cfg, f);
+
+	if (side == -1)
+		return;
+	memset(&bp, 0, sizeof(bp));
+	bp.ts_us = p->ts_us;
+	bp.vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
+	bp.target = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
+	bp.from_vm = dir == side;
+	bp.proto = p->proto;
+	bp.vm_port = side == 0 ? flow_src_port(f) : flow_dst_port(f);
+	bp.target_port = side == 0 ? flow_dst_port(f) : flow_src_port(f);
+	bp.tcp_flags = p->tcp_flags;
+	bp.icmp_type = p->icmp_type;
+	bp.wire_len = p->wire_len;
+	bp.payload = p->payload_caplen > 0 ? p->payload : NULL;
+	bp.payload_len = p->payload_caplen;
+	n = behave_packet(c->behave, &bp, hits, NELEM(hits));
+	for (i = 0; i < n; i++)
+		behave_verdict(c, &hits[i], p->ts_us);
+}
+
 void
 classify_packet(struct classify *c, const struct pkt *p)
 {
@@ -711,6 +839,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	f = flowtab_packet(c->ft, p, &dir);
 	if (f->pkts[0] + f->pkts[1] == 1)
 		flow_begins(c, f, p->ts_us);
+	behave_observe(c, f, p, dir);
 	if (p->payload_caplen > 0) {
 		if (is_dns_port(p))
 			inspect_dns(c, f, p, dir);
@@ -740,6 +869,35 @@ classify_packet(struct classify *c, const struct pkt *p)
 	}
 }
 
+/* Tells the password-guessing detector about an ended TCP connection. */
+static void
+conn_ended(struct classify *c, struct flow *f)
+{
+	struct behave_hit hits[4];
+	struct behave_conn bc;
+	size_t i, n;
+	int side = vm_side(c->cfg, f);
+
+	if (f->key.proto != 6 || side == -1)
+		return;
+	memset(&bc, 0, sizeof(bc));
+	bc.ts_us = f->last_us;
+	bc.vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
+	bc.target = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
+	bc.proto = 6;
+	bc.target_port = side == 0 ? flow_dst_port(f) : flow_src_port(f);
+	/* Established: both sides sent more than a handshake's worth. */
+	bc.established = f->pkts[0] >= 2 && f->pkts[1] >= 1;
+	bc.duration_us = f->last_us - f->first_us;
+	bc.bytes_from_vm = f->bytes[side];
+	bc.bytes_to_vm = f->bytes[!side];
+	bc.pkts_from_vm = f->pkts[side];
+	bc.pkts_to_vm = f->pkts[!side];
+	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
+	for (i = 0; i < n; i++)
+		behave_verdict(c, &hits[i], f->last_us);
+}
+
 static void
 on_flow_end(struct flow *f, enum flow_end why, void *arg)
 {
@@ -748,6 +906,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 
 	detection_end(c, f, 1, f->last_us);
 	settle(c, f, f->last_us);
+	conn_ended(c, f);
 	if (c->out.flow == NULL)
 		return;
 	memset(&fe, 0, sizeof(fe));
@@ -810,9 +969,21 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	for (i = 1; i < CAT_N; i++)
 		stats_add(s, "verdicts", policy_category_name((enum policy_category)i),
 		    c->verdicts[i]);
-	for (i = 1; i < EV_SOURCE_N; i++)
-		stats_add(s, "verdicts", i == EV_NDPI ? "by_ndpi" :
-		    i == EV_SIGNATURE ? "by_signature" : "by_heuristic",
-		    c->verdicts_by[i]);
+	{
+		static const char *const by[EV_SOURCE_N] = {
+			NULL, "by_ndpi", "by_signature", "by_heuristic",
+			"by_behaviour",
+		};
+		struct behave_stats bs;
+
+		for (i = 1; i < EV_SOURCE_N; i++)
+			stats_add(s, "verdicts", by[i], c->verdicts_by[i]);
+		behave_stats(c->behave, &bs);
+		stats_add(s, "behaviour", "entries", bs.entries);
+		stats_add(s, "behaviour", "evicted", bs.evicted);
+		stats_add(s, "behaviour", "bytes", bs.bytes);
+		stats_add(s, "behaviour", "hits", bs.hits);
+		stats_add(s, "behaviour", "suppressed", bs.suppressed);
+	}
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
 }

@@ -270,9 +270,43 @@ eve_verdict(struct eve *e, const struct verdict *v)
 		set_str(ev, "as_org", v->as_org);
 	if (v->country[0] != '\0')
 		set_str(ev, "country", v->country);
+	if (v->detector != NULL) {
+		char a[64];
+
+		set_str(ev, "detector", v->detector);
+		if (v->has_target) {
+			addr_format(v->target, a, sizeof(a));
+			set_str(ev, "target", a);
+		}
+		if (v->target_port != 0)
+			set_int(ev, "target_port", v->target_port);
+		json_object_set_new(ev, "window_s",
+		    json_real((double)v->window_us / 1e6));
+		set_int(ev, "packets", v->packets);
+		set_int(ev, "bytes", v->bytes);
+		set_int(ev, "count", v->count);
+		if (v->distinct != 0)
+			set_int(ev, "distinct", v->distinct);
+		if (!strcmp(v->detector, "syn_flood"))
+			set_int(ev, "completed", v->completed);
+		if (v->rate_pps > 0)
+			json_object_set_new(ev, "rate_pps", json_real(v->rate_pps));
+	}
 	json_object_set_new(o, "evidence", ev);
-	if (v->has_flow)
+	if (v->has_flow) {
 		set_tuple(o, &v->t);
+	} else if (v->has_target) {
+		char a[64];
+		const char *pn = eve_proto_name(v->target_proto);
+
+		/* A behaviour verdict is about a VM and a target, not a flow. */
+		addr_format(v->target, a, sizeof(a));
+		set_str(o, "dest_ip", a);
+		if (v->target_port != 0)
+			set_int(o, "dest_port", v->target_port);
+		if (pn != NULL)
+			set_str(o, "proto", pn);
+	}
 	set_str(o, "action", v->action);
 	emit(e, o);
 }

@@ -42,6 +42,21 @@ struct config {
 	char geoip_country_db[CONFIG_PATH_MAX];	/* "" for none */
 	char geoip_asn_db[CONFIG_PATH_MAX];
 	long dns_cache_size;		/* entries; 0 disables the cache */
+	/* behaviour detectors (classify/behave.c) */
+	long behave_max_entries;	/* per table */
+	uint64_t flood_window_us;
+	long syn_flood_pps;
+	long syn_flood_completed_pct;	/* a flood completes at most this % */
+	long udp_flood_pps;
+	long icmp_flood_pps;
+	uint64_t amp_window_us;
+	long amp_servers;
+	uint64_t scan_window_us;
+	long scan_ports;
+	long scan_hosts;
+	uint64_t brute_window_us;
+	long brute_attempts;
+	uint64_t behave_suppress_us;
 };
 
 /* Fills cfg with every option's default. */

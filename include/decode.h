@@ -39,6 +39,7 @@ struct pkt {
 	uint8_t ipver;		/* 4 or 6 */
 	uint8_t proto;		/* IP protocol of the L4 header */
 	uint8_t tcp_flags;
+	uint8_t icmp_type;	/* ICMP / ICMPv6 type, 0 for other protocols */
 	uint8_t tunneled;	/* the packet was inside a tunnel */
 };
 

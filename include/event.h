@@ -59,6 +59,14 @@ struct verdict {
 	uint32_t asn;			/* 0 unknown */
 	char as_org[64];
 	char country[3];
+	/* behaviour: what a detector measured (detector NULL when none) */
+	const char *detector;		/* static: "syn_flood", "port_scan", ... */
+	int has_target;
+	uint8_t target[16];
+	uint16_t target_port;		/* 0 when many or none */
+	uint8_t target_proto;
+	uint64_t window_us, packets, bytes, count, distinct, completed;
+	double rate_pps;
 	/* the flow the verdict is about */
 	int has_flow;
 	uint64_t flow_id;

@@ -11,7 +11,11 @@
 # synthesised, so the tests see genuine protocol behaviour.  Where Debian
 # packages no peer -- a stratum mining pool and miner, a plain JSON-RPC
 # node -- the small Python programs beside this script (stratum-pool.py,
-# stratum-miner.py, jsonrpc-peer.py) speak the protocol.  For every
+# stratum-miner.py, jsonrpc-peer.py) speak the protocol.  Attacks come from
+# the real tools too (hping3 floods, nmap scans, hydra against sshd; only
+# the DNS amplification queries come from dns-any.py), as does the benign
+# heavy traffic (iperf3, 200 parallel curl downloads, 60 HTTPS fetches);
+# floods, scans and bulk transfers keep 96 bytes of each frame.  For every
 # exchange the script builds two private network namespaces joined by a
 # veth pair -- a "VM" side at 192.0.2.10/24 (the client, where tcpdump
 # listens) and a "server" side at 192.0.2.1/24 -- with no other interface
@@ -26,7 +30,8 @@
 set -euo pipefail
 
 readonly ALL_NAMES=(ssh https socks5 bittorrent stratum xmrig jsonrpc openvpn
-    openvpn-tcp iodine tinyproxy tor)
+    openvpn-tcp iodine tinyproxy tor synflood udpflood icmpflood portscan
+    addrscan hydra dnsamp iperf3 httpmany httpsburst)
 readonly VM_IP=192.0.2.10
 readonly SRV_IP=192.0.2.1
 readonly VM_NS="egd-vm-$$"
@@ -209,7 +214,7 @@ net_up() {
 
 cap_listening() { grep -q 'listening on' "$TMP/tcpdump.log" 2>/dev/null; }
 
-cap_start() { # FILE
+cap_start() { # FILE [SNAPLEN]
     : >"$TMP/tcpdump.log"
     # --immediate-mode: without it libpcap's TPACKET_V3 ring hands packets
     # over only per filled block or 1 s timeout, and a short exchange that
@@ -219,8 +224,10 @@ cap_start() { # FILE
     # the kernel drops most of a fast local transfer.
     # -Z root: Debian's tcpdump otherwise switches to a "tcpdump" user (and
     # fails where it does not exist); staying root keeps this self-contained.
+    # SNAPLEN (default 0, whole frames) keeps floods, scans and bulk
+    # transfers small: 96 bytes hold every header the classifier reads.
     ip netns exec "$VM_NS" tcpdump --immediate-mode -B 65536 -Z root \
-        -i "$VM_IF" -s 0 -U -w "$1" >"$TMP/tcpdump.log" 2>&1 </dev/null &
+        -i "$VM_IF" -s "${2:-0}" -U -w "$1" >"$TMP/tcpdump.log" 2>&1 </dev/null &
     CAP_PID=$!
     wait_until 10 cap_listening || {
         cat "$TMP/tcpdump.log" >&2
@@ -246,31 +253,41 @@ cap_stop() {
         cat "$TMP/tcpdump.log" >&2
         die "tcpdump lost packets"
     }
+    log "tcpdump: $got packets captured, $dropped dropped by kernel"
 }
 
 # Check a capture only holds ARP and IPv4 between the two test addresses and
 # contains a protocol marker string (none checked when MARKER is empty).
-check_capture() { # FILE MARKER
-    local file=$1 marker=$2 n stray
+# With NET, packets from the VM to NET (the unrouted documentation network
+# of the sweeps, see vm_default_route) are allowed too, but none from NET.
+check_capture() { # FILE MARKER [NET]
+    local file=$1 marker=$2 net=${3:-} n stray also=""
     n=$(tcpdump -r "$file" -nn 2>/dev/null | wc -l)
     ((n > 0)) || die "$file: empty capture"
+    [[ -z "$net" ]] || also=" or (ip and src host $VM_IP and dst net $net)"
     stray=$(tcpdump -r "$file" -nn "not (arp or (ip and
         (src host $VM_IP or src host $SRV_IP) and
-        (dst host $VM_IP or dst host $SRV_IP)))" 2>/dev/null | wc -l)
-    ((stray == 0)) || die "$file: $stray packets not between $VM_IP and $SRV_IP"
+        (dst host $VM_IP or dst host $SRV_IP))$also)" 2>/dev/null | wc -l)
+    ((stray == 0)) || die "$file: $stray packets not between $VM_IP and $SRV_IP${net:+ (or to $net)}"
     [[ -z "$marker" ]] || grep -aqF -- "$marker" "$file" ||
         die "$file: does not contain '$marker'"
 }
 
 # ------------------------------------------------------------- exchanges --
 
-run_ssh() {
-    local d=$TMP/ssh out
-    mkdir -p "$d"
+# sshd's privilege separation directory (Debian's sshd refuses to start
+# without it).
+need_run_sshd() {
     if [[ ! -d /run/sshd ]]; then
         mkdir -m 0755 /run/sshd
         MADE_RUN_SSHD=1
     fi
+}
+
+run_ssh() {
+    local d=$TMP/ssh out
+    mkdir -p "$d"
+    need_run_sshd
     ssh-keygen -q -t ed25519 -N '' -C egd-host -f "$d/host_key"
     ssh-keygen -q -t ed25519 -N '' -C egd-client -f "$d/client_key"
     cp "$d/client_key.pub" "$d/authorized_keys"
@@ -458,8 +475,11 @@ run_bittorrent() {
 # ---------------------------------------------- mining and JSON-RPC --
 
 # count_packets FILE FILTER: how many packets of FILE match a tcpdump FILTER.
+# (Counted by tcpdump: some payloads, such as a VXLAN port in a flood, are
+# printed over several lines.)
 count_packets() {
-    tcpdump -r "$1" -nn "$2" 2>/dev/null | wc -l
+    tcpdump -r "$1" -nn --count "$2" 2>/dev/null |
+        sed -n 's/^\([0-9]*\) packets\{0,1\}$/\1/p'
 }
 
 # Stratum v1 (Bitcoin-style pool mining) between the project's own pool and
@@ -712,6 +732,307 @@ run_tor() {
     CAPTURE=$d/cap.pcap
 }
 
+# ------------------------------------------------ attacks and abuse --
+#
+# Floods, scans, a password guesser and a DNS amplification request pattern,
+# each from the VM.  They are recorded with a 96-byte snap length (every
+# header, little payload) and bounded packet counts, so the captures stay
+# small; the sweeps reach only the server namespace, which drops them.
+
+# distinct_dsts FILE FILTER: how many distinct destination address.port
+# pairs the packets of FILE matching FILTER have.
+distinct_dsts() {
+    tcpdump -r "$1" -nn -q "$2" 2>/dev/null |
+        awk '$2 == "IP" && !($5 in d) { d[$5]; n++ } END { print n + 0 }'
+}
+
+# Give the VM a default route through the server namespace, whose
+# forwarding stays off: packets to any other address reach the server's
+# veth and are dropped there (no route, no forwarding, no ICMP error).
+vm_default_route() {
+    in_srv sysctl -qw net.ipv4.ip_forward=0 net.ipv4.conf.all.forwarding=0
+    ip -n "$VM_NS" route add default via "$SRV_IP" dev "$VM_IF"
+}
+
+# ip_stat NAME: the server namespace's IPv4 counter NAME (/proc/net/snmp).
+ip_stat() {
+    in_srv cat /proc/net/snmp | awk -v k="$1" '
+        $1 == "Ip:" && !h { for (i = 2; i <= NF; i++) c[i] = $i; h = 1; next }
+        $1 == "Ip:" { for (i = 2; i <= NF; i++) if (c[i] == k) print $i }'
+}
+
+# hping_flood NAME FILTER COUNT HPING3-ARGS...: hping3 sends COUNT packets
+# to the server as fast as it can (--faster); the capture must hold exactly
+# COUNT packets from the VM that match the tcpdump FILTER.
+hping_flood() {
+    local name=$1 filter=$2 count=$3 d=$TMP/$1 n rc=0 replies t0 t1
+    shift 3
+    mkdir -p "$d"
+    cap_start "$d/cap.pcap" 96
+    # hping3 exits 1 when it counted no reply, which at --faster it mostly
+    # does not do (it stops as soon as the last packet is out); the replies
+    # are checked in the capture instead.
+    run_vm 60 hping3 -c "$count" --faster "$@" "$SRV_IP" \
+        >"$d/hping3.log" 2>&1 || rc=$?
+    ((rc <= 1)) || {
+        tail -5 "$d/hping3.log" >&2
+        die "$name: hping3 failed (exit status $rc)"
+    }
+    grep -q "^$count packets transmitted" "$d/hping3.log" || {
+        tail -5 "$d/hping3.log" >&2
+        die "$name: hping3 did not send $count packets"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" ""
+    n=$(count_packets "$d/cap.pcap" "src host $VM_IP and ($filter)")
+    ((n == count)) || die "$d/cap.pcap: $n flood packets, want $count"
+    replies=$(count_packets "$d/cap.pcap" "ip and src host $SRV_IP")
+    ((replies > 0)) || die "$d/cap.pcap: the server never answered"
+    read -r t0 t1 < <(tcpdump -r "$d/cap.pcap" -nn -tt \
+        "src host $VM_IP and ($filter)" 2>/dev/null |
+        awk 'NR == 1 { f = $1 } { l = $1 } END { print f, l }')
+    log "$name: $n packets in $(awk -v a="$t0" -v b="$t1" \
+        'BEGIN { printf "%.3f", b - a }') s, $replies answers"
+    CAPTURE=$d/cap.pcap
+}
+
+# 3000 SYNs to port 80 (closed: the server answers RST).
+run_synflood() {
+    hping_flood synflood "tcp[tcpflags] == tcp-syn and dst port 80" 3000 \
+        -S -p 80
+}
+
+# 8000 UDP datagrams of 64 bytes to port 9999 (closed: the server answers
+# with a rate-limited trickle of ICMP port unreachable).
+run_udpflood() {
+    hping_flood udpflood "udp and dst port 9999" 8000 --udp -p 9999 -d 64
+}
+
+# 1500 ICMP echo requests (the server answers each).
+run_icmpflood() {
+    hping_flood icmpflood "icmp[icmptype] == icmp-echo" 1500 --icmp
+}
+
+# A SYN scan of ports 1-200 of the server (all closed: RSTs), one probe each.
+run_portscan() {
+    local d=$TMP/portscan n
+    mkdir -p "$d"
+    cap_start "$d/cap.pcap" 96
+    run_vm 60 nmap -sS -Pn -n -p 1-200 --max-retries 0 "$SRV_IP" \
+        >"$d/nmap.log" 2>&1 || {
+        cat "$d/nmap.log" >&2
+        die "portscan: nmap failed"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" ""
+    n=$(distinct_dsts "$d/cap.pcap" \
+        "src host $VM_IP and tcp[tcpflags] == tcp-syn and dst host $SRV_IP")
+    ((n >= 200)) || die "$d/cap.pcap: SYNs to $n ports, want 200"
+    log "portscan: SYNs to $n distinct ports"
+    CAPTURE=$d/cap.pcap
+}
+
+# A sweep of port 22 over 60 addresses that do not exist (TEST-NET-2):
+# the SYNs go to the default gateway, the server namespace, and die there.
+run_addrscan() {
+    local d=$TMP/addrscan n before after fwd
+    mkdir -p "$d"
+    vm_default_route
+    before=$(ip_stat InAddrErrors)
+    cap_start "$d/cap.pcap" 96
+    run_vm 60 nmap -sS -Pn -n -p 22 --max-retries 0 198.51.100.1-60 \
+        >"$d/nmap.log" 2>&1 || {
+        cat "$d/nmap.log" >&2
+        die "addrscan: nmap failed"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" "" 198.51.100.0/24
+    n=$(distinct_dsts "$d/cap.pcap" "src host $VM_IP and
+        tcp[tcpflags] == tcp-syn and dst net 198.51.100.0/24 and dst port 22")
+    ((n >= 50)) || die "$d/cap.pcap: SYNs to $n addresses, want >= 50"
+    # The server namespace dropped them (not forwarding: InAddrErrors) and
+    # forwarded nothing.
+    after=$(ip_stat InAddrErrors)
+    fwd=$(ip_stat ForwDatagrams)
+    ((fwd == 0 && after - before >= n)) ||
+        die "addrscan: server namespace forwarded $fwd, dropped $((after - before))"
+    log "addrscan: SYNs to $n distinct addresses, $((after - before)) dropped by the server namespace"
+    CAPTURE=$d/cap.pcap
+}
+
+# Online password guessing: hydra tries 80 made-up passwords for root over
+# SSH; sshd allows 2 tries a connection (MaxAuthTries 2, a common hardened
+# setting), so hydra opens a connection every guess or two (81 here).  sshd allows password logins, but the namespaces share the host's
+# accounts and none is created: the guesses are random, so every one fails
+# (and root's password is usually locked anyway).
+run_hydra() {
+    local d=$TMP/hydra n i
+    mkdir -p "$d"
+    need_run_sshd
+    ssh-keygen -q -t ed25519 -N '' -C egd-host -f "$d/host_key"
+    cat >"$d/sshd_config" <<EOF
+Port 22
+ListenAddress $SRV_IP
+AddressFamily inet
+HostKey $d/host_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile none
+PermitRootLogin yes
+PubkeyAuthentication no
+PasswordAuthentication yes
+MaxAuthTries 2
+PermitEmptyPasswords no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+X11Forwarding no
+AllowTcpForwarding no
+PrintMotd no
+PrintLastLog no
+EOF
+    for ((i = 1; i <= 80; i++)); do
+        printf 'egd-%02d-%s\n' "$i" "$(openssl rand -hex 8)"
+    done >"$d/words"
+    start_srv sshd /usr/sbin/sshd -D -e -f "$d/sshd_config"
+    wait_listen sshd t 22
+
+    cap_start "$d/cap.pcap" 96
+    # sshd drops a connection after MaxAuthTries (6) failures, so each of
+    # hydra's 4 tasks reconnects every few guesses; hydra then waits -w
+    # seconds (32 by default, 97 s in all) before it carries on: 3 is
+    # enough here.  hydra leaves hydra.restore in its working directory:
+    # keep it in $d.
+    run_vm 180 env -C "$d" hydra -l root -P "$d/words" -t 4 -w 1 -f -I \
+        "ssh://$SRV_IP" >"$d/hydra.log" 2>&1 || true
+    cap_stop
+    grep -q '1 of 1 target completed, 0 valid password' "$d/hydra.log" || {
+        cat "$d/hydra.log" "$TMP/sshd.log" >&2
+        die "hydra did not finish its 80 guesses"
+    }
+    check_capture "$d/cap.pcap" "SSH-2.0-"
+    n=$(count_packets "$d/cap.pcap" \
+        "src host $VM_IP and tcp[tcpflags] == tcp-syn and dst port 22")
+    ((n >= 32)) || die "$d/cap.pcap: only $n connections to sshd"
+    log "hydra: $n TCP connections to port 22"
+    CAPTURE=$d/cap.pcap
+}
+
+# DNS amplification requests: ANY queries with EDNS0 (4096-byte answers
+# welcome) for example.org to 40 resolvers that do not exist (TEST-NET-2).
+run_dnsamp() {
+    local d=$TMP/dnsamp n
+    mkdir -p "$d"
+    vm_default_route
+    cap_start "$d/cap.pcap" 96
+    run_vm 30 python3 "$HERE/dns-any.py" 198.51.100.101 198.51.100.140 \
+        >"$d/dns-any.log" 2>&1 || {
+        cat "$d/dns-any.log" >&2
+        die "dnsamp: dns-any.py failed"
+    }
+    cap_stop
+    check_capture "$d/cap.pcap" $'\x07example\x03org\0\0\xff\0\x01' \
+        198.51.100.0/24
+    n=$(distinct_dsts "$d/cap.pcap" "src host $VM_IP and udp dst port 53")
+    ((n == 40)) || die "$d/cap.pcap: queries to $n resolvers, want 40"
+    CAPTURE=$d/cap.pcap
+}
+
+# ------------------------------------------ benign heavy traffic --
+
+# TCP bulk: iperf3 sends 8 MB over two parallel streams (whole frames would
+# make a capture of ~9 MB; 96 bytes each keep it near 1 MB).
+run_iperf3() {
+    local d=$TMP/iperf3
+    mkdir -p "$d"
+    start_srv iperf3 iperf3 -s -1 -B "$SRV_IP" -p 5201
+    wait_listen iperf3 t 5201
+
+    cap_start "$d/cap.pcap" 96
+    run_vm 30 iperf3 -c "$SRV_IP" -p 5201 -P 2 -n 8M \
+        >"$d/iperf3.log" 2>&1 || {
+        cat "$d/iperf3.log" "$TMP/iperf3.log" >&2
+        die "iperf3 failed"
+    }
+    cap_stop
+    grep -q 'iperf Done' "$d/iperf3.log" || {
+        cat "$d/iperf3.log" >&2
+        die "iperf3 did not finish"
+    }
+    check_capture "$d/cap.pcap" ""
+    CAPTURE=$d/cap.pcap
+}
+
+# 200 parallel downloads of a 2 KB file from a plain HTTP server: Python's
+# http.server, but with a listen backlog of 256 instead of its 5, which a
+# burst of 200 connections overflows (SYNs dropped, retried after 1, 3, 7,
+# 15 s ... and some downloads time out).
+run_httpmany() {
+    local d=$TMP/httpmany i n
+    local -a urls=()
+    mkdir -p "$d/www"
+    head -c 2048 /dev/urandom >"$d/www/asset.bin"
+    start_srv http python3 -c '
+import functools, http.server as hs, sys
+hs.ThreadingHTTPServer.request_queue_size = 256
+handler = functools.partial(hs.SimpleHTTPRequestHandler, directory=sys.argv[3])
+hs.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), handler).serve_forever()
+' "$SRV_IP" 8080 "$d/www"
+    wait_listen http t 8080
+    for ((i = 1; i <= 200; i++)); do
+        urls+=(-o /dev/null "http://$SRV_IP:8080/asset.bin?i=$i")
+    done
+
+    cap_start "$d/cap.pcap"
+    # (-s does not silence the progress meter of --parallel in curl 7.88.)
+    run_vm 60 curl -q -sS --no-progress-meter --fail --connect-timeout 10 \
+        --parallel --parallel-max 200 \
+        -w '%{http_code} %{size_download}\n' "${urls[@]}" \
+        >"$d/codes" 2>"$d/curl.log" || {
+        cat "$d/curl.log" "$d/codes" "$TMP/http.log" >&2
+        die "httpmany: downloads failed"
+    }
+    cap_stop
+    n=$(grep -c '^200 2048$' "$d/codes" || true)
+    ((n == 200)) || die "httpmany: $n of 200 downloads complete"
+    check_capture "$d/cap.pcap" "GET /asset.bin?i=200 "
+    n=$(count_packets "$d/cap.pcap" \
+        "src host $VM_IP and tcp[tcpflags] == tcp-syn")
+    ((n == 200)) || die "$d/cap.pcap: $n connections, want 200"
+    CAPTURE=$d/cap.pcap
+}
+
+# A package manager's pattern: 60 short HTTPS connections one after another.
+run_httpsburst() {
+    local d=$TMP/httpsburst i n
+    mkdir -p "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -nodes -days 30 -subj /CN=deb.example.test \
+        -addext subjectAltName=DNS:deb.example.test \
+        -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+    # -www answers every GET with a status page, then closes.
+    start_srv s_server openssl s_server -quiet -accept "$SRV_IP:443" \
+        -cert "$d/cert.pem" -key "$d/key.pem" -www
+    wait_listen s_server t 443
+
+    cap_start "$d/cap.pcap"
+    for ((i = 1; i <= 60; i++)); do
+        run_vm 10 curl -q -sS --fail -k --connect-timeout 5 \
+            --resolve "deb.example.test:443:$SRV_IP" -o "$d/got" \
+            "https://deb.example.test/pkg$i.deb" || {
+            cat "$TMP/s_server.log" >&2
+            die "httpsburst: download $i failed"
+        }
+        [[ -s "$d/got" ]] || die "httpsburst: download $i empty"
+    done
+    cap_stop
+    check_capture "$d/cap.pcap" "deb.example.test"
+    n=$(count_packets "$d/cap.pcap" \
+        "src host $VM_IP and tcp[tcpflags] == tcp-syn and dst port 443")
+    ((n == 60)) || die "$d/cap.pcap: $n connections, want 60"
+    CAPTURE=$d/cap.pcap
+}
+
 # ------------------------------------------------------------------ main --
 
 (($# >= 1)) || usage
@@ -732,6 +1053,7 @@ declare -A PKG=(
     [microsocks]=microsocks [python3]=python3 [opentracker]=opentracker
     [aria2c]=aria2 [taskset]=util-linux [openvpn]=openvpn [ping]=iputils-ping
     [iodine]=iodine [iodined]=iodine [tinyproxy]=tinyproxy [mknod]=coreutils
+    [hping3]=hping3 [nmap]=nmap [hydra]=hydra [iperf3]=iperf3
 )
 missing=()
 for prog in "${!PKG[@]}"; do

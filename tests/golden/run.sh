@@ -55,6 +55,9 @@ for line in open(sys.argv[1]):
     if ev["event_type"] == "verdict":
         assert ev["vm"] == "192.0.2.10", ev
         assert ev["reason"] and ev["verdict_id"], ev
+        # A behaviour verdict about one target names it.
+        if "target" in ev["evidence"]:
+            assert ev["evidence"]["target"] == ev["dest_ip"] == "192.0.2.1", ev
         cats.add(ev["category"])
 print(",".join(sorted(cats)) or "none")
 PY

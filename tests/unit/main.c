@@ -31,6 +31,8 @@ main(void)
 		srunner_add_suite(sr, geo_suite());
 	if (classify_suite != NULL)
 		srunner_add_suite(sr, classify_suite());
+	if (behave_suite != NULL)
+		srunner_add_suite(sr, behave_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -21,5 +21,6 @@ Suite *heur_proxy_suite(void) __attribute__((weak));
 Suite *dns_suite(void) __attribute__((weak));
 Suite *geo_suite(void) __attribute__((weak));
 Suite *classify_suite(void) __attribute__((weak));
+Suite *behave_suite(void) __attribute__((weak));
 
 #endif

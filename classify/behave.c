@@ -1,0 +1,1184 @@
+/*
+ * behave.c: per-VM behaviour detectors (floods, scans, amplification
+ * requests, password guessing) over four fixed-size tables.
+ *
+ * Every table is one array of fixed-size entries allocated in behave_new,
+ * chained into power-of-two hash buckets (SipHash, random key) and kept on
+ * one LRU list. A new key takes a never-used entry while there are any,
+ * then the least recently seen one; taking one that was not yet idle past
+ * the table's window counts as an eviction. Nothing is allocated per
+ * packet, so memory is exactly what stats.bytes says.
+ *
+ *   tgt   (vm, target)        flood bucket counters, port-scan sketches
+ *   port  (vm, proto, port)   address-scan sketches (ICMP echo: port 0)
+ *   brute (vm, target, port)  login attempts
+ *   amp   (vm, kind)          amplification requests, server sketch
+ *
+ * Distinct ports and hosts are counted with 512-bit linear-counting
+ * bitmaps: n = -m ln(zeros / m). Scans count only what never answered:
+ * each sketch comes in a pair, "sent" (SYN without ACK, UDP, echo request
+ * from the VM) and "answered" (SYN-ACK, UDP or echo reply from the target),
+ * and the estimate is taken over the bits set in sent but not in answered.
+ * A VM that talks to 200 web servers on 443 therefore is no address scan;
+ * one whose SYNs to 25 hosts go unanswered is. All windows are fixed
+ * epochs started by the first packet of a key (as Zeek's SumStats epochs)
+ * and end by packet time only; no clock is read here.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "behave.h"
+#include "bytes.h"
+#include "siphash.h"
+#include "util.h"
+
+#define NIL		UINT32_MAX
+#define MAX_ENTRIES	(1U << 24)
+
+#define TH_SYN		0x02
+#define TH_RST		0x04
+#define TH_ACK		0x10
+
+#define SKETCH_BITS	512
+#define SKETCH_WORDS	(SKETCH_BITS / 64)
+
+/* A connection shorter and smaller than this is a login attempt. */
+#define BRUTE_SHORT_US		(30ULL * 1000000)
+#define BRUTE_SMALL_BYTES	(16 * 1024)
+
+/* fired bits: which detector already produced (or was suppressed) in the
+ * current window of an entry, so each window yields one candidate. */
+#define FIRED_SYN	0x01
+#define FIRED_UDP	0x02
+#define FIRED_ICMP	0x04
+#define FIRED_PORTSCAN	0x08
+
+/* Header of every table entry. */
+struct bent {
+	uint32_t hnext;		/* next entry in the hash chain */
+	uint32_t older, newer;	/* LRU list */
+	uint32_t hash;		/* low bits of the key's hash */
+	uint64_t seen_us;	/* last packet that touched the entry */
+};
+
+struct tgt_key {
+	uint8_t vm[16], target[16];
+};
+
+struct tgt_ent {
+	struct bent h;
+	struct tgt_key k;
+	uint64_t flood_start;	/* start of the current flood bucket */
+	uint64_t bytes;		/* sent by the VM in the bucket */
+	uint64_t udp_bytes;
+	uint32_t pkts;		/* sent by the VM in the bucket */
+	uint32_t syns, synacks;
+	uint32_t udp_pkts, udp_replies;
+	uint32_t echoes;
+	uint32_t scan_pkts;	/* sent by the VM in the scan window */
+	uint8_t fired;
+	uint64_t scan_start;
+	uint64_t scan_bytes;
+	uint64_t last_dos, last_scan;	/* last report + 1, 0 never */
+	uint64_t ports_sent[SKETCH_WORDS], ports_answered[SKETCH_WORDS];
+};
+
+struct port_key {
+	uint8_t vm[16];
+	uint8_t proto, pad;
+	uint16_t port;
+};
+
+struct port_ent {
+	struct bent h;
+	struct port_key k;
+	uint32_t pkts;
+	uint64_t start, bytes;
+	uint64_t last;		/* last report + 1 */
+	uint8_t fired;
+	uint64_t sent[SKETCH_WORDS], answered[SKETCH_WORDS];
+};
+
+struct brute_key {
+	uint8_t vm[16], target[16];
+	uint16_t port, pad;
+};
+
+struct brute_ent {
+	struct bent h;
+	struct brute_key k;
+	uint32_t attempts;	/* short connections + failure replies */
+	uint32_t replies;	/* failure replies seen */
+	uint32_t unclaimed;	/* replies not yet matched to a connection end */
+	uint32_t pkts;
+	uint8_t fired;
+	uint8_t http_failed;	/* a 401 was seen in this window */
+	uint64_t start, bytes;
+	uint64_t last;
+};
+
+enum amp_kind {
+	AMP_DNS, AMP_NTP, AMP_MEMCACHED, AMP_SSDP, AMP_CLDAP, AMP_CHARGEN,
+	AMP_QOTD, AMP_N
+};
+
+struct amp_key {
+	uint8_t vm[16];
+	uint8_t kind, pad[3];
+};
+
+struct amp_ent {
+	struct bent h;
+	struct amp_key k;
+	uint32_t requests;
+	uint64_t start, bytes;
+	uint64_t last;
+	uint8_t fired;
+	uint64_t servers[SKETCH_WORDS];
+};
+
+struct btab {
+	uint8_t *ents;
+	size_t esize, keyoff, keylen;
+	uint32_t *buckets;
+	uint32_t mask;
+	uint32_t cap, used;
+	uint32_t newest, oldest;
+	uint64_t idle_us;	/* older than this is reusable, not evicted */
+};
+
+struct behave {
+	struct behave_cfg cfg;
+	struct siphash_key key;
+	struct btab tgt, port, brute, amp;
+	uint16_t estimate[SKETCH_BITS + 1];	/* by bits set */
+	uint64_t evicted, hits, suppressed, bytes;
+};
+
+static const struct {
+	const char *detector, *what;
+	uint16_t port;
+} amp_kinds[AMP_N] = {
+	[AMP_DNS] = { "dns_amplification", "DNS ANY queries", 53 },
+	[AMP_NTP] = { "ntp_amplification", "NTP monlist requests", 123 },
+	[AMP_MEMCACHED] = { "memcached_amplification",
+	    "memcached UDP requests", 11211 },
+	[AMP_SSDP] = { "ssdp_amplification", "unicast SSDP M-SEARCHes", 1900 },
+	[AMP_CLDAP] = { "cldap_amplification", "CLDAP searches", 389 },
+	[AMP_CHARGEN] = { "chargen_amplification", "chargen datagrams", 19 },
+	[AMP_QOTD] = { "qotd_amplification", "QOTD datagrams", 17 },
+};
+
+void
+behave_defaults(struct behave_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	/* 65536 keys per table: a busy host's working set; 736 bytes a key
+	 * over the four tables (entries and buckets), 46 MiB in all. */
+	cfg->max_entries = 65536;
+	/* Rates are per second, as every flood threshold below is quoted. */
+	cfg->flood_window_us = 1000000;
+	/* 1000 half-open SYNs/s to one host: an order of magnitude above what
+	 * a busy client opens (Suricata/ET "SYN flood" rules count 1000s of
+	 * SYNs per second); a real client completes almost every handshake,
+	 * so at most 10% completed. */
+	cfg->syn_flood_pps = 1000;
+	cfg->syn_flood_completion = 0.1;
+	/* 5000 UDP packets/s to one host, one-way: well above VoIP, games and
+	 * DNS clients; below what booter scripts send. */
+	cfg->udp_flood_pps = 5000;
+	/* 500 echo requests/s: ping -f sends ~100/s on a LAN, ping's default
+	 * 1/s; 500 is a flood by any tool's measure. */
+	cfg->icmp_flood_pps = 500;
+	/* Amplification: requests for ANY/monlist/stats to 10 distinct
+	 * servers in a minute is reflector abuse (a client uses 1-3
+	 * resolvers; US-CERT TA14-017A lists these protocols). */
+	cfg->amp_window_us = 60ULL * 1000000;
+	cfg->amp_servers = 10;
+	/* Zeek policy/misc/scan.zeek: 15 ports or 25 hosts in 5 minutes. */
+	cfg->scan_window_us = 300ULL * 1000000;
+	cfg->scan_ports = 15;
+	cfg->scan_hosts = 25;
+	/* Zeek policy/protocols/ssh/detect-bruteforcing.zeek: 30 failed
+	 * logins in 30 minutes. */
+	cfg->brute_window_us = 1800ULL * 1000000;
+	cfg->brute_attempts = 30;
+	/* One report per (VM, category, target) per 10 minutes. */
+	cfg->suppress_us = 600ULL * 1000000;
+}
+
+/* ---- tables ---- */
+
+static struct bent *
+tab_ent(const struct btab *t, uint32_t i)
+{
+	return (struct bent *)(void *)(t->ents + (size_t)i * t->esize);
+}
+
+static const void *
+tab_key(const struct btab *t, const struct bent *e)
+{
+	return (const uint8_t *)e + t->keyoff;
+}
+
+static size_t
+tab_init(struct btab *t, size_t cap, size_t esize, size_t keyoff,
+    size_t keylen, uint64_t idle_us)
+{
+	uint32_t nb, i;
+
+	nb = 1;
+	while (nb < cap)
+		nb <<= 1;
+	t->esize = esize;
+	t->keyoff = keyoff;
+	t->keylen = keylen;
+	t->cap = (uint32_t)cap;
+	t->used = 0;
+	t->mask = nb - 1;
+	t->newest = t->oldest = NIL;
+	t->idle_us = idle_us;
+	t->ents = xcalloc(cap, esize);
+	t->buckets = xmalloc((size_t)nb * sizeof(*t->buckets));
+	for (i = 0; i < nb; i++)
+		t->buckets[i] = NIL;
+	return cap * esize + (size_t)nb * sizeof(*t->buckets);
+}
+
+static void
+lru_unlink(struct btab *t, uint32_t i)
+{
+	struct bent *e = tab_ent(t, i);
+
+	if (e->older != NIL)
+		tab_ent(t, e->older)->newer = e->newer;
+	else
+		t->oldest = e->newer;
+	if (e->newer != NIL)
+		tab_ent(t, e->newer)->older = e->older;
+	else
+		t->newest = e->older;
+}
+
+static void
+lru_push(struct btab *t, uint32_t i)
+{
+	struct bent *e = tab_ent(t, i);
+
+	e->newer = NIL;
+	e->older = t->newest;
+	if (t->newest != NIL)
+		tab_ent(t, t->newest)->newer = i;
+	t->newest = i;
+	if (t->oldest == NIL)
+		t->oldest = i;
+}
+
+static void
+chain_remove(struct btab *t, uint32_t i)
+{
+	struct bent *e = tab_ent(t, i);
+	uint32_t *link = &t->buckets[e->hash & t->mask];
+
+	while (*link != NIL) {
+		if (*link == i) {
+			*link = e->hnext;
+			return;
+		}
+		link = &tab_ent(t, *link)->hnext;
+	}
+}
+
+/*
+ * Finds the entry of key and marks it seen at now. When it is missing and
+ * create is set, takes a fresh or the oldest entry, zeroes it and sets
+ * *fresh; otherwise returns NULL.
+ */
+static void *
+tab_get(struct behave *b, struct btab *t, const void *key, int create,
+    uint64_t now, int *fresh)
+{
+	struct bent *e;
+	uint32_t h, i;
+
+	*fresh = 0;
+	h = (uint32_t)siphash24(&b->key, key, t->keylen);
+	for (i = t->buckets[h & t->mask]; i != NIL; i = e->hnext) {
+		e = tab_ent(t, i);
+		if (e->hash == h && memcmp(tab_key(t, e), key, t->keylen) == 0)
+			goto found;
+	}
+	if (!create)
+		return NULL;
+	if (t->used < t->cap)
+		i = t->used++;
+	else {
+		i = t->oldest;
+		e = tab_ent(t, i);
+		if (now < e->seen_us || now - e->seen_us <= t->idle_us)
+			b->evicted++;
+		chain_remove(t, i);
+		lru_unlink(t, i);
+	}
+	e = tab_ent(t, i);
+	memset(e, 0, t->esize);
+	memcpy((uint8_t *)e + t->keyoff, key, t->keylen);
+	e->hash = h;
+	e->hnext = t->buckets[h & t->mask];
+	t->buckets[h & t->mask] = i;
+	lru_push(t, i);
+	*fresh = 1;
+	e->seen_us = now;
+	return e;
+found:
+	if (t->newest != i) {
+		lru_unlink(t, i);
+		lru_push(t, i);
+	}
+	if (now > e->seen_us)
+		e->seen_us = now;
+	return e;
+}
+
+/* Adds to a 32-bit counter, sticking at its maximum. */
+static void
+add32(uint32_t *v, uint64_t by)
+{
+	*v = by >= UINT32_MAX - *v ? UINT32_MAX : *v + (uint32_t)by;
+}
+
+/* ---- sketches ---- */
+
+static const struct siphash_key sketch_key = {
+	0x736b65746368206bULL, 0x6567726573736421ULL
+};
+
+static void
+sketch_add(uint64_t *s, uint64_t h)
+{
+	unsigned bit = (unsigned)(h & (SKETCH_BITS - 1));
+
+	s[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/* Distinct items set in sent and not in answered (may be NULL). */
+static uint64_t
+sketch_estimate(const struct behave *b, const uint64_t *sent,
+    const uint64_t *answered)
+{
+	unsigned set = 0, i;
+
+	for (i = 0; i < SKETCH_WORDS; i++)
+		set += (unsigned)__builtin_popcountll(sent[i] &
+		    (answered != NULL ? ~answered[i] : ~0ULL));
+	return b->estimate[set];
+}
+
+/* ---- reporting ---- */
+
+static void
+fmt_dur(char *buf, size_t len, uint64_t us)
+{
+	if (us < 10ULL * 1000000)
+		snprintf(buf, len, "%.1f s", (double)us / 1e6);
+	else if (us < 120ULL * 1000000)
+		snprintf(buf, len, "%llu s", (unsigned long long)(us / 1000000));
+	else if (us < 3ULL * 3600 * 1000000)
+		snprintf(buf, len, "%llu min",
+		    (unsigned long long)((us + 30000000) / 60000000));
+	else
+		snprintf(buf, len, "%.1f h", (double)us / 3.6e9);
+}
+
+/* Packets per second over us, counting at least a millisecond. */
+static double
+rate(uint64_t n, uint64_t us)
+{
+	if (us < 1000)
+		us = 1000;
+	return (double)n * 1e6 / (double)us;
+}
+
+static uint64_t
+per_window(uint64_t pps, uint64_t window_us)
+{
+	uint64_t n = (pps * window_us + 999999) / 1000000;
+
+	return n > 0 ? n : 1;
+}
+
+/*
+ * Applies suppression on *last (report time + 1, 0 never) and copies h
+ * into hits[*n]. Returns 1 when the candidate is settled for this window
+ * (written or suppressed), 0 when hits had no room, so it is retried.
+ */
+static int
+emit(struct behave *b, uint64_t *last, uint64_t now, const struct behave_hit *h,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	if (*last != 0 && (now + 1 < *last ||
+	    now + 1 - *last < b->cfg.suppress_us)) {
+		b->suppressed++;
+		return 1;
+	}
+	if (*n >= max)
+		return 0;
+	hits[(*n)++] = *h;
+	b->hits++;
+	*last = now + 1;
+	return 1;
+}
+
+static void
+hit_init(struct behave_hit *h, enum policy_category cat, const char *detector,
+    const uint8_t *vm, const uint8_t *target, uint8_t proto, uint16_t port)
+{
+	memset(h, 0, sizeof(*h));
+	h->category = cat;
+	h->detector = detector;
+	h->confidence = CONF_MEDIUM;
+	memcpy(h->vm, vm, 16);
+	if (target != NULL) {
+		memcpy(h->target, target, 16);
+		h->has_target = 1;
+	}
+	h->proto = proto;
+	h->port = port;
+}
+
+static const char *
+proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	}
+	return "ip";
+}
+
+/* ---- floods and port scans: (vm, target) ---- */
+
+static void
+tgt_roll(const struct behave *b, struct tgt_ent *t, uint64_t now, int fresh)
+{
+	if (fresh || (now >= t->flood_start &&
+	    now - t->flood_start >= b->cfg.flood_window_us)) {
+		t->flood_start = now;
+		t->pkts = t->syns = t->synacks = 0;
+		t->udp_pkts = t->udp_replies = t->echoes = 0;
+		t->bytes = t->udp_bytes = 0;
+		t->fired &= (uint8_t)~(FIRED_SYN | FIRED_UDP | FIRED_ICMP);
+	}
+	if (fresh || (now >= t->scan_start &&
+	    now - t->scan_start >= b->cfg.scan_window_us)) {
+		t->scan_start = now;
+		t->scan_pkts = 0;
+		t->scan_bytes = 0;
+		memset(t->ports_sent, 0, sizeof(t->ports_sent));
+		memset(t->ports_answered, 0, sizeof(t->ports_answered));
+		t->fired &= (uint8_t)~FIRED_PORTSCAN;
+	}
+}
+
+/*
+ * The flood detectors compare the count in the current bucket with
+ * pps * bucket length, and report the moment it is crossed; the rate is
+ * measured over the part of the bucket gone by, so a flood at twice the
+ * threshold or more is high confidence.
+ */
+static void
+tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
+    uint8_t proto, struct behave_hit *hits, size_t max, size_t *n)
+{
+	const struct behave_cfg *c = &b->cfg;
+	struct behave_hit h;
+	uint64_t elapsed, completed, pps;
+	uint8_t bit;
+	char dur[32];
+
+	elapsed = now > t->flood_start ? now - t->flood_start : 0;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	completed = t->synacks < t->syns ? t->synacks : t->syns;
+	if (proto == 6 && !(t->fired & FIRED_SYN) &&
+	    t->syns >= per_window(c->syn_flood_pps, c->flood_window_us) &&
+	    (double)completed <= c->syn_flood_completion * t->syns) {
+		hit_init(&h, CAT_DOS, "syn_flood", t->k.vm, t->k.target, 6, 0);
+		h.count = t->syns;
+		h.completed = completed;
+		snprintf(h.detail, sizeof(h.detail),
+		    "%u SYNs in %s, %llu completed", t->syns, dur,
+		    (unsigned long long)completed);
+		pps = c->syn_flood_pps;
+		bit = FIRED_SYN;
+	} else if (proto == 17 && !(t->fired & FIRED_UDP) &&
+	    t->udp_pkts >= per_window(c->udp_flood_pps, c->flood_window_us) &&
+	    t->udp_replies <= t->udp_pkts / 10) {
+		/* one-way only: a QUIC upload or a tunnel gets acks back */
+		hit_init(&h, CAT_DOS, "udp_flood", t->k.vm, t->k.target, 17, 0);
+		h.count = t->udp_pkts;
+		snprintf(h.detail, sizeof(h.detail),
+		    "%u UDP packets (%llu bytes) in %s, %u replies",
+		    t->udp_pkts, (unsigned long long)t->udp_bytes, dur,
+		    t->udp_replies);
+		pps = c->udp_flood_pps;
+		bit = FIRED_UDP;
+	} else if ((proto == 1 || proto == 58) && !(t->fired & FIRED_ICMP) &&
+	    t->echoes >= per_window(c->icmp_flood_pps, c->flood_window_us)) {
+		hit_init(&h, CAT_DOS, "icmp_flood", t->k.vm, t->k.target,
+		    proto, 0);
+		h.count = t->echoes;
+		snprintf(h.detail, sizeof(h.detail),
+		    "%u echo requests in %s", t->echoes, dur);
+		pps = c->icmp_flood_pps;
+		bit = FIRED_ICMP;
+	} else
+		return;
+	h.window_us = elapsed;
+	h.packets = t->pkts;
+	h.bytes = t->bytes;
+	h.rate_pps = rate(h.count, elapsed);
+	if (h.rate_pps >= 2.0 * (double)pps)
+		h.confidence = CONF_HIGH;
+	if (emit(b, &t->last_dos, now, &h, hits, max, n))
+		t->fired |= bit;
+}
+
+static void
+tgt_check_scan(struct behave *b, struct tgt_ent *t, uint64_t now,
+    uint8_t proto, struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct behave_hit h;
+	uint64_t elapsed, distinct;
+	char dur[32];
+
+	if (t->fired & FIRED_PORTSCAN)
+		return;
+	distinct = sketch_estimate(b, t->ports_sent, t->ports_answered);
+	if (distinct < b->cfg.scan_ports)
+		return;
+	elapsed = now > t->scan_start ? now - t->scan_start : 0;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	hit_init(&h, CAT_SCAN, "port_scan", t->k.vm, t->k.target, proto, 0);
+	h.window_us = elapsed;
+	h.packets = t->scan_pkts;
+	h.bytes = t->scan_bytes;
+	h.count = t->scan_pkts;
+	h.distinct = distinct;
+	h.rate_pps = rate(t->scan_pkts, elapsed);
+	if (distinct >= 2 * b->cfg.scan_ports)
+		h.confidence = CONF_HIGH;
+	snprintf(h.detail, sizeof(h.detail), "%llu unanswered ports in %s",
+	    (unsigned long long)distinct, dur);
+	if (emit(b, &t->last_scan, now, &h, hits, max, n))
+		t->fired |= FIRED_PORTSCAN;
+}
+
+/* ---- address scans: (vm, proto, port) ---- */
+
+static void
+port_roll(const struct behave *b, struct port_ent *e, uint64_t now, int fresh)
+{
+	if (!fresh && (now < e->start || now - e->start < b->cfg.scan_window_us))
+		return;
+	e->start = now;
+	e->pkts = 0;
+	e->bytes = 0;
+	e->fired = 0;
+	memset(e->sent, 0, sizeof(e->sent));
+	memset(e->answered, 0, sizeof(e->answered));
+}
+
+static void
+port_check(struct behave *b, struct port_ent *e, uint64_t now,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct behave_hit h;
+	uint64_t distinct, elapsed;
+	char dur[32];
+
+	if (e->fired)
+		return;
+	distinct = sketch_estimate(b, e->sent, e->answered);
+	if (distinct < b->cfg.scan_hosts)
+		return;
+	elapsed = now > e->start ? now - e->start : 0;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	hit_init(&h, CAT_SCAN, "address_scan", e->k.vm, NULL, e->k.proto,
+	    e->k.port);
+	h.window_us = elapsed;
+	h.packets = e->pkts;
+	h.bytes = e->bytes;
+	h.count = e->pkts;
+	h.distinct = distinct;
+	h.rate_pps = rate(e->pkts, elapsed);
+	if (distinct >= 2 * b->cfg.scan_hosts)
+		h.confidence = CONF_HIGH;
+	if (e->k.proto == 1 || e->k.proto == 58)
+		snprintf(h.detail, sizeof(h.detail),
+		    "%llu hosts not answering echo requests in %s",
+		    (unsigned long long)distinct, dur);
+	else
+		snprintf(h.detail, sizeof(h.detail),
+		    "%llu unanswered hosts on %s/%u in %s",
+		    (unsigned long long)distinct, proto_name(e->k.proto),
+		    e->k.port, dur);
+	if (emit(b, &e->last, now, &h, hits, max, n))
+		e->fired = 1;
+}
+
+/* ---- amplification requests: (vm, kind) ---- */
+
+static int
+dns_is_any(const uint8_t *p, size_t len)
+{
+	size_t off = 12;
+
+	if (len < 12 || (p[2] & 0x80) != 0 || ((p[2] >> 3) & 0x0f) != 0 ||
+	    be16(p + 4) == 0)
+		return 0;
+	while (off < len && p[off] != 0) {
+		if ((p[off] & 0xc0) != 0)
+			return 0;
+		off += 1 + (size_t)p[off];
+	}
+	if (off >= len || len - off < 5)
+		return 0;
+	return be16(p + off + 1) == 255;
+}
+
+static int
+cldap_is_search(const uint8_t *p, size_t len)
+{
+	size_t off, nlen;
+
+	if (len < 2 || p[0] != 0x30)
+		return 0;
+	if (p[1] < 0x80)
+		off = 2;
+	else {
+		nlen = p[1] & 0x7f;
+		if (nlen == 0 || nlen > 4)
+			return 0;
+		off = 2 + nlen;
+	}
+	if (len < off + 2 || p[off] != 0x02 || p[off + 1] == 0 ||
+	    p[off + 1] > 4)
+		return 0;
+	off += 2 + p[off + 1];
+	return off < len && p[off] == 0x63;
+}
+
+static int
+addr_is_multicast(const uint8_t *a)
+{
+	static const uint8_t v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	if (memcmp(a, v4mapped, 12) == 0)
+		return a[12] >= 224 && a[12] <= 239;
+	return a[0] == 0xff;
+}
+
+static int
+starts(const uint8_t *p, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	return len >= n && memcmp(p, s, n) == 0;
+}
+
+/* The kind of amplification request p is, or -1. */
+static int
+amp_kind(const struct behave_pkt *p)
+{
+	const uint8_t *d = p->payload;
+	size_t len = d != NULL ? p->payload_len : 0;
+
+	switch (p->target_port) {
+	case 53:
+		return dns_is_any(d, len) ? AMP_DNS : -1;
+	case 123:
+		if (len >= 4 && (d[0] & 0x80) == 0 && (d[0] & 0x07) == 7 &&
+		    (d[3] == 42 || d[3] == 20))
+			return AMP_NTP;
+		return -1;
+	case 11211:
+		if (len > 8 && (starts(d + 8, len - 8, "stats") ||
+		    starts(d + 8, len - 8, "get ") ||
+		    starts(d + 8, len - 8, "gets ")))
+			return AMP_MEMCACHED;
+		return -1;
+	case 1900:
+		if (starts(d, len, "M-SEARCH") && !addr_is_multicast(p->target))
+			return AMP_SSDP;
+		return -1;
+	case 389:
+		return cldap_is_search(d, len) ? AMP_CLDAP : -1;
+	case 19:
+		return AMP_CHARGEN;
+	case 17:
+		return AMP_QOTD;
+	}
+	return -1;
+}
+
+static void
+amp_packet(struct behave *b, const struct behave_pkt *p, uint64_t htarget,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct amp_key k;
+	struct amp_ent *e;
+	struct behave_hit h;
+	uint64_t distinct, elapsed, now = p->ts_us;
+	int kind, fresh;
+	char dur[32];
+
+	if ((kind = amp_kind(p)) < 0)
+		return;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, p->vm, 16);
+	k.kind = (uint8_t)kind;
+	e = tab_get(b, &b->amp, &k, 1, now, &fresh);
+	if (fresh || (now >= e->start && now - e->start >= b->cfg.amp_window_us)) {
+		e->start = now;
+		e->requests = 0;
+		e->bytes = 0;
+		e->fired = 0;
+		memset(e->servers, 0, sizeof(e->servers));
+	}
+	add32(&e->requests, 1);
+	e->bytes += p->wire_len;
+	sketch_add(e->servers, htarget);
+	if (e->fired)
+		return;
+	distinct = sketch_estimate(b, e->servers, NULL);
+	if (distinct < b->cfg.amp_servers)
+		return;
+	elapsed = now > e->start ? now - e->start : 0;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	hit_init(&h, CAT_DOS, amp_kinds[kind].detector, p->vm, NULL, 17,
+	    amp_kinds[kind].port);
+	h.window_us = elapsed;
+	h.packets = e->requests;
+	h.bytes = e->bytes;
+	h.count = e->requests;
+	h.distinct = distinct;
+	h.rate_pps = rate(e->requests, elapsed);
+	if (distinct >= 2 * b->cfg.amp_servers)
+		h.confidence = CONF_HIGH;
+	snprintf(h.detail, sizeof(h.detail), "%u %s to %llu servers in %s",
+	    e->requests, amp_kinds[kind].what, (unsigned long long)distinct,
+	    dur);
+	if (emit(b, &e->last, now, &h, hits, max, n))
+		e->fired = 1;
+}
+
+/* ---- password guessing: (vm, target, port) ---- */
+
+static int
+is_http_port(uint16_t port)
+{
+	return port == 80 || port == 443 || port == 8080 || port == 8443;
+}
+
+static int
+is_auth_port(uint16_t port)
+{
+	switch (port) {
+	case 21: case 22: case 23: case 110: case 143: case 3389:
+	case 5900: case 3306: case 5432: case 1433:
+		return 1;
+	}
+	return is_http_port(port);
+}
+
+static const char *
+service_name(uint16_t port)
+{
+	switch (port) {
+	case 21: return "FTP";
+	case 22: return "SSH";
+	case 23: return "telnet";
+	case 110: return "POP3";
+	case 143: return "IMAP";
+	case 3389: return "RDP";
+	case 5900: return "VNC";
+	case 3306: return "MySQL";
+	case 5432: return "PostgreSQL";
+	case 1433: return "MSSQL";
+	}
+	return is_http_port(port) ? "HTTP" : "login";
+}
+
+static const char *
+brute_detector(uint16_t port)
+{
+	switch (port) {
+	case 22: return "ssh_guessing";
+	case 3389: return "rdp_guessing";
+	case 21: return "ftp_guessing";
+	}
+	return is_http_port(port) ? "http_login_guessing" : "login_guessing";
+}
+
+static int
+contains(const uint8_t *p, size_t len, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(p + i, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a payload from the server on port says a login failed. */
+static int
+is_failure_reply(uint16_t port, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	switch (port) {
+	case 21:
+		return starts(p, len, "530 ") || starts(p, len, "530-");
+	case 23:
+		return contains(p, len, "Login incorrect");
+	case 110:
+		return starts(p, len, "-ERR");
+	case 143:
+		/* "a1 NO ...": a tag, not the untagged "*" */
+		if (len == 0 || p[0] == '*' || p[0] == ' ')
+			return 0;
+		for (i = 0; i < len && i < 64 && p[i] != ' '; i++)
+			if (p[i] == '\r' || p[i] == '\n')
+				return 0;
+		return starts(p + i, len - i, " NO ");
+	}
+	if (is_http_port(port))
+		return starts(p, len, "HTTP/1.0 401") ||
+		    starts(p, len, "HTTP/1.1 401");
+	return 0;
+}
+
+static void
+brute_roll(const struct behave *b, struct brute_ent *e, uint64_t now,
+    int fresh)
+{
+	if (!fresh && (now < e->start || now - e->start < b->cfg.brute_window_us))
+		return;
+	e->start = now;
+	e->attempts = e->replies = e->unclaimed = e->pkts = 0;
+	e->bytes = 0;
+	e->fired = 0;
+	e->http_failed = 0;
+}
+
+static void
+brute_check(struct behave *b, struct brute_ent *e, uint64_t now,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct behave_hit h;
+	uint64_t elapsed;
+	char dur[32];
+	const char *svc;
+
+	if (e->fired || e->attempts < b->cfg.brute_attempts)
+		return;
+	elapsed = now > e->start ? now - e->start : 0;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	svc = service_name(e->k.port);
+	hit_init(&h, CAT_BRUTEFORCE, brute_detector(e->k.port), e->k.vm,
+	    e->k.target, 6, e->k.port);
+	h.window_us = elapsed;
+	h.packets = e->pkts;
+	h.bytes = e->bytes;
+	h.count = e->attempts;
+	h.rate_pps = rate(e->pkts, elapsed);
+	if (e->attempts >= 2 * b->cfg.brute_attempts)
+		h.confidence = CONF_HIGH;
+	if (e->replies == 0)
+		snprintf(h.detail, sizeof(h.detail),
+		    "%u short %s connections in %s", e->attempts, svc, dur);
+	else
+		snprintf(h.detail, sizeof(h.detail),
+		    "%u %s login attempts (%u failure replies) in %s",
+		    e->attempts, svc, e->replies, dur);
+	if (emit(b, &e->last, now, &h, hits, max, n))
+		e->fired = 1;
+}
+
+static void
+brute_reply(struct behave *b, const struct behave_pkt *p,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct brute_key k;
+	struct brute_ent *e;
+	int fresh;
+
+	if (!is_auth_port(p->target_port) ||
+	    !is_failure_reply(p->target_port, p->payload, p->payload_len))
+		return;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, p->vm, 16);
+	memcpy(k.target, p->target, 16);
+	k.port = p->target_port;
+	e = tab_get(b, &b->brute, &k, 1, p->ts_us, &fresh);
+	brute_roll(b, e, p->ts_us, fresh);
+	e->attempts++;
+	e->replies++;
+	e->unclaimed++;
+	if (is_http_port(p->target_port))
+		e->http_failed = 1;
+	brute_check(b, e, p->ts_us, hits, max, n);
+}
+
+/*
+ * A short connection to an authentication service is one attempt, unless
+ * failure replies were already counted for it: then those stand for the
+ * connection (a client that tried three passwords in one FTP session is
+ * three attempts, not four). Web ports count only once a 401 was seen.
+ */
+size_t
+behave_conn_end(struct behave *b, const struct behave_conn *c,
+    struct behave_hit *hits, size_t max)
+{
+	struct brute_key k;
+	struct brute_ent *e;
+	size_t n = 0;
+	int fresh, web;
+
+	if (c->proto != 6 || !c->established || !is_auth_port(c->target_port) ||
+	    c->duration_us >= BRUTE_SHORT_US ||
+	    c->bytes_to_vm >= BRUTE_SMALL_BYTES)
+		return 0;
+	web = is_http_port(c->target_port);
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, c->vm, 16);
+	memcpy(k.target, c->target, 16);
+	k.port = c->target_port;
+	e = tab_get(b, &b->brute, &k, !web, c->ts_us, &fresh);
+	if (e == NULL)
+		return 0;
+	brute_roll(b, e, c->ts_us, fresh);
+	if (web && !e->http_failed)
+		return 0;
+	add32(&e->pkts, c->pkts_from_vm);
+	e->bytes += c->bytes_from_vm;
+	if (e->unclaimed > 0)
+		e->unclaimed = 0;
+	else if (!web)
+		e->attempts++;
+	brute_check(b, e, c->ts_us, hits, max, &n);
+	return n;
+}
+
+/* ---- packets ---- */
+
+size_t
+behave_packet(struct behave *b, const struct behave_pkt *p,
+    struct behave_hit *hits, size_t max)
+{
+	struct tgt_key tk;
+	struct port_key pk;
+	struct tgt_ent *t;
+	struct port_ent *pe;
+	uint64_t now = p->ts_us, htarget, hport;
+	uint16_t port;
+	size_t n = 0;
+	int syn, synack, udp, echo, echo_reply, sent, answer, probe, fresh;
+
+	syn = p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) ==
+	    TH_SYN;
+	synack = p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) ==
+	    (TH_SYN | TH_ACK);
+	udp = p->proto == 17;
+	echo = (p->proto == 1 && p->icmp_type == 8) ||
+	    (p->proto == 58 && p->icmp_type == 128);
+	echo_reply = (p->proto == 1 && p->icmp_type == 0) ||
+	    (p->proto == 58 && p->icmp_type == 129);
+	sent = p->from_vm && (syn || udp || echo);
+	answer = !p->from_vm && (synack || udp || echo_reply);
+	port = (p->proto == 6 || udp) ? p->target_port : 0;
+	/* traceroute's probes walk these ports; nobody answers them in UDP */
+	probe = udp && p->target_port >= 33434 && p->target_port <= 33534;
+
+	/* answers only matter to keys the VM opened; they never create */
+	if (!p->from_vm && !answer) {
+		if (p->proto == 6 && p->payload != NULL && p->payload_len > 0)
+			brute_reply(b, p, hits, max, &n);
+		return n;
+	}
+
+	/* Sketch positions use a fixed key, unlike the tables: the same
+	 * capture must give the same estimates, and so the same verdicts, in
+	 * every replay. */
+	htarget = siphash24(&sketch_key, p->target, 16);
+	hport = siphash24(&sketch_key, &port, sizeof(port));
+
+	memset(&tk, 0, sizeof(tk));
+	memcpy(tk.vm, p->vm, 16);
+	memcpy(tk.target, p->target, 16);
+	t = tab_get(b, &b->tgt, &tk, sent, now, &fresh);
+	if (t != NULL) {
+		tgt_roll(b, t, now, fresh);
+		if (p->from_vm) {
+			t->pkts++;
+			t->bytes += p->wire_len;
+			if (sent) {
+				add32(&t->scan_pkts, 1);
+				t->scan_bytes += p->wire_len;
+			}
+			if (syn)
+				t->syns++;
+			else if (udp) {
+				t->udp_pkts++;
+				t->udp_bytes += p->wire_len;
+			} else if (echo)
+				t->echoes++;
+			if (syn || (udp && !probe))
+				sketch_add(t->ports_sent, hport);
+		} else {
+			if (synack)
+				t->synacks++;
+			else if (udp)
+				t->udp_replies++;
+			if (synack || udp)
+				sketch_add(t->ports_answered, hport);
+		}
+		if (sent) {
+			tgt_check_flood(b, t, now, p->proto, hits, max, &n);
+			if (syn || udp)
+				tgt_check_scan(b, t, now, p->proto, hits,
+				    max, &n);
+		}
+	}
+
+	if ((sent || answer) && !probe) {
+		memset(&pk, 0, sizeof(pk));
+		memcpy(pk.vm, p->vm, 16);
+		pk.proto = p->proto;
+		pk.port = port;
+		pe = tab_get(b, &b->port, &pk, sent, now, &fresh);
+		if (pe != NULL) {
+			port_roll(b, pe, now, fresh);
+			if (sent) {
+				add32(&pe->pkts, 1);
+				pe->bytes += p->wire_len;
+				sketch_add(pe->sent, htarget);
+				port_check(b, pe, now, hits, max, &n);
+			} else
+				sketch_add(pe->answered, htarget);
+		}
+	}
+
+	if (p->from_vm && udp)
+		amp_packet(b, p, htarget, hits, max, &n);
+	return n;
+}
+
+/* ---- life cycle ---- */
+
+struct behave *
+behave_new(const struct behave_cfg *cfg, char *err, size_t errlen)
+{
+	struct behave *b;
+	unsigned i;
+	uint64_t idle;
+
+	if (cfg->max_entries == 0 || cfg->max_entries > MAX_ENTRIES) {
+		snprintf(err, errlen, "behave: max_entries must be 1..%u",
+		    MAX_ENTRIES);
+		return NULL;
+	}
+	if (cfg->flood_window_us == 0 || cfg->amp_window_us == 0 ||
+	    cfg->scan_window_us == 0 || cfg->brute_window_us == 0) {
+		snprintf(err, errlen, "behave: windows must be positive");
+		return NULL;
+	}
+	if (cfg->syn_flood_pps == 0 || cfg->udp_flood_pps == 0 ||
+	    cfg->icmp_flood_pps == 0 || cfg->amp_servers == 0 ||
+	    cfg->scan_ports == 0 || cfg->scan_hosts == 0 ||
+	    cfg->brute_attempts == 0) {
+		snprintf(err, errlen, "behave: thresholds must be positive");
+		return NULL;
+	}
+	if (cfg->syn_flood_pps > UINT32_MAX || cfg->udp_flood_pps > UINT32_MAX ||
+	    cfg->icmp_flood_pps > UINT32_MAX ||
+	    cfg->flood_window_us > 60ULL * 1000000) {
+		snprintf(err, errlen, "behave: flood rate or window too large");
+		return NULL;
+	}
+	b = xcalloc(1, sizeof(*b));
+	b->cfg = *cfg;
+	if (siphash_key_random(&b->key) == -1) {
+		snprintf(err, errlen, "behave: no random hash key");
+		free(b);
+		return NULL;
+	}
+	/* linear counting, by bits set: n = -m ln(zeros / m), rounded down
+	 * (up to 31 bits set it then equals the bits set, so a sketch never
+	 * over-counts a few items); a full map is read as one zero */
+	for (i = 0; i <= SKETCH_BITS; i++) {
+		double zeros = i < SKETCH_BITS ? SKETCH_BITS - i : 1;
+
+		b->estimate[i] = (uint16_t)(-(double)SKETCH_BITS *
+		    log(zeros / SKETCH_BITS));
+	}
+	idle = cfg->flood_window_us > cfg->scan_window_us ?
+	    cfg->flood_window_us : cfg->scan_window_us;
+	b->bytes = sizeof(*b);
+	b->bytes += tab_init(&b->tgt, cfg->max_entries, sizeof(struct tgt_ent),
+	    offsetof(struct tgt_ent, k), sizeof(struct tgt_key), idle);
+	b->bytes += tab_init(&b->port, cfg->max_entries,
+	    sizeof(struct port_ent), offsetof(struct port_ent, k),
+	    sizeof(struct port_key), cfg->scan_window_us);
+	b->bytes += tab_init(&b->brute, cfg->max_entries,
+	    sizeof(struct brute_ent), offsetof(struct brute_ent, k),
+	    sizeof(struct brute_key), cfg->brute_window_us);
+	b->bytes += tab_init(&b->amp, cfg->max_entries, sizeof(struct amp_ent),
+	    offsetof(struct amp_ent, k), sizeof(struct amp_key),
+	    cfg->amp_window_us);
+	return b;
+}
+
+static void
+tab_free(struct btab *t)
+{
+	free(t->ents);
+	free(t->buckets);
+}
+
+void
+behave_free(struct behave *b)
+{
+	if (b == NULL)
+		return;
+	tab_free(&b->tgt);
+	tab_free(&b->port);
+	tab_free(&b->brute);
+	tab_free(&b->amp);
+	free(b);
+}
+
+void
+behave_stats(const struct behave *b, struct behave_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->entries = (uint64_t)b->tgt.used + b->port.used + b->brute.used +
+	    b->amp.used;
+	st->evicted = b->evicted;
+	st->bytes = b->bytes;
+	st->hits = b->hits;
+	st->suppressed = b->suppressed;
+}

@@ -1,0 +1,739 @@
+/*
+ * test_behave.c: the behaviour detectors driven by hand-built packets and
+ * connection ends with packet timestamps only. The hash key is random, so
+ * the distinct-count sketches may under-count by a collision or two: scan
+ * tests assert silence below the threshold (a sketch never over-counts a
+ * few items) and a report within a few items past it.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "behave.h"
+#include "suites.h"
+
+#define SEC 1000000ULL
+
+#define TH_SYN	0x02
+#define TH_ACK	0x10
+
+#define MAXHITS	8
+
+static const uint8_t vm_addr[16] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 5
+};
+
+/* Target number n as the IPv4-mapped address 198.18.x.y / 203.0.x.y. */
+static void
+target_addr(uint8_t a[16], uint32_t n)
+{
+	memset(a, 0, 16);
+	a[10] = a[11] = 0xff;
+	a[12] = (uint8_t)(198 + (n >> 16) % 8);
+	a[13] = (uint8_t)(n >> 16);
+	a[14] = (uint8_t)(n >> 8);
+	a[15] = (uint8_t)n;
+}
+
+struct run {
+	struct behave *b;
+	size_t nhits;
+	struct behave_hit last;		/* the last hit seen */
+	struct behave_hit match;	/* the last hit named like want */
+	unsigned by_detector;		/* hits named like want */
+	const char *want;
+	int64_t first_at;		/* index of the first wanted hit */
+	int64_t index;
+};
+
+static void
+run_init(struct run *r, const struct behave_cfg *cfg, const char *want)
+{
+	struct behave_cfg def;
+	char err[128];
+
+	memset(r, 0, sizeof(*r));
+	if (cfg == NULL) {
+		behave_defaults(&def);
+		cfg = &def;
+	}
+	r->b = behave_new(cfg, err, sizeof(err));
+	ck_assert_msg(r->b != NULL, "%s", err);
+	r->want = want;
+	r->first_at = -1;
+}
+
+static void
+record(struct run *r, const struct behave_hit *hits, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		r->nhits++;
+		r->last = hits[i];
+		ck_assert_ptr_nonnull(hits[i].detector);
+		if (r->want != NULL && strcmp(hits[i].detector, r->want) == 0) {
+			r->by_detector++;
+			r->match = hits[i];
+			if (r->first_at < 0)
+				r->first_at = r->index;
+		}
+	}
+	r->index++;
+}
+
+static void
+feed(struct run *r, uint64_t ts, const uint8_t *target, int from_vm,
+    uint8_t proto, uint16_t vm_port, uint16_t target_port, uint8_t flags,
+    uint8_t icmp_type, const void *payload, size_t payload_len)
+{
+	struct behave_pkt p;
+	struct behave_hit hits[MAXHITS];
+	size_t n;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.vm = vm_addr;
+	p.target = target;
+	p.from_vm = from_vm;
+	p.proto = proto;
+	p.vm_port = vm_port;
+	p.target_port = target_port;
+	p.tcp_flags = flags;
+	p.icmp_type = icmp_type;
+	p.wire_len = 60 + (uint32_t)payload_len;
+	p.payload = payload;
+	p.payload_len = payload_len;
+	n = behave_packet(r->b, &p, hits, MAXHITS);
+	ck_assert_uint_le(n, MAXHITS);
+	record(r, hits, n);
+}
+
+static void
+syn(struct run *r, uint64_t ts, const uint8_t *t, uint16_t sport,
+    uint16_t dport)
+{
+	feed(r, ts, t, 1, 6, sport, dport, TH_SYN, 0, NULL, 0);
+}
+
+static void
+synack(struct run *r, uint64_t ts, const uint8_t *t, uint16_t sport,
+    uint16_t dport)
+{
+	feed(r, ts, t, 0, 6, sport, dport, TH_SYN | TH_ACK, 0, NULL, 0);
+}
+
+static void
+conn_end(struct run *r, uint64_t ts, const uint8_t *t, uint16_t port,
+    uint64_t duration_us, uint64_t bytes_to_vm)
+{
+	struct behave_conn c;
+	struct behave_hit hits[MAXHITS];
+	size_t n;
+
+	memset(&c, 0, sizeof(c));
+	c.ts_us = ts;
+	c.vm = vm_addr;
+	c.target = t;
+	c.proto = 6;
+	c.target_port = port;
+	c.established = 1;
+	c.duration_us = duration_us;
+	c.bytes_from_vm = 2000;
+	c.bytes_to_vm = bytes_to_vm;
+	c.pkts_from_vm = 12;
+	c.pkts_to_vm = 10;
+	n = behave_conn_end(r->b, &c, hits, MAXHITS);
+	record(r, hits, n);
+}
+
+static struct behave_stats
+stats(const struct run *r)
+{
+	struct behave_stats st;
+
+	behave_stats(r->b, &st);
+	return st;
+}
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* 3000 SYNs a second for 3 s, none answered: one report, two suppressed. */
+START_TEST(test_syn_flood_once)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 1);
+	run_init(&r, NULL, "syn_flood");
+	for (i = 0; i < 9000; i++)
+		syn(&r, 1000 * SEC + i * 333, t, (uint16_t)(1024 + i), 80);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_int_eq(r.first_at, 999);
+	ck_assert_int_eq(r.last.category, CAT_DOS);
+	ck_assert_int_eq(r.last.confidence, CONF_HIGH);
+	ck_assert_int_eq(r.last.has_target, 1);
+	ck_assert_mem_eq(r.last.target, t, 16);
+	ck_assert_mem_eq(r.last.vm, vm_addr, 16);
+	ck_assert_uint_eq(r.last.count, 1000);
+	ck_assert_uint_eq(r.last.completed, 0);
+	ck_assert_uint_eq(r.last.packets, 1000);
+	ck_assert_uint_eq(r.last.bytes, 60000);
+	ck_assert(r.last.rate_pps > 2900 && r.last.rate_pps < 3100);
+	ck_assert(r.last.window_us > 0 && r.last.window_us < SEC);
+	ck_assert_msg(strstr(r.last.detail, "1000 SYNs in 0.3 s, 0 completed")
+	    != NULL, "%s", r.last.detail);
+	ck_assert_uint_eq(stats(&r).hits, 1);
+	ck_assert_uint_eq(stats(&r).suppressed, 2);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_syn_flood_not_when_completed)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 1);
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 6000; i++) {
+		syn(&r, i * 333, t, (uint16_t)(1024 + i), 80);
+		synack(&r, i * 333 + 100, t, (uint16_t)(1024 + i), 80);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_udp_icmp_floods)
+{
+	struct run r;
+	uint8_t t[16], u[16];
+	static const uint8_t junk[100];
+	unsigned i;
+
+	target_addr(t, 1);
+	target_addr(u, 2);
+	run_init(&r, NULL, "udp_flood");
+	for (i = 0; i < 6000; i++)
+		feed(&r, i * 166, t, 1, 17, 40000, 9999, 0, 0, junk,
+		    sizeof(junk));
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_int_eq(r.last.confidence, CONF_MEDIUM);
+	ck_assert_uint_eq(r.last.count, 5000);
+	ck_assert_uint_eq(r.last.proto, 17);
+
+	r.want = "icmp_flood";
+	r.by_detector = 0;
+	r.first_at = -1;
+	r.index = 0;
+	for (i = 0; i < 600; i++)
+		feed(&r, 10 * SEC + i * 1666, u, 1, 1, 0, 0, 0, 8, junk, 56);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_int_eq(r.first_at, 499);
+	ck_assert_uint_eq(r.last.proto, 1);
+	ck_assert_mem_eq(r.last.target, u, 16);
+	ck_assert_uint_eq(r.last.count, 500);
+	behave_free(r.b);
+}
+END_TEST
+
+/* Busy but below every threshold, for a minute. */
+START_TEST(test_below_threshold_silent)
+{
+	struct run r;
+	uint8_t t[16], u[16], w[16];
+	static const uint8_t junk[64];
+	uint64_t ts;
+	unsigned i;
+
+	target_addr(t, 1);
+	target_addr(u, 2);
+	target_addr(w, 3);
+	run_init(&r, NULL, NULL);
+	/* 900 SYNs/s, 4000 UDP/s one-way, 400 echoes/s */
+	for (i = 0; i < 60 * 4000; i++) {
+		ts = (uint64_t)i * 250;
+		feed(&r, ts, u, 1, 17, 5000, 4000, 0, 0, junk, sizeof(junk));
+		if (i % 4 == 0 && i % 40 != 0)
+			syn(&r, ts, t, (uint16_t)(i / 4), 443);
+		if (i % 10 == 0)
+			feed(&r, ts, w, 1, 1, 0, 0, 0, 8, junk, 56);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	ck_assert_uint_eq(stats(&r).suppressed, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+/* A VOIP-ish or QUIC upload: 8000 UDP/s both ways is no flood. */
+START_TEST(test_udp_two_way_not_flood)
+{
+	struct run r;
+	uint8_t t[16];
+	static const uint8_t junk[1200];
+	unsigned i;
+
+	target_addr(t, 1);
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 16000; i++) {
+		feed(&r, i * 125, t, 1, 17, 50000, 443, 0, 0, junk,
+		    sizeof(junk));
+		if (i % 2 == 0)
+			feed(&r, i * 125 + 50, t, 0, 17, 50000, 443, 0, 0,
+			    junk, 40);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_port_scan)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned port;
+
+	target_addr(t, 1);
+	run_init(&r, NULL, "port_scan");
+	for (port = 1; port <= 14; port++)
+		syn(&r, port * 10000, t, 40000, (uint16_t)port);
+	ck_assert_uint_eq(r.nhits, 0);
+	for (; port <= 1000; port++)
+		syn(&r, port * 10000, t, 40000, (uint16_t)port);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.nhits, 1);
+	/* the 15th port, or a few later when ports shared a sketch bit */
+	ck_assert_int_ge(r.first_at, 14);
+	ck_assert_int_le(r.first_at, 19);
+	ck_assert_int_eq(r.last.category, CAT_SCAN);
+	ck_assert_int_eq(r.last.has_target, 1);
+	ck_assert_mem_eq(r.last.target, t, 16);
+	ck_assert_uint_ge(r.last.distinct, 15);
+	ck_assert_msg(strstr(r.last.detail, "unanswered ports") != NULL,
+	    "%s", r.last.detail);
+	behave_free(r.b);
+}
+END_TEST
+
+/* An FTP client fetching 40 files in passive mode: every port answered. */
+START_TEST(test_answered_ports_not_scan)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 1);
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 40; i++) {
+		syn(&r, i * SEC, t, (uint16_t)(40000 + i),
+		    (uint16_t)(50000 + i));
+		synack(&r, i * SEC + 20000, t, (uint16_t)(40000 + i),
+		    (uint16_t)(50000 + i));
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_address_scan)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	run_init(&r, NULL, "address_scan");
+	for (i = 1; i <= 24; i++) {
+		target_addr(t, i);
+		syn(&r, i * 10000, t, 40000, 22);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	for (; i <= 500; i++) {
+		target_addr(t, i);
+		syn(&r, i * 10000, t, 40000, 22);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_int_ge(r.first_at, 24);
+	ck_assert_int_le(r.first_at, 31);
+	ck_assert_int_eq(r.last.category, CAT_SCAN);
+	ck_assert_int_eq(r.last.has_target, 0);
+	ck_assert_uint_eq(r.last.port, 22);
+	ck_assert_uint_eq(r.last.proto, 6);
+	ck_assert_uint_ge(r.last.distinct, 25);
+	ck_assert_msg(strstr(r.last.detail, "hosts on tcp/22") != NULL, "%s",
+	    r.last.detail);
+	behave_free(r.b);
+}
+END_TEST
+
+/* 200 web servers on 443, every handshake completed: no scan. */
+START_TEST(test_web_servers_not_address_scan)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i, k;
+
+	run_init(&r, NULL, NULL);
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < 200; i++) {
+			uint64_t ts = (k * 200 + i) * 100000ULL;
+
+			target_addr(t, i);
+			syn(&r, ts, t, (uint16_t)(30000 + i), 443);
+			synack(&r, ts + 30000, t, (uint16_t)(30000 + i), 443);
+		}
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+/* A DNS query for name example.com with qtype. */
+static size_t
+dns_query(uint8_t *buf, uint16_t id, uint16_t qtype)
+{
+	static const uint8_t name[] = "\x07" "example" "\x03" "com";
+	size_t n = 0;
+
+	buf[n++] = (uint8_t)(id >> 8);
+	buf[n++] = (uint8_t)id;
+	buf[n++] = 0x01;	/* RD */
+	buf[n++] = 0;
+	buf[n++] = 0;
+	buf[n++] = 1;		/* QDCOUNT */
+	memset(buf + n, 0, 6);
+	n += 6;
+	memcpy(buf + n, name, sizeof(name));	/* with the root label */
+	n += sizeof(name);
+	buf[n++] = (uint8_t)(qtype >> 8);
+	buf[n++] = (uint8_t)qtype;
+	buf[n++] = 0;
+	buf[n++] = 1;		/* IN */
+	return n;
+}
+
+START_TEST(test_dns_amplification)
+{
+	struct run r;
+	uint8_t t[16], q[64];
+	size_t qlen;
+	unsigned i;
+
+	run_init(&r, NULL, "dns_amplification");
+	/* ordinary A queries to 50 servers, answered */
+	for (i = 0; i < 50; i++) {
+		target_addr(t, 1000 + i);
+		qlen = dns_query(q, (uint16_t)i, 1);
+		feed(&r, i * 10000, t, 1, 17, 33000, 53, 0, 0, q, qlen);
+		feed(&r, i * 10000 + 5000, t, 0, 17, 33000, 53, 0, 0, q, qlen);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	/* ANY queries to 12 servers */
+	for (i = 0; i < 12; i++) {
+		target_addr(t, 2000 + i);
+		qlen = dns_query(q, (uint16_t)i, 255);
+		feed(&r, SEC + i * 10000, t, 1, 17, 33000, 53, 0, 0, q, qlen);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_int_eq(r.last.category, CAT_DOS);
+	ck_assert_int_eq(r.last.has_target, 0);
+	ck_assert_uint_eq(r.last.port, 53);
+	ck_assert_uint_ge(r.last.distinct, 10);
+	ck_assert_msg(strstr(r.last.detail, "DNS ANY") != NULL, "%s",
+	    r.last.detail);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_other_amplification)
+{
+	struct run r;
+	uint8_t t[16], mc[16];
+	static const uint8_t ntp[8] = { 0x17, 0x00, 0x03, 0x2a };
+	static const uint8_t memc[] = "\0\1\0\0\0\1\0\0stats\r\n";
+	static const uint8_t ssdp[] = "M-SEARCH * HTTP/1.1\r\n";
+	static const uint8_t cldap[] = { 0x30, 0x25, 0x02, 0x01, 0x01, 0x63,
+	    0x20 };
+	unsigned i;
+
+	run_init(&r, NULL, "ntp_amplification");
+	for (i = 0; i < 12; i++) {
+		target_addr(t, 3000 + i);
+		feed(&r, i * 1000, t, 1, 17, 123, 123, 0, 0, ntp, sizeof(ntp));
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.last.port, 123);
+
+	r.want = "memcached_amplification";
+	r.by_detector = 0;
+	for (i = 0; i < 12; i++) {
+		target_addr(t, 4000 + i);
+		feed(&r, i * 1000, t, 1, 17, 5000, 11211, 0, 0, memc,
+		    sizeof(memc) - 1);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+
+	r.want = "cldap_amplification";
+	r.by_detector = 0;
+	for (i = 0; i < 12; i++) {
+		target_addr(t, 5000 + i);
+		feed(&r, i * 1000, t, 1, 17, 5000, 389, 0, 0, cldap,
+		    sizeof(cldap));
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+
+	/* SSDP to the multicast group is discovery, not abuse */
+	r.want = "ssdp_amplification";
+	r.by_detector = 0;
+	memset(mc, 0, 16);
+	mc[10] = mc[11] = 0xff;
+	mc[12] = 239;
+	mc[13] = 255;
+	mc[14] = 255;
+	mc[15] = 250;
+	for (i = 0; i < 50; i++)
+		feed(&r, i * 1000, mc, 1, 17, 5000, 1900, 0, 0, ssdp,
+		    sizeof(ssdp) - 1);
+	ck_assert_uint_eq(r.by_detector, 0);
+	for (i = 0; i < 12; i++) {
+		target_addr(t, 6000 + i);
+		feed(&r, i * 1000, t, 1, 17, 5000, 1900, 0, 0, ssdp,
+		    sizeof(ssdp) - 1);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_ssh_short_connections)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 7);
+	run_init(&r, NULL, "ssh_guessing");
+	for (i = 0; i < 35; i++)
+		conn_end(&r, i * 20 * SEC, t, 22, 3 * SEC, 3000);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_int_eq(r.first_at, 29);
+	ck_assert_int_eq(r.last.category, CAT_BRUTEFORCE);
+	ck_assert_int_eq(r.last.confidence, CONF_MEDIUM);
+	ck_assert_uint_eq(r.last.port, 22);
+	ck_assert_uint_eq(r.last.count, 30);
+	ck_assert_uint_eq(r.last.packets, 30 * 12);
+	ck_assert_uint_eq(r.last.bytes, 30 * 2000);
+	ck_assert_mem_eq(r.last.target, t, 16);
+	ck_assert_msg(strstr(r.last.detail, "30 short SSH connections in 10 min")
+	    != NULL, "%s", r.last.detail);
+	behave_free(r.b);
+
+	/* the same count of sessions that logged in and worked */
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 35; i++)
+		conn_end(&r, i * 20 * SEC, t, 22, 300 * SEC, 3000);
+	for (i = 0; i < 35; i++)
+		conn_end(&r, 1000 * SEC + i * 20 * SEC, t, 22, 3 * SEC,
+		    200000);
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_ftp_530_replies)
+{
+	struct run r;
+	uint8_t t[16];
+	static const char fail[] = "530 Login incorrect.\r\n";
+	static const char ok[] = "230 Login successful.\r\n";
+	unsigned i;
+
+	target_addr(t, 8);
+	run_init(&r, NULL, "ftp_guessing");
+	for (i = 0; i < 100; i++)
+		feed(&r, i * SEC, t, 0, 6, 40000, 21, TH_ACK, 0, ok,
+		    sizeof(ok) - 1);
+	ck_assert_uint_eq(r.nhits, 0);
+	/* ten sessions of three failed passwords each */
+	for (i = 0; i < 30; i++) {
+		feed(&r, 200 * SEC + i * SEC, t, 0, 6, 40000, 21, TH_ACK, 0,
+		    fail, sizeof(fail) - 1);
+		if (i % 3 == 2)
+			conn_end(&r, 200 * SEC + i * SEC + 1000, t, 21,
+			    3 * SEC, 500);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.last.count, 30);
+	ck_assert_uint_eq(r.last.port, 21);
+	ck_assert_msg(strstr(r.last.detail, "30 FTP login attempts") != NULL,
+	    "%s", r.last.detail);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_tables_bounded)
+{
+	struct behave_cfg cfg;
+	struct run r;
+	struct behave_stats st;
+	uint8_t t[16];
+	uint64_t seed = 88172645463325252ULL;
+	unsigned i;
+
+	behave_defaults(&cfg);
+	cfg.max_entries = 16;
+	run_init(&r, &cfg, NULL);
+	for (i = 0; i < 100000; i++) {
+		target_addr(t, (uint32_t)xorshift(&seed));
+		syn(&r, i * 100ULL, t, (uint16_t)xorshift(&seed),
+		    (uint16_t)xorshift(&seed));
+		feed(&r, i * 100ULL + 1, t, 1, 17, 5000,
+		    (uint16_t)xorshift(&seed), 0, 0, NULL, 0);
+		feed(&r, i * 100ULL + 2, t, 1, 17, 5000, 19, 0, 0, NULL, 0);
+		conn_end(&r, i * 100ULL + 3, t, 22, SEC, 100);
+		st = stats(&r);
+		ck_assert_uint_le(st.entries, 4 * 16);
+	}
+	st = stats(&r);
+	/* the amplification table holds (vm, chargen) and maybe (vm, qotd) */
+	ck_assert_uint_ge(st.entries, 3 * 16 + 1);
+	ck_assert_uint_le(st.entries, 3 * 16 + 2);
+	ck_assert_uint_gt(st.evicted, 100000);
+	behave_free(r.b);
+}
+END_TEST
+
+/* 1,000,000 one-packet SYN flows to one target among as many packets to
+ * random targets, with 16 entries a table: the flood is still seen. */
+START_TEST(test_flood_survives_churn)
+{
+	struct behave_cfg cfg;
+	struct run r;
+	struct behave_stats st;
+	uint8_t victim[16], t[16];
+	uint64_t seed = 0x9e3779b97f4a7c15ULL, ts;
+	unsigned i;
+
+	behave_defaults(&cfg);
+	cfg.max_entries = 16;
+	target_addr(victim, 424242);
+	run_init(&r, &cfg, "syn_flood");
+	for (i = 0; i < 1000000; i++) {
+		ts = 5 * SEC + i * 10ULL;
+		syn(&r, ts, victim, (uint16_t)xorshift(&seed), 80);
+		target_addr(t, (uint32_t)xorshift(&seed));
+		if (i % 2)
+			syn(&r, ts + 5, t, (uint16_t)xorshift(&seed),
+			    (uint16_t)xorshift(&seed));
+		else
+			feed(&r, ts + 5, t, 1, 17, 5000,
+			    (uint16_t)xorshift(&seed), 0, 0, NULL, 0);
+	}
+	ck_assert_uint_ge(r.by_detector, 1);
+	ck_assert_mem_eq(r.match.target, victim, 16);
+	ck_assert_int_eq(r.match.confidence, CONF_HIGH);
+	st = stats(&r);
+	ck_assert_uint_le(st.entries, 4 * 16);
+	ck_assert_uint_gt(st.evicted, 0);
+	/* 10 buckets of 100k SYNs: one report, nine suppressed */
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_ge(st.suppressed, 9);
+	behave_free(r.b);
+}
+END_TEST
+
+/* Only packet time counts: a flood at time 0 and another past the
+ * suppression window (in packet time) both report. */
+START_TEST(test_packet_time)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 9);
+	run_init(&r, NULL, "icmp_flood");
+	for (i = 0; i < 1000; i++)
+		feed(&r, i * 1000ULL, t, 1, 58, 0, 0, 0, 128, NULL, 0);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.last.proto, 58);
+	for (i = 0; i < 1000; i++)
+		feed(&r, 300 * SEC + i * 1000ULL, t, 1, 58, 0, 0, 0, 128,
+		    NULL, 0);
+	ck_assert_uint_eq(r.by_detector, 1);
+	for (i = 0; i < 1000; i++)
+		feed(&r, 601 * SEC + i * 1000ULL, t, 1, 58, 0, 0, 0, 128,
+		    NULL, 0);
+	ck_assert_uint_eq(r.by_detector, 2);
+	ck_assert_uint_eq(stats(&r).suppressed, 1);
+	behave_free(r.b);
+}
+END_TEST
+
+START_TEST(test_new_free_stats)
+{
+	struct behave_cfg cfg;
+	struct behave *b;
+	struct behave_stats st;
+	char err[128];
+
+	behave_free(NULL);
+	behave_defaults(&cfg);
+	ck_assert_uint_eq(cfg.scan_ports, 15);
+	ck_assert_uint_eq(cfg.scan_hosts, 25);
+	ck_assert_uint_eq(cfg.brute_attempts, 30);
+	cfg.max_entries = 0;
+	err[0] = '\0';
+	ck_assert_ptr_null(behave_new(&cfg, err, sizeof(err)));
+	ck_assert(err[0] != '\0');
+	behave_defaults(&cfg);
+	b = behave_new(&cfg, err, sizeof(err));
+	ck_assert_ptr_nonnull(b);
+	behave_stats(b, &st);
+	ck_assert_uint_eq(st.entries, 0);
+	ck_assert_uint_gt(st.bytes, 4 * 65536 * 64);
+	ck_assert_uint_lt(st.bytes, 64ULL << 20);
+	behave_free(b);
+}
+END_TEST
+
+Suite *
+behave_suite(void)
+{
+	Suite *s = suite_create("behave");
+	TCase *tc = tcase_create("detectors");
+
+	tcase_add_test(tc, test_syn_flood_once);
+	tcase_add_test(tc, test_syn_flood_not_when_completed);
+	tcase_add_test(tc, test_udp_icmp_floods);
+	tcase_add_test(tc, test_below_threshold_silent);
+	tcase_add_test(tc, test_udp_two_way_not_flood);
+	tcase_add_test(tc, test_port_scan);
+	tcase_add_test(tc, test_answered_ports_not_scan);
+	tcase_add_test(tc, test_address_scan);
+	tcase_add_test(tc, test_web_servers_not_address_scan);
+	tcase_add_test(tc, test_dns_amplification);
+	tcase_add_test(tc, test_other_amplification);
+	tcase_add_test(tc, test_ssh_short_connections);
+	tcase_add_test(tc, test_ftp_530_replies);
+	tcase_add_test(tc, test_tables_bounded);
+	tcase_add_test(tc, test_flood_survives_churn);
+	tcase_add_test(tc, test_packet_time);
+	tcase_add_test(tc, test_new_free_stats);
+	suite_add_tcase(s, tc);
+	return s;
+}
