@@ -227,17 +227,25 @@ in_vm_networks(const struct config *cfg, const uint8_t *a)
 	return 0;
 }
 
-/* Which side is the VM: 0 the opener, 1 the responder, -1 neither. */
+/* Which side is the VM: 0 the opener, 1 the responder, -1 neither. The
+ * answer is worked out once per flow (vm_networks may hold 1024 prefixes)
+ * and kept in the record, 2 added so that 0 means not yet. */
 static int
 vm_side(const struct config *cfg, const struct flow *f)
 {
-	if (cfg->n_vm_networks == 0)
-		return 0;
-	if (in_vm_networks(cfg, flow_src_addr(f)))
-		return 0;
-	if (in_vm_networks(cfg, flow_dst_addr(f)))
-		return 1;
-	return -1;
+	struct flow *mf = (struct flow *)(uintptr_t)f;
+	int side;
+
+	if (f->cls.vm_side != 0)
+		return f->cls.vm_side - 2;
+	if (cfg->n_vm_networks == 0 || in_vm_networks(cfg, flow_src_addr(f)))
+		side = 0;
+	else if (in_vm_networks(cfg, flow_dst_addr(f)))
+		side = 1;
+	else
+		side = -1;
+	mf->cls.vm_side = (int8_t)(side + 2);
+	return side;
 }
 
 /* The address of the side that is not the VM (the responder when neither

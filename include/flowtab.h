@@ -56,6 +56,7 @@ struct flow_class {
 	uint8_t heur_hit;	/* a heuristic recognised the flow */
 	uint8_t host_tried;	/* host rules were tried with server_name */
 	uint8_t nsigs;		/* signatures matched; the first two are kept */
+	int8_t vm_side;		/* classify.c's cache of which side is the VM */
 	char country[3];	/* of the peer, from GeoIP; "" unknown */
 	uint32_t asn;		/* of the peer, 0 unknown */
 	uint32_t sigs[2];	/* sigset indexes of matched rules */
