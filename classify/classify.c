@@ -144,9 +144,15 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 		if (c->geo == NULL)
 			goto fail;
 	}
-	if (cfg->dns_cache_size > 0)
-		c->dns_cache = dns_cache_new((size_t)cfg->dns_cache_size);
-	c->dns_tunnel = dns_tunnel_new(4096);
+	if (cfg->dns_cache_size > 0 &&
+	    (c->dns_cache = dns_cache_new((size_t)cfg->dns_cache_size)) == NULL) {
+		snprintf(err, errlen, "cannot set up the DNS name cache");
+		goto fail;
+	}
+	if ((c->dns_tunnel = dns_tunnel_new(4096)) == NULL) {
+		snprintf(err, errlen, "cannot set up the DNS tunnel detector");
+		goto fail;
+	}
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
 	memset(&fc, 0, sizeof(fc));
@@ -231,9 +237,8 @@ in_vm_networks(const struct config *cfg, const uint8_t *a)
  * answer is worked out once per flow (vm_networks may hold 1024 prefixes)
  * and kept in the record, 2 added so that 0 means not yet. */
 static int
-vm_side(const struct config *cfg, const struct flow *f)
+vm_side(const struct config *cfg, struct flow *f)
 {
-	struct flow *mf = (struct flow *)(uintptr_t)f;
 	int side;
 
 	if (f->cls.vm_side != 0)
@@ -244,22 +249,35 @@ vm_side(const struct config *cfg, const struct flow *f)
 		side = 1;
 	else
 		side = -1;
-	mf->cls.vm_side = (int8_t)(side + 2);
+	f->cls.vm_side = (int8_t)(side + 2);
 	return side;
 }
 
 /* The address of the side that is not the VM (the responder when neither
  * side is a VM). */
 static const uint8_t *
-peer_addr(const struct config *cfg, const struct flow *f)
+peer_addr(const struct config *cfg, struct flow *f)
 {
 	return vm_side(cfg, f) == 1 ? flow_src_addr(f) : flow_dst_addr(f);
 }
 
 static const uint8_t *
-vm_addr(const struct config *cfg, const struct flow *f)
+vm_addr(const struct config *cfg, struct flow *f)
 {
 	return vm_side(cfg, f) == 1 ? flow_dst_addr(f) : flow_src_addr(f);
+}
+
+/* The ports of those two sides. */
+static uint16_t
+peer_port(const struct config *cfg, struct flow *f)
+{
+	return vm_side(cfg, f) == 1 ? flow_src_port(f) : flow_dst_port(f);
+}
+
+static uint16_t
+vm_port(const struct config *cfg, struct flow *f)
+{
+	return vm_side(cfg, f) == 1 ? flow_dst_port(f) : flow_src_port(f);
 }
 
 static void
@@ -818,12 +836,12 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		return;
 	memset(&bp, 0, sizeof(bp));
 	bp.ts_us = p->ts_us;
-	bp.vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
-	bp.target = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
+	bp.vm = vm_addr(c->cfg, f);
+	bp.target = peer_addr(c->cfg, f);
 	bp.from_vm = dir == side;
 	bp.proto = p->proto;
-	bp.vm_port = side == 0 ? flow_src_port(f) : flow_dst_port(f);
-	bp.target_port = side == 0 ? flow_dst_port(f) : flow_src_port(f);
+	bp.vm_port = vm_port(c->cfg, f);
+	bp.target_port = peer_port(c->cfg, f);
 	bp.tcp_flags = p->tcp_flags;
 	bp.icmp_type = p->icmp_type;
 	bp.wire_len = p->wire_len;
@@ -890,10 +908,10 @@ conn_ended(struct classify *c, struct flow *f)
 		return;
 	memset(&bc, 0, sizeof(bc));
 	bc.ts_us = f->last_us;
-	bc.vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
-	bc.target = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
+	bc.vm = vm_addr(c->cfg, f);
+	bc.target = peer_addr(c->cfg, f);
 	bc.proto = 6;
-	bc.target_port = side == 0 ? flow_dst_port(f) : flow_src_port(f);
+	bc.target_port = peer_port(c->cfg, f);
 	/* Established: both sides sent more than a handshake's worth. */
 	bc.established = f->pkts[0] >= 2 && f->pkts[1] >= 1;
 	bc.duration_us = f->last_us - f->first_us;
