@@ -56,6 +56,19 @@ struct evidence {
 	const struct heur_hit *hit;	/* EV_HEURISTIC */
 };
 
+/* Recent verdicts by (VM, category, target), for suppress_window: a fixed
+ * open-addressed table probed SUPPRESS_PROBE slots deep; when those are
+ * all taken the oldest gives way, so memory is fixed (3 MB) and a burst of
+ * targets can only make a repeat verdict come through early. */
+#define SUPPRESS_SLOTS	65536
+#define SUPPRESS_PROBE	8
+
+struct suppress_slot {
+	uint8_t vm[16], target[16];
+	uint64_t last_us;	/* 0: unused */
+	uint8_t category;
+};
+
 struct classify {
 	const struct config *cfg;
 	struct classify_out out;
@@ -67,6 +80,7 @@ struct classify {
 	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
 	struct dns_tunnel *dns_tunnel;
 	struct behave *behave;
+	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
@@ -74,6 +88,7 @@ struct classify {
 	uint64_t verdicts[CAT_N];
 	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
+	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
 	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
 	uint64_t dns_answers, dns_tunnels;
 };
@@ -125,7 +140,7 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	bc.scan_hosts = (uint64_t)cfg->scan_hosts;
 	bc.brute_window_us = cfg->brute_window_us;
 	bc.brute_attempts = (uint64_t)cfg->brute_attempts;
-	bc.suppress_us = cfg->behave_suppress_us;
+	bc.suppress_us = cfg->suppress_window_us;
 	c = xcalloc(1, sizeof(*c));
 	c->cfg = cfg;
 	c->out = *out;
@@ -155,6 +170,7 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	}
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
+	c->suppress = xcalloc(SUPPRESS_SLOTS, sizeof(*c->suppress));
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.timeout_us[FLOW_TC_TCP] = cfg->tcp_idle_timeout_us;
@@ -184,6 +200,7 @@ classify_free(struct classify *c)
 	}
 	flowtab_free(c->ft);
 	behave_free(c->behave);
+	free(c->suppress);
 	dns_tunnel_free(c->dns_tunnel);
 	dns_cache_free(c->dns_cache);
 	geo_close(c->geo);
@@ -330,6 +347,57 @@ describe(const struct classify *c, const struct flow *f,
 	}
 }
 
+/* Whether a verdict on (vm, category, target) at ts_us repeats one made
+ * within suppress_window; remembers this one when it does not. */
+static int
+suppressed(struct classify *c, const uint8_t *vm, const uint8_t *target,
+    enum policy_category cat, uint64_t ts_us)
+{
+	static const struct siphash_key key = { 0x7375707072657373ULL, 5 };
+	struct suppress_slot *slot, *victim = NULL;
+	struct {
+		uint8_t vm[16], target[16];
+		uint64_t cat;
+	} in;
+	uint64_t h;
+	unsigned i;
+
+	if (c->cfg->suppress_window_us == 0)
+		return 0;
+	memset(&in, 0, sizeof(in));
+	memcpy(in.vm, vm, 16);
+	memcpy(in.target, target, 16);
+	in.cat = cat;
+	h = siphash24(&key, &in, sizeof(in));
+	if (ts_us == 0)
+		ts_us = 1;	/* 0 marks an unused slot */
+	for (i = 0; i < SUPPRESS_PROBE; i++) {
+		slot = &c->suppress[(h + i) & (SUPPRESS_SLOTS - 1)];
+		if (slot->last_us != 0 && slot->category == cat &&
+		    memcmp(slot->vm, vm, 16) == 0 &&
+		    memcmp(slot->target, target, 16) == 0) {
+			if (ts_us >= slot->last_us &&
+			    ts_us - slot->last_us < c->cfg->suppress_window_us)
+				return 1;
+			slot->last_us = ts_us;
+			return 0;
+		}
+		if (victim == NULL || slot->last_us < victim->last_us)
+			victim = slot;
+	}
+	memcpy(victim->vm, vm, 16);
+	memcpy(victim->target, target, 16);
+	victim->category = (uint8_t)cat;
+	victim->last_us = ts_us;
+	return 0;
+}
+
+static const char *
+action_of(const struct classify *c, enum policy_category cat)
+{
+	return c->cfg->block_categories & (1u << cat) ? "block" : "alert";
+}
+
 static void
 make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
     uint64_t ts_us)
@@ -348,6 +416,11 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	f->cls.verdict_made = 1;
 	if ((side = vm_side(c->cfg, f)) == -1) {
 		c->verdicts_not_vm++;
+		return;
+	}
+	if (suppressed(c, vm_addr(c->cfg, f), peer_addr(c->cfg, f), ev->category,
+	    ts_us)) {
+		c->verdicts_suppressed++;
 		return;
 	}
 	c->verdicts[ev->category]++;
@@ -404,7 +477,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	v.has_flow = 1;
 	v.flow_id = f->id;
 	tuple_of(f, &v.t);
-	v.action = "alert";
+	v.action = action_of(c, v.category);
 
 	describe(c, f, ev, &v, what, sizeof(what));
 	how[0] = '\0';
@@ -810,7 +883,7 @@ behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
 			str_copy(v.country, gi.country, sizeof(v.country));
 		}
 	}
-	v.action = "alert";
+	v.action = action_of(c, v.category);
 	if (h->has_target) {
 		format_endpoint(h->target, h->port, h->port != 0 ? 6 : 0, tgt,
 		    sizeof(tgt));
@@ -1012,4 +1085,5 @@ classify_stats(const struct classify *c, struct stats_event *s)
 		stats_add(s, "behaviour", "suppressed", bs.suppressed);
 	}
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
+	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
 }

@@ -13,10 +13,11 @@
 #include <strings.h>
 
 #include "config.h"
+#include "policy.h"
 #include "util.h"
 
 enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST, OPT_PATH,
-	OPT_PATH_LIST };
+	OPT_PATH_LIST, OPT_CATEGORIES };
 
 struct option_def {
 	const char *name;
@@ -100,9 +101,12 @@ static const struct option_def options[] = {
 	{ "brute_attempts", OPT_INT, offsetof(struct config, brute_attempts),
 	    2, 100000000, "30",
 	    "failed or short logins to one service (Zeek: 30)" },
-	{ "behave_suppress", OPT_DURATION,
-	    offsetof(struct config, behave_suppress_us), 0, 86400 * SEC, "10m",
-	    "one behaviour verdict per (VM, category, target) per this long" },
+	{ "suppress_window", OPT_DURATION,
+	    offsetof(struct config, suppress_window_us), 0, 86400 * SEC, "10m",
+	    "one verdict per (VM, category, target) per this long (0: all)" },
+	{ "block_categories", OPT_CATEGORIES,
+	    offsetof(struct config, block_categories), 0, 0, "",
+	    "categories whose verdicts ask for a block (the rest: alert)" },
 };
 
 static const struct option_def *
@@ -228,6 +232,37 @@ set_path_list(struct config *cfg, const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* A comma list of verdict categories into a bit mask (bit = category). */
+static int
+set_categories(unsigned *mask, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	char buf[256], *p, *next, *tok;
+	enum policy_category c;
+
+	if (str_copy(buf, value, sizeof(buf)) >= sizeof(buf)) {
+		snprintf(err, errlen, "%s: list too long", name);
+		return -1;
+	}
+	*mask = 0;
+	for (p = buf; p != NULL; p = next) {
+		if ((next = strchr(p, ',')) != NULL)
+			*next++ = '\0';
+		tok = str_trim(p);
+		if (*tok == '\0')
+			continue;
+		c = policy_category_parse(tok);
+		if (c == CAT_N || c == CAT_NONE) {
+			snprintf(err, errlen, "%s: '%s' is not a category (p2p, "
+			    "mining, remote_access, proxy, dos, scan, bruteforce)",
+			    name, tok);
+			return -1;
+		}
+		*mask |= 1u << c;
+	}
+	return 0;
+}
+
 static int
 set_option(struct config *cfg, const struct option_def *o, const char *value,
     char *err, size_t errlen)
@@ -275,6 +310,9 @@ set_option(struct config *cfg, const struct option_def *o, const char *value,
 		return 0;
 	case OPT_PATH_LIST:
 		return set_path_list(cfg, value, err, errlen);
+	case OPT_CATEGORIES:
+		return set_categories((unsigned *)(void *)field, o->name, value,
+		    err, errlen);
 	}
 	return -1;
 }
@@ -413,6 +451,7 @@ config_usage(FILE *fp)
 			[OPT_INT] = " N", [OPT_DURATION] = " TIME",
 			[OPT_BOOL] = "[=no]", [OPT_CIDR_LIST] = " CIDR,...",
 			[OPT_PATH] = " PATH", [OPT_PATH_LIST] = " PATH,...",
+			[OPT_CATEGORIES] = " CATEGORY,...",
 		};
 		char left[96];
 
@@ -458,6 +497,19 @@ config_dump(const struct config *cfg, FILE *fp)
 		case OPT_PATH:
 			fprintf(fp, "%s = %s\n", o->name, field);
 			break;
+		case OPT_CATEGORIES: {
+			unsigned mask;
+			int c, n = 0;
+
+			memcpy(&mask, field, sizeof(mask));
+			fprintf(fp, "%s =", o->name);
+			for (c = 1; c < CAT_N; c++)
+				if (mask & (1u << c))
+					fprintf(fp, "%s%s", n++ ? ", " : " ",
+					    policy_category_name((enum policy_category)c));
+			fputc('\n', fp);
+			break;
+		}
 		case OPT_PATH_LIST:
 			fprintf(fp, "%s =", o->name);
 			for (l = 0; l < (long)cfg->n_rule_files; l++)

@@ -56,7 +56,8 @@ struct config {
 	long scan_hosts;
 	uint64_t brute_window_us;
 	long brute_attempts;
-	uint64_t behave_suppress_us;
+	uint64_t suppress_window_us;	/* one verdict per (VM, category, target) */
+	unsigned block_categories;	/* bit per enum policy_category */
 };
 
 /* Fills cfg with every option's default. */

@@ -158,6 +158,19 @@ check dnscache-reason grep -q 'pool.supportxmr.com (198.51.100.77:443)' "$tmp/ou
 expect dnscache-off 0 "" -- "$egressd" --vm-networks 192.0.2.10 --dns-cache-size 0 -r "$tmp/dc.pcap"
 check dnscache-off-no-match sh -c "! grep -q '\"dest_ip\":\"198.51.100.77\"' '$tmp/out'"
 
+# One verdict per (VM, category, target) per suppress_window: the three
+# BitTorrent flows to 192.0.2.1 make one verdict, or three with the window
+# off; block_categories sets the action.
+expect suppress 0 "" -- "$egressd" -r "$bt"
+check suppress-one [ "$(jcount "$tmp/out" verdict)" = 1 ]
+check suppress-counted grep -q '"suppressed":2' "$tmp/out"
+expect suppress-off 0 "" -- "$egressd" --suppress-window 0 -r "$bt"
+check suppress-off-three [ "$(jcount "$tmp/out" verdict)" = 3 ]
+expect block 0 "" -- "$egressd" --block-categories mining,p2p -r "$bt"
+check block-action grep -q '"category":"p2p".*"action":"block"' "$tmp/out"
+expect block-bad 2 "block_categories: 'warez' is not a category" -- \
+    "$egressd" --block-categories warez -t
+
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.
 for c in dnsamp portscan addrscan bittorrent; do
