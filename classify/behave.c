@@ -403,6 +403,23 @@ rate(uint64_t n, uint64_t us)
 	return (double)n * 1e6 / (double)us;
 }
 
+/* The figures of a hit over the window that produced it: at twice its
+ * threshold or more, what was measured makes the hit high confidence. */
+static void
+hit_figures(struct behave_hit *h, uint64_t elapsed, uint64_t packets,
+    uint64_t bytes, uint64_t count, uint64_t distinct, uint64_t measured,
+    uint64_t threshold)
+{
+	h->window_us = elapsed;
+	h->packets = packets;
+	h->bytes = bytes;
+	h->count = count;
+	h->distinct = distinct;
+	h->rate_pps = rate(packets, elapsed);
+	if (measured >= 2 * threshold)
+		h->confidence = CONF_HIGH;
+}
+
 static uint64_t
 per_window(uint64_t pps, uint64_t window_us)
 {
@@ -569,14 +586,8 @@ tgt_check_scan(struct behave *b, struct tgt_ent *t, uint64_t now,
 	elapsed = now > t->scan_start ? now - t->scan_start : 0;
 	fmt_dur(dur, sizeof(dur), elapsed);
 	hit_init(&h, CAT_SCAN, "port_scan", t->k.vm, t->k.target, proto, 0);
-	h.window_us = elapsed;
-	h.packets = t->scan_pkts;
-	h.bytes = t->scan_bytes;
-	h.count = t->scan_pkts;
-	h.distinct = distinct;
-	h.rate_pps = rate(t->scan_pkts, elapsed);
-	if (distinct >= 2 * b->cfg.scan_ports)
-		h.confidence = CONF_HIGH;
+	hit_figures(&h, elapsed, t->scan_pkts, t->scan_bytes, t->scan_pkts,
+	    distinct, distinct, b->cfg.scan_ports);
 	snprintf(h.detail, sizeof(h.detail), "%llu unanswered ports in %s",
 	    (unsigned long long)distinct, dur);
 	if (emit(b, &t->last_scan, now, &h, hits, max, n))
@@ -615,14 +626,8 @@ port_check(struct behave *b, struct port_ent *e, uint64_t now,
 	fmt_dur(dur, sizeof(dur), elapsed);
 	hit_init(&h, CAT_SCAN, "address_scan", e->k.vm, NULL, e->k.proto,
 	    e->k.port);
-	h.window_us = elapsed;
-	h.packets = e->pkts;
-	h.bytes = e->bytes;
-	h.count = e->pkts;
-	h.distinct = distinct;
-	h.rate_pps = rate(e->pkts, elapsed);
-	if (distinct >= 2 * b->cfg.scan_hosts)
-		h.confidence = CONF_HIGH;
+	hit_figures(&h, elapsed, e->pkts, e->bytes, e->pkts, distinct, distinct,
+	    b->cfg.scan_hosts);
 	if (e->k.proto == 1 || e->k.proto == 58)
 		snprintf(h.detail, sizeof(h.detail),
 		    "%llu hosts not answering echo requests in %s",
@@ -769,14 +774,8 @@ amp_packet(struct behave *b, const struct behave_pkt *p, uint64_t htarget,
 	fmt_dur(dur, sizeof(dur), elapsed);
 	hit_init(&h, CAT_DOS, amp_kinds[kind].detector, p->vm, NULL, 17,
 	    amp_kinds[kind].port);
-	h.window_us = elapsed;
-	h.packets = e->requests;
-	h.bytes = e->bytes;
-	h.count = e->requests;
-	h.distinct = distinct;
-	h.rate_pps = rate(e->requests, elapsed);
-	if (distinct >= 2 * b->cfg.amp_servers)
-		h.confidence = CONF_HIGH;
+	hit_figures(&h, elapsed, e->requests, e->bytes, e->requests, distinct,
+	    distinct, b->cfg.amp_servers);
 	snprintf(h.detail, sizeof(h.detail), "%u %s to %llu servers in %s",
 	    e->requests, amp_kinds[kind].what, (unsigned long long)distinct,
 	    dur);
@@ -900,13 +899,8 @@ brute_check(struct behave *b, struct brute_ent *e, uint64_t now,
 	svc = service_name(e->k.port);
 	hit_init(&h, CAT_BRUTEFORCE, brute_detector(e->k.port), e->k.vm,
 	    e->k.target, 6, e->k.port);
-	h.window_us = elapsed;
-	h.packets = e->pkts;
-	h.bytes = e->bytes;
-	h.count = e->attempts;
-	h.rate_pps = rate(e->pkts, elapsed);
-	if (e->attempts >= 2 * b->cfg.brute_attempts)
-		h.confidence = CONF_HIGH;
+	hit_figures(&h, elapsed, e->pkts, e->bytes, e->attempts, 0, e->attempts,
+	    b->cfg.brute_attempts);
 	if (e->replies == 0)
 		snprintf(h.detail, sizeof(h.detail),
 		    "%u short %s connections in %s", e->attempts, svc, dur);
