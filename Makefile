@@ -11,7 +11,8 @@
 # User CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are appended to the project's own
 # flags, never replace them. WERROR=0 drops -Werror (for packagers).
 
-PKGS     := libpcap libndpi libmaxminddb jansson inih
+PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
+	    libnftables
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1
@@ -32,7 +33,7 @@ endif
 SIGDIR   ?= $(CURDIR)/signatures
 ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DEGRESSD_SIGDIR='"$(SIGDIR)"' \
 	$(LIB_CFLAGS) $(CPPFLAGS)
-ALL_CFLAGS   = -std=c11 -O2 -g $(WARN) $(SAN) -MMD -MP $(CFLAGS)
+ALL_CFLAGS   = -std=c11 -O2 -g -pthread $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 ALL_LDLIBS   = $(LIB_LIBS) $(LDLIBS)
 
@@ -49,10 +50,11 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 all: egressd
 
 $(BUILD)/libs.mk: Makefile deploy/install-deps.sh
-	@pkg-config --exists $(PKGS) 2>/dev/null || deploy/install-deps.sh --build
+	@{ pkg-config --exists $(PKGS) && [ -f /usr/include/csv.h ]; } 2>/dev/null || \
+	    deploy/install-deps.sh --build
 	@mkdir -p $(@D)
 	@echo "LIB_CFLAGS := $$(pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')" > $@.tmp
-	@echo "LIB_LIBS := $$(pkg-config --libs $(PKGS))" >> $@.tmp
+	@echo "LIB_LIBS := $$(pkg-config --libs $(PKGS)) -lcsv -pthread" >> $@.tmp
 	@echo "CHECK_CFLAGS := $$(pkg-config --cflags check | sed 's/-I/-isystem /g')" >> $@.tmp
 	@echo "CHECK_LIBS := $$(pkg-config --libs check)" >> $@.tmp
 	@mv $@.tmp $@

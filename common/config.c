@@ -17,7 +17,7 @@
 #include "util.h"
 
 enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST, OPT_PATH,
-	OPT_PATH_LIST, OPT_CATEGORIES };
+	OPT_PATH_LIST, OPT_CATEGORIES, OPT_TEXT, OPT_CHOICE };
 
 struct option_def {
 	const char *name;
@@ -27,6 +27,25 @@ struct option_def {
 	const char *defval;
 	const char *help;
 };
+
+/* The names an OPT_CHOICE option takes; its value is the index. */
+static const struct {
+	const char *option;
+	const char *const names[4];	/* NULL-ended */
+} choice_sets[] = {
+	{ "nft_target", { "vm", "destination", NULL } },
+};
+
+static const char *const *
+choices_of(const struct option_def *o)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(choice_sets); i++)
+		if (strcmp(choice_sets[i].option, o->name) == 0)
+			return choice_sets[i].names;
+	abort();	/* an OPT_CHOICE without names is a programming error */
+}
 
 #define SEC 1000000LL
 static const struct option_def options[] = {
@@ -107,6 +126,52 @@ static const struct option_def options[] = {
 	{ "block_categories", OPT_CATEGORIES,
 	    offsetof(struct config, block_categories), 0, 0, "",
 	    "categories whose verdicts ask for a block (the rest: alert)" },
+	{ "inventory", OPT_PATH, offsetof(struct config, inventory), 0, 0, "",
+	    "CSV of address or MAC, VM id, tenant, labels (reread on SIGHUP)" },
+	{ "eve", OPT_PATH, offsetof(struct config, eve), 0, 0, "",
+	    "also append every event to this file (reopened on SIGHUP)" },
+	{ "webhook", OPT_TEXT, offsetof(struct config, webhook), 0, 0, "",
+	    "URL that verdicts are POSTed to, signed (Standard Webhooks)" },
+	{ "webhook_secret_file", OPT_PATH,
+	    offsetof(struct config, webhook_secret_file), 0, 0, "",
+	    "file holding the signing secret, whsec_<base64>" },
+	{ "webhook_ca_file", OPT_PATH, offsetof(struct config, webhook_ca_file),
+	    0, 0, "", "CA certificates that verify the webhook's TLS server "
+	    "(default: the system's)" },
+	{ "webhook_timeout", OPT_DURATION,
+	    offsetof(struct config, webhook_timeout_us), SEC / 10, 300 * SEC,
+	    "10s", "time one webhook request may take" },
+	{ "webhook_batch", OPT_INT, offsetof(struct config, webhook_batch),
+	    1, 1000, "100", "verdicts in one webhook message at most" },
+	{ "webhook_retry_max", OPT_DURATION,
+	    offsetof(struct config, webhook_retry_max_us), SEC, 86400 * SEC,
+	    "5m", "longest wait between two delivery attempts" },
+	{ "spool", OPT_PATH, offsetof(struct config, spool), 0, 0, "",
+	    "directory where verdicts wait, on disk, until the webhook took them" },
+	{ "spool_max_bytes", OPT_INT, offsetof(struct config, spool_max_bytes),
+	    4096, 1L << 40, "67108864", "bytes the spool may hold; beyond, "
+	    "verdicts are dropped and counted" },
+	{ "queue_size", OPT_INT, offsetof(struct config, queue_size), 1,
+	    1000000, "4096", "verdicts waiting in memory for each delivery "
+	    "thread at most" },
+	{ "drain_timeout", OPT_DURATION, offsetof(struct config, drain_timeout_us),
+	    0, 86400 * SEC, "10s",
+	    "how long the end of a run waits for delivery before exiting" },
+	{ "exec", OPT_TEXT, offsetof(struct config, exec), 0, 0, "",
+	    "program (and arguments, split at blanks; no shell) run per verdict "
+	    "with its JSON on stdin" },
+	{ "exec_timeout", OPT_DURATION, offsetof(struct config, exec_timeout_us),
+	    SEC / 10, 3600 * SEC, "10s",
+	    "time the exec program may run before it is killed" },
+	{ "nft_set", OPT_TEXT, offsetof(struct config, nft_set), 0, 0, "",
+	    "nftables set for IPv4 block verdicts: 'FAMILY TABLE SET'" },
+	{ "nft_set6", OPT_TEXT, offsetof(struct config, nft_set6), 0, 0, "",
+	    "nftables set for IPv6 block verdicts: 'FAMILY TABLE SET'" },
+	{ "nft_target", OPT_CHOICE, offsetof(struct config, nft_target), 0, 0,
+	    "vm", "address put in the set: vm or destination" },
+	{ "nft_timeout", OPT_DURATION, offsetof(struct config, nft_timeout_us),
+	    SEC, 365 * 86400 * SEC, "1h",
+	    "how long an address stays in the nftables set" },
 };
 
 static const struct option_def *
@@ -302,12 +367,27 @@ set_option(struct config *cfg, const struct option_def *o, const char *value,
 	case OPT_CIDR_LIST:
 		return set_cidr_list(cfg, value, err, errlen);
 	case OPT_PATH:
+	case OPT_TEXT:
 		if (str_copy(field, value, CONFIG_PATH_MAX) >= CONFIG_PATH_MAX) {
-			snprintf(err, errlen, "%s: path longer than %d bytes",
+			snprintf(err, errlen, "%s: longer than %d bytes",
 			    o->name, CONFIG_PATH_MAX - 1);
 			return -1;
 		}
 		return 0;
+	case OPT_CHOICE:
+		for (b = 0; choices_of(o)[b] != NULL; b++) {
+			if (strcmp(value, choices_of(o)[b]) == 0) {
+				memcpy(field, &b, sizeof(b));
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "%s: '%s' is not one of:", o->name, value);
+		for (b = 0; choices_of(o)[b] != NULL; b++) {
+			size_t used = strlen(err);
+
+			snprintf(err + used, errlen - used, " %s", choices_of(o)[b]);
+		}
+		return -1;
 	case OPT_PATH_LIST:
 		return set_path_list(cfg, value, err, errlen);
 	case OPT_CATEGORIES:
@@ -452,6 +532,7 @@ config_usage(FILE *fp)
 			[OPT_BOOL] = "[=no]", [OPT_CIDR_LIST] = " CIDR,...",
 			[OPT_PATH] = " PATH", [OPT_PATH_LIST] = " PATH,...",
 			[OPT_CATEGORIES] = " CATEGORY,...",
+			[OPT_TEXT] = " TEXT", [OPT_CHOICE] = " NAME",
 		};
 		char left[96];
 
@@ -495,7 +576,12 @@ config_dump(const struct config *cfg, FILE *fp)
 			fprintf(fp, "%s = %s\n", o->name, b ? "yes" : "no");
 			break;
 		case OPT_PATH:
+		case OPT_TEXT:
 			fprintf(fp, "%s = %s\n", o->name, field);
+			break;
+		case OPT_CHOICE:
+			memcpy(&b, field, sizeof(b));
+			fprintf(fp, "%s = %s\n", o->name, choices_of(o)[b]);
 			break;
 		case OPT_CATEGORIES: {
 			unsigned mask;

@@ -58,7 +58,28 @@ struct config {
 	long brute_attempts;
 	uint64_t suppress_window_us;	/* one verdict per (VM, category, target) */
 	unsigned block_categories;	/* bit per enum policy_category */
+	/* attribution and delivery (enforce/) */
+	char inventory[CONFIG_PATH_MAX];	/* "" for none */
+	char eve[CONFIG_PATH_MAX];		/* EVE log file, "" for none */
+	char webhook[CONFIG_PATH_MAX];		/* URL, "" for none */
+	char webhook_secret_file[CONFIG_PATH_MAX];
+	char webhook_ca_file[CONFIG_PATH_MAX];
+	uint64_t webhook_timeout_us;
+	long webhook_batch;		/* verdicts per message at most */
+	uint64_t webhook_retry_max_us;	/* cap of the backoff */
+	char spool[CONFIG_PATH_MAX];	/* directory, "" for none */
+	long spool_max_bytes;
+	long queue_size;		/* per delivery thread */
+	uint64_t drain_timeout_us;
+	char exec[CONFIG_PATH_MAX];	/* program and arguments, "" for none */
+	uint64_t exec_timeout_us;
+	char nft_set[CONFIG_PATH_MAX];	/* "family table set", "" for none */
+	char nft_set6[CONFIG_PATH_MAX];
+	int nft_target;			/* enum nft_target */
+	uint64_t nft_timeout_us;
 };
+
+enum nft_target { NFT_TARGET_VM, NFT_TARGET_DESTINATION };
 
 /* Fills cfg with every option's default. */
 void config_defaults(struct config *cfg);

@@ -33,6 +33,18 @@ main(void)
 		srunner_add_suite(sr, classify_suite());
 	if (behave_suite != NULL)
 		srunner_add_suite(sr, behave_suite());
+	if (spool_suite != NULL)
+		srunner_add_suite(sr, spool_suite());
+	if (webhook_suite != NULL)
+		srunner_add_suite(sr, webhook_suite());
+	if (exechook_suite != NULL)
+		srunner_add_suite(sr, exechook_suite());
+	if (nftset_suite != NULL)
+		srunner_add_suite(sr, nftset_suite());
+	if (inventory_suite != NULL)
+		srunner_add_suite(sr, inventory_suite());
+	if (deliver_suite != NULL)
+		srunner_add_suite(sr, deliver_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -22,5 +22,11 @@ Suite *dns_suite(void) __attribute__((weak));
 Suite *geo_suite(void) __attribute__((weak));
 Suite *classify_suite(void) __attribute__((weak));
 Suite *behave_suite(void) __attribute__((weak));
+Suite *spool_suite(void) __attribute__((weak));
+Suite *webhook_suite(void) __attribute__((weak));
+Suite *exechook_suite(void) __attribute__((weak));
+Suite *nftset_suite(void) __attribute__((weak));
+Suite *inventory_suite(void) __attribute__((weak));
+Suite *deliver_suite(void) __attribute__((weak));
 
 #endif

@@ -1,0 +1,62 @@
+/*
+ * spool.h: a durable queue of webhook messages in a directory. A message is
+ * one file, named by its id, written to a temporary name with mode 0600,
+ * fsync'd, renamed into place and the directory fsync'd, so that once
+ * spool_put() returns 0 the message survives a crash or kill -9 and is never
+ * seen half written. Ids sort by age (the caller makes them so), and the
+ * spool hands them out oldest first. The sum of message sizes is bounded;
+ * a put that would pass the bound fails with ENOSPC and writes nothing.
+ *
+ * One thread owns a spool; nothing here locks.
+ */
+#ifndef EGRESSD_SPOOL_H
+#define EGRESSD_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOL_ID_MAX 64		/* bytes of an id with its NUL */
+
+struct spool;
+
+/* Opens dir, creating it with mode 0700 when missing. Removes temporary
+ * files an interrupted put left, and indexes the messages already there
+ * (an earlier run's), oldest first. A file there that is not a message is
+ * left alone and not counted. Returns NULL with a message on error. */
+struct spool *spool_open(const char *dir, uint64_t max_bytes, char *err,
+    size_t errlen);
+void spool_close(struct spool *s);
+
+/* Whether id can name a message: 1 to SPOOL_ID_MAX-1 bytes of
+ * [A-Za-z0-9_.-], not starting with '.'. */
+int spool_id_valid(const char *id);
+
+/* Stores a message durably. Returns 0; or -1 with errno ENOSPC when the
+ * bound would be passed, EEXIST when id is there already, or the errno of a
+ * failed system call, with a message. */
+int spool_put(struct spool *s, const char *id, const void *body, size_t len,
+    char *err, size_t errlen);
+
+/* Messages held, and the sum of their sizes. */
+size_t spool_count(const struct spool *s);
+uint64_t spool_bytes(const struct spool *s);
+
+/* Copies the id of the i-th oldest message (0 = oldest) into id; returns 0,
+ * or -1 when there are not that many. */
+int spool_peek(const struct spool *s, size_t i, char id[SPOOL_ID_MAX]);
+
+/* Reads a message into a new buffer (*body, NUL-terminated, *len bytes
+ * without the NUL; the caller frees it). Returns 0 or -1 with a message. */
+int spool_read(struct spool *s, const char *id, char **body, size_t *len,
+    char *err, size_t errlen);
+
+/* Removes a delivered message (unlink, then fsync of the directory).
+ * Returns 0 or -1 with a message; the index forgets it either way. */
+int spool_remove(struct spool *s, const char *id, char *err, size_t errlen);
+
+/* Moves a message the endpoint refused for good into the "rejected"
+ * subdirectory (created 0700), out of the queue and the bound, kept for a
+ * person to look at. Returns 0 or -1 with a message. */
+int spool_reject(struct spool *s, const char *id, char *err, size_t errlen);
+
+#endif
