@@ -45,7 +45,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-e2e golden-update asan flowcost sigbench clean
+	check-tools check-bound check-delivery check-e2e golden-update asan flowcost sigbench clean
 
 all: egressd
 
@@ -88,7 +88,7 @@ demo: egressd
 
 check: test-deps
 	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
-	    check-tools check-bound check-e2e
+	    check-tools check-bound check-delivery check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
@@ -105,6 +105,11 @@ check-tools: $(BUILD)/egressd
 # One million one-packet SYN flows: memory within the bound, flood reported.
 check-bound: $(BUILD)/egressd
 	tests/synflood-1m.py $(BUILD)/egressd
+
+# Webhook, spool, exec hook, EVE file, inventory; nftables in namespaces.
+check-delivery: $(BUILD)/egressd
+	tests/delivery/run.sh $(BUILD)/egressd
+	tests/delivery/nft-enforce.sh $(BUILD)/egressd
 
 check-e2e: $(BUILD)/egressd
 	tests/e2e/run.sh $(BUILD)/egressd

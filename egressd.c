@@ -3,8 +3,9 @@
  * source -> decode -> classify -> sinks, and runs the capture loop. Only this
  * file exits, and only during setup; a runtime error stops the loop, flushes
  * every flow and the stats, and then reports through the exit status:
- * 0 success, 1 runtime error (unreadable capture, lost output), 2 usage or
- * configuration error.
+ * 0 success, 1 runtime error (unreadable capture, lost output or verdicts),
+ * 2 usage or configuration error, 3 verdicts left in the spool for a later
+ * run to deliver.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -13,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
+#include "deliver.h"
 #include "dpi.h"
 #include "eve.h"
+#include "inventory.h"
 #include "log.h"
 #include "source.h"
 #include "util.h"
@@ -27,14 +31,20 @@
 
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
+#define EXIT_SPOOLED	3
 
 #define OPT_TABLE_BASE	1000	/* getopt codes of option-table entries */
 #define MAX_TABLE_OPTS	64
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 struct run {
+	const struct config *cfg;
 	struct eve *eve;
+	struct eve *eve_file;		/* --eve, or NULL */
+	struct deliver *deliver;
+	struct classify *c;
+	struct inventory *inv;
 	uint64_t decode[DECODE_NRESULTS];
 	uint64_t tunneled;
 	uint64_t packets, bytes;
@@ -47,6 +57,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: egressd -r FILE [-o FILE] [-c FILE] [--flows] [options]\n"
+	    "       egressd --webhook URL --spool DIR [options]   (deliver a spool)\n"
 	    "       egressd -t [-c FILE] [options]\n"
 	    "\n"
 	    "Classifies the traffic in a capture and writes JSON events: one\n"
@@ -68,8 +79,10 @@ usage(FILE *fp)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void
@@ -78,6 +91,9 @@ emit_verdict(const struct verdict *v, void *arg)
 	struct run *r = arg;
 
 	eve_verdict(r->eve, v);
+	if (r->eve_file != NULL)
+		eve_verdict(r->eve_file, v);
+	deliver_verdict(r->deliver, v);
 }
 
 static void
@@ -86,6 +102,33 @@ emit_flow(const struct flow_event *fe, void *arg)
 	struct run *r = arg;
 
 	eve_flow(r->eve, fe);
+	if (r->eve_file != NULL)
+		eve_flow(r->eve_file, fe);
+}
+
+/* SIGHUP: reopen the log files, reread the inventory. A file that fails
+ * leaves the old one in use. */
+static void
+reload(struct run *r)
+{
+	struct inventory *inv;
+	char err[512];
+
+	reload_requested = 0;
+	if (eve_reopen(r->eve, err, sizeof(err)) == -1 ||
+	    (r->eve_file != NULL &&
+	    eve_reopen(r->eve_file, err, sizeof(err)) == -1))
+		log_err("reopening: %s", err);
+	if (r->cfg->inventory[0] == '\0' || r->c == NULL)
+		return;
+	if ((inv = inventory_load(r->cfg->inventory, err, sizeof(err))) == NULL) {
+		log_err("%s (the old inventory stays in use)", err);
+		return;
+	}
+	inventory_free(classify_set_inventory(r->c, inv));
+	r->inv = inv;
+	log_info("inventory %s: %zu entries", r->cfg->inventory,
+	    inventory_count(inv));
 }
 
 static void
@@ -96,6 +139,13 @@ write_stats(struct run *r, struct classify *c)
 
 	memset(&s, 0, sizeof(s));
 	s.ts_us = r->last_ts_us;
+	if (s.ts_us == 0) {	/* no packets: delivering a spool */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s.ts_us = (uint64_t)ts.tv_sec * 1000000 +
+		    (uint64_t)ts.tv_nsec / 1000;
+	}
 	stats_add(&s, "capture", "packets", r->packets);
 	stats_add(&s, "capture", "bytes", r->bytes);
 	stats_add(&s, "capture", "truncated", r->truncated);
@@ -103,8 +153,18 @@ write_stats(struct run *r, struct classify *c)
 		stats_add(&s, "decoder", decode_result_name((enum decode_result)i),
 		    r->decode[i]);
 	stats_add(&s, "decoder", "tunneled", r->tunneled);
-	classify_stats(c, &s);
+	if (c != NULL)
+		classify_stats(c, &s);
+	if (r->inv != NULL) {
+		stats_add(&s, "inventory", "entries", inventory_count(r->inv));
+		stats_add(&s, "inventory", "learned", inventory_learned(r->inv));
+		stats_add(&s, "inventory", "replaced", inventory_replaced(r->inv));
+	}
+	if (r->deliver != NULL)
+		deliver_stats(r->deliver, &s);
 	eve_stats(r->eve, &s);
+	if (r->eve_file != NULL)
+		eve_stats(r->eve_file, &s);
 }
 
 /* Replays one capture; returns 0, or -1 after a read error. A capture cut
@@ -122,6 +182,8 @@ replay(struct source *src, struct classify *c, struct run *r, char *err,
 	while (!stop_requested && (rc = source_next(src, &fr, err, errlen)) == 1) {
 		enum decode_result d;
 
+		if (reload_requested)
+			reload(r);
 		r->packets++;
 		r->bytes += fr.wire_len;
 		if (fr.ts_us > r->last_ts_us)
@@ -142,6 +204,64 @@ replay(struct source *src, struct classify *c, struct run *r, char *err,
 		return 0;
 	}
 	return stop_requested ? 0 : rc;
+}
+
+/* -t: loads everything the configuration names, as a run would, and
+ * says whether it is usable. */
+static int
+check_config(const struct config *cfg, const char *cfile, int verbose)
+{
+	struct classify_out out;
+	struct classify *c;
+	struct inventory *inv = NULL;
+	struct deliver *d;
+	char err[512];
+
+	memset(&out, 0, sizeof(out));
+	if ((c = classify_new(cfg, &out, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "egressd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	printf("egressd: %zu signatures loaded\n", classify_signature_count(c));
+	classify_free(c);
+	if (cfg->inventory[0] != '\0') {
+		if ((inv = inventory_load(cfg->inventory, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "egressd: %s\n", err);
+			return EXIT_USAGE;
+		}
+		printf("egressd: inventory of %zu entries\n", inventory_count(inv));
+		inventory_free(inv);
+	}
+	if ((d = deliver_new(cfg, 1, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "egressd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	deliver_free(d);
+	if (verbose) {
+		config_dump(cfg, stdout);
+		printf("# memory: %zu bytes per flow record, %zu more while "
+		    "nDPI examines it\n", classify_flow_record_size(),
+		    classify_flow_dpi_size());
+	}
+	printf("egressd: configuration %s is ok\n",
+	    cfile != NULL ? cfile : "(defaults)");
+	return 0;
+}
+
+/* The end of a run: waits up to drain_timeout for the sinks to take every
+ * verdict. Returns the verdicts not delivered. */
+static uint64_t
+finish_delivery(struct run *r, const struct config *cfg)
+{
+	uint64_t left = deliver_drain(r->deliver, cfg->drain_timeout_us);
+
+	if (left > 0)
+		log_warn("%llu verdicts not delivered after %.1f s%s",
+		    (unsigned long long)left, (double)cfg->drain_timeout_us / 1e6,
+		    deliver_has_spool(r->deliver) ? "; they stay in the spool "
+		    "for the next run" : "");
+	return left;
 }
 
 static void
@@ -232,26 +352,9 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (test_only) {
-		memset(&out, 0, sizeof(out));
-		if ((c = classify_new(&cfg, &out, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "egressd: %s\n", err);
-			return EXIT_USAGE;
-		}
-		printf("egressd: %zu signatures loaded\n",
-		    classify_signature_count(c));
-		classify_free(c);
-		if (verbose) {
-			config_dump(&cfg, stdout);
-			printf("# memory: %zu bytes per flow record, %zu more while "
-			    "nDPI examines it\n", classify_flow_record_size(),
-			    classify_flow_dpi_size());
-		}
-		printf("egressd: configuration %s is ok\n",
-		    cfile != NULL ? cfile : "(defaults)");
-		return 0;
-	}
-	if (rfile == NULL) {
+	if (test_only)
+		return check_config(&cfg, cfile, verbose);
+	if (rfile == NULL && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
 		fprintf(stderr, "egressd: nothing to read: give -r FILE\n"
 		    "Try 'egressd --help'.\n");
 		return EXIT_USAGE;
@@ -261,38 +364,75 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;	/* a reload must not break a read */
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = 0;
+	sa.sa_handler = SIG_IGN;	/* a hook or peer that went away */
+	sigaction(SIGPIPE, &sa, NULL);
 
 	memset(&run, 0, sizeof(run));
-	if ((src = source_open_file(rfile, err, sizeof(err))) == NULL) {
+	run.cfg = &cfg;
+	if (rfile != NULL &&
+	    (src = source_open_file(rfile, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_RUNTIME;
 	}
-	if ((run.eve = eve_open(ofile, err, sizeof(err))) == NULL) {
+	if ((run.eve = eve_open(ofile, err, sizeof(err))) == NULL ||
+	    (cfg.eve[0] != '\0' &&
+	    (run.eve_file = eve_open(cfg.eve, err, sizeof(err))) == NULL)) {
 		fprintf(stderr, "egressd: %s\n", err);
-		source_close(src);
-		return EXIT_RUNTIME;
+		status = EXIT_RUNTIME;
+		goto out;
 	}
-	out.verdict = emit_verdict;
-	out.flow = cfg.flows ? emit_flow : NULL;
-	out.arg = &run;
-	if ((c = classify_new(&cfg, &out, err, sizeof(err))) == NULL) {
-		/* A rule file or database the configuration names is bad. */
+	if (cfg.inventory[0] != '\0' &&
+	    (run.inv = inventory_load(cfg.inventory, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;
 	}
-
-	if (replay(src, c, &run, err, sizeof(err)) == -1) {
-		/* Keep what was read: flows and stats are still written. */
+	/* A replay waits for room in a full delivery queue: reading a file
+	 * more slowly loses nothing. */
+	if ((run.deliver = deliver_new(&cfg, 1, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = EXIT_RUNTIME;
+		status = EXIT_USAGE;
+		goto out;
 	}
-	classify_flush(c);
+	if (src != NULL) {
+		out.verdict = emit_verdict;
+		out.flow = cfg.flows ? emit_flow : NULL;
+		out.arg = &run;
+		if ((c = classify_new(&cfg, &out, err, sizeof(err))) == NULL) {
+			/* A rule file or database the configuration names is bad. */
+			fprintf(stderr, "egressd: %s\n", err);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		run.c = c;
+		classify_set_inventory(c, run.inv);
+		if (replay(src, c, &run, err, sizeof(err)) == -1) {
+			/* Keep what was read: flows and stats are still written. */
+			fprintf(stderr, "egressd: %s\n", err);
+			status = EXIT_RUNTIME;
+		}
+		classify_flush(c);
+	}
+	if (finish_delivery(&run, &cfg) != 0 && status == 0)
+		status = deliver_has_spool(run.deliver) ? EXIT_SPOOLED :
+		    EXIT_RUNTIME;
+	if (deliver_lost(run.deliver) > 0) {
+		log_err("%llu verdicts were lost to a sink (see the stats "
+		    "event)", (unsigned long long)deliver_lost(run.deliver));
+		if (status == 0 || status == EXIT_SPOOLED)
+			status = EXIT_RUNTIME;
+	}
 	write_stats(&run, c);
 out:
 	classify_free(c);
+	deliver_free(run.deliver);
+	inventory_free(run.inv);
 	source_close(src);
-	if (eve_close(run.eve, err, sizeof(err)) == -1) {
+	if (eve_close(run.eve_file, err, sizeof(err)) == -1 ||
+	    eve_close(run.eve, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_RUNTIME;
 	}

@@ -135,6 +135,11 @@ decode_ether(struct cursor *c, const uint8_t *b, uint32_t len)
 
 	if (len < 14)
 		return DECODE_TRUNCATED;
+	if (!c->p->has_mac) {	/* the outermost: the VM's NIC on a tap */
+		memcpy(c->p->dmac, b, 6);
+		memcpy(c->p->smac, b + 6, 6);
+		c->p->has_mac = 1;
+	}
 	type = be16(b + 12);
 	if (type < 0x0600)	/* 802.3 length: LLC frames carry no IP here */
 		return DECODE_NOT_IP;
@@ -526,5 +531,6 @@ decode_packet(int dlt, const uint8_t *data, uint32_t caplen, struct pkt *p)
 	p->vlan = 0;
 	p->tunneled = 0;
 	p->proto = 0;
+	p->has_mac = 0;
 	return decode_link(&c, dlt, data, caplen);
 }

@@ -34,6 +34,7 @@
 #include "flowtab.h"
 #include "geo.h"
 #include "heur.h"
+#include "inventory.h"
 #include "log.h"
 #include "policy.h"
 #include "sig.h"
@@ -81,6 +82,7 @@ struct classify {
 	struct dns_tunnel *dns_tunnel;
 	struct behave *behave;
 	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
+	struct inventory *inv;		/* NULL: a VM is its address */
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
@@ -347,6 +349,49 @@ describe(const struct classify *c, const struct flow *f,
 	}
 }
 
+/* What names a VM for suppression: its address, or with an inventory
+ * entry a digest of its VM id, so all of a VM's addresses count as one. */
+static const uint8_t *
+vm_key(const struct classify *c, const uint8_t *addr, uint8_t out[16])
+{
+	static const struct siphash_key k0 = { 0x766d6b6579303030ULL, 6 };
+	static const struct siphash_key k1 = { 0x766d6b6579303031ULL, 7 };
+	const struct inventory_vm *vm;
+	uint64_t h[2];
+
+	if (c->inv == NULL || (vm = inventory_lookup(c->inv, addr)) == NULL)
+		return addr;
+	h[0] = siphash24(&k0, vm->vm_id, strlen(vm->vm_id));
+	h[1] = siphash24(&k1, vm->vm_id, strlen(vm->vm_id));
+	memcpy(out, h, 16);
+	out[0] |= 0x80;		/* never an IPv4-mapped or common v6 prefix */
+	return out;
+}
+
+/* Fills the verdict's VM fields, and writes how a sentence names the VM
+ * ("vm-7f3a (10.1.2.3)" or "10.1.2.3") into name. */
+static void
+attribute(const struct classify *c, struct verdict *v, const uint8_t *addr,
+    char *name, size_t len)
+{
+	const struct inventory_vm *vm = NULL;
+	char a[64];
+
+	memcpy(v->vm_addr, addr, 16);
+	addr_format(addr, a, sizeof(a));
+	if (c->inv != NULL)
+		vm = inventory_lookup(c->inv, addr);
+	if (vm == NULL) {
+		str_copy(v->vm, a, sizeof(v->vm));
+		str_copy(name, a, len);
+		return;
+	}
+	str_copy(v->vm, vm->vm_id, sizeof(v->vm));
+	str_copy(v->tenant, vm->tenant, sizeof(v->tenant));
+	str_copy(v->labels, vm->labels, sizeof(v->labels));
+	snprintf(name, len, "%s (%s)", vm->vm_id, a);
+}
+
 /* Whether a verdict on (vm, category, target) at ts_us repeats one made
  * within suppress_window; remembers this one when it does not. */
 static int
@@ -360,10 +405,12 @@ suppressed(struct classify *c, const uint8_t *vm, const uint8_t *target,
 		uint64_t cat;
 	} in;
 	uint64_t h;
+	uint8_t vmk[16];
 	unsigned i;
 
 	if (c->cfg->suppress_window_us == 0)
 		return 0;
+	vm = vm_key(c, vm, vmk);
 	memset(&in, 0, sizeof(in));
 	memcpy(in.vm, vm, 16);
 	memcpy(in.target, target, 16);
@@ -405,7 +452,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	static const struct siphash_key idk0 = { 0x7665726469637430ULL, 1 };
 	static const struct siphash_key idk1 = { 0x7665726469637431ULL, 2 };
 	struct verdict v;
-	char peer[96], vmaddr[64], what[256], how[64];
+	char peer[96], vmaddr[128], what[256], how[64];
 	const uint8_t *vm, *other;
 	uint64_t in[3];
 	unsigned i;
@@ -437,8 +484,9 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	    siphash24(&idk0, in, sizeof(in)), siphash24(&idk1, in, sizeof(in)));
 	vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
 	other = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
-	addr_format(vm, vmaddr, sizeof(vmaddr));
-	str_copy(v.vm, vmaddr, sizeof(v.vm));
+	attribute(c, &v, vm, vmaddr, sizeof(vmaddr));
+	v.has_peer = 1;
+	memcpy(v.peer, other, 16);
 	v.category = ev->category;
 	v.severity = policy_severity(v.category);
 	v.confidence = ev->confidence;
@@ -839,7 +887,7 @@ behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
 		uint8_t cat, proto;
 		uint32_t pad;
 	} in;
-	char vmaddr[64], tgt[96];
+	char vmaddr[128], tgt[96];
 
 	c->verdicts[h->category]++;
 	c->verdicts_by[EV_BEHAVIOUR]++;
@@ -856,8 +904,9 @@ behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
 	v.ts_us = ts_us;
 	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
 	    siphash24(&idk0, &in, sizeof(in)), siphash24(&idk1, &in, sizeof(in)));
-	addr_format(h->vm, vmaddr, sizeof(vmaddr));
-	str_copy(v.vm, vmaddr, sizeof(v.vm));
+	attribute(c, &v, h->vm, vmaddr, sizeof(vmaddr));
+	v.has_peer = h->has_target;
+	memcpy(v.peer, h->target, 16);
 	v.category = h->category;
 	v.severity = policy_severity(v.category);
 	v.confidence = h->confidence;
@@ -935,6 +984,10 @@ classify_packet(struct classify *c, const struct pkt *p)
 
 	c->packets++;
 	c->bytes += p->wire_len;
+	if (c->inv != NULL && p->has_mac && inventory_has_macs(c->inv)) {
+		inventory_learn(c->inv, p->smac, p->src);
+		inventory_learn(c->inv, p->dmac, p->dst);
+	}
 	f = flowtab_packet(c->ft, p, &dir);
 	if (f->pkts[0] + f->pkts[1] == 1)
 		flow_begins(c, f, p->ts_us);
@@ -1086,4 +1139,13 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	}
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
+}
+
+struct inventory *
+classify_set_inventory(struct classify *c, struct inventory *inv)
+{
+	struct inventory *old = c->inv;
+
+	c->inv = inv;
+	return old;
 }

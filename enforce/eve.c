@@ -4,11 +4,13 @@
  * never stop on a full disk, and the exit status must still say so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cidr.h"
 #include "eve.h"
@@ -16,10 +18,31 @@
 
 struct eve {
 	FILE *fp;
+	char *path;		/* NULL for standard output */
 	int is_stdout;
 	int write_error;	/* errno of the first failed write, or 0 */
 	uint64_t written;
 };
+
+/* Opens path to append to, created 0600: events name VMs and tenants. */
+static FILE *
+open_append(const char *path, char *err, size_t errlen)
+{
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "a")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return fp;
+}
 
 struct eve *
 eve_open(const char *path, char *err, size_t errlen)
@@ -29,12 +52,28 @@ eve_open(const char *path, char *err, size_t errlen)
 	if (strcmp(path, "-") == 0) {
 		e->fp = stdout;
 		e->is_stdout = 1;
-	} else if ((e->fp = fopen(path, "a")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	} else if ((e->fp = open_append(path, err, errlen)) == NULL) {
 		free(e);
 		return NULL;
+	} else {
+		e->path = xstrdup(path);
 	}
 	return e;
+}
+
+int
+eve_reopen(struct eve *e, char *err, size_t errlen)
+{
+	FILE *fp;
+
+	if (e->is_stdout)
+		return 0;
+	if ((fp = open_append(e->path, err, errlen)) == NULL)
+		return -1;	/* keep writing to the old one */
+	if (fclose(e->fp) != 0 && e->write_error == 0)
+		e->write_error = errno;
+	e->fp = fp;
+	return 0;
 }
 
 int
@@ -48,6 +87,7 @@ eve_close(struct eve *e, char *err, size_t errlen)
 		e->write_error = errno;
 	if (!e->is_stdout && fclose(e->fp) != 0 && e->write_error == 0)
 		e->write_error = errno;
+	free(e->path);
 	if (e->write_error != 0) {
 		snprintf(err, errlen, "writing events: %s", strerror(e->write_error));
 		rc = -1;
@@ -118,8 +158,8 @@ utf8_seq_len(const unsigned char *s)
 /* Strings come from the wire (server names) and may be cut mid-character:
  * every byte that is not valid UTF-8 becomes '?', so jansson never drops
  * the field and the line stays valid JSON. */
-static void
-set_str(json_t *o, const char *key, const char *val)
+static json_t *
+string_value(const char *val)
 {
 	char buf[1024];
 	const unsigned char *s = (const unsigned char *)val;
@@ -136,7 +176,13 @@ set_str(json_t *o, const char *key, const char *val)
 		s += n;
 	}
 	buf[out] = '\0';
-	json_object_set_new(o, key, json_string(buf));
+	return json_string(buf);
+}
+
+static void
+set_str(json_t *o, const char *key, const char *val)
+{
+	json_object_set_new(o, key, string_value(val));
 }
 
 static void
@@ -222,15 +268,35 @@ eve_flow(struct eve *e, const struct flow_event *fe)
 	emit(e, o);
 }
 
-void
-eve_verdict(struct eve *e, const struct verdict *v)
+/* The verdict as a JSON object (the caller owns it). */
+static json_t *
+verdict_object(const struct verdict *v)
 {
 	json_t *o = header(v->ts_us, v->has_flow ? v->flow_id : 0, "verdict");
 	json_t *ev = json_object();
+	char vmip[64];
 	unsigned i;
 
 	set_str(o, "verdict_id", v->verdict_id);
 	set_str(o, "vm", v->vm);
+	addr_format(v->vm_addr, vmip, sizeof(vmip));
+	set_str(o, "vm_ip", vmip);
+	if (v->tenant[0] != '\0')
+		set_str(o, "tenant", v->tenant);
+	if (v->labels[0] != '\0') {
+		json_t *arr = json_array();
+		char buf[sizeof(v->labels)], *p, *next, *t;
+
+		str_copy(buf, v->labels, sizeof(buf));
+		for (p = buf; p != NULL; p = next) {
+			if ((next = strchr(p, ';')) != NULL)
+				*next++ = '\0';
+			t = str_trim(p);
+			if (*t != '\0')
+				json_array_append_new(arr, string_value(t));
+		}
+		json_object_set_new(o, "labels", arr);
+	}
 	set_str(o, "category", policy_category_name(v->category));
 	set_str(o, "severity", v->severity);
 	set_str(o, "confidence", confidence_name(v->confidence));
@@ -308,7 +374,24 @@ eve_verdict(struct eve *e, const struct verdict *v)
 			set_str(o, "proto", pn);
 	}
 	set_str(o, "action", v->action);
-	emit(e, o);
+	return o;
+}
+
+void
+eve_verdict(struct eve *e, const struct verdict *v)
+{
+	emit(e, verdict_object(v));
+}
+
+char *
+eve_verdict_json(const struct verdict *v)
+{
+	json_t *o = verdict_object(v);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(3));
+
+	json_decref(o);
+	return s;
 }
 
 void

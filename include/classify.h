@@ -41,6 +41,13 @@ void classify_expire(struct classify *c, uint64_t now_us);
 void classify_flush(struct classify *c);
 void classify_stats(const struct classify *c, struct stats_event *s);
 
+struct inventory;
+
+/* Puts inv (may be NULL) in use for VM attribution and returns the one it
+ * replaces, for the caller to free. The classifier does not own it. */
+struct inventory *classify_set_inventory(struct classify *c,
+    struct inventory *inv);
+
 /* Rules loaded from signature_dir and rule_files. */
 size_t classify_signature_count(const struct classify *c);
 

@@ -41,13 +41,16 @@ struct pkt {
 	uint8_t tcp_flags;
 	uint8_t icmp_type;	/* ICMP / ICMPv6 type, 0 for other protocols */
 	uint8_t tunneled;	/* the packet was inside a tunnel */
+	uint8_t has_mac;	/* smac and dmac are set (Ethernet links) */
+	uint8_t smac[6], dmac[6];	/* outermost Ethernet addresses */
 };
 
 /* Whether the decoder knows this libpcap DLT_ value. */
 int decode_linktype_supported(int dlt);
 
 /* Decodes one frame of link type dlt. On DECODE_OK every field of p is set
- * except ts_us and wire_len, which the caller fills. */
+ * except ts_us and wire_len, which the caller fills (smac and dmac only
+ * when has_mac). */
 enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen,
     struct pkt *p);
 

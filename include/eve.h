@@ -19,9 +19,17 @@ struct eve *eve_open(const char *path, char *err, size_t errlen);
 /* Flushes and closes; returns 0, or -1 with a message if data was lost. */
 int eve_close(struct eve *e, char *err, size_t errlen);
 
+/* Reopens the file by its name (after logrotate moved it); returns 0, or
+ * -1 with a message, writing on to the old file. */
+int eve_reopen(struct eve *e, char *err, size_t errlen);
+
 void eve_flow(struct eve *e, const struct flow_event *fe);
 void eve_verdict(struct eve *e, const struct verdict *v);
 void eve_stats(struct eve *e, const struct stats_event *s);
+
+/* The verdict event as one compact JSON text, no newline, in a new buffer
+ * the caller frees; NULL when out of memory. */
+char *eve_verdict_json(const struct verdict *v);
 
 /* Writes "2026-11-22T10:00:00.123456Z" (at least 28 bytes). */
 void eve_timestamp(uint64_t ts_us, char *buf, size_t len);

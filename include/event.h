@@ -39,11 +39,14 @@ struct verdict {
 	uint64_t ts_us;			/* packet time the verdict was made */
 	char verdict_id[40];		/* unique and stable across retries */
 	char vm[64];			/* VM id, or its address */
+	uint8_t vm_addr[16];		/* the VM's address (IPv4-mapped) */
+	char tenant[64];		/* from the inventory, "" when none */
+	char labels[256];		/* ';' separated, "" when none */
 	enum policy_category category;
 	const char *severity;		/* static string */
 	enum confidence confidence;
 	const char *decided_by;		/* static: "ndpi", "signature", ... */
-	char reason[512];
+	char reason[768];
 	/* evidence */
 	char app_proto[64];
 	char server_name[64];
@@ -67,6 +70,9 @@ struct verdict {
 	uint8_t target_proto;
 	uint64_t window_us, packets, bytes, count, distinct, completed;
 	double rate_pps;
+	/* the other side: the flow's peer or the behaviour's target */
+	int has_peer;
+	uint8_t peer[16];
 	/* the flow the verdict is about */
 	int has_flow;
 	uint64_t flow_id;
@@ -74,7 +80,7 @@ struct verdict {
 	const char *action;		/* static string */
 };
 
-#define STATS_MAX_COUNTERS 64
+#define STATS_MAX_COUNTERS 112
 
 /* A stats record: named counters in a fixed order, grouped by section. */
 struct stats_event {

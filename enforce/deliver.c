@@ -1,0 +1,892 @@
+/*
+ * deliver.c: the verdict queues and the two delivery threads (see
+ * deliver.h). One mutex guards the queues and the counters; a thread drops
+ * it for anything slow (a disk write, an HTTP request, a child process), so
+ * the packet path only ever waits for a queue operation.
+ *
+ * pending counts verdicts handed to the webhook and not yet delivered,
+ * rejected or dropped: queued, being turned into a message, or in a message
+ * that waits (in the spool or in memory). drain waits for it, and for the
+ * action queue, to reach zero.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cidr.h"
+#include "deliver.h"
+#include "eve.h"
+#include "exechook.h"
+#include "log.h"
+#include "nftset.h"
+#include "policy.h"
+#include "spool.h"
+#include "util.h"
+#include "webhook.h"
+
+#define USER_AGENT	"egressd/0.1"
+#define ACTION_ENV_MAX	8
+
+/* A bounded FIFO of pointers. */
+struct queue {
+	void **slot;
+	size_t cap, head, n;
+};
+
+/* A message held in memory when there is no spool. */
+struct mem_msg {
+	char id[SPOOL_ID_MAX];
+	char *body;
+	size_t len;
+};
+
+/* What the action thread needs of one verdict. */
+struct action_item {
+	char *json;
+	size_t len;
+	char *env[ACTION_ENV_MAX];	/* NULL-ended */
+	uint8_t target[16];
+	int has_target;			/* the address nftables would take */
+	int block;
+};
+
+struct deliver {
+	const struct config *cfg;
+	int wait_when_full;
+	pthread_mutex_t mu;
+	pthread_cond_t wake_intake, wake_wh, wake_act, room, idle;
+	int stop;
+
+	/* webhook */
+	int has_webhook;
+	pthread_t intake_thread, sender_thread;
+	struct queue wq;		/* char *: one verdict's JSON each */
+	unsigned in_intake;		/* verdicts being stored */
+	uint64_t stored;		/* messages stored, not yet sent */
+	struct webhook *wh;
+	pthread_mutex_t store_mu;	/* the four below */
+	struct spool *spool;		/* NULL: messages wait in memory */
+	struct mem_msg *mem;
+	size_t nmem, capmem;
+	uint64_t mem_bytes;
+	uint64_t pending;		/* verdicts not yet delivered */
+	int disabled;			/* a 410 answer */
+	uint64_t seq;
+	uint32_t intake_rnd, sender_rnd;	/* one per thread */
+	/* webhook counters */
+	uint64_t queued, queue_dropped, spooled, spool_dropped, spool_errors;
+	uint64_t delivered, messages, attempts, failures, rejected;
+	uint64_t recovered, recovered_messages;
+	uint64_t spool_msgs_now, spool_bytes_now;	/* for stats, under mu */
+
+	/* exec hook and nftables */
+	int has_action;
+	pthread_t act_thread;
+	struct queue aq;		/* struct action_item * */
+	int act_busy;
+	struct exechook *exec;
+	struct nftset *nft;
+	uint64_t act_dropped, exec_runs, exec_failed, exec_timeouts;
+	uint64_t nft_added, nft_failed, nft_skipped;
+};
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Waits on cv until the monotonic time until_us (0: no limit). */
+static void
+wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t until_us)
+{
+	struct timespec ts;
+
+	if (until_us == 0) {
+		pthread_cond_wait(cv, mu);
+		return;
+	}
+	ts.tv_sec = (time_t)(until_us / 1000000);
+	ts.tv_nsec = (long)(until_us % 1000000) * 1000;
+	pthread_cond_timedwait(cv, mu, &ts);
+}
+
+static void
+cond_init_mono(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+static void
+queue_init(struct queue *q, size_t cap)
+{
+	q->slot = xcalloc(cap, sizeof(*q->slot));
+	q->cap = cap;
+	q->head = q->n = 0;
+}
+
+static void
+queue_push(struct queue *q, void *p)
+{
+	q->slot[(q->head + q->n) % q->cap] = p;
+	q->n++;
+}
+
+static void *
+queue_pop(struct queue *q)
+{
+	void *p = q->slot[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+	return p;
+}
+
+/* Verdicts in a message: each carries exactly one "verdict_id" key, and a
+ * quote inside a JSON string is always escaped, so the text cannot occur
+ * elsewhere. */
+static unsigned
+count_verdicts(const char *body)
+{
+	const char *p = body;
+	unsigned n = 0;
+
+	while ((p = strstr(p, "\"verdict_id\":")) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static uint32_t
+next_rand(uint32_t *state)
+{
+	/* xorshift32: ids and jitter only need to differ between runs. */
+	uint32_t x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
+
+/*
+ * The webhook threads. The intake thread turns queued verdicts into
+ * messages and stores them (spool, or memory); the sender thread sends the
+ * stored messages. Two threads, so that a verdict reaches the disk while a
+ * request to a slow endpoint is still in flight. store_mu guards the spool
+ * and the memory list; it is never held together with mu.
+ */
+
+/* Makes one message of the verdicts in v (taken off the queue) and stores
+ * it. Returns the verdicts it had to drop; *spooled says whether it went to
+ * disk. */
+static unsigned
+store_message(struct deliver *d, char **v, unsigned n, int *spooled)
+{
+	static const char head[] = "{\"type\":\"egressd.verdicts\","
+	    "\"timestamp\":\"";
+	char id[SPOOL_ID_MAX], ts[40], err[512], *body, *p;
+	size_t len = 0, i;
+	uint64_t now = wall_us();
+	int rc;
+
+	*spooled = 0;
+	eve_timestamp(now, ts, sizeof(ts));
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	len += sizeof(head) + strlen(ts) + 64;
+	body = p = xmalloc(len);
+	p += sprintf(p, "%s%s\",\"data\":{\"verdicts\":[", head, ts);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, v[i], l);
+		p += l;
+		free(v[i]);
+	}
+	p += sprintf(p, "]}}");
+	len = (size_t)(p - body);
+	snprintf(id, sizeof(id), "msg_%013" PRIu64 "_%06" PRIu64 "_%08" PRIx32,
+	    now / 1000, d->seq++ % 1000000, next_rand(&d->intake_rnd));
+
+	pthread_mutex_lock(&d->store_mu);
+	if (d->spool != NULL) {
+		rc = spool_put(d->spool, id, body, len, err, sizeof(err));
+		if (rc == 0) {
+			pthread_mutex_unlock(&d->store_mu);
+			free(body);
+			*spooled = 1;
+			return 0;
+		}
+		if (errno == ENOSPC) {
+			log_warn("spool full (%" PRIu64 " bytes): %u verdicts "
+			    "dropped", spool_bytes(d->spool), n);
+			pthread_mutex_unlock(&d->store_mu);
+			free(body);
+			return n;
+		}
+		/* A disk error: keep the message in memory. */
+		log_err("%s (the message is kept in memory)", err);
+		d->spool_errors++;
+	}
+	if (d->mem_bytes + len > (uint64_t)d->cfg->spool_max_bytes) {
+		log_warn("webhook backlog full (%" PRIu64 " bytes in memory): %u "
+		    "verdicts dropped", d->mem_bytes, n);
+		pthread_mutex_unlock(&d->store_mu);
+		free(body);
+		return n;
+	}
+	if (d->nmem == d->capmem) {
+		d->capmem = d->capmem ? d->capmem * 2 : 16;
+		d->mem = xreallocarray(d->mem, d->capmem, sizeof(*d->mem));
+	}
+	str_copy(d->mem[d->nmem].id, id, sizeof(d->mem[d->nmem].id));
+	d->mem[d->nmem].body = body;
+	d->mem[d->nmem].len = len;
+	d->nmem++;
+	d->mem_bytes += len;
+	pthread_mutex_unlock(&d->store_mu);
+	return 0;
+}
+
+/* Copies the spool's figures where stats can read them under mu. */
+static void
+note_spool(struct deliver *d)
+{
+	uint64_t msgs, bytes;
+
+	if (d->spool == NULL)
+		return;
+	pthread_mutex_lock(&d->store_mu);
+	msgs = spool_count(d->spool);
+	bytes = spool_bytes(d->spool);
+	pthread_mutex_unlock(&d->store_mu);
+	pthread_mutex_lock(&d->mu);
+	d->spool_msgs_now = msgs;
+	d->spool_bytes_now = bytes;
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *
+intake_main(void *arg)
+{
+	struct deliver *d = arg;
+	char **batch;
+	unsigned n, dropped;
+	int spooled;
+
+	batch = xcalloc((size_t)d->cfg->webhook_batch, sizeof(*batch));
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		while (d->wq.n == 0 && !d->stop)
+			pthread_cond_wait(&d->wake_intake, &d->mu);
+		if (d->wq.n == 0)
+			break;		/* stopping, and all is stored */
+		for (n = 0; n < d->cfg->webhook_batch && d->wq.n > 0; n++)
+			batch[n] = queue_pop(&d->wq);
+		d->in_intake = n;
+		pthread_cond_broadcast(&d->room);
+		pthread_mutex_unlock(&d->mu);
+		dropped = store_message(d, batch, n, &spooled);
+		note_spool(d);
+		pthread_mutex_lock(&d->mu);
+		d->in_intake = 0;
+		if (spooled)
+			d->spooled += n;
+		d->spool_dropped += dropped;
+		d->pending -= dropped;
+		if (dropped < n)
+			d->stored++;
+		pthread_cond_broadcast(&d->wake_wh);
+		pthread_cond_broadcast(&d->idle);
+	}
+	pthread_mutex_unlock(&d->mu);
+	free(batch);
+	return NULL;
+}
+
+/* Forgets the oldest message: delivered, rejected or unreadable. */
+static void
+drop_head(struct deliver *d, const char *id, int from_mem, int reject)
+{
+	char err[512];
+	int rc = 0;
+
+	pthread_mutex_lock(&d->store_mu);
+	if (from_mem) {
+		d->mem_bytes -= d->mem[0].len;
+		free(d->mem[0].body);
+		memmove(d->mem, d->mem + 1, (d->nmem - 1) * sizeof(*d->mem));
+		d->nmem--;
+	} else {
+		rc = reject ? spool_reject(d->spool, id, err, sizeof(err)) :
+		    spool_remove(d->spool, id, err, sizeof(err));
+	}
+	pthread_mutex_unlock(&d->store_mu);
+	if (rc == -1)
+		log_err("%s", err);
+	pthread_mutex_lock(&d->mu);
+	d->stored--;
+	pthread_mutex_unlock(&d->mu);
+	note_spool(d);
+}
+
+/* Takes a copy of the oldest message; returns 0, or -1 when there is none
+ * (or it could not be read, and was dropped). */
+static int
+oldest(struct deliver *d, char id[SPOOL_ID_MAX], char **body, size_t *len,
+    int *from_mem)
+{
+	char err[512];
+	int rc = 0;
+
+	pthread_mutex_lock(&d->store_mu);
+	/* Messages kept in memory after a disk error are older than
+	 * anything spooled since. */
+	if ((*from_mem = d->nmem > 0)) {
+		str_copy(id, d->mem[0].id, SPOOL_ID_MAX);
+		*body = xstrdup(d->mem[0].body);
+		*len = d->mem[0].len;
+	} else if (d->spool == NULL || spool_peek(d->spool, 0, id) == -1) {
+		rc = -1;
+	} else if (spool_read(d->spool, id, body, len, err, sizeof(err)) == -1) {
+		rc = -2;
+	}
+	pthread_mutex_unlock(&d->store_mu);
+	if (rc == -2) {
+		log_err("%s (message %s skipped)", err, id);
+		drop_head(d, id, 0, 0);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* One attempt at the oldest message. Returns the wait before the next
+ * attempt (0: go on at once). */
+static uint64_t
+attempt(struct deliver *d, unsigned *tries)
+{
+	char id[SPOOL_ID_MAX], err[512], *body;
+	size_t len;
+	uint64_t retry_after = 0, wait = 0;
+	unsigned n;
+	long status = 0;
+	enum webhook_result res;
+	int from_mem;
+
+	if (oldest(d, id, &body, &len, &from_mem) == -1)
+		return 100000;	/* none after all: look again shortly */
+	n = count_verdicts(body);
+	res = webhook_post(d->wh, id, body, len, &status, &retry_after, err,
+	    sizeof(err));
+	free(body);
+	if (res == WEBHOOK_DELIVERED || res == WEBHOOK_REJECTED)
+		drop_head(d, id, from_mem, res == WEBHOOK_REJECTED);
+
+	pthread_mutex_lock(&d->mu);
+	d->attempts++;
+	switch (res) {
+	case WEBHOOK_DELIVERED:
+		d->delivered += n;
+		d->messages++;
+		d->pending -= n < d->pending ? n : d->pending;
+		if (*tries > 0)
+			log_info("webhook: message %s delivered after %u retries",
+			    id, *tries);
+		*tries = 0;
+		break;
+	case WEBHOOK_REJECTED:
+		d->failures++;
+		d->rejected += n;
+		d->pending -= n < d->pending ? n : d->pending;
+		log_err("%s: message %s (%u verdicts) refused for good%s", err,
+		    id, n, from_mem ? ", dropped" : ", moved to the spool's "
+		    "rejected/ directory");
+		*tries = 0;
+		break;
+	case WEBHOOK_GONE:
+		d->failures++;
+		d->disabled = 1;
+		log_err("%s: the endpoint is gone; webhook delivery is off until "
+		    "restart (%" PRIu64 " verdicts wait%s)", err, d->pending,
+		    d->spool != NULL ? " in the spool" : "");
+		break;
+	case WEBHOOK_RETRY:
+	default:
+		d->failures++;
+		(*tries)++;
+		wait = webhook_backoff_us(*tries, d->cfg->webhook_retry_max_us,
+		    next_rand(&d->sender_rnd));
+		if (retry_after > wait)
+			wait = retry_after;
+		log_warn("%s; message %s retried in %.1f s (attempt %u)", err,
+		    id, (double)wait / 1e6, *tries + 1);
+		break;
+	}
+	pthread_cond_broadcast(&d->idle);
+	pthread_mutex_unlock(&d->mu);
+	return wait;
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct deliver *d = arg;
+	uint64_t next_at = 0, wait;
+	unsigned tries = 0;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		if (d->stop)
+			break;
+		if (d->disabled || d->stored == 0) {
+			pthread_cond_wait(&d->wake_wh, &d->mu);
+			continue;
+		}
+		if (mono_us() < next_at) {
+			wait_until(&d->wake_wh, &d->mu, next_at);
+			continue;
+		}
+		pthread_mutex_unlock(&d->mu);
+		wait = attempt(d, &tries);
+		pthread_mutex_lock(&d->mu);
+		next_at = wait > 0 ? mono_us() + wait : 0;
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+/*
+ * The action thread: exec hook, then nftables.
+ */
+
+static void
+action_free(struct action_item *a)
+{
+	size_t i;
+
+	free(a->json);
+	for (i = 0; i < ACTION_ENV_MAX && a->env[i] != NULL; i++)
+		free(a->env[i]);
+	free(a);
+}
+
+static void
+run_action(struct deliver *d, struct action_item *a)
+{
+	enum exechook_result er = EXECHOOK_OK;
+	char err[512], addr[64];
+	int nr = 0, ran_nft = 0;
+
+	if (d->exec != NULL) {
+		er = exechook_run(d->exec, a->json, a->len,
+		    (const char *const *)a->env, err, sizeof(err));
+		if (er != EXECHOOK_OK)
+			log_warn("%s", err);
+	}
+	if (d->nft != NULL && a->block && a->has_target) {
+		ran_nft = 1;
+		if ((nr = nftset_add(d->nft, a->target, err, sizeof(err))) == -1) {
+			addr_format(a->target, addr, sizeof(addr));
+			log_err("nftables: adding %s: %s", addr, err);
+		}
+	}
+	pthread_mutex_lock(&d->mu);
+	if (d->exec != NULL) {
+		d->exec_runs++;
+		d->exec_failed += er == EXECHOOK_FAILED || er == EXECHOOK_ERROR;
+		d->exec_timeouts += er == EXECHOOK_TIMEOUT;
+	}
+	if (d->nft != NULL && a->block) {
+		if (!ran_nft || nr == 0)
+			d->nft_skipped++;
+		else if (nr == 1)
+			d->nft_added++;
+		else
+			d->nft_failed++;
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *
+action_main(void *arg)
+{
+	struct deliver *d = arg;
+	struct action_item *a;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		while (d->aq.n == 0 && !d->stop) {
+			pthread_cond_broadcast(&d->idle);
+			pthread_cond_wait(&d->wake_act, &d->mu);
+		}
+		if (d->stop)
+			break;
+		a = queue_pop(&d->aq);
+		d->act_busy = 1;
+		pthread_cond_broadcast(&d->room);
+		pthread_mutex_unlock(&d->mu);
+		run_action(d, a);
+		action_free(a);
+		pthread_mutex_lock(&d->mu);
+		d->act_busy = 0;
+	}
+	pthread_cond_broadcast(&d->idle);
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+/*
+ * Setting up.
+ */
+
+static int
+open_webhook(struct deliver *d, char *err, size_t errlen)
+{
+	const struct config *cfg = d->cfg;
+	struct webhook_opts o;
+	uint8_t key[WEBHOOK_KEY_MAX];
+	size_t keylen = 0, i;
+	char id[SPOOL_ID_MAX], *body;
+	size_t len;
+
+	if (cfg->webhook_secret_file[0] == '\0') {
+		snprintf(err, errlen, "webhook needs webhook_secret_file: "
+		    "messages are always signed");
+		return -1;
+	}
+	if (webhook_load_secret(cfg->webhook_secret_file, key, &keylen, err,
+	    errlen) == -1)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.url = cfg->webhook;
+	o.key = key;
+	o.keylen = keylen;
+	o.timeout_us = cfg->webhook_timeout_us;
+	o.ca_file = cfg->webhook_ca_file;
+	o.user_agent = USER_AGENT;
+	d->wh = webhook_new(&o, err, errlen);
+	memset(key, 0, sizeof(key));
+	if (d->wh == NULL)
+		return -1;
+	if (cfg->spool[0] != '\0') {
+		if ((d->spool = spool_open(cfg->spool,
+		    (uint64_t)cfg->spool_max_bytes, err, errlen)) == NULL)
+			return -1;
+		/* An earlier run's messages: they go first. */
+		for (i = 0; spool_peek(d->spool, i, id) == 0; i++) {
+			if (spool_read(d->spool, id, &body, &len, err, errlen) == -1)
+				continue;
+			d->recovered += count_verdicts(body);
+			d->recovered_messages++;
+			free(body);
+		}
+		d->pending = d->recovered;
+		d->stored = d->recovered_messages;
+		d->spool_msgs_now = spool_count(d->spool);
+		d->spool_bytes_now = spool_bytes(d->spool);
+		if (d->recovered_messages > 0)
+			log_info("spool %s: %" PRIu64 " verdicts in %" PRIu64
+			    " messages from an earlier run to deliver", cfg->spool,
+			    d->recovered, d->recovered_messages);
+	}
+	queue_init(&d->wq, (size_t)cfg->queue_size);
+	d->has_webhook = 1;
+	return 0;
+}
+
+static int
+open_actions(struct deliver *d, char *err, size_t errlen)
+{
+	const struct config *cfg = d->cfg;
+
+	if (cfg->exec[0] != '\0' &&
+	    (d->exec = exechook_new(cfg->exec, cfg->exec_timeout_us, err,
+	    errlen)) == NULL)
+		return -1;
+	if ((cfg->nft_set[0] != '\0' || cfg->nft_set6[0] != '\0') &&
+	    (d->nft = nftset_new(cfg->nft_set, cfg->nft_set6,
+	    cfg->nft_timeout_us, err, errlen)) == NULL)
+		return -1;
+	if (d->exec == NULL && d->nft == NULL)
+		return 0;
+	if (d->nft != NULL && cfg->block_categories == 0)
+		log_warn("nft_set is set but block_categories is empty: no "
+		    "verdict will be blocked");
+	queue_init(&d->aq, (size_t)cfg->queue_size);
+	d->has_action = 1;
+	return 0;
+}
+
+struct deliver *
+deliver_new(const struct config *cfg, int wait_when_full, char *err,
+    size_t errlen)
+{
+	struct deliver *d = xcalloc(1, sizeof(*d));
+
+	d->cfg = cfg;
+	d->wait_when_full = wait_when_full;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_mutex_init(&d->store_mu, NULL);
+	cond_init_mono(&d->wake_intake);
+	cond_init_mono(&d->wake_wh);
+	cond_init_mono(&d->wake_act);
+	cond_init_mono(&d->room);
+	cond_init_mono(&d->idle);
+	if (getrandom(&d->intake_rnd, sizeof(d->intake_rnd), 0) !=
+	    (ssize_t)sizeof(d->intake_rnd) || d->intake_rnd == 0)
+		d->intake_rnd = (uint32_t)(wall_us() | 1);
+	d->sender_rnd = d->intake_rnd ^ 0x9e3779b9u;
+	if (d->sender_rnd == 0)
+		d->sender_rnd = 1;
+
+	if (cfg->spool[0] != '\0' && cfg->webhook[0] == '\0') {
+		snprintf(err, errlen, "spool is set but webhook is not: the "
+		    "spool holds what the webhook has not taken");
+		goto fail;
+	}
+	if (cfg->webhook[0] != '\0' && open_webhook(d, err, errlen) == -1)
+		goto fail;
+	if (open_actions(d, err, errlen) == -1)
+		goto fail;
+	if (d->has_webhook) {
+		if (pthread_create(&d->intake_thread, NULL, intake_main, d) != 0) {
+			snprintf(err, errlen, "cannot start the webhook threads");
+			d->has_webhook = 0;
+			goto fail;
+		}
+		if (pthread_create(&d->sender_thread, NULL, sender_main, d) != 0) {
+			snprintf(err, errlen, "cannot start the webhook threads");
+			d->has_webhook = 2;	/* only the intake to join */
+			goto fail;
+		}
+	}
+	if (d->has_action &&
+	    pthread_create(&d->act_thread, NULL, action_main, d) != 0) {
+		snprintf(err, errlen, "cannot start the action thread");
+		d->has_action = 0;
+		goto fail;
+	}
+	return d;
+fail:
+	deliver_free(d);
+	return NULL;
+}
+
+int
+deliver_has_spool(const struct deliver *d)
+{
+	return d->spool != NULL;
+}
+
+/* Waits for room in q when the run may wait; returns whether there is. */
+static int
+make_room(struct deliver *d, struct queue *q)
+{
+	while (q->n == q->cap && d->wait_when_full && !d->stop)
+		pthread_cond_wait(&d->room, &d->mu);
+	return q->n < q->cap;
+}
+
+static struct action_item *
+action_new(const struct deliver *d, const struct verdict *v, const char *json)
+{
+	struct action_item *a = xcalloc(1, sizeof(*a));
+	char ip[64];
+	int n = 0;
+
+	a->json = xstrdup(json);
+	a->len = strlen(json);
+	addr_format(v->vm_addr, ip, sizeof(ip));
+	if (asprintf(&a->env[n++], "EGRESSD_VERDICT_ID=%s", v->verdict_id) < 0 ||
+	    asprintf(&a->env[n++], "EGRESSD_VM=%s", v->vm) < 0 ||
+	    asprintf(&a->env[n++], "EGRESSD_VM_IP=%s", ip) < 0 ||
+	    asprintf(&a->env[n++], "EGRESSD_CATEGORY=%s",
+	    policy_category_name(v->category)) < 0 ||
+	    asprintf(&a->env[n++], "EGRESSD_ACTION=%s", v->action) < 0) {
+		log_err("out of memory");
+		abort();
+	}
+	a->block = strcmp(v->action, "block") == 0;
+	if (d->cfg->nft_target == NFT_TARGET_VM) {
+		memcpy(a->target, v->vm_addr, 16);
+		a->has_target = 1;
+	} else if (v->has_peer) {
+		memcpy(a->target, v->peer, 16);
+		a->has_target = 1;
+	}
+	return a;
+}
+
+void
+deliver_verdict(struct deliver *d, const struct verdict *v)
+{
+	char *json;
+
+	if (!d->has_webhook && !d->has_action)
+		return;
+	if ((json = eve_verdict_json(v)) == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	if (d->has_action) {
+		if (make_room(d, &d->aq)) {
+			queue_push(&d->aq, action_new(d, v, json));
+			pthread_cond_signal(&d->wake_act);
+		} else {
+			d->act_dropped++;
+		}
+	}
+	if (d->has_webhook) {
+		if (make_room(d, &d->wq)) {
+			queue_push(&d->wq, json);
+			json = NULL;
+			d->queued++;
+			d->pending++;
+			pthread_cond_signal(&d->wake_intake);
+		} else {
+			d->queue_dropped++;
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	free(json);
+}
+
+static uint64_t
+undelivered(const struct deliver *d)
+{
+	return d->pending + d->aq.n + (uint64_t)d->act_busy;
+}
+
+uint64_t
+deliver_drain(struct deliver *d, uint64_t timeout_us)
+{
+	uint64_t deadline = mono_us() + timeout_us, left;
+
+	pthread_mutex_lock(&d->mu);
+	while (undelivered(d) > 0 && mono_us() < deadline) {
+		/* A disabled endpoint takes nothing more: stop waiting once
+		 * everything is stored. */
+		if ((d->disabled || !d->has_webhook) && d->wq.n == 0 &&
+		    d->in_intake == 0 && d->aq.n == 0 && !d->act_busy)
+			break;
+		wait_until(&d->idle, &d->mu, deadline);
+	}
+	left = undelivered(d);
+	pthread_mutex_unlock(&d->mu);
+	return left;
+}
+
+uint64_t
+deliver_lost(struct deliver *d)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&d->mu);
+	n = d->queue_dropped + d->spool_dropped + d->rejected + d->act_dropped;
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+void
+deliver_stats(struct deliver *d, struct stats_event *s)
+{
+	pthread_mutex_lock(&d->mu);
+	if (d->has_webhook) {
+		stats_add(s, "webhook", "queued", d->queued);
+		stats_add(s, "webhook", "queue_dropped", d->queue_dropped);
+		stats_add(s, "webhook", "spooled", d->spooled);
+		stats_add(s, "webhook", "spool_dropped", d->spool_dropped);
+		stats_add(s, "webhook", "spool_errors", d->spool_errors);
+		stats_add(s, "webhook", "recovered", d->recovered);
+		stats_add(s, "webhook", "delivered", d->delivered);
+		stats_add(s, "webhook", "messages", d->messages);
+		stats_add(s, "webhook", "attempts", d->attempts);
+		stats_add(s, "webhook", "failures", d->failures);
+		stats_add(s, "webhook", "rejected", d->rejected);
+		stats_add(s, "webhook", "pending", d->pending);
+		stats_add(s, "webhook", "spool_messages", d->spool_msgs_now);
+		stats_add(s, "webhook", "spool_bytes", d->spool_bytes_now);
+		stats_add(s, "webhook", "disabled", (uint64_t)d->disabled);
+	}
+	if (d->exec != NULL || d->nft != NULL)
+		stats_add(s, "action", "dropped", d->act_dropped);
+	if (d->exec != NULL) {
+		stats_add(s, "action", "exec_runs", d->exec_runs);
+		stats_add(s, "action", "exec_failed", d->exec_failed);
+		stats_add(s, "action", "exec_timeouts", d->exec_timeouts);
+	}
+	if (d->nft != NULL) {
+		stats_add(s, "action", "nft_added", d->nft_added);
+		stats_add(s, "action", "nft_failed", d->nft_failed);
+		stats_add(s, "action", "nft_skipped", d->nft_skipped);
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+void
+deliver_free(struct deliver *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&d->mu);
+	d->stop = 1;
+	pthread_cond_broadcast(&d->wake_intake);
+	pthread_cond_broadcast(&d->wake_wh);
+	pthread_cond_broadcast(&d->wake_act);
+	pthread_cond_broadcast(&d->room);
+	pthread_mutex_unlock(&d->mu);
+	if (d->has_webhook)
+		pthread_join(d->intake_thread, NULL);
+	if (d->has_webhook == 1)
+		pthread_join(d->sender_thread, NULL);
+	if (d->has_action)
+		pthread_join(d->act_thread, NULL);
+	for (i = 0; i < d->wq.n; i++)
+		free(d->wq.slot[(d->wq.head + i) % d->wq.cap]);
+	for (i = 0; i < d->aq.n; i++)
+		action_free(d->aq.slot[(d->aq.head + i) % d->aq.cap]);
+	for (i = 0; i < d->nmem; i++)
+		free(d->mem[i].body);
+	free(d->mem);
+	free(d->wq.slot);
+	free(d->aq.slot);
+	webhook_free(d->wh);
+	spool_close(d->spool);
+	exechook_free(d->exec);
+	nftset_free(d->nft);
+	pthread_cond_destroy(&d->wake_intake);
+	pthread_cond_destroy(&d->wake_wh);
+	pthread_cond_destroy(&d->wake_act);
+	pthread_cond_destroy(&d->room);
+	pthread_cond_destroy(&d->idle);
+	pthread_mutex_destroy(&d->store_mu);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+}

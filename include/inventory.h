@@ -1,0 +1,57 @@
+/*
+ * inventory.h: who a VM is. A CSV file maps an address or a MAC to a VM id,
+ * a tenant and labels:
+ *
+ *   # address or MAC, VM id, tenant, labels (';' between labels)
+ *   10.1.2.3,vm-7f3a,acme,tier=free;gpu
+ *   52:54:00:12:34:56,vm-9b1c,globex,
+ *
+ * A first line whose first field is "address", "mac", "ip" or "key" is a
+ * header. Fields follow RFC 4180 quoting (libcsv), one record per line.
+ * A key given twice, a line that is not a record, or a bad field is a
+ * "file:line: what" error and nothing is loaded.
+ *
+ * A MAC entry names its VM's addresses by learning: a packet whose source
+ * MAC is in the inventory binds its source address to that VM, in a table
+ * of bounded size (four bindings per MAC entry; the oldest in a bucket is
+ * replaced). Lookups by address try the file's addresses first, then the
+ * learned ones. One thread owns an inventory; a reload builds a new one and
+ * swaps it in.
+ */
+#ifndef EGRESSD_INVENTORY_H
+#define EGRESSD_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define INVENTORY_MAX_ENTRIES (1 << 20)
+#define INVENTORY_LINE_MAX 1024
+
+struct inventory_vm {
+	const char *vm_id;	/* never empty */
+	const char *tenant;	/* "" when not given */
+	const char *labels;	/* ';' separated, "" when none */
+};
+
+struct inventory;
+
+struct inventory *inventory_load(const char *path, char *err, size_t errlen);
+void inventory_free(struct inventory *inv);
+
+size_t inventory_count(const struct inventory *inv);
+/* Whether any entry is keyed by MAC (and learning is worth a lookup). */
+int inventory_has_macs(const struct inventory *inv);
+
+/* The VM at addr (16 bytes, IPv4-mapped), or NULL. */
+const struct inventory_vm *inventory_lookup(const struct inventory *inv,
+    const uint8_t addr[16]);
+
+/* Binds addr to the VM whose MAC is mac, when there is one. */
+void inventory_learn(struct inventory *inv, const uint8_t mac[6],
+    const uint8_t addr[16]);
+
+/* Bindings learned, and bindings that replaced an older one. */
+uint64_t inventory_learned(const struct inventory *inv);
+uint64_t inventory_replaced(const struct inventory *inv);
+
+#endif
