@@ -3,7 +3,7 @@
 #   make            build ./egressd (installs missing build packages first)
 #   make demo       build, replay the bundled demo capture, print the verdicts
 #   make check      build and run every test (unit, golden replay, end-to-end)
-#   make asan       unit, golden and CLI tests under AddressSanitizer + UBSan
+#   make asan       unit, golden, CLI and delivery tests under ASan + UBSan
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
 #   make clean
@@ -120,7 +120,7 @@ golden-update: $(BUILD)/egressd
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    check-unit check-golden check-cli
+	    check-unit check-golden check-cli check-delivery
 
 # Loading 100k host and 100k CIDR rules, and the cost of a lookup.
 $(BUILD)/sigbench: tests/sigbench.c $(MOD_OBJS)

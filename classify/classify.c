@@ -90,6 +90,7 @@ struct classify {
 	uint64_t verdicts[CAT_N];
 	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
+	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
 	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
 	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
 	uint64_t dns_answers, dns_tunnels;
@@ -463,6 +464,10 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	f->cls.verdict_made = 1;
 	if ((side = vm_side(c->cfg, f)) == -1) {
 		c->verdicts_not_vm++;
+		return;
+	}
+	if (side == 1 && !c->cfg->ingress_verdicts) {
+		c->verdicts_ingress++;
 		return;
 	}
 	if (suppressed(c, vm_addr(c->cfg, f), peer_addr(c->cfg, f), ev->category,
@@ -1138,6 +1143,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 		stats_add(s, "behaviour", "suppressed", bs.suppressed);
 	}
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
+	stats_add(s, "verdicts", "ingress", c->verdicts_ingress);
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
 }
 

@@ -34,6 +34,7 @@ struct config {
 	long dpi_udp_packets;		/* UDP and other packets given to nDPI at most */
 	int flows;			/* write one flow event per flow */
 	int dpi_guess;			/* let nDPI guess by port/IP when DPI fails */
+	int ingress_verdicts;		/* report flows opened towards a VM too */
 	struct cidr vm_networks[CONFIG_MAX_VM_NETWORKS];
 	size_t n_vm_networks;
 	char signature_dir[CONFIG_PATH_MAX];	/* "" loads none */

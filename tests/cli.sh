@@ -171,6 +171,15 @@ check block-action grep -q '"category":"p2p".*"action":"block"' "$tmp/out"
 expect block-bad 2 "block_categories: 'warez' is not a category" -- \
     "$egressd" --block-categories warez -t
 
+# Egress only: with 192.0.2.1 (the SSH server) as the VM, the SSH flow was
+# opened towards the VM; it is counted, and reported only when asked.
+ssh=$here/captures/ssh.pcap
+expect ingress 0 "" -- "$egressd" --vm-networks 192.0.2.1 -r "$ssh"
+check ingress-not-reported [ "$(jcount "$tmp/out" verdict)" = 0 ]
+check ingress-counted grep -q '"ingress":1' "$tmp/out"
+expect ingress-on 0 "" -- "$egressd" --vm-networks 192.0.2.1 --ingress-verdicts -r "$ssh"
+check ingress-reported grep -q "VM 192.0.2.1 is using remote access: SSH from 192.0.2.10:[0-9]* to the VM's port 22" "$tmp/out"
+
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.
 for c in dnsamp portscan addrscan bittorrent; do
