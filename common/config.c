@@ -547,6 +547,26 @@ config_usage(FILE *fp)
 	}
 }
 
+/* A URL without what may be a credential: user:password@ and the query
+ * string are shown as "***". */
+static void
+print_url(FILE *fp, const char *name, const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *slash, *query;
+
+	host = host != NULL ? host + 3 : url;
+	slash = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(slash - host));
+	query = strchr(url, '?');
+	fprintf(fp, "%s = %.*s", name, (int)(host - url), url);
+	if (at != NULL) {
+		fputs("***@", fp);
+		host = at + 1;
+	}
+	fprintf(fp, "%.*s%s\n", (int)((query != NULL ? query : url +
+	    strlen(url)) - host), host, query != NULL ? "?***" : "");
+}
+
 void
 config_dump(const struct config *cfg, FILE *fp)
 {
@@ -579,8 +599,13 @@ config_dump(const struct config *cfg, FILE *fp)
 			fprintf(fp, "%s = %s\n", o->name, b ? "yes" : "no");
 			break;
 		case OPT_PATH:
-		case OPT_TEXT:
 			fprintf(fp, "%s = %s\n", o->name, field);
+			break;
+		case OPT_TEXT:
+			if (strcmp(o->name, "webhook") == 0)
+				print_url(fp, o->name, field);
+			else
+				fprintf(fp, "%s = %s\n", o->name, field);
 			break;
 		case OPT_CHOICE:
 			memcpy(&b, field, sizeof(b));

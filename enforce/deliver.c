@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -574,6 +575,7 @@ open_webhook(struct deliver *d, char *err, size_t errlen)
 	size_t keylen = 0, i;
 	char id[SPOOL_ID_MAX], *body;
 	size_t len;
+	struct stat st;
 
 	if (cfg->webhook_secret_file[0] == '\0') {
 		snprintf(err, errlen, "webhook needs webhook_secret_file: "
@@ -583,6 +585,9 @@ open_webhook(struct deliver *d, char *err, size_t errlen)
 	if (webhook_load_secret(cfg->webhook_secret_file, key, &keylen, err,
 	    errlen) == -1)
 		return -1;
+	if (stat(cfg->webhook_secret_file, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("%s can be read by other users: chmod 600 it",
+		    cfg->webhook_secret_file);
 	memset(&o, 0, sizeof(o));
 	o.url = cfg->webhook;
 	o.key = key;

@@ -180,6 +180,14 @@ check ingress-counted grep -q '"ingress":1' "$tmp/out"
 expect ingress-on 0 "" -- "$egressd" --vm-networks 192.0.2.1 --ingress-verdicts -r "$ssh"
 check ingress-reported grep -q "VM 192.0.2.1 is using remote access: SSH from 192.0.2.10:[0-9]* to the VM's port 22" "$tmp/out"
 
+# -t -v prints the settings, but not a credential in the webhook URL.
+printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64)" >"$tmp/secret"
+chmod 600 "$tmp/secret"
+expect url-masked 0 "" -- "$egressd" -t -v --webhook-secret-file "$tmp/secret" \
+    --webhook "https://u:pw@hooks.example/x?token=abc"
+check url-masked-shown grep -qxF 'webhook = https://***@hooks.example/x?***' "$tmp/out"
+check url-masked-hidden sh -c "! grep -q 'pw\|abc' '$tmp/out'"
+
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.
 for c in dnsamp portscan addrscan bittorrent; do

@@ -285,7 +285,39 @@ rc=0
 check "inventory with a duplicate: exit 2, file:line message" \
     sh -c "[ $rc -eq 2 ] && grep -q 'dup.csv:2: 192.0.2.10 already given on line 1' '$t/dup.err'"
 
-# 12. Configuration errors are caught before any packet is read.
+# 12. TLS: the server's certificate is verified; a private CA is trusted
+# only when webhook_ca_file names it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$t/tls.key" \
+    -out "$t/tls.crt" 2>/dev/null
+rm -f "$t/ready"
+python3 "$here/receiver.py" --port 0 --secret-file "$t/secret" \
+    --log "$t/tls.log" --mode ok --tls "$t/tls.crt" "$t/tls.key" \
+    --ready-file "$t/ready" 2>>"$t/receiver.err" &
+rpid=$!
+while [ ! -s "$t/ready" ]; do sleep 0.05; done
+port=$(cat "$t/ready")
+rc=0
+"$egressd" -r "$caps/demo.pcap" --webhook "https://127.0.0.1:$port/hook" \
+    --webhook-secret-file "$t/secret" --spool "$t/spool12" --drain-timeout 1 \
+    >/dev/null 2>"$t/tls-noca.err" || rc=$?
+check "TLS: an unknown CA is refused (exit $rc, verdicts spooled)" \
+    sh -c "[ $rc -eq 3 ] && grep -qi 'certificate' '$t/tls-noca.err'"
+rc=0
+"$egressd" --webhook "https://127.0.0.1:$port/hook" \
+    --webhook-secret-file "$t/secret" --spool "$t/spool12" \
+    --webhook-ca-file "$t/tls.crt" >"$t/tls.events" 2>"$t/tls.err" || rc=$?
+stop_receiver
+$v delivered "$t/tls.log" >"$t/tls.got"
+check "TLS: with webhook_ca_file the spooled verdicts arrive (exit $rc)" \
+    same_ids "$t/demo.ref" "$t/tls.got"
+chmod 644 "$t/secret"
+"$egressd" -t --webhook http://127.0.0.1:1/ --webhook-secret-file "$t/secret" \
+    >/dev/null 2>"$t/perm.err" || true
+chmod 600 "$t/secret"
+check "a secret file others can read is warned about" grep -q "chmod 600" "$t/perm.err"
+
+# 13. Configuration errors are caught before any packet is read.
 rc=0
 "$egressd" -r "$caps/demo.pcap" --webhook http://127.0.0.1:1/ 2>"$t/nosecret.err" >/dev/null || rc=$?
 check "webhook without a secret: exit 2" sh -c "[ $rc -eq 2 ] && grep -q webhook_secret_file '$t/nosecret.err'"
