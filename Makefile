@@ -12,7 +12,7 @@
 # flags, never replace them. WERROR=0 drops -Werror (for packagers).
 
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
-	    libnftables
+	    libnftables libmicrohttpd
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1

@@ -10,14 +10,14 @@ set -eu
 # python3 formats the demo's output and the tests' JSON checks.
 build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
        libjansson-dev libinih-dev check python3 libcurl4-openssl-dev
-       libssl-dev libnftables-dev libcsv-dev"
+       libssl-dev libnftables-dev libcsv-dev libmicrohttpd-dev"
 # tshark brings editcap and mergecap; the rest are the real programs the
 # end-to-end tests record (tests/e2e/record-captures.sh).
 # libmaxmind-db-writer-perl builds the small GeoIP databases of the tests.
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
-      hping3 nmap hydra iperf3 nftables"
+      hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd"
 
 case "${1:-}" in
 --build) want="$build" ;;

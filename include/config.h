@@ -25,7 +25,16 @@
 #endif
 
 struct config {
-	long max_flows;			/* flow table capacity; LRU eviction beyond */
+	/* live capture (capture/live.c) */
+	char interface[CONFIG_PATH_MAX];	/* "eth0,eth1"; "" for none */
+	long workers;
+	long snaplen;
+	long buffer_size;		/* bytes, per worker and interface */
+	char bpf_filter[CONFIG_PATH_MAX];
+	char user[CONFIG_PATH_MAX];	/* "" keeps the starting user */
+	char metrics[CONFIG_PATH_MAX];	/* "[ADDR:]PORT", "" for none */
+	uint64_t stats_interval_us;
+	long max_flows;			/* per worker: flow table capacity */
 	uint64_t tcp_idle_timeout_us;	/* idle time that ends an open TCP flow */
 	uint64_t tcp_closed_timeout_us;	/* grace after FIN/FIN or RST */
 	uint64_t udp_idle_timeout_us;
