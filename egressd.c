@@ -24,6 +24,8 @@
 #include "eve.h"
 #include "inventory.h"
 #include "log.h"
+#include "priv.h"
+#include "sidecar.h"
 #include "source.h"
 #include "util.h"
 
@@ -34,7 +36,7 @@
 #define EXIT_SPOOLED	3
 
 #define OPT_TABLE_BASE	1000	/* getopt codes of option-table entries */
-#define MAX_TABLE_OPTS	64
+#define MAX_TABLE_OPTS	96
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -57,6 +59,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: egressd -r FILE [-o FILE] [-c FILE] [--flows] [options]\n"
+	    "       egressd -i IFACE[,IFACE] [-u USER] [--workers N] [options]\n"
 	    "       egressd --webhook URL --spool DIR [options]   (deliver a spool)\n"
 	    "       egressd -t [-c FILE] [options]\n"
 	    "\n"
@@ -65,6 +68,8 @@ usage(FILE *fp)
 	    "--flows one flow event per flow, and a closing stats event.\n"
 	    "\n"
 	    "  -r FILE       read a pcap or pcapng capture ('-' for standard input)\n"
+	    "  -i IFACE      capture live (same as --interface)\n"
+	    "  -u USER       run as USER once the capture is open (--user)\n"
 	    "  -o FILE       append events to FILE instead of standard output\n"
 	    "  -c FILE       read settings from FILE (command line wins)\n"
 	    "  -t            check the configuration and exit\n"
@@ -224,6 +229,10 @@ check_config(const struct config *cfg, const char *cfile, int verbose)
 	}
 	printf("egressd: %zu signatures loaded\n", classify_signature_count(c));
 	classify_free(c);
+	if (cfg->user[0] != '\0' && !priv_user_exists(cfg->user)) {
+		fprintf(stderr, "egressd: user %s: no such user\n", cfg->user);
+		return EXIT_USAGE;
+	}
 	if (cfg->inventory[0] != '\0') {
 		if ((inv = inventory_load(cfg->inventory, err,
 		    sizeof(err))) == NULL) {
@@ -306,8 +315,19 @@ main(int argc, char **argv)
 		    OPT_TABLE_BASE + (int)nopts };
 	}
 
-	while ((ch = getopt_long(argc, argv, "r:o:c:tvVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:o:c:i:u:tvVh", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'i':
+		case 'u':
+			if (nsets == NELEM(sets)) {
+				fprintf(stderr, "egressd: too many options\n");
+				return EXIT_USAGE;
+			}
+			sets[nsets].name = ch == 'i' ? "interface" : "user";
+			sets[nsets].value = optarg;
+			nsets++;
+			break;
 		case 'r': rfile = optarg; break;
 		case 'o': ofile = optarg; break;
 		case 'c': cfile = optarg; break;
@@ -354,6 +374,26 @@ main(int argc, char **argv)
 	}
 	if (test_only)
 		return check_config(&cfg, cfile, verbose);
+	if (cfg.interface[0] != '\0') {
+		static const char *names[NELEM(sets)], *values[NELEM(sets)];
+		struct sidecar_args a;
+
+		if (rfile != NULL) {
+			fprintf(stderr, "egressd: -r and -i (interface) exclude "
+			    "each other\n");
+			return EXIT_USAGE;
+		}
+		for (i = 0; i < nsets; i++) {
+			names[i] = sets[i].name;
+			values[i] = sets[i].value;
+		}
+		a.cfile = cfile;
+		a.set_names = names;
+		a.set_values = values;
+		a.nsets = nsets;
+		a.ofile = ofile;
+		return sidecar_run(&cfg, &a);
+	}
 	if (rfile == NULL && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
 		fprintf(stderr, "egressd: nothing to read: give -r FILE\n"
 		    "Try 'egressd --help'.\n");

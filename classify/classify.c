@@ -1147,6 +1147,34 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
 }
 
+/* A flow's signature indexes name rules of the set being replaced. */
+static void
+forget_sigs(struct flow *f, void *arg)
+{
+	(void)arg;
+	f->cls.nsigs = 0;
+	f->cls.host_tried = 0;	/* the new host rules get their turn */
+}
+
+int
+classify_reload(struct classify *c, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	const struct config *old_cfg = c->cfg;
+	struct sigset *old = c->sigs;
+
+	c->cfg = cfg;
+	if (load_rules(c, err, errlen) == -1) {
+		sigset_free(c->sigs);
+		c->sigs = old;
+		c->cfg = old_cfg;
+		return -1;
+	}
+	flowtab_foreach(c->ft, forget_sigs, NULL);
+	sigset_free(old);
+	return 0;
+}
+
 struct inventory *
 classify_set_inventory(struct classify *c, struct inventory *inv)
 {

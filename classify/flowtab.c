@@ -361,6 +361,21 @@ flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 }
 
 void
+flowtab_foreach(struct flowtab *ft, void (*fn)(struct flow *, void *),
+    void *arg)
+{
+	struct flow *f, *next;
+	int tc;
+
+	for (tc = 0; tc < FLOW_TC_N; tc++) {
+		for (f = ft->lru[tc].head; f != NULL; f = next) {
+			next = f->next;
+			fn(f, arg);
+		}
+	}
+}
+
+void
 flowtab_stats(const struct flowtab *ft, struct flowtab_stats *st)
 {
 	*st = ft->st;

@@ -535,6 +535,80 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	return -1;
 }
 
+/* Where an option's value lives in cfg, and how many bytes it takes. A list
+ * option comes with its count. */
+static void
+option_storage(const struct config *cfg, const struct option_def *o,
+    const void **p, size_t *len, const void **count, size_t *clen)
+{
+	const char *base = (const char *)cfg;
+
+	*count = NULL;
+	*clen = 0;
+	switch (o->type) {
+	case OPT_INT:
+		*p = base + o->offset, *len = sizeof(long);
+		break;
+	case OPT_DURATION:
+		*p = base + o->offset, *len = sizeof(uint64_t);
+		break;
+	case OPT_BOOL:
+	case OPT_CHOICE:
+		*p = base + o->offset, *len = sizeof(int);
+		break;
+	case OPT_CATEGORIES:
+		*p = base + o->offset, *len = sizeof(unsigned);
+		break;
+	case OPT_PATH:
+	case OPT_TEXT:
+		*p = base + o->offset, *len = CONFIG_PATH_MAX;
+		break;
+	case OPT_CIDR_LIST:
+		*p = cfg->vm_networks, *len = sizeof(cfg->vm_networks);
+		*count = &cfg->n_vm_networks, *clen = sizeof(size_t);
+		break;
+	case OPT_PATH_LIST:
+		*p = cfg->rule_files, *len = sizeof(cfg->rule_files);
+		*count = &cfg->n_rule_files, *clen = sizeof(size_t);
+		break;
+	}
+}
+
+int
+config_changed(const struct config *a, const struct config *b,
+    const char *name)
+{
+	const struct option_def *o = find_option(name);
+	const void *pa, *pb, *ca, *cb;
+	size_t len, clen;
+
+	if (o == NULL)
+		return 0;
+	option_storage(a, o, &pa, &len, &ca, &clen);
+	option_storage(b, o, &pb, &len, &cb, &clen);
+	if (o->type == OPT_PATH || o->type == OPT_TEXT)
+		return strcmp(pa, pb) != 0;
+	return memcmp(pa, pb, len) != 0 || (ca != NULL && memcmp(ca, cb, clen));
+}
+
+void
+config_copy_option(struct config *dst, const struct config *src,
+    const char *name)
+{
+	const struct option_def *o = find_option(name);
+	const void *pd, *ps, *cd, *cs;
+	size_t len, clen;
+
+	if (o == NULL)
+		return;
+	option_storage(dst, o, &pd, &len, &cd, &clen);
+	option_storage(src, o, &ps, &len, &cs, &clen);
+	/* The storage is dst's own: the const came from option_storage. */
+	memcpy((void *)(uintptr_t)pd, ps, len);
+	if (cd != NULL)
+		memcpy((void *)(uintptr_t)cd, cs, clen);
+}
+
 void
 config_usage(FILE *fp)
 {

@@ -837,9 +837,12 @@ deliver_stats(struct deliver *d, struct stats_event *s)
 		stats_add(s, "webhook", "spool_messages", d->spool_msgs_now);
 		stats_add(s, "webhook", "spool_bytes", d->spool_bytes_now);
 		stats_add(s, "webhook", "disabled", (uint64_t)d->disabled);
+		stats_add(s, "webhook", "queue_depth", d->wq.n);
 	}
-	if (d->exec != NULL || d->nft != NULL)
+	if (d->exec != NULL || d->nft != NULL) {
 		stats_add(s, "action", "dropped", d->act_dropped);
+		stats_add(s, "action", "queue_depth", d->aq.n);
+	}
 	if (d->exec != NULL) {
 		stats_add(s, "action", "exec_runs", d->exec_runs);
 		stats_add(s, "action", "exec_failed", d->exec_failed);

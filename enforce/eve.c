@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include "util.h"
 
 struct eve {
+	pthread_mutex_t mu;	/* workers write events concurrently */
+	int flush_each;		/* live: every event reaches the file at once */
 	FILE *fp;
 	char *path;		/* NULL for standard output */
 	int is_stdout;
@@ -49,6 +52,8 @@ eve_open(const char *path, char *err, size_t errlen)
 {
 	struct eve *e = xcalloc(1, sizeof(*e));
 
+	pthread_mutex_init(&e->mu, NULL);
+
 	if (strcmp(path, "-") == 0) {
 		e->fp = stdout;
 		e->is_stdout = 1;
@@ -70,9 +75,11 @@ eve_reopen(struct eve *e, char *err, size_t errlen)
 		return 0;
 	if ((fp = open_append(e->path, err, errlen)) == NULL)
 		return -1;	/* keep writing to the old one */
+	pthread_mutex_lock(&e->mu);
 	if (fclose(e->fp) != 0 && e->write_error == 0)
 		e->write_error = errno;
 	e->fp = fp;
+	pthread_mutex_unlock(&e->mu);
 	return 0;
 }
 
@@ -88,6 +95,7 @@ eve_close(struct eve *e, char *err, size_t errlen)
 	if (!e->is_stdout && fclose(e->fp) != 0 && e->write_error == 0)
 		e->write_error = errno;
 	free(e->path);
+	pthread_mutex_destroy(&e->mu);
 	if (e->write_error != 0) {
 		snprintf(err, errlen, "writing events: %s", strerror(e->write_error));
 		rc = -1;
@@ -235,15 +243,24 @@ set_tuple(json_t *o, const struct flow_tuple *t)
 static void
 emit(struct eve *e, json_t *o)
 {
+	pthread_mutex_lock(&e->mu);
 	if (json_dumpf(o, e->fp, JSON_COMPACT | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(3)) == -1 ||
-	    fputc('\n', e->fp) == EOF) {
+	    fputc('\n', e->fp) == EOF ||
+	    (e->flush_each && fflush(e->fp) == EOF)) {
 		if (e->write_error == 0)
 			e->write_error = errno != 0 ? errno : EIO;
 	} else {
 		e->written++;
 	}
+	pthread_mutex_unlock(&e->mu);
 	json_decref(o);
+}
+
+void
+eve_flush_each(struct eve *e, int on)
+{
+	e->flush_each = on;
 }
 
 void

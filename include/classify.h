@@ -43,6 +43,14 @@ void classify_stats(const struct classify *c, struct stats_event *s);
 
 struct inventory;
 
+/* Puts cfg in use (it must outlive the classifier or the next reload) and
+ * reloads the signatures it names. Settings that sized tables at
+ * classify_new (max_flows, dns_cache_size, behave_*, GeoIP databases)
+ * keep their first values. Returns 0, or -1 with a message and nothing
+ * changed. */
+int classify_reload(struct classify *c, const struct config *cfg, char *err,
+    size_t errlen);
+
 /* Puts inv (may be NULL) in use for VM attribution and returns the one it
  * replaces, for the caller to free. The classifier does not own it. */
 struct inventory *classify_set_inventory(struct classify *c,

@@ -108,6 +108,13 @@ int config_is_option(const char *name, int *takes_value);
 /* The i-th table option's name (with '_'), or NULL past the end. */
 const char *config_option_name(size_t i, int *takes_value);
 
+/* Whether option name has different values in a and b. */
+int config_changed(const struct config *a, const struct config *b,
+    const char *name);
+/* Copies option name's value from src to dst. */
+void config_copy_option(struct config *dst, const struct config *src,
+    const char *name);
+
 /* Prints the option table for --help. */
 void config_usage(FILE *fp);
 

@@ -23,6 +23,9 @@ int eve_close(struct eve *e, char *err, size_t errlen);
  * -1 with a message, writing on to the old file. */
 int eve_reopen(struct eve *e, char *err, size_t errlen);
 
+/* Live capture: flush after every event (else stdio buffers them). */
+void eve_flush_each(struct eve *e, int on);
+
 void eve_flow(struct eve *e, const struct flow_event *fe);
 void eve_verdict(struct eve *e, const struct verdict *v);
 void eve_stats(struct eve *e, const struct stats_event *s);

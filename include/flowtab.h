@@ -111,6 +111,9 @@ void flowtab_expire(struct flowtab *ft, uint64_t now_us);
 void flowtab_flush(struct flowtab *ft);
 
 void flowtab_stats(const struct flowtab *ft, struct flowtab_stats *st);
+/* Calls fn for every live flow (fn must not end or add flows). */
+void flowtab_foreach(struct flowtab *ft, void (*fn)(struct flow *, void *),
+    void *arg);
 
 const char *flow_end_name(enum flow_end e);
 

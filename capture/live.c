@@ -1,0 +1,237 @@
+/*
+ * live.c: the live capture handles (see live.h). Handles are non-blocking
+ * and a worker poll()s their descriptors, so one thread serves several
+ * interfaces and still wakes up to expire flows and publish stats when
+ * the wire is quiet.
+ */
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "decode.h"
+#include "live.h"
+#include "util.h"
+
+struct handle {
+	pcap_t *p;
+	int fd;
+	int dlt;
+	char ifname[64];
+};
+
+struct live {
+	unsigned nworkers, nifaces;
+	struct handle *h;	/* [worker * nifaces + iface] */
+};
+
+/* The context of one live_poll call, for pcap's callback. */
+struct poll_ctx {
+	live_frame_fn fn;
+	void *arg;
+	int dlt;
+};
+
+static int
+open_handle(const struct config *cfg, const char *ifname, struct handle *h,
+    int fanout_id, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct bpf_program prog;
+	int rc, fanout;
+
+	str_copy(h->ifname, ifname, sizeof(h->ifname));
+	if ((h->p = pcap_create(ifname, ebuf)) == NULL) {
+		snprintf(err, errlen, "%s: %s", ifname, ebuf);
+		return -1;
+	}
+	pcap_set_snaplen(h->p, (int)cfg->snaplen);
+	pcap_set_promisc(h->p, 1);
+	pcap_set_timeout(h->p, 100);	/* ms: a TPACKET_V3 block's age limit */
+	pcap_set_buffer_size(h->p, (int)cfg->buffer_size);
+	pcap_set_tstamp_precision(h->p, PCAP_TSTAMP_PRECISION_MICRO);
+	if ((rc = pcap_activate(h->p)) < 0) {
+		snprintf(err, errlen, "%s: %s", ifname,
+		    rc == PCAP_ERROR ? pcap_geterr(h->p) : pcap_statustostr(rc));
+		return -1;
+	}
+	if (rc > 0)	/* a warning, e.g. promiscuous mode not supported */
+		fprintf(stderr, "egressd: %s: %s\n", ifname, pcap_statustostr(rc));
+	h->dlt = pcap_datalink(h->p);
+	if (!decode_linktype_supported(h->dlt)) {
+		snprintf(err, errlen, "%s: link type %s is not supported", ifname,
+		    pcap_datalink_val_to_name(h->dlt) != NULL ?
+		    pcap_datalink_val_to_name(h->dlt) : "?");
+		return -1;
+	}
+	if (cfg->bpf_filter[0] != '\0') {
+		if (pcap_compile(h->p, &prog, cfg->bpf_filter, 1,
+		    PCAP_NETMASK_UNKNOWN) == -1) {
+			snprintf(err, errlen, "bpf_filter: %s", pcap_geterr(h->p));
+			return -1;
+		}
+		rc = pcap_setfilter(h->p, &prog);
+		pcap_freecode(&prog);
+		if (rc == -1) {
+			snprintf(err, errlen, "%s: %s", ifname, pcap_geterr(h->p));
+			return -1;
+		}
+	}
+	if (pcap_setnonblock(h->p, 1, ebuf) == -1) {
+		snprintf(err, errlen, "%s: %s", ifname, ebuf);
+		return -1;
+	}
+	h->fd = pcap_get_selectable_fd(h->p);
+	if (fanout_id >= 0) {
+		fanout = fanout_id | (PACKET_FANOUT_HASH |
+		    PACKET_FANOUT_FLAG_DEFRAG) << 16;
+		if (setsockopt(h->fd, SOL_PACKET, PACKET_FANOUT, &fanout,
+		    sizeof(fanout)) == -1) {
+			snprintf(err, errlen, "%s: joining fanout group %d: %s",
+			    ifname, fanout_id, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct live *
+live_open(const struct config *cfg, char *err, size_t errlen)
+{
+	struct live *l = xcalloc(1, sizeof(*l));
+	char names[CONFIG_PATH_MAX], *p, *next, *ifs[LIVE_MAX_IFACES];
+	unsigned i, w;
+
+	str_copy(names, cfg->interface, sizeof(names));
+	for (p = names; p != NULL; p = next) {
+		if ((next = strchr(p, ',')) != NULL)
+			*next++ = '\0';
+		p = str_trim(p);
+		if (*p == '\0')
+			continue;
+		if (l->nifaces == LIVE_MAX_IFACES) {
+			snprintf(err, errlen, "interface: more than %d interfaces",
+			    LIVE_MAX_IFACES);
+			free(l);
+			return NULL;
+		}
+		ifs[l->nifaces++] = p;
+	}
+	if (l->nifaces == 0) {
+		snprintf(err, errlen, "interface: no interface named");
+		free(l);
+		return NULL;
+	}
+	l->nworkers = (unsigned)cfg->workers;
+	l->h = xcalloc((size_t)l->nworkers * l->nifaces, sizeof(*l->h));
+	for (w = 0; w < l->nworkers; w++) {
+		for (i = 0; i < l->nifaces; i++) {
+			/* One fanout group per interface, unique to this
+			 * process so that two egressd never share one. */
+			int id = l->nworkers > 1 ?
+			    (int)(((unsigned)getpid() * 16 + i) & 0xffff) : -1;
+
+			if (open_handle(cfg, ifs[i], &l->h[w * l->nifaces + i], id,
+			    err, errlen) == -1) {
+				live_close(l);
+				return NULL;
+			}
+		}
+	}
+	return l;
+}
+
+void
+live_close(struct live *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < (size_t)l->nworkers * l->nifaces; i++)
+		if (l->h[i].p != NULL)
+			pcap_close(l->h[i].p);
+	free(l->h);
+	free(l);
+}
+
+unsigned
+live_workers(const struct live *l)
+{
+	return l->nworkers;
+}
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	struct poll_ctx *ctx = (struct poll_ctx *)(void *)user;
+	struct frame fr;
+
+	fr.ts_us = (uint64_t)hdr->ts.tv_sec * 1000000 + (uint64_t)hdr->ts.tv_usec;
+	fr.data = data;
+	fr.caplen = hdr->caplen;
+	fr.wire_len = hdr->len;
+	ctx->fn(&fr, ctx->dlt, ctx->arg);
+}
+
+int
+live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	struct handle *h = &l->h[w * l->nifaces];
+	struct pollfd pfd[LIVE_MAX_IFACES];
+	struct poll_ctx ctx = { fn, arg, 0 };
+	unsigned i;
+	int n, total = 0;
+
+	for (i = 0; i < l->nifaces; i++) {
+		pfd[i].fd = h[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	if (poll(pfd, l->nifaces, timeout_ms) == -1 && errno != EINTR) {
+		snprintf(err, errlen, "poll: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < l->nifaces; i++) {
+		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
+			snprintf(err, errlen, "%s: the capture failed (the "
+			    "interface went down or away?)", h[i].ifname);
+			return -1;
+		}
+		/* Read even without POLLIN: TPACKET_V3 blocks retire on a
+		 * timer, and a bounded batch keeps interfaces fair. */
+		ctx.dlt = h[i].dlt;
+		n = pcap_dispatch(h[i].p, 256, on_packet, (u_char *)&ctx);
+		if (n == PCAP_ERROR) {
+			snprintf(err, errlen, "%s: %s", h[i].ifname,
+			    pcap_geterr(h[i].p));
+			return -1;
+		}
+		if (n > 0)
+			total += n;
+	}
+	return total;
+}
+
+void
+live_counters(struct live *l, unsigned w, uint64_t *received,
+    uint64_t *dropped, uint64_t *if_dropped)
+{
+	struct pcap_stat ps;
+	unsigned i;
+
+	*received = *dropped = *if_dropped = 0;
+	for (i = 0; i < l->nifaces; i++) {
+		if (pcap_stats(l->h[w * l->nifaces + i].p, &ps) == 0) {
+			*received += ps.ps_recv;
+			*dropped += ps.ps_drop;
+			*if_dropped += ps.ps_ifdrop;
+		}
+	}
+}

@@ -1,0 +1,44 @@
+/*
+ * live.h: live capture for the sidecar. For each worker and each interface
+ * one libpcap handle (TPACKET_V3 memory-mapped ring of buffer_size bytes);
+ * with more than one worker, the handles of an interface join one
+ * PACKET_FANOUT group in hash mode, so the kernel sends both directions of
+ * a flow (its hash is symmetric) to the same worker, and IP fragments are
+ * reassembled for the hash (PACKET_FANOUT_FLAG_DEFRAG). Each worker reads
+ * only its own handles: nothing is shared on the packet path.
+ */
+#ifndef EGRESSD_LIVE_H
+#define EGRESSD_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "source.h"
+
+#define LIVE_MAX_IFACES 16
+
+struct live;
+
+/* Opens every handle cfg asks for (interface, workers, snaplen,
+ * buffer_size, bpf_filter). Needs CAP_NET_RAW. Returns NULL with a message
+ * naming the interface. */
+struct live *live_open(const struct config *cfg, char *err, size_t errlen);
+void live_close(struct live *l);
+
+unsigned live_workers(const struct live *l);
+
+typedef void (*live_frame_fn)(const struct frame *fr, int dlt, void *arg);
+
+/* Worker w: waits up to timeout_ms for packets on its handles and hands
+ * each to fn. Returns the frames read, or -1 with a message when a handle
+ * failed (the interface went away). */
+int live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
+    void *arg, char *err, size_t errlen);
+
+/* Worker w's kernel counters, summed over its handles (call it from that
+ * worker only: libpcap's handle is not shared). */
+void live_counters(struct live *l, unsigned w, uint64_t *received,
+    uint64_t *dropped, uint64_t *if_dropped);
+
+#endif

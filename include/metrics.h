@@ -1,0 +1,40 @@
+/*
+ * metrics.h: /metrics (Prometheus text format 0.0.4) and /healthz over HTTP,
+ * served by libmicrohttpd from a thread of its own. The figures are those
+ * of the stats event: each (section, name) becomes egressd_<section>_<name>,
+ * with "_total" for counters; verdicts per category become one series
+ * egressd_verdicts_total{category="..."}. The collect callback is called on
+ * the HTTP thread for every scrape and must be thread-safe.
+ */
+#ifndef EGRESSD_METRICS_H
+#define EGRESSD_METRICS_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "event.h"
+
+typedef void (*metrics_collect_fn)(struct stats_event *s, void *arg);
+/* Returns 1 when healthy; otherwise 0 with a reason in why. */
+typedef int (*metrics_health_fn)(void *arg, char *why, size_t len);
+
+struct metrics;
+
+/* Parses "PORT", "ADDR:PORT" or "[IPV6]:PORT" (ADDR defaults to
+ * 127.0.0.1) into a socket address; returns 0 or -1 with a message. */
+int metrics_parse_addr(const char *spec, struct sockaddr_storage *ss,
+    char *err, size_t errlen);
+
+/* Binds and starts serving; returns NULL with a message. */
+struct metrics *metrics_start(const char *spec, metrics_collect_fn collect,
+    metrics_health_fn health, void *arg, char *err, size_t errlen);
+/* The port m listens on: the one chosen by the kernel for port 0. */
+int metrics_port(const struct metrics *m);
+/* Stops serving and frees m; NULL is a no-op. */
+void metrics_stop(struct metrics *m);
+
+/* Writes s in the text format into buf (NUL-terminated, truncated at a
+ * line boundary when too small); returns the length it needed. */
+size_t metrics_render(const struct stats_event *s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * priv.h: dropping root once the capture is open. The packet sockets stay
+ * usable (they are open already); the process keeps only the
+ * capabilities it still needs: none, or CAP_NET_ADMIN when it must add
+ * addresses to nftables sets. Call it before starting any thread:
+ * capabilities belong to each thread, and new threads inherit the
+ * caller's.
+ */
+#ifndef EGRESSD_PRIV_H
+#define EGRESSD_PRIV_H
+
+#include <stddef.h>
+
+/* Switches to user (its uid, primary gid and no supplementary groups),
+ * empties the bounding set but for the kept capability, and sets
+ * no_new_privs. Returns 0, or -1 with a message. */
+int priv_drop(const char *user, int keep_net_admin, char *err, size_t errlen);
+
+/* Whether user names an account (for egressd -t). */
+int priv_user_exists(const char *user);
+
+#endif

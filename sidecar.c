@@ -1,0 +1,618 @@
+/*
+ * sidecar.c: live capture (-i). The main thread opens the capture handles
+ * as root, drops to the configured user, sets up the sinks, starts one
+ * worker thread per worker and then only waits: for signals (SIGHUP
+ * reload, SIGTERM/SIGINT stop), for the stats interval, and for workers
+ * that fail. Each worker owns its capture handles, its classifier (flow
+ * table, nDPI module, signatures, behaviour tables) and its copy of the
+ * inventory; the sinks behind it are thread-safe. Nothing on a worker's
+ * packet path waits for another thread except for a queue slot.
+ *
+ * A worker publishes a stats snapshot once a second; stats events and
+ * /metrics sum the snapshots. A reload is prepared and checked entirely by
+ * the main thread, then handed to each worker, which swaps it in between
+ * two packet batches: packets wait in the kernel ring meanwhile.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify.h"
+#include "config.h"
+#include "decode.h"
+#include "deliver.h"
+#include "eve.h"
+#include "inventory.h"
+#include "live.h"
+#include "log.h"
+#include "metrics.h"
+#include "priv.h"
+#include "sidecar.h"
+#include "util.h"
+
+#define POLL_MS		200
+#define PUBLISH_US	1000000
+#define STALE_US	5000000		/* a worker silent this long is unhealthy */
+
+/* Options that a SIGHUP may change; the others need a restart. */
+static const char *const reloadable[] = {
+	"signature_dir", "rule_files", "inventory", "block_categories",
+	"suppress_window", "ingress_verdicts", "dpi_guess", "vm_networks",
+	"dpi_tcp_packets", "dpi_udp_packets", "stats_interval",
+	"drain_timeout",
+};
+
+struct sidecar;
+
+struct worker {
+	struct sidecar *sc;
+	unsigned id;
+	pthread_t thread;
+	int started;
+	struct classify *c;
+	struct inventory *inv;
+	uint64_t decode[DECODE_NRESULTS], tunneled, packets, bytes;
+	/* shared with the main thread, under mu */
+	pthread_mutex_t mu;
+	struct stats_event snap;
+	uint64_t heartbeat_us;
+	int failed;
+	int pending;			/* a reload waits to be applied */
+	const struct config *new_cfg;
+	struct inventory *new_inv;
+	unsigned applied;		/* reloads applied */
+};
+
+struct sidecar {
+	const struct config *cfg;	/* in force; the first is the caller's */
+	struct config *reloaded;	/* the last reload's, to free */
+	const struct sidecar_args *args;
+	struct live *live;
+	struct eve *eve, *eve_file;
+	struct deliver *deliver;
+	struct metrics *metrics;
+	struct worker *w;
+	unsigned nworkers;
+	unsigned reloads;
+};
+
+static volatile sig_atomic_t sc_stop, sc_reload;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sc_reload = 1;
+	else
+		sc_stop = 1;
+}
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void
+emit_verdict(const struct verdict *v, void *arg)
+{
+	struct sidecar *sc = ((struct worker *)arg)->sc;
+
+	eve_verdict(sc->eve, v);
+	if (sc->eve_file != NULL)
+		eve_verdict(sc->eve_file, v);
+	deliver_verdict(sc->deliver, v);
+}
+
+static void
+emit_flow(const struct flow_event *fe, void *arg)
+{
+	struct sidecar *sc = ((struct worker *)arg)->sc;
+
+	eve_flow(sc->eve, fe);
+	if (sc->eve_file != NULL)
+		eve_flow(sc->eve_file, fe);
+}
+
+/*
+ * Workers.
+ */
+
+static void
+on_frame(const struct frame *fr, int dlt, void *arg)
+{
+	struct worker *w = arg;
+	enum decode_result d;
+	struct pkt p;
+
+	w->packets++;
+	w->bytes += fr->wire_len;
+	d = decode_packet(dlt, fr->data, fr->caplen, &p);
+	w->decode[d]++;
+	if (d != DECODE_OK)
+		return;
+	w->tunneled += p.tunneled;
+	p.ts_us = fr->ts_us;
+	p.wire_len = fr->wire_len;
+	classify_packet(w->c, &p);
+}
+
+static void
+publish(struct worker *w, uint64_t now)
+{
+	struct stats_event s;
+	uint64_t recv, drop, ifdrop;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	live_counters(w->sc->live, w->id, &recv, &drop, &ifdrop);
+	stats_add(&s, "capture", "packets", w->packets);
+	stats_add(&s, "capture", "bytes", w->bytes);
+	stats_add(&s, "capture", "kernel_drops", drop);
+	stats_add(&s, "capture", "if_drops", ifdrop);
+	for (i = 0; i < DECODE_NRESULTS; i++)
+		stats_add(&s, "decoder", decode_result_name((enum decode_result)i),
+		    w->decode[i]);
+	stats_add(&s, "decoder", "tunneled", w->tunneled);
+	classify_stats(w->c, &s);
+	pthread_mutex_lock(&w->mu);
+	w->snap = s;
+	w->heartbeat_us = now;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Swaps in a reload the main thread prepared, between two batches. */
+static void
+apply_reload(struct worker *w)
+{
+	const struct config *cfg;
+	struct inventory *inv;
+	char err[512];
+
+	pthread_mutex_lock(&w->mu);
+	if (!w->pending) {
+		pthread_mutex_unlock(&w->mu);
+		return;
+	}
+	cfg = w->new_cfg;
+	inv = w->new_inv;
+	w->pending = 0;
+	pthread_mutex_unlock(&w->mu);
+
+	if (classify_reload(w->c, cfg, err, sizeof(err)) == -1)
+		log_err("worker %u: reload: %s (the old signatures stay)", w->id,
+		    err);
+	inventory_free(classify_set_inventory(w->c, inv));
+	w->inv = inv;
+	pthread_mutex_lock(&w->mu);
+	w->applied++;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t now, last_pub = 0, last_expire = now_us();
+	char err[512];
+
+	while (!sc_stop) {
+		if (live_poll(w->sc->live, w->id, POLL_MS, on_frame, w, err,
+		    sizeof(err)) == -1) {
+			log_err("worker %u: %s", w->id, err);
+			pthread_mutex_lock(&w->mu);
+			w->failed = 1;
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		now = now_us();
+		if (now - last_expire >= PUBLISH_US) {
+			classify_expire(w->c, now);
+			last_expire = now;
+		}
+		if (now - last_pub >= PUBLISH_US) {
+			publish(w, now);
+			last_pub = now;
+		}
+		apply_reload(w);
+	}
+	classify_flush(w->c);
+	publish(w, now_us());
+	return NULL;
+}
+
+/*
+ * Stats, metrics, health.
+ */
+
+static void
+add_or_sum(struct stats_event *s, const char *section, const char *name,
+    uint64_t value)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->c[i].section, section) == 0 &&
+		    strcmp(s->c[i].name, name) == 0) {
+			s->c[i].value += value;
+			return;
+		}
+	}
+	stats_add(s, section, name, value);
+}
+
+static void
+collect(struct stats_event *s, void *arg)
+{
+	struct sidecar *sc = arg;
+	struct stats_event snap;
+	unsigned i, j;
+
+	memset(s, 0, sizeof(*s));
+	s->ts_us = now_us();
+	stats_add(s, "capture", "workers", sc->nworkers);
+	for (i = 0; i < sc->nworkers; i++) {
+		pthread_mutex_lock(&sc->w[i].mu);
+		snap = sc->w[i].snap;
+		pthread_mutex_unlock(&sc->w[i].mu);
+		for (j = 0; j < snap.n; j++)
+			add_or_sum(s, snap.c[j].section, snap.c[j].name,
+			    snap.c[j].value);
+	}
+	if (sc->w[0].inv != NULL)
+		stats_add(s, "inventory", "entries",
+		    inventory_count(sc->w[0].inv));
+	stats_add(s, "sidecar", "reloads", sc->reloads);
+	deliver_stats(sc->deliver, s);
+}
+
+static void
+collect_cb(struct stats_event *s, void *arg)
+{
+	collect(s, arg);
+}
+
+static int
+healthy(void *arg, char *why, size_t len)
+{
+	struct sidecar *sc = arg;
+	uint64_t now = now_us(), hb;
+	unsigned i;
+	int failed;
+
+	for (i = 0; i < sc->nworkers; i++) {
+		pthread_mutex_lock(&sc->w[i].mu);
+		hb = sc->w[i].heartbeat_us;
+		failed = sc->w[i].failed;
+		pthread_mutex_unlock(&sc->w[i].mu);
+		if (failed) {
+			snprintf(why, len, "worker %u: capture failed", i);
+			return 0;
+		}
+		if (hb != 0 && now > hb + STALE_US) {
+			snprintf(why, len, "worker %u: no progress for %.0f s", i,
+			    (double)(now - hb) / 1e6);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+write_stats(struct sidecar *sc)
+{
+	struct stats_event s;
+
+	collect(&s, sc);
+	eve_stats(sc->eve, &s);
+	if (sc->eve_file != NULL)
+		eve_stats(sc->eve_file, &s);
+}
+
+/*
+ * Reload.
+ */
+
+static int
+is_reloadable(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(reloadable); i++)
+		if (strcmp(reloadable[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+reload(struct sidecar *sc)
+{
+	const struct sidecar_args *a = sc->args;
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct classify_out out;
+	struct classify *check;
+	struct inventory **inv;
+	const char *name;
+	char err[512];
+	unsigned i, want;
+	size_t k;
+	int takes, tries;
+
+	sc_reload = 0;
+	if (eve_reopen(sc->eve, err, sizeof(err)) == -1 ||
+	    (sc->eve_file != NULL &&
+	    eve_reopen(sc->eve_file, err, sizeof(err)) == -1))
+		log_err("reopening: %s", err);
+
+	config_defaults(cfg);
+	if (a->cfile != NULL && config_load(cfg, a->cfile, err,
+	    sizeof(err)) == -1) {
+		log_err("reload rejected, the running settings stay: %s", err);
+		free(cfg);
+		return;
+	}
+	for (k = 0; k < a->nsets; k++) {
+		if (config_set(cfg, a->set_names[k], a->set_values[k], err,
+		    sizeof(err)) == -1) {
+			log_err("reload rejected: command line: %s", err);
+			free(cfg);
+			return;
+		}
+	}
+	for (k = 0; (name = config_option_name(k, &takes)) != NULL; k++) {
+		if (is_reloadable(name) || !config_changed(sc->cfg, cfg, name))
+			continue;
+		log_warn("reload: %s changed; it takes effect at restart", name);
+		config_copy_option(cfg, sc->cfg, name);
+	}
+	/* Everything is loaded and checked here, before any worker sees it. */
+	memset(&out, 0, sizeof(out));
+	if ((check = classify_new(cfg, &out, err, sizeof(err))) == NULL) {
+		log_err("reload rejected, the running signatures stay: %s", err);
+		free(cfg);
+		return;
+	}
+	want = (unsigned)classify_signature_count(check);
+	classify_free(check);
+	inv = xcalloc(sc->nworkers, sizeof(*inv));
+	for (i = 0; cfg->inventory[0] != '\0' && i < sc->nworkers; i++) {
+		if ((inv[i] = inventory_load(cfg->inventory, err,
+		    sizeof(err))) == NULL) {
+			log_err("reload rejected, the running inventory stays: %s",
+			    err);
+			while (i-- > 0)
+				inventory_free(inv[i]);
+			free(inv);
+			free(cfg);
+			return;
+		}
+	}
+	for (i = 0; i < sc->nworkers; i++) {
+		pthread_mutex_lock(&sc->w[i].mu);
+		sc->w[i].new_cfg = cfg;
+		sc->w[i].new_inv = inv[i];
+		sc->w[i].pending = 1;
+		pthread_mutex_unlock(&sc->w[i].mu);
+	}
+	free(inv);
+	/* The previous reload's settings are freed once no worker uses them. */
+	for (tries = 0; tries < 100; tries++) {
+		unsigned done = 0;
+
+		for (i = 0; i < sc->nworkers; i++) {
+			pthread_mutex_lock(&sc->w[i].mu);
+			done += !sc->w[i].pending;
+			pthread_mutex_unlock(&sc->w[i].mu);
+		}
+		if (done == sc->nworkers)
+			break;
+		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+	}
+	if (tries == 100) {
+		/* A worker is stuck; keep both rather than free one in use. */
+		log_err("reload: a worker did not take the new settings in 5 s");
+	} else {
+		free(sc->reloaded);
+	}
+	sc->reloaded = cfg;
+	sc->cfg = cfg;
+	sc->reloads++;
+	log_info("reloaded %s: %u signatures%s", a->cfile != NULL ? a->cfile :
+	    "the settings", want, cfg->inventory[0] != '\0' ?
+	    ", inventory reread" : "");
+}
+
+/*
+ * Setting up and running.
+ */
+
+static int
+start_workers(struct sidecar *sc, char *err, size_t errlen)
+{
+	struct classify_out out;
+	sigset_t block, old;
+	unsigned i;
+	int rc = 0;
+
+	sc->w = xcalloc(sc->nworkers, sizeof(*sc->w));
+	for (i = 0; i < sc->nworkers; i++) {
+		struct worker *w = &sc->w[i];
+
+		w->sc = sc;
+		w->id = i;
+		pthread_mutex_init(&w->mu, NULL);
+		out.verdict = emit_verdict;
+		out.flow = sc->cfg->flows ? emit_flow : NULL;
+		out.arg = w;
+		if ((w->c = classify_new(sc->cfg, &out, err, errlen)) == NULL)
+			return -1;
+		if (sc->cfg->inventory[0] != '\0') {
+			if ((w->inv = inventory_load(sc->cfg->inventory, err,
+			    errlen)) == NULL)
+				return -1;
+			classify_set_inventory(w->c, w->inv);
+		}
+		publish(w, 0);
+	}
+	/* Signals are the main thread's business. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < sc->nworkers; i++) {
+		if (pthread_create(&sc->w[i].thread, NULL, worker_main,
+		    &sc->w[i]) != 0) {
+			snprintf(err, errlen, "cannot start worker %u", i);
+			rc = -1;
+			break;
+		}
+		sc->w[i].started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void
+stop_workers(struct sidecar *sc)
+{
+	unsigned i;
+
+	sc_stop = 1;
+	for (i = 0; sc->w != NULL && i < sc->nworkers; i++)
+		if (sc->w[i].started)
+			pthread_join(sc->w[i].thread, NULL);
+}
+
+static void
+free_workers(struct sidecar *sc)
+{
+	unsigned i;
+
+	for (i = 0; sc->w != NULL && i < sc->nworkers; i++) {
+		classify_free(sc->w[i].c);
+		inventory_free(sc->w[i].inv);
+		pthread_mutex_destroy(&sc->w[i].mu);
+	}
+	free(sc->w);
+}
+
+int
+sidecar_run(const struct config *cfg, const struct sidecar_args *a)
+{
+	struct sidecar sc;
+	struct sigaction sa;
+	char err[512];
+	uint64_t last_stats, left;
+	int status = 0;
+	unsigned i;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.cfg = cfg;
+	sc.args = a;
+	sc.nworkers = (unsigned)cfg->workers;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_flags = 0;
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	if ((sc.live = live_open(cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "egressd: %s\n", err);
+		return SIDECAR_EXIT_RUNTIME;
+	}
+	if (cfg->user[0] != '\0' && priv_drop(cfg->user,
+	    cfg->nft_set[0] != '\0' || cfg->nft_set6[0] != '\0', err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "egressd: %s\n", err);
+		live_close(sc.live);
+		return SIDECAR_EXIT_USAGE;
+	}
+	/* From here on, files are opened as the user the sidecar runs as. */
+	if ((sc.eve = eve_open(a->ofile, err, sizeof(err))) == NULL ||
+	    (cfg->eve[0] != '\0' &&
+	    (sc.eve_file = eve_open(cfg->eve, err, sizeof(err))) == NULL)) {
+		fprintf(stderr, "egressd: %s\n", err);
+		status = SIDECAR_EXIT_RUNTIME;
+		goto out;
+	}
+	eve_flush_each(sc.eve, 1);
+	if (sc.eve_file != NULL)
+		eve_flush_each(sc.eve_file, 1);
+	/* A live capture never waits for a full queue: it counts a drop. */
+	if ((sc.deliver = deliver_new(cfg, 0, err, sizeof(err))) == NULL ||
+	    start_workers(&sc, err, sizeof(err)) == -1) {
+		fprintf(stderr, "egressd: %s\n", err);
+		status = SIDECAR_EXIT_USAGE;
+		goto out;
+	}
+	if (cfg->metrics[0] != '\0' &&
+	    (sc.metrics = metrics_start(cfg->metrics, collect_cb, healthy, &sc,
+	    err, sizeof(err))) == NULL) {
+		fprintf(stderr, "egressd: %s\n", err);
+		status = SIDECAR_EXIT_USAGE;
+		goto out;
+	}
+	log_info("capturing on %s with %u worker%s", cfg->interface,
+	    sc.nworkers, sc.nworkers == 1 ? "" : "s");
+
+	last_stats = now_us();
+	while (!sc_stop) {
+		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+		if (sc_reload)
+			reload(&sc);
+		for (i = 0; i < sc.nworkers; i++) {
+			int failed;
+
+			pthread_mutex_lock(&sc.w[i].mu);
+			failed = sc.w[i].failed;
+			pthread_mutex_unlock(&sc.w[i].mu);
+			if (failed) {
+				status = SIDECAR_EXIT_RUNTIME;
+				sc_stop = 1;
+			}
+		}
+		if (sc.cfg->stats_interval_us > 0 &&
+		    now_us() - last_stats >= sc.cfg->stats_interval_us) {
+			write_stats(&sc);
+			last_stats = now_us();
+		}
+	}
+	log_info("stopping");
+	stop_workers(&sc);
+	left = deliver_drain(sc.deliver, sc.cfg->drain_timeout_us);
+	if (left > 0) {
+		log_warn("%llu verdicts not delivered at exit%s",
+		    (unsigned long long)left, deliver_has_spool(sc.deliver) ?
+		    "; they stay in the spool for the next run" : "");
+		if (status == 0)
+			status = deliver_has_spool(sc.deliver) ?
+			    SIDECAR_EXIT_SPOOLED : SIDECAR_EXIT_RUNTIME;
+	}
+	write_stats(&sc);
+out:
+	stop_workers(&sc);
+	metrics_stop(sc.metrics);
+	deliver_free(sc.deliver);
+	free_workers(&sc);
+	live_close(sc.live);
+	free(sc.reloaded);
+	if (eve_close(sc.eve_file, err, sizeof(err)) == -1 ||
+	    eve_close(sc.eve, err, sizeof(err)) == -1) {
+		fprintf(stderr, "egressd: %s\n", err);
+		status = SIDECAR_EXIT_RUNTIME;
+	}
+	return status;
+}
