@@ -45,7 +45,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-delivery check-e2e golden-update asan flowcost sigbench clean
+	check-tools check-bound check-delivery check-live check-deploy check-e2e golden-update asan flowcost sigbench clean
 
 all: egressd
 
@@ -88,7 +88,8 @@ demo: egressd
 
 check: test-deps
 	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
-	    check-tools check-bound check-delivery check-e2e
+	    check-tools check-bound check-delivery check-live check-deploy \
+	    check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
@@ -110,6 +111,15 @@ check-bound: $(BUILD)/egressd
 check-delivery: $(BUILD)/egressd
 	tests/delivery/run.sh $(BUILD)/egressd
 	tests/delivery/nft-enforce.sh $(BUILD)/egressd
+
+# Live capture on a veth in a namespace: tcpreplay of every capture, user,
+# capabilities, metrics, webhook, SIGHUP, SIGTERM.
+check-live: $(BUILD)/egressd
+	tests/live/run.sh $(BUILD)/egressd
+
+# The systemd unit, the example config, the Kubernetes and logrotate files.
+check-deploy: $(BUILD)/egressd
+	tests/deploy/check.sh $(BUILD)/egressd
 
 check-e2e: $(BUILD)/egressd
 	tests/e2e/run.sh $(BUILD)/egressd

@@ -5,6 +5,7 @@
  * the wire is quiet.
  */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "decode.h"
 #include "live.h"
 #include "util.h"
@@ -28,7 +30,113 @@ struct handle {
 struct live {
 	unsigned nworkers, nifaces;
 	struct handle *h;	/* [worker * nifaces + iface] */
+	struct sock_filter prog[FANOUT_PROG_MAX];	/* the fanout program */
+	unsigned short prog_len;
 };
+
+/*
+ * The fanout program: which worker a packet goes to. Everything the
+ * classifier sums per VM (floods, scans, guessing, the DNS names it
+ * resolved, suppression) must be seen by one worker, so the choice is made
+ * by the VM's address: the IPv4 source or destination inside vm_networks.
+ * When neither is (or there are no vm_networks, or the packet is IPv6),
+ * both addresses are combined symmetrically, so that at least both
+ * directions between two hosts meet. Loads are relative to the network
+ * header (SKF_NET_OFF) and the protocol comes from the socket buffer
+ * (SKF_AD_PROTOCOL), so the program is right for any link layer.
+ * Classic BPF jumps reach 255 instructions: with more than FANOUT_CIDRS
+ * IPv4 networks the program hashes the pair only.
+ */
+#define FANOUT_CIDRS	40
+
+static unsigned
+emit(struct live *l, unsigned short code, unsigned char jt, unsigned char jf,
+    unsigned k)
+{
+	l->prog[l->prog_len] = (struct sock_filter){ code, jt, jf, k };
+	return l->prog_len++;
+}
+
+static void
+build_fanout_prog(struct live *l, const struct config *cfg)
+{
+	const unsigned net = (unsigned)SKF_NET_OFF;
+	unsigned v4[FANOUT_CIDRS], mask[FANOUT_CIDRS], ncidr = 0;
+	unsigned src_jumps[FANOUT_CIDRS], dst_jumps[FANOUT_CIDRS];
+	unsigned i, j, at_v4check, at_v6check, src, dst, v6, other, hash;
+	size_t k;
+
+	for (k = 0; k < cfg->n_vm_networks; k++) {
+		const struct cidr *c = &cfg->vm_networks[k];
+		unsigned bits;
+
+		if (!addr_is_v4(c->addr))
+			continue;
+		if (ncidr == FANOUT_CIDRS) {
+			ncidr = 0;	/* too many: pair hash only */
+			break;
+		}
+		bits = c->bits - 96;
+		mask[ncidr] = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+		v4[ncidr] = (unsigned)c->addr[12] << 24 | (unsigned)c->addr[13] << 16 |
+		    (unsigned)c->addr[14] << 8 | c->addr[15];
+		ncidr++;
+	}
+	l->prog_len = 0;
+	emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, (unsigned)SKF_AD_OFF +
+	    SKF_AD_PROTOCOL);
+	at_v4check = emit(l, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x0800);
+	at_v6check = emit(l, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x86dd);
+	/* IPv4: is the source a VM? the destination? */
+	for (i = 0; i < ncidr; i++) {
+		emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 12);
+		emit(l, BPF_ALU | BPF_AND | BPF_K, 0, 0, mask[i]);
+		src_jumps[i] = emit(l, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, v4[i]);
+	}
+	for (i = 0; i < ncidr; i++) {
+		emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 16);
+		emit(l, BPF_ALU | BPF_AND | BPF_K, 0, 0, mask[i]);
+		dst_jumps[i] = emit(l, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, v4[i]);
+	}
+	emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 12);	/* the pair */
+	emit(l, BPF_ST, 0, 0, 0);
+	emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 16);
+	emit(l, BPF_LDX | BPF_MEM, 0, 0, 0);
+	emit(l, BPF_ALU | BPF_XOR | BPF_X, 0, 0, 0);
+	j = emit(l, BPF_JMP | BPF_JA, 0, 0, 0);		/* to hash */
+	src = emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 12);
+	emit(l, BPF_JMP | BPF_JA, 0, 0, 0);
+	dst = emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 16);
+	emit(l, BPF_JMP | BPF_JA, 0, 0, 0);
+	/* IPv6: the low 32 bits of both addresses. */
+	v6 = emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 20);
+	emit(l, BPF_ST, 0, 0, 0);
+	emit(l, BPF_LD | BPF_W | BPF_ABS, 0, 0, net + 36);
+	emit(l, BPF_LDX | BPF_MEM, 0, 0, 0);
+	emit(l, BPF_ALU | BPF_XOR | BPF_X, 0, 0, 0);
+	emit(l, BPF_JMP | BPF_JA, 0, 0, 0);
+	other = emit(l, BPF_RET | BPF_K, 0, 0, 0);
+	hash = emit(l, BPF_ALU | BPF_MUL | BPF_K, 0, 0, 0x9e3779b1u);
+	emit(l, BPF_ALU | BPF_RSH | BPF_K, 0, 0, 16);
+	emit(l, BPF_RET | BPF_A, 0, 0, 0);
+
+	/* Jump offsets count from the next instruction. */
+	/* IPv4 skips the IPv6 test; anything else falls onto it. */
+	l->prog[at_v4check].jt = (unsigned char)(at_v6check + 1 -
+	    (at_v4check + 1));
+	l->prog[at_v6check].jt = (unsigned char)(v6 - (at_v6check + 1));
+	l->prog[at_v6check].jf = (unsigned char)(other - (at_v6check + 1));
+	for (i = 0; i < ncidr; i++) {
+		l->prog[src_jumps[i]].jt = (unsigned char)(src -
+		    (src_jumps[i] + 1));
+		l->prog[dst_jumps[i]].jt = (unsigned char)(dst -
+		    (dst_jumps[i] + 1));
+	}
+	l->prog[j].k = hash - (j + 1);
+	l->prog[src + 1].k = hash - (src + 2);
+	l->prog[dst + 1].k = hash - (dst + 2);
+	l->prog[other - 1].k = hash - other;
+}
 
 /* The context of one live_poll call, for pcap's callback. */
 struct poll_ctx {
@@ -38,8 +146,8 @@ struct poll_ctx {
 };
 
 static int
-open_handle(const struct config *cfg, const char *ifname, struct handle *h,
-    int fanout_id, char *err, size_t errlen)
+open_handle(struct live *l, const struct config *cfg, const char *ifname,
+    struct handle *h, int fanout_id, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct bpf_program prog;
@@ -88,10 +196,14 @@ open_handle(const struct config *cfg, const char *ifname, struct handle *h,
 	}
 	h->fd = pcap_get_selectable_fd(h->p);
 	if (fanout_id >= 0) {
-		fanout = fanout_id | (PACKET_FANOUT_HASH |
+		struct sock_fprog fp = { l->prog_len, l->prog };
+
+		fanout = fanout_id | (PACKET_FANOUT_CBPF |
 		    PACKET_FANOUT_FLAG_DEFRAG) << 16;
 		if (setsockopt(h->fd, SOL_PACKET, PACKET_FANOUT, &fanout,
-		    sizeof(fanout)) == -1) {
+		    sizeof(fanout)) == -1 ||
+		    setsockopt(h->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp,
+		    sizeof(fp)) == -1) {
 			snprintf(err, errlen, "%s: joining fanout group %d: %s",
 			    ifname, fanout_id, strerror(errno));
 			return -1;
@@ -128,6 +240,7 @@ live_open(const struct config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	l->nworkers = (unsigned)cfg->workers;
+	build_fanout_prog(l, cfg);
 	l->h = xcalloc((size_t)l->nworkers * l->nifaces, sizeof(*l->h));
 	for (w = 0; w < l->nworkers; w++) {
 		for (i = 0; i < l->nifaces; i++) {
@@ -136,7 +249,7 @@ live_open(const struct config *cfg, char *err, size_t errlen)
 			int id = l->nworkers > 1 ?
 			    (int)(((unsigned)getpid() * 16 + i) & 0xffff) : -1;
 
-			if (open_handle(cfg, ifs[i], &l->h[w * l->nifaces + i], id,
+			if (open_handle(l, cfg, ifs[i], &l->h[w * l->nifaces + i], id,
 			    err, errlen) == -1) {
 				live_close(l);
 				return NULL;

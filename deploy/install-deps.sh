@@ -17,7 +17,8 @@ build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
-      hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd"
+      hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
+      logrotate"
 
 case "${1:-}" in
 --build) want="$build" ;;

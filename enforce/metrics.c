@@ -532,6 +532,10 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	return reply_static(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 /* The library's own messages are about single connections (a client gone,
  * a bad request): worth seeing when debugging, not in the log otherwise. */
 static void

@@ -17,6 +17,7 @@
 #include "source.h"
 
 #define LIVE_MAX_IFACES 16
+#define FANOUT_PROG_MAX 320	/* classic BPF instructions */
 
 struct live;
 

@@ -34,7 +34,8 @@ int metrics_port(const struct metrics *m);
 void metrics_stop(struct metrics *m);
 
 /* Writes s in the text format into buf (NUL-terminated, truncated at a
- * line boundary when too small); returns the length it needed. */
+ * line boundary when too small); returns the length it needed. The length
+ * excludes the NUL, as snprintf's does; buf may be NULL when len is 0. */
 size_t metrics_render(const struct stats_event *s, char *buf, size_t len);
 
 #endif

@@ -45,6 +45,8 @@ main(void)
 		srunner_add_suite(sr, inventory_suite());
 	if (deliver_suite != NULL)
 		srunner_add_suite(sr, deliver_suite());
+	if (metrics_suite != NULL)
+		srunner_add_suite(sr, metrics_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -28,5 +28,6 @@ Suite *exechook_suite(void) __attribute__((weak));
 Suite *nftset_suite(void) __attribute__((weak));
 Suite *inventory_suite(void) __attribute__((weak));
 Suite *deliver_suite(void) __attribute__((weak));
+Suite *metrics_suite(void) __attribute__((weak));
 
 #endif
