@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "config.h"
@@ -511,7 +512,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	struct sigaction sa;
 	char err[512];
 	uint64_t last_stats, left;
-	int status = 0;
+	int status = 0, rc = 0, nft;
 	unsigned i;
 
 	memset(&sc, 0, sizeof(sc));
@@ -533,9 +534,15 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		fprintf(stderr, "egressd: %s\n", err);
 		return SIDECAR_EXIT_RUNTIME;
 	}
-	if (cfg->user[0] != '\0' && priv_drop(cfg->user,
-	    cfg->nft_set[0] != '\0' || cfg->nft_set6[0] != '\0', err,
-	    sizeof(err)) == -1) {
+	/* The sockets are open: what made them is no longer needed. */
+	nft = cfg->nft_set[0] != '\0' || cfg->nft_set6[0] != '\0';
+	if (cfg->user[0] != '\0')
+		rc = priv_drop(cfg->user, nft, err, sizeof(err));
+	else if (geteuid() != 0)
+		rc = priv_drop_caps(nft, err, sizeof(err));
+	else
+		log_warn("running as root: set user (-u) to drop privileges");
+	if (rc == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		live_close(sc.live);
 		return SIDECAR_EXIT_USAGE;

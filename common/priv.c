@@ -31,6 +31,31 @@ last_cap(void)
 }
 
 int
+priv_drop_caps(int keep_net_admin, char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1) {
+		snprintf(err, errlen, "capget: %s", strerror(errno));
+		return -1;
+	}
+	data[0].permitted &= keep_net_admin ? 1u << CAP_NET_ADMIN : 0;
+	data[0].effective = data[0].permitted;
+	data[0].inheritable = 0;
+	data[1].permitted = data[1].effective = data[1].inheritable = 0;
+	if (syscall(SYS_capset, &hdr, data) == -1) {
+		snprintf(err, errlen, "capset: %s", strerror(errno));
+		return -1;
+	}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
+
+int
 priv_user_exists(const char *user)
 {
 	return getpwnam(user) != NULL;

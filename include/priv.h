@@ -16,6 +16,11 @@
  * no_new_privs. Returns 0, or -1 with a message. */
 int priv_drop(const char *user, int keep_net_admin, char *err, size_t errlen);
 
+/* Not root (a service given CAP_NET_RAW by systemd, say): keeps the user
+ * and gives up every capability but CAP_NET_ADMIN when asked to keep it.
+ * Returns 0, or -1 with a message. */
+int priv_drop_caps(int keep_net_admin, char *err, size_t errlen);
+
 /* Whether user names an account (for egressd -t). */
 int priv_user_exists(const char *user);
 
