@@ -812,6 +812,12 @@ ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
 	 * nothing was spoken at all. */
 	if (f->cls.dpi_confidence == DPI_CONF_PORT && f->cls.payload_pkts == 0)
 		return;
+	if (f->cls.dpi_confidence == DPI_CONF_PORT && dpi_guess_from_client_port(
+	    c->dpi, f->cls.master_proto, f->cls.app_proto, f->key.proto,
+	    flow_src_port(f), flow_dst_port(f))) {
+		c->ndpi_unconfirmed++;
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.source = EV_NDPI;
 	ev.category = cat;

@@ -188,6 +188,37 @@ dpi_proto_count(struct dpi *d)
 	return ndpi_get_num_supported_protocols(d->mod);
 }
 
+/* Whether port is one of proto's default ports for l4 (6 or 17). nDPI
+ * keeps the first port of each default range in its table. */
+static int
+is_default_port(struct dpi *d, uint16_t proto, uint8_t l4, uint16_t port)
+{
+	ndpi_proto_defaults_t *def = ndpi_get_proto_defaults(d->mod);
+	const uint16_t *ports;
+	int i;
+
+	if (proto == 0 || proto >= ndpi_get_num_supported_protocols(d->mod))
+		return 0;
+	ports = l4 == 6 ? def[proto].tcp_default_ports :
+	    def[proto].udp_default_ports;
+	for (i = 0; i < MAX_DEFAULT_PORTS; i++)
+		if (ports[i] != 0 && ports[i] == port)
+			return 1;
+	return 0;
+}
+
+int
+dpi_guess_from_client_port(struct dpi *d, uint16_t master, uint16_t app,
+    uint8_t l4, uint16_t client_port, uint16_t server_port)
+{
+	uint16_t p = app != 0 ? app : master;
+
+	return (is_default_port(d, p, l4, client_port) ||
+	    is_default_port(d, master, l4, client_port)) &&
+	    !is_default_port(d, p, l4, server_port) &&
+	    !is_default_port(d, master, l4, server_port);
+}
+
 const char *
 dpi_version(void)
 {

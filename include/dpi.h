@@ -71,4 +71,11 @@ unsigned dpi_proto_count(struct dpi *d);
 
 const char *dpi_version(void);
 
+/* Whether a guess by port (master, app) came from the client's port: it
+ * is a default port of the protocol and the server's port is not. A
+ * client's ephemeral port says nothing about what it speaks (a UDP flood
+ * whose source port passes 3389 is not RDP). */
+int dpi_guess_from_client_port(struct dpi *d, uint16_t master, uint16_t app,
+    uint8_t l4, uint16_t client_port, uint16_t server_port);
+
 #endif

@@ -48,7 +48,14 @@ readonly HERE
 TMP=""
 PIDS=()
 CAP_PID=""
+LIVE_PID=""
 CLIENT_PID=""
+# With EGRESSD_LIVE set (the path of an egressd binary), egressd also
+# captures live on the VM's interface during every exchange, as user nobody
+# with two workers, writing OUTDIR/NAME.live.json; EGRESSD_LIVE_ARGS adds
+# options (split at blanks). Its exit status must be 0.
+EGRESSD_LIVE=${EGRESSD_LIVE:-}
+EGRESSD_LIVE_ARGS=${EGRESSD_LIVE_ARGS:-}
 MADE_RUN_SSHD=0
 
 die() { echo "record-captures: error: $*" >&2; exit 1; }
@@ -107,6 +114,10 @@ cleanup() {
     if [[ -n "$CAP_PID" ]]; then
         kill -INT "$CAP_PID" 2>/dev/null || true
         wait_pid "$CAP_PID" 3
+    fi
+    if [[ -n "$LIVE_PID" ]]; then
+        kill -TERM "$LIVE_PID" 2>/dev/null || true
+        wait_pid "$LIVE_PID" 3
     fi
     stop_servers
     net_down
@@ -233,6 +244,18 @@ cap_start() { # FILE [SNAPLEN]
         cat "$TMP/tcpdump.log" >&2
         die "tcpdump did not start capturing"
     }
+    if [[ -n "$EGRESSD_LIVE" ]]; then
+        : >"$TMP/live.log"
+        # shellcheck disable=SC2086
+        ip netns exec "$VM_NS" "$EGRESSD_LIVE" -i "$VM_IF" -u nobody \
+            --workers 2 --stats-interval 0 -v $EGRESSD_LIVE_ARGS \
+            >"${1%.pcap}.live.json" 2>"$TMP/live.log" </dev/null &
+        LIVE_PID=$!
+        wait_until 10 grep -q "capturing on" "$TMP/live.log" || {
+            cat "$TMP/live.log" >&2
+            die "egressd did not start capturing"
+        }
+    fi
     # The "listening on" line is printed once the socket is bound; give the
     # ring a moment so the very first packet is not missed.
     sleep 0.2
@@ -254,6 +277,13 @@ cap_stop() {
         die "tcpdump lost packets"
     }
     log "tcpdump: $got packets captured, $dropped dropped by kernel"
+    if [[ -n "$LIVE_PID" ]]; then
+        local rc=0
+        kill -TERM "$LIVE_PID"
+        wait "$LIVE_PID" || rc=$?
+        LIVE_PID=""
+        ((rc == 0)) || { cat "$TMP/live.log" >&2; die "live egressd exited $rc"; }
+    fi
 }
 
 # Check a capture only holds ARP and IPv4 between the two test addresses and
@@ -1088,5 +1118,8 @@ for n in "${NAMES[@]}"; do
     cp "$CAPTURE" "$OUTDIR/.$n.pcap.tmp"
     chmod 0644 "$OUTDIR/.$n.pcap.tmp"
     mv -f "$OUTDIR/.$n.pcap.tmp" "$OUTDIR/$n.pcap"
+    if [[ -n "$EGRESSD_LIVE" ]]; then
+        cp "${CAPTURE%.pcap}.live.json" "$OUTDIR/$n.live.json"
+    fi
     log "wrote $OUTDIR/$n.pcap ($(stat -c %s "$OUTDIR/$n.pcap") bytes)"
 done

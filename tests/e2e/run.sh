@@ -22,6 +22,15 @@ fail=0
 # The recorder refuses a capture in which tcpdump dropped a packet or a
 # program misbehaved; on a loaded machine that can happen once, so a
 # failed recording is tried a second time (and the first failure shown).
+# While each exchange is recorded, egressd also watches it live on the
+# VM's interface (as nobody, two workers): its verdicts must name the same
+# categories.
+case "$egressd" in /*) ;; *) egressd=$(pwd)/$egressd ;; esac
+"$here/../../tools/tor-relays-to-rules" --with-ports "$golden/tor-consensus" >"$tmp/tor-test.rules"
+chmod 755 "$tmp"
+chmod 644 "$tmp/tor-test.rules"
+export EGRESSD_LIVE="$egressd"
+export EGRESSD_LIVE_ARGS="-c $golden/golden.conf --signature-dir $here/../../signatures --rule-files $tmp/tor-test.rules"
 if ! "$here/record-captures.sh" "$tmp" >"$tmp/record.log" 2>&1; then
 	echo "e2e: recording failed once, trying again:"
 	tail -5 "$tmp/record.log"
@@ -32,7 +41,6 @@ if ! "$here/record-captures.sh" "$tmp" >"$tmp/record.log" 2>&1; then
 		exit 1
 	fi
 fi
-"$here/../../tools/tor-relays-to-rules" --with-ports "$golden/tor-consensus" >"$tmp/tor-test.rules"
 while IFS='	' read -r name want; do
 	case "$name" in ''|'#'*) continue ;; esac
 	got=$("$egressd" -c "$golden/golden.conf" --rule-files "$tmp/tor-test.rules" \
@@ -45,6 +53,17 @@ print(",".join(sorted(cats)) or "none")')
 		pass=$((pass + 1))
 	else
 		echo "FAIL e2e $name: verdict categories '$got', want '$want'"
+		fail=$((fail + 1))
+	fi
+	live=$(python3 -c '
+import json, sys
+cats = {e["category"] for e in map(json.loads, open(sys.argv[1])) if e["event_type"] == "verdict"}
+print(",".join(sorted(cats)) or "none")' "$tmp/$name.live.json")
+	if [ "$live" = "$want" ]; then
+		echo "PASS e2e-live $name ($live)"
+		pass=$((pass + 1))
+	else
+		echo "FAIL e2e-live $name: live verdict categories '$live', want '$want'"
 		fail=$((fail + 1))
 	fi
 done <"$golden/expect.tsv"
