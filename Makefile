@@ -4,6 +4,7 @@
 #   make demo       build, replay the bundled demo capture, print the verdicts
 #   make check      build and run every test (unit, golden replay, end-to-end)
 #   make asan       unit, golden, CLI and delivery tests under ASan + UBSan
+#   make bench      egressd against ndpiReader on a mixed and a 1M-flow capture
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
 #   make clean
@@ -45,7 +46,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-delivery check-live check-deploy check-e2e golden-update asan flowcost sigbench clean
+	check-tools check-bound check-delivery check-live check-deploy check-e2e golden-update asan bench flowcost sigbench clean
 
 all: egressd
 
@@ -138,6 +139,17 @@ $(BUILD)/sigbench: tests/sigbench.c $(MOD_OBJS)
 
 sigbench: $(BUILD)/sigbench
 	$(BUILD)/sigbench
+
+# egressd and Debian's ndpiReader on the same captures, in one run; the
+# inputs are generated once into build/bench.
+$(BUILD)/bench/pcapread: tests/bench/pcapread.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LDLIBS)
+
+bench: $(BUILD)/egressd $(BUILD)/bench/pcapread
+	@deploy/install-deps.sh
+	tests/bench/bench.py $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench $(ROUNDS)
+	tests/flowcost.py $(BUILD)/egressd
 
 # Bytes of memory one flow costs, classified and still in detection.
 flowcost: $(BUILD)/egressd

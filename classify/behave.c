@@ -524,7 +524,6 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 	char dur[32];
 
 	elapsed = now > t->flood_start ? now - t->flood_start : 0;
-	fmt_dur(dur, sizeof(dur), elapsed);
 	completed = t->synacks < t->syns ? t->synacks : t->syns;
 	if (proto == 6 && !(t->fired & FIRED_SYN) &&
 	    t->syns >= per_window(c->syn_flood_pps, c->flood_window_us) &&
@@ -532,6 +531,7 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		hit_init(&h, CAT_DOS, "syn_flood", t->k.vm, t->k.target, 6, 0);
 		h.count = t->syns;
 		h.completed = completed;
+		fmt_dur(dur, sizeof(dur), elapsed);
 		snprintf(h.detail, sizeof(h.detail),
 		    "%u SYNs in %s, %llu completed", t->syns, dur,
 		    (unsigned long long)completed);
@@ -543,6 +543,7 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		/* one-way only: a QUIC upload or a tunnel gets acks back */
 		hit_init(&h, CAT_DOS, "udp_flood", t->k.vm, t->k.target, 17, 0);
 		h.count = t->udp_pkts;
+		fmt_dur(dur, sizeof(dur), elapsed);
 		snprintf(h.detail, sizeof(h.detail),
 		    "%u UDP packets (%llu bytes) in %s, %u replies",
 		    t->udp_pkts, (unsigned long long)t->udp_bytes, dur,
@@ -554,6 +555,7 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		hit_init(&h, CAT_DOS, "icmp_flood", t->k.vm, t->k.target,
 		    proto, 0);
 		h.count = t->echoes;
+		fmt_dur(dur, sizeof(dur), elapsed);
 		snprintf(h.detail, sizeof(h.detail),
 		    "%u echo requests in %s", t->echoes, dur);
 		pps = c->icmp_flood_pps;
@@ -584,10 +586,10 @@ tgt_check_scan(struct behave *b, struct tgt_ent *t, uint64_t now,
 	if (distinct < b->cfg.scan_ports)
 		return;
 	elapsed = now > t->scan_start ? now - t->scan_start : 0;
-	fmt_dur(dur, sizeof(dur), elapsed);
 	hit_init(&h, CAT_SCAN, "port_scan", t->k.vm, t->k.target, proto, 0);
 	hit_figures(&h, elapsed, t->scan_pkts, t->scan_bytes, t->scan_pkts,
 	    distinct, distinct, b->cfg.scan_ports);
+	fmt_dur(dur, sizeof(dur), elapsed);
 	snprintf(h.detail, sizeof(h.detail), "%llu unanswered ports in %s",
 	    (unsigned long long)distinct, dur);
 	if (emit(b, &t->last_scan, now, &h, hits, max, n))
@@ -623,11 +625,11 @@ port_check(struct behave *b, struct port_ent *e, uint64_t now,
 	if (distinct < b->cfg.scan_hosts)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
-	fmt_dur(dur, sizeof(dur), elapsed);
 	hit_init(&h, CAT_SCAN, "address_scan", e->k.vm, NULL, e->k.proto,
 	    e->k.port);
 	hit_figures(&h, elapsed, e->pkts, e->bytes, e->pkts, distinct, distinct,
 	    b->cfg.scan_hosts);
+	fmt_dur(dur, sizeof(dur), elapsed);
 	if (e->k.proto == 1 || e->k.proto == 58)
 		snprintf(h.detail, sizeof(h.detail),
 		    "%llu hosts not answering echo requests in %s",
@@ -771,11 +773,11 @@ amp_packet(struct behave *b, const struct behave_pkt *p, uint64_t htarget,
 	if (distinct < b->cfg.amp_servers)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
-	fmt_dur(dur, sizeof(dur), elapsed);
 	hit_init(&h, CAT_DOS, amp_kinds[kind].detector, p->vm, NULL, 17,
 	    amp_kinds[kind].port);
 	hit_figures(&h, elapsed, e->requests, e->bytes, e->requests, distinct,
 	    distinct, b->cfg.amp_servers);
+	fmt_dur(dur, sizeof(dur), elapsed);
 	snprintf(h.detail, sizeof(h.detail), "%u %s to %llu servers in %s",
 	    e->requests, amp_kinds[kind].what, (unsigned long long)distinct,
 	    dur);
@@ -895,12 +897,12 @@ brute_check(struct behave *b, struct brute_ent *e, uint64_t now,
 	if (e->fired || e->attempts < b->cfg.brute_attempts)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
-	fmt_dur(dur, sizeof(dur), elapsed);
 	svc = service_name(e->k.port);
 	hit_init(&h, CAT_BRUTEFORCE, brute_detector(e->k.port), e->k.vm,
 	    e->k.target, 6, e->k.port);
 	hit_figures(&h, elapsed, e->pkts, e->bytes, e->attempts, 0, e->attempts,
 	    b->cfg.brute_attempts);
+	fmt_dur(dur, sizeof(dur), elapsed);
 	if (e->replies == 0)
 		snprintf(h.detail, sizeof(h.detail),
 		    "%u short %s connections in %s", e->attempts, svc, dur);
