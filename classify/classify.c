@@ -222,7 +222,7 @@ classify_signature_count(const struct classify *c)
 size_t
 classify_flow_record_size(void)
 {
-	return sizeof(struct flow) + sizeof(struct flow *);
+	return sizeof(struct flow) + sizeof(uint32_t);	/* and its bucket */
 }
 
 size_t
@@ -482,7 +482,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 
 	memset(&v, 0, sizeof(v));
 	v.ts_us = ts_us;
-	in[0] = f->id;
+	in[0] = flow_id(f);
 	in[1] = f->first_us;
 	in[2] = ev->category;
 	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
@@ -528,7 +528,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		}
 	}
 	v.has_flow = 1;
-	v.flow_id = f->id;
+	v.flow_id = flow_id(f);
 	tuple_of(f, &v.t);
 	v.action = action_of(c, v.category);
 
@@ -1074,7 +1074,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 		return;
 	memset(&fe, 0, sizeof(fe));
 	fe.ts_us = f->last_us;
-	fe.flow_id = f->id;
+	fe.flow_id = flow_id(f);
 	tuple_of(f, &fe.t);
 	dpi_name(c->dpi, f->cls.master_proto, f->cls.app_proto, fe.app_proto,
 	    sizeof(fe.app_proto));

@@ -23,11 +23,11 @@ struct lru {
 struct flowtab {
 	struct flowtab_cfg cfg;
 	struct siphash_key hkey;
-	struct flow **buckets;
+	uint32_t *buckets;	/* pool index + 1, 0 empty */
 	size_t mask;		/* bucket count - 1 */
 	struct flow *pool;	/* max_flows records */
 	size_t pool_used;	/* records handed out at least once */
-	struct flow *free;	/* records returned, linked through hnext */
+	uint32_t free;		/* records returned, linked through hnext */
 	struct lru lru[FLOW_TC_N];
 	uint64_t now_us;	/* latest packet time seen */
 	struct flowtab_stats st;
@@ -104,20 +104,32 @@ flowtab_free(struct flowtab *ft)
 	free(ft);
 }
 
+static struct flow *
+at(const struct flowtab *ft, uint32_t i)
+{
+	return i != 0 ? &ft->pool[i - 1] : NULL;
+}
+
+static uint32_t
+ix(const struct flowtab *ft, const struct flow *f)
+{
+	return f != NULL ? (uint32_t)(f - ft->pool) + 1 : 0;
+}
+
 static void
 lru_unlink(struct flowtab *ft, struct flow *f)
 {
 	struct lru *l = &ft->lru[f->tclass];
 
-	if (f->prev != NULL)
-		f->prev->next = f->next;
+	if (f->prev != 0)
+		at(ft, f->prev)->next = f->next;
 	else
-		l->head = f->next;
-	if (f->next != NULL)
-		f->next->prev = f->prev;
+		l->head = at(ft, f->next);
+	if (f->next != 0)
+		at(ft, f->next)->prev = f->prev;
 	else
-		l->tail = f->prev;
-	f->prev = f->next = NULL;
+		l->tail = at(ft, f->prev);
+	f->prev = f->next = 0;
 }
 
 static void
@@ -125,10 +137,10 @@ lru_push(struct flowtab *ft, struct flow *f)
 {
 	struct lru *l = &ft->lru[f->tclass];
 
-	f->prev = NULL;
-	f->next = l->head;
+	f->prev = 0;
+	f->next = ix(ft, l->head);
 	if (l->head != NULL)
-		l->head->prev = f;
+		l->head->prev = ix(ft, f);
 	l->head = f;
 	if (l->tail == NULL)
 		l->tail = f;
@@ -144,22 +156,23 @@ bucket_of(const struct flowtab *ft, const struct flow_key *k)
 static void
 flow_end(struct flowtab *ft, struct flow *f, enum flow_end why)
 {
-	struct flow **pp;
+	uint32_t *pp, me = ix(ft, f);
 
 	if (ft->cfg.on_end != NULL)
 		ft->cfg.on_end(f, why, ft->cfg.arg);
 	ft->st.ended[why]++;
 	ft->st.active--;
 	lru_unlink(ft, f);
-	for (pp = &ft->buckets[bucket_of(ft, &f->key)]; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == f) {
+	for (pp = &ft->buckets[bucket_of(ft, &f->key)]; *pp != 0;
+	    pp = &at(ft, *pp)->hnext) {
+		if (*pp == me) {
 			*pp = f->hnext;
 			break;
 		}
 	}
 	memset(f, 0, sizeof(*f));
 	f->hnext = ft->free;
-	ft->free = f;
+	ft->free = me;
 }
 
 /* The reason a closing flow gives, or timeout for an idle one. */
@@ -260,6 +273,12 @@ flow_id_of(const struct flow_key *k, uint64_t first_us)
 	return id != 0 ? id : 1;
 }
 
+uint64_t
+flow_id(const struct flow *f)
+{
+	return flow_id_of(&f->key, f->first_us);
+}
+
 static enum flow_tclass
 open_tclass(uint8_t proto)
 {
@@ -278,25 +297,24 @@ flow_start(struct flowtab *ft, const struct flow_key *k, size_t b,
 {
 	struct flow *f;
 
-	if (ft->free == NULL && ft->pool_used < (size_t)ft->cfg.max_flows) {
+	if (ft->free == 0 && ft->pool_used < (size_t)ft->cfg.max_flows) {
 		f = &ft->pool[ft->pool_used++];
 	} else {
-		if (ft->free == NULL)
+		if (ft->free == 0)
 			evict_oldest(ft);
-		f = ft->free;
+		f = at(ft, ft->free);
 		ft->free = f->hnext;
 	}
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->first_us = f->last_us = p->ts_us;
-	f->id = flow_id_of(k, p->ts_us);
 	f->src_is_a = (uint8_t)p_is_a;
 	/* A SYN-ACK first means we missed the SYN: its receiver opened. */
 	if (p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
 		f->src_is_a = (uint8_t)!p_is_a;
 	f->tclass = (uint8_t)open_tclass(p->proto);
 	f->hnext = ft->buckets[b];
-	ft->buckets[b] = f;
+	ft->buckets[b] = ix(ft, f);
 	lru_push(ft, f);
 	ft->st.created++;
 	ft->st.active++;
@@ -337,7 +355,7 @@ flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 	flowtab_expire(ft, p->ts_us);
 	make_key(p, &k, &p_is_a);
 	b = bucket_of(ft, &k);
-	for (f = ft->buckets[b]; f != NULL; f = f->hnext)
+	for (f = at(ft, ft->buckets[b]); f != NULL; f = at(ft, f->hnext))
 		if (memcmp(&f->key, &k, sizeof(k)) == 0)
 			break;
 	/* A new SYN on a closed flow starts the next connection. */
@@ -369,7 +387,7 @@ flowtab_foreach(struct flowtab *ft, void (*fn)(struct flow *, void *),
 
 	for (tc = 0; tc < FLOW_TC_N; tc++) {
 		for (f = ft->lru[tc].head; f != NULL; f = next) {
-			next = f->next;
+			next = at(ft, f->next);
 			fn(f, arg);
 		}
 	}

@@ -42,40 +42,42 @@ struct flow_key {
 /* What classification learned about a flow; written by classify/ only. */
 struct flow_class {
 	struct dpi_flow *dpi;	/* live nDPI state; NULL once detection ended */
+	const char *heur_name;	/* static name of the heuristic that hit */
+	uint32_t asn;		/* of the peer, 0 unknown */
+	uint32_t sigs[2];	/* sigset indexes of matched rules */
 	uint16_t master_proto;	/* nDPI protocol ids */
 	uint16_t app_proto;
 	uint16_t ndpi_category;
 	uint16_t dpi_pkts;	/* packets given to nDPI */
-	uint8_t dpi_done;	/* detection final or given up */
 	uint8_t dpi_confidence;	/* enum dpi_confidence */
 	uint8_t category;	/* enum policy_category of the best evidence */
 	uint8_t confidence;	/* enum confidence of it */
 	uint8_t source;		/* what that evidence came from (classify.c) */
-	uint8_t verdict_made;
 	uint8_t payload_pkts;	/* payload packets the heuristics have seen */
-	uint8_t heur_hit;	/* a heuristic recognised the flow */
-	uint8_t host_tried;	/* host rules were tried with server_name */
 	uint8_t nsigs;		/* signatures matched; the first two are kept */
 	int8_t vm_side;		/* classify.c's cache of which side is the VM */
+	uint8_t dpi_done:1;	/* detection final or given up */
+	uint8_t verdict_made:1;
+	uint8_t heur_hit:1;	/* a heuristic recognised the flow */
+	uint8_t host_tried:1;	/* host rules were tried with server_name */
 	char country[3];	/* of the peer, from GeoIP; "" unknown */
-	uint32_t asn;		/* of the peer, 0 unknown */
-	uint32_t sigs[2];	/* sigset indexes of matched rules */
-	const char *heur_name;	/* static name of the heuristic that hit */
 	struct heur_flow heur;	/* heuristics' per-flow state */
 	char server_name[64];	/* SNI / Host / DNS name, may be truncated */
 };
 
+/* Links are pool indexes + 1 (0: none), half the size of pointers: the
+ * record is what every tracked flow costs. */
 struct flow {
 	struct flow_key key;
-	struct flow *hnext;	/* hash chain, or free list */
-	struct flow *prev, *next;	/* LRU list of its timeout class */
-	uint64_t id;		/* flow_id: stable for the same flow and start */
-	uint64_t first_us, last_us;	/* packet times */
-	uint64_t pkts[2], bytes[2];	/* [0] from the opener, [1] to it */
+	uint32_t hnext;		/* hash chain, or free list */
+	uint32_t prev, next;	/* LRU list of its timeout class */
 	uint8_t src_is_a;	/* the opener is key.a */
 	uint8_t tclass;		/* enum flow_tclass */
 	uint8_t fin_seen;	/* bit per direction */
 	uint8_t end_reason;	/* enum flow_end, once closing */
+	uint64_t first_us, last_us;	/* packet times */
+	uint64_t bytes[2];	/* [0] from the opener, [1] to it */
+	uint32_t pkts[2];
 	struct flow_class cls;
 };
 
@@ -118,6 +120,9 @@ void flowtab_foreach(struct flowtab *ft, void (*fn)(struct flow *, void *),
 const char *flow_end_name(enum flow_end e);
 
 /* Addresses and ports as opener (src) and responder (dest). */
+/* flow_id: the same for the same flow and first packet in every replay
+ * (derived from the key and the start, not stored). */
+uint64_t flow_id(const struct flow *f);
 const uint8_t *flow_src_addr(const struct flow *f);
 const uint8_t *flow_dst_addr(const struct flow *f);
 uint16_t flow_src_port(const struct flow *f);

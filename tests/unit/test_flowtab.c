@@ -48,7 +48,7 @@ record_end(struct flow *f, enum flow_end why, void *arg)
 	if (r->n < MAX_ENDED) {
 		struct ended *e = &r->e[r->n];
 
-		e->id = f->id;
+		e->id = flow_id(f);
 		e->why = why;
 		e->sport = flow_src_port(f);
 		e->dport = flow_dst_port(f);
@@ -247,7 +247,7 @@ START_TEST(vlans_are_separate)
 	ck_assert_ptr_ne(f, g);
 	ck_assert_ptr_ne(f, h);
 	ck_assert_ptr_ne(g, h);
-	ck_assert_uint_ne(f->id, g->id);
+	ck_assert_uint_ne(flow_id(f), flow_id(g));
 	p = pkt("10.0.0.2", 2000, "10.0.0.1", 1000, 17, 0, 2);
 	p.vlan = 20;
 	ck_assert_ptr_eq(feed(ft, p, 1), g);
@@ -412,7 +412,7 @@ START_TEST(syn_on_closed_flow)
 	uint64_t old_id;
 
 	f = feed(ft, pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, TH_SYN, 1 * SEC), 0);
-	old_id = f->id;
+	old_id = flow_id(f);
 	feed(ft, pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, TH_SYN | TH_ACK,
 	    1 * SEC + 1), 1);
 	feed(ft, pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, TH_FIN | TH_ACK,
@@ -426,7 +426,7 @@ START_TEST(syn_on_closed_flow)
 	ck_assert_int_eq(r.e[0].why, FLOW_END_FIN);
 	ck_assert_uint_eq(r.e[0].id, old_id);
 	ck_assert_uint_eq(r.e[0].pkts[0], 2);
-	ck_assert_uint_ne(f->id, old_id);
+	ck_assert_uint_ne(flow_id(f), old_id);
 	ck_assert_uint_eq(f->pkts[0], 1);
 	ck_assert_uint_eq(f->pkts[1], 0);
 	ck_assert_uint_eq(f->first_us, 2 * SEC);
@@ -475,14 +475,14 @@ START_TEST(flow_id_stable)
 	a = feed(t1, pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, TH_SYN, 12345), 0);
 	/* The same flow seen first from the other side, in another table. */
 	b = feed(t2, pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, TH_ACK, 12345), 0);
-	ck_assert_uint_eq(a->id, b->id);
-	ck_assert_uint_ne(a->id, 0);
-	ck_assert_uint_lt(a->id, 1ULL << 53);
+	ck_assert_uint_eq(flow_id(a), flow_id(b));
+	ck_assert_uint_ne(flow_id(a), 0);
+	ck_assert_uint_lt(flow_id(a), 1ULL << 53);
 	c = feed(t2, pkt("10.0.0.1", 40000, "10.0.0.2", 80, 17, 0, 12345), 0);
-	ck_assert_uint_ne(a->id, c->id);
+	ck_assert_uint_ne(flow_id(a), flow_id(c));
 	flowtab_flush(t2);
 	b = feed(t2, pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, TH_SYN, 12346), 0);
-	ck_assert_uint_ne(a->id, b->id);
+	ck_assert_uint_ne(flow_id(a), flow_id(b));
 	flowtab_free(t1);
 	flowtab_free(t2);
 }
