@@ -150,6 +150,7 @@ bench: $(BUILD)/egressd $(BUILD)/bench/pcapread
 	@deploy/install-deps.sh
 	tests/bench/bench.py $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench $(ROUNDS)
 	tests/flowcost.py $(BUILD)/egressd
+	tests/bench/live.py $(BUILD)/egressd $(BUILD)/bench/mixed.pcap
 
 # Bytes of memory one flow costs, classified and still in detection.
 flowcost: $(BUILD)/egressd
