@@ -4,6 +4,7 @@
 #   make demo       build, replay the bundled demo capture, print the verdicts
 #   make check      build and run every test (unit, golden replay, end-to-end)
 #   make asan       unit, golden, CLI and delivery tests under ASan + UBSan
+#   make valgrind   every recorded capture under valgrind's memcheck
 #   make bench      egressd against ndpiReader on a mixed and a 1M-flow capture
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
@@ -46,7 +47,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-delivery check-live check-deploy check-e2e golden-update asan bench flowcost sigbench clean
+	check-tools check-bound check-delivery check-live check-deploy check-e2e golden-update asan valgrind bench flowcost sigbench clean
 
 all: egressd
 
@@ -139,6 +140,11 @@ $(BUILD)/sigbench: tests/sigbench.c $(MOD_OBJS)
 
 sigbench: $(BUILD)/sigbench
 	$(BUILD)/sigbench
+
+# Every recorded capture, and a replay with every sink, under memcheck.
+valgrind: $(BUILD)/egressd
+	@deploy/install-deps.sh
+	tests/valgrind/run.sh $(BUILD)/egressd
 
 # egressd and Debian's ndpiReader on the same captures, in one run; the
 # inputs are generated once into build/bench.
