@@ -18,7 +18,7 @@ test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
       hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
-      logrotate"
+      logrotate valgrind clang libclang-rt-14-dev"
 
 case "${1:-}" in
 --build) want="$build" ;;
