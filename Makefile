@@ -47,7 +47,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-delivery check-live check-deploy check-e2e golden-update asan valgrind bench flowcost sigbench clean
+	check-tools check-bound check-hostile check-delivery check-live check-deploy check-e2e golden-update asan valgrind bench flowcost sigbench clean
 
 all: egressd
 
@@ -90,8 +90,8 @@ demo: egressd
 
 check: test-deps
 	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
-	    check-tools check-bound check-delivery check-live check-deploy \
-	    check-e2e
+	    check-tools check-bound check-hostile check-delivery check-live \
+	    check-deploy check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
@@ -108,6 +108,10 @@ check-tools: $(BUILD)/egressd
 # One million one-packet SYN flows: memory within the bound, flood reported.
 check-bound: $(BUILD)/egressd
 	tests/synflood-1m.py $(BUILD)/egressd
+
+# Hostile input: broken captures, rule files, configs and inventories.
+check-hostile: $(BUILD)/egressd
+	tests/hostile/run.sh $(BUILD)/egressd
 
 # Webhook, spool, exec hook, EVE file, inventory; nftables in namespaces.
 check-delivery: $(BUILD)/egressd

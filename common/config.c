@@ -462,33 +462,45 @@ load_error(struct load_ctx *ctx, const char *msg)
 }
 
 /* inih's reader: one line of the file per call, counted, so an error can
- * name its own line. A line longer than inih's buffer is an error here;
- * left to fgets(), its rest would come back as lines of their own. */
+ * name its own line. Read a byte at a time, so that a NUL byte (which
+ * would silently end the line for a string reader) is an error, as are a
+ * line longer than inih's buffer and a [section] line (inih reports a
+ * section only through the keys after it, with their line numbers). */
 static char *
 read_line(char *buf, int size, void *arg)
 {
 	struct load_ctx *ctx = arg;
 	char err[64];
 	const char *start;
-	size_t len;
-	int c;
+	int c, n = 0, nul = 0, long_line = 0;
 
-	if (fgets(buf, size, ctx->fp) == NULL)
+	while ((c = getc(ctx->fp)) != EOF && c != '\n') {
+		if (c == '\0')
+			nul = 1;
+		else if (n < size - 2)
+			buf[n++] = (char)c;
+		else
+			long_line = 1;
+	}
+	if (c == EOF && n == 0 && !nul && !long_line)
 		return NULL;
+	buf[n] = '\0';
 	ctx->lineno++;
-	len = strlen(buf);
-	if (len == 0 || buf[len - 1] == '\n')
-		return buf;
-	/* No newline: the file's last line, or a line longer than buf. */
-	if ((c = getc(ctx->fp)) == EOF || c == '\n')
-		return buf;
-	while ((c = getc(ctx->fp)) != EOF && c != '\n')
-		;
 	start = buf + strspn(buf, " \t");
 	if (*start == '#' || *start == ';')
-		return buf;	/* a long comment is still a comment */
-	snprintf(err, sizeof(err), "line longer than %d characters", size - 3);
-	load_error(ctx, err);
+		return buf;	/* a comment may hold anything */
+	if (nul)
+		load_error(ctx, "a NUL byte");
+	else if (long_line) {
+		snprintf(err, sizeof(err), "line longer than %d characters",
+		    size - 2);
+		load_error(ctx, err);
+	} else if (*start == '[') {
+		load_error(ctx, "sections are not used: every key belongs "
+		    "to the main settings");
+	} else {
+		return buf;
+	}
 	buf[0] = '\0';
 	return buf;
 }

@@ -372,7 +372,12 @@ START_TEST(load_section)
 	    "[webhook]\n"
 	    "url = http://example.invalid/\n",
 	    path, sizeof(path), err, sizeof(err)), -1);
-	assert_error_at(err, path, 4, "unknown section [webhook]");
+	/* The section's own line, not the key after it. */
+	assert_error_at(err, path, 3, "sections are not used");
+	/* A section as the last line is caught too. */
+	ck_assert_int_eq(load_text(&cfg, "max_flows = 10\n[main]\n", path,
+	    sizeof(path), err, sizeof(err)), -1);
+	assert_error_at(err, path, 2, "sections are not used");
 }
 END_TEST
 
