@@ -5,6 +5,7 @@
 #   make check      build and run every test (unit, golden replay, end-to-end)
 #   make asan       unit, golden, CLI and delivery tests under ASan + UBSan
 #   make valgrind   every recorded capture under valgrind's memcheck
+#   make fuzz       libFuzzer on the packet path and every parser
 #   make bench      egressd against ndpiReader on a mixed and a 1M-flow capture
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
@@ -47,7 +48,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-hostile check-delivery check-live check-deploy check-e2e golden-update asan valgrind bench flowcost sigbench clean
+	check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz bench flowcost sigbench clean
 
 all: egressd
 
@@ -90,8 +91,8 @@ demo: egressd
 
 check: test-deps
 	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
-	    check-tools check-bound check-hostile check-delivery check-live \
-	    check-deploy check-e2e
+	    check-tools check-bound check-hostile check-fuzz check-delivery \
+	    check-live check-deploy check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
@@ -112,6 +113,16 @@ check-bound: $(BUILD)/egressd
 # Hostile input: broken captures, rule files, configs and inventories.
 check-hostile: $(BUILD)/egressd
 	tests/hostile/run.sh $(BUILD)/egressd
+
+# The fuzz targets build, and every input kept in tests/fuzz/regress runs
+# clean; `make fuzz` fuzzes each target for FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+check-fuzz:
+	tests/fuzz/regress.sh
+
+fuzz:
+	@deploy/install-deps.sh
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Webhook, spool, exec hook, EVE file, inventory; nftables in namespaces.
 check-delivery: $(BUILD)/egressd
