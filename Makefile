@@ -6,6 +6,7 @@
 #   make asan       unit, golden, CLI and delivery tests under ASan + UBSan
 #   make valgrind   every recorded capture under valgrind's memcheck
 #   make fuzz       libFuzzer on the packet path and every parser
+#   make soak       stream the fixtures for SOAK_MINUTES, watch the RSS
 #   make bench      egressd against ndpiReader on a mixed and a 1M-flow capture
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
@@ -48,7 +49,7 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 .PHONY: all deps test-deps demo check check-unit check-golden check-cli \
-	check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz bench flowcost sigbench clean
+	check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz soak bench flowcost sigbench clean
 
 all: egressd
 
@@ -106,9 +107,16 @@ check-cli: $(BUILD)/egressd
 check-tools: $(BUILD)/egressd
 	tools/test-tor-relays-to-rules.sh $(BUILD)/egressd
 
-# One million one-packet SYN flows: memory within the bound, flood reported.
+# One million one-packet SYN flows: memory within the bound, flood reported;
+# one 2 GB flow: every byte counted in flat memory.
 check-bound: $(BUILD)/egressd
 	tests/synflood-1m.py $(BUILD)/egressd
+	tests/bound-2gb.py $(BUILD)/egressd
+
+# The fixtures streamed into egressd for SOAK_MINUTES; RSS must stay flat.
+SOAK_MINUTES ?= 5
+soak: $(BUILD)/egressd
+	tests/soak.py $(BUILD)/egressd $(SOAK_MINUTES)
 
 # Hostile input: broken captures, rule files, configs and inventories.
 check-hostile: $(BUILD)/egressd
