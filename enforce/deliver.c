@@ -210,29 +210,30 @@ store_message(struct deliver *d, char **v, unsigned n, int *spooled)
 {
 	static const char head[] = "{\"type\":\"egressd.verdicts\","
 	    "\"timestamp\":\"";
-	char id[SPOOL_ID_MAX], ts[40], err[512], *body, *p;
-	size_t len = 0, i;
+	char id[SPOOL_ID_MAX], ts[40], err[512], *body;
+	size_t len = 0, off, i;
 	uint64_t now = wall_us();
 	int rc;
 
 	*spooled = 0;
 	eve_timestamp(now, ts, sizeof(ts));
 	for (i = 0; i < n; i++)
-		len += strlen(v[i]) + 1;
-	len += sizeof(head) + strlen(ts) + 64;
-	body = p = xmalloc(len);
-	p += sprintf(p, "%s%s\",\"data\":{\"verdicts\":[", head, ts);
+		len += strlen(v[i]) + 1;	/* and its comma */
+	len += sizeof(head) + strlen(ts) + 64;	/* the frame around them */
+	body = xmalloc(len);
+	off = (size_t)snprintf(body, len, "%s%s\",\"data\":{\"verdicts\":[",
+	    head, ts);
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(v[i]);
 
 		if (i > 0)
-			*p++ = ',';
-		memcpy(p, v[i], l);
-		p += l;
+			body[off++] = ',';
+		memcpy(body + off, v[i], l);
+		off += l;
 		free(v[i]);
 	}
-	p += sprintf(p, "]}}");
-	len = (size_t)(p - body);
+	off += (size_t)snprintf(body + off, len - off, "]}}");
+	len = off;
 	snprintf(id, sizeof(id), "msg_%013" PRIu64 "_%06" PRIu64 "_%08" PRIx32,
 	    now / 1000, d->seq++ % 1000000, next_rand(&d->intake_rnd));
 

@@ -45,18 +45,18 @@ mkdir -p "$OUT/obj" "$OUT/bin"
 # Rebuilt when the source or any header is newer than the object.
 srcs=$(ls common/*.c capture/*.c classify/*.c enforce/*.c)
 newest_h=$(ls -t include/*.h | head -n 1)
-todo=""
+stale=""
 for s in $srcs; do
 	o=$OUT/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')
 	if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ "$newest_h" -nt "$o" ] ||
 	    [ "$0" -nt "$o" ]; then
-		todo="$todo $s"
+		stale="$stale $s"
 	fi
 done
-if [ -n "$todo" ]; then
-	echo "fuzz: compiling$(echo $todo | wc -w | sed 's/^/ /') modules"
+if [ -n "$stale" ]; then
+	echo "fuzz: compiling$(echo $stale | wc -w | sed 's/^/ /') modules"
 	# shellcheck disable=SC2086
-	printf '%s\n' $todo | xargs -P "$JOBS" -I{} sh -c '
+	printf '%s\n' $stale | xargs -P "$JOBS" -I{} sh -c '
 		o="$1/obj/$(echo "$2" | tr / _ | sed "s/\.c\$/.o/")"
 		exec $3 $4 $5 $6 -c "$2" -o "$o"' sh "$OUT" {} "$CC" \
 		"$CPPFLAGS" "$CFLAGS" "$SAN_OBJ" || { echo "fuzz: build failed" >&2; exit 2; }

@@ -21,7 +21,7 @@ write_file(const char *text, size_t len)
 	FILE *fp;
 	int fd;
 
-	strcpy(path, "/tmp/egressd-inv-XXXXXX");
+	snprintf(path, sizeof(path), "/tmp/egressd-inv-XXXXXX");
 	fd = mkstemp(path);
 	ck_assert_int_ne(fd, -1);
 	fp = fdopen(fd, "w");
