@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "classify.h"
 #include "config.h"
@@ -26,6 +25,7 @@
 #include "log.h"
 #include "priv.h"
 #include "sidecar.h"
+#include "sinks.h"
 #include "source.h"
 #include "util.h"
 
@@ -42,9 +42,7 @@ static volatile sig_atomic_t stop_requested, reload_requested;
 
 struct run {
 	const struct config *cfg;
-	struct eve *eve;
-	struct eve *eve_file;		/* --eve, or NULL */
-	struct deliver *deliver;
+	struct sinks out;
 	struct classify *c;
 	struct inventory *inv;
 	uint64_t decode[DECODE_NRESULTS];
@@ -95,10 +93,7 @@ emit_verdict(const struct verdict *v, void *arg)
 {
 	struct run *r = arg;
 
-	eve_verdict(r->eve, v);
-	if (r->eve_file != NULL)
-		eve_verdict(r->eve_file, v);
-	deliver_verdict(r->deliver, v);
+	sinks_verdict(&r->out, v);
 }
 
 static void
@@ -106,9 +101,7 @@ emit_flow(const struct flow_event *fe, void *arg)
 {
 	struct run *r = arg;
 
-	eve_flow(r->eve, fe);
-	if (r->eve_file != NULL)
-		eve_flow(r->eve_file, fe);
+	sinks_flow(&r->out, fe);
 }
 
 /* SIGHUP: reopen the log files, reread the inventory. A file that fails
@@ -120,10 +113,7 @@ reload(struct run *r)
 	char err[512];
 
 	reload_requested = 0;
-	if (eve_reopen(r->eve, err, sizeof(err)) == -1 ||
-	    (r->eve_file != NULL &&
-	    eve_reopen(r->eve_file, err, sizeof(err)) == -1))
-		log_err("reopening: %s", err);
+	sinks_reopen(&r->out);
 	if (r->cfg->inventory[0] == '\0' || r->c == NULL)
 		return;
 	if ((inv = inventory_load(r->cfg->inventory, err, sizeof(err))) == NULL) {
@@ -144,13 +134,8 @@ write_stats(struct run *r, struct classify *c)
 
 	memset(&s, 0, sizeof(s));
 	s.ts_us = r->last_ts_us;
-	if (s.ts_us == 0) {	/* no packets: delivering a spool */
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		s.ts_us = (uint64_t)ts.tv_sec * 1000000 +
-		    (uint64_t)ts.tv_nsec / 1000;
-	}
+	if (s.ts_us == 0)	/* no packets: delivering a spool */
+		s.ts_us = wall_us();
 	stats_add(&s, "capture", "packets", r->packets);
 	stats_add(&s, "capture", "bytes", r->bytes);
 	stats_add(&s, "capture", "truncated", r->truncated);
@@ -165,11 +150,9 @@ write_stats(struct run *r, struct classify *c)
 		stats_add(&s, "inventory", "learned", inventory_learned(r->inv));
 		stats_add(&s, "inventory", "replaced", inventory_replaced(r->inv));
 	}
-	if (r->deliver != NULL)
-		deliver_stats(r->deliver, &s);
-	eve_stats(r->eve, &s);
-	if (r->eve_file != NULL)
-		eve_stats(r->eve_file, &s);
+	if (r->out.deliver != NULL)
+		deliver_stats(r->out.deliver, &s);
+	sinks_stats(&r->out, &s);
 }
 
 /* Replays one capture; returns 0, or -1 after a read error. A capture cut
@@ -263,12 +246,12 @@ check_config(const struct config *cfg, const char *cfile, int verbose)
 static uint64_t
 finish_delivery(struct run *r, const struct config *cfg)
 {
-	uint64_t left = deliver_drain(r->deliver, cfg->drain_timeout_us);
+	uint64_t left = deliver_drain(r->out.deliver, cfg->drain_timeout_us);
 
 	if (left > 0)
 		log_warn("%llu verdicts not delivered after %.1f s%s",
 		    (unsigned long long)left, (double)cfg->drain_timeout_us / 1e6,
-		    deliver_has_spool(r->deliver) ? "; they stay in the spool "
+		    deliver_has_spool(r->out.deliver) ? "; they stay in the spool "
 		    "for the next run" : "");
 	return left;
 }
@@ -284,9 +267,7 @@ int
 main(int argc, char **argv)
 {
 	static struct config cfg;	/* large: keep it off the stack */
-	struct {
-		const char *name, *value;
-	} sets[64];
+	static const char *set_names[64], *set_values[64];
 	static struct option longopts[MAX_TABLE_OPTS + 3];
 	static char optnames[MAX_TABLE_OPTS][48];
 	struct classify_out out;
@@ -295,7 +276,7 @@ main(int argc, char **argv)
 	struct run run;
 	const char *rfile = NULL, *ofile = "-", *cfile = NULL, *name;
 	char err[512];
-	size_t nsets = 0, nopts = 0, i;
+	size_t nsets = 0, nopts = 0;
 	int ch, test_only = 0, verbose = 0, status = 0, takes;
 	struct sigaction sa;
 
@@ -320,12 +301,12 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'i':
 		case 'u':
-			if (nsets == NELEM(sets)) {
+			if (nsets == NELEM(set_names)) {
 				fprintf(stderr, "egressd: too many options\n");
 				return EXIT_USAGE;
 			}
-			sets[nsets].name = ch == 'i' ? "interface" : "user";
-			sets[nsets].value = optarg;
+			set_names[nsets] = ch == 'i' ? "interface" : "user";
+			set_values[nsets] = optarg;
 			nsets++;
 			break;
 		case 'r': rfile = optarg; break;
@@ -337,14 +318,14 @@ main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default:
 			if (ch >= OPT_TABLE_BASE && ch < OPT_TABLE_BASE + (int)nopts) {
-				if (nsets == NELEM(sets)) {
+				if (nsets == NELEM(set_names)) {
 					fprintf(stderr, "egressd: too many options\n");
 					return EXIT_USAGE;
 				}
 				name = config_option_name((size_t)(ch - OPT_TABLE_BASE),
 				    &takes);
-				sets[nsets].name = name;
-				sets[nsets].value = optarg != NULL ? optarg : "yes";
+				set_names[nsets] = name;
+				set_values[nsets] = optarg != NULL ? optarg : "yes";
 				nsets++;
 				break;
 			}
@@ -360,22 +341,14 @@ main(int argc, char **argv)
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG :
 	    verbose == 1 ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 
-	config_defaults(&cfg);
-	if (cfile != NULL && config_load(&cfg, cfile, err, sizeof(err)) == -1) {
+	if (config_build(&cfg, cfile, set_names, set_values, nsets, err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_USAGE;
-	}
-	for (i = 0; i < nsets; i++) {
-		if (config_set(&cfg, sets[i].name, sets[i].value, err,
-		    sizeof(err)) == -1) {
-			fprintf(stderr, "egressd: command line: %s\n", err);
-			return EXIT_USAGE;
-		}
 	}
 	if (test_only)
 		return check_config(&cfg, cfile, verbose);
 	if (cfg.interface[0] != '\0') {
-		static const char *names[NELEM(sets)], *values[NELEM(sets)];
 		struct sidecar_args a;
 
 		if (rfile != NULL) {
@@ -383,13 +356,9 @@ main(int argc, char **argv)
 			    "each other\n");
 			return EXIT_USAGE;
 		}
-		for (i = 0; i < nsets; i++) {
-			names[i] = sets[i].name;
-			values[i] = sets[i].value;
-		}
 		a.cfile = cfile;
-		a.set_names = names;
-		a.set_values = values;
+		a.set_names = set_names;
+		a.set_values = set_values;
 		a.nsets = nsets;
 		a.ofile = ofile;
 		return sidecar_run(&cfg, &a);
@@ -417,9 +386,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_RUNTIME;
 	}
-	if ((run.eve = eve_open(ofile, err, sizeof(err))) == NULL ||
-	    (cfg.eve[0] != '\0' &&
-	    (run.eve_file = eve_open(cfg.eve, err, sizeof(err))) == NULL)) {
+	if (sinks_open(&run.out, ofile, cfg.eve, 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_RUNTIME;
 		goto out;
@@ -432,7 +399,7 @@ main(int argc, char **argv)
 	}
 	/* A replay waits for room in a full delivery queue: reading a file
 	 * more slowly loses nothing. */
-	if ((run.deliver = deliver_new(&cfg, 1, err, sizeof(err))) == NULL) {
+	if ((run.out.deliver = deliver_new(&cfg, 1, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;
@@ -457,22 +424,21 @@ main(int argc, char **argv)
 		classify_flush(c);
 	}
 	if (finish_delivery(&run, &cfg) != 0 && status == 0)
-		status = deliver_has_spool(run.deliver) ? EXIT_SPOOLED :
+		status = deliver_has_spool(run.out.deliver) ? EXIT_SPOOLED :
 		    EXIT_RUNTIME;
-	if (deliver_lost(run.deliver) > 0) {
+	if (deliver_lost(run.out.deliver) > 0) {
 		log_err("%llu verdicts were lost to a sink (see the stats "
-		    "event)", (unsigned long long)deliver_lost(run.deliver));
+		    "event)", (unsigned long long)deliver_lost(run.out.deliver));
 		if (status == 0 || status == EXIT_SPOOLED)
 			status = EXIT_RUNTIME;
 	}
 	write_stats(&run, c);
 out:
 	classify_free(c);
-	deliver_free(run.deliver);
+	deliver_free(run.out.deliver);
 	inventory_free(run.inv);
 	source_close(src);
-	if (eve_close(run.eve_file, err, sizeof(err)) == -1 ||
-	    eve_close(run.eve, err, sizeof(err)) == -1) {
+	if (sinks_close(&run.out, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_RUNTIME;
 	}

@@ -33,6 +33,7 @@
 #include "metrics.h"
 #include "priv.h"
 #include "sidecar.h"
+#include "sinks.h"
 #include "util.h"
 
 #define POLL_MS		200
@@ -73,8 +74,7 @@ struct sidecar {
 	struct config *reloaded;	/* the last reload's, to free */
 	const struct sidecar_args *args;
 	struct live *live;
-	struct eve *eve, *eve_file;
-	struct deliver *deliver;
+	struct sinks out;
 	struct metrics *metrics;
 	struct worker *w;
 	unsigned nworkers;
@@ -92,24 +92,12 @@ on_signal(int sig)
 		sc_stop = 1;
 }
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void
 emit_verdict(const struct verdict *v, void *arg)
 {
 	struct sidecar *sc = ((struct worker *)arg)->sc;
 
-	eve_verdict(sc->eve, v);
-	if (sc->eve_file != NULL)
-		eve_verdict(sc->eve_file, v);
-	deliver_verdict(sc->deliver, v);
+	sinks_verdict(&sc->out, v);
 }
 
 static void
@@ -117,9 +105,7 @@ emit_flow(const struct flow_event *fe, void *arg)
 {
 	struct sidecar *sc = ((struct worker *)arg)->sc;
 
-	eve_flow(sc->eve, fe);
-	if (sc->eve_file != NULL)
-		eve_flow(sc->eve_file, fe);
+	sinks_flow(&sc->out, fe);
 }
 
 /*
@@ -201,7 +187,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t now, last_pub = 0, last_expire = now_us();
+	uint64_t now, last_pub = 0, last_expire = wall_us();
 	char err[512];
 
 	while (!sc_stop) {
@@ -213,7 +199,7 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&w->mu);
 			break;
 		}
-		now = now_us();
+		now = wall_us();
 		if (now - last_expire >= PUBLISH_US) {
 			classify_expire(w->c, now);
 			last_expire = now;
@@ -225,7 +211,7 @@ worker_main(void *arg)
 		apply_reload(w);
 	}
 	classify_flush(w->c);
-	publish(w, now_us());
+	publish(w, wall_us());
 	return NULL;
 }
 
@@ -257,7 +243,7 @@ collect(struct stats_event *s, void *arg)
 	unsigned i, j;
 
 	memset(s, 0, sizeof(*s));
-	s->ts_us = now_us();
+	s->ts_us = wall_us();
 	stats_add(s, "capture", "workers", sc->nworkers);
 	for (i = 0; i < sc->nworkers; i++) {
 		pthread_mutex_lock(&sc->w[i].mu);
@@ -271,20 +257,14 @@ collect(struct stats_event *s, void *arg)
 		stats_add(s, "inventory", "entries",
 		    inventory_count(sc->w[0].inv));
 	stats_add(s, "sidecar", "reloads", sc->reloads);
-	deliver_stats(sc->deliver, s);
-}
-
-static void
-collect_cb(struct stats_event *s, void *arg)
-{
-	collect(s, arg);
+	deliver_stats(sc->out.deliver, s);
 }
 
 static int
 healthy(void *arg, char *why, size_t len)
 {
 	struct sidecar *sc = arg;
-	uint64_t now = now_us(), hb;
+	uint64_t now = wall_us(), hb;
 	unsigned i;
 	int failed;
 
@@ -312,9 +292,7 @@ write_stats(struct sidecar *sc)
 	struct stats_event s;
 
 	collect(&s, sc);
-	eve_stats(sc->eve, &s);
-	if (sc->eve_file != NULL)
-		eve_stats(sc->eve_file, &s);
+	sinks_stats(&sc->out, &s);
 }
 
 /*
@@ -347,25 +325,13 @@ reload(struct sidecar *sc)
 	int takes, tries;
 
 	sc_reload = 0;
-	if (eve_reopen(sc->eve, err, sizeof(err)) == -1 ||
-	    (sc->eve_file != NULL &&
-	    eve_reopen(sc->eve_file, err, sizeof(err)) == -1))
-		log_err("reopening: %s", err);
+	sinks_reopen(&sc->out);
 
-	config_defaults(cfg);
-	if (a->cfile != NULL && config_load(cfg, a->cfile, err,
-	    sizeof(err)) == -1) {
+	if (config_build(cfg, a->cfile, a->set_names, a->set_values, a->nsets,
+	    err, sizeof(err)) == -1) {
 		log_err("reload rejected, the running settings stay: %s", err);
 		free(cfg);
 		return;
-	}
-	for (k = 0; k < a->nsets; k++) {
-		if (config_set(cfg, a->set_names[k], a->set_values[k], err,
-		    sizeof(err)) == -1) {
-			log_err("reload rejected: command line: %s", err);
-			free(cfg);
-			return;
-		}
 	}
 	for (k = 0; (name = config_option_name(k, &takes)) != NULL; k++) {
 		if (is_reloadable(name) || !config_changed(sc->cfg, cfg, name))
@@ -548,25 +514,20 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		return SIDECAR_EXIT_USAGE;
 	}
 	/* From here on, files are opened as the user the sidecar runs as. */
-	if ((sc.eve = eve_open(a->ofile, err, sizeof(err))) == NULL ||
-	    (cfg->eve[0] != '\0' &&
-	    (sc.eve_file = eve_open(cfg->eve, err, sizeof(err))) == NULL)) {
+	if (sinks_open(&sc.out, a->ofile, cfg->eve, 1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = SIDECAR_EXIT_RUNTIME;
 		goto out;
 	}
-	eve_flush_each(sc.eve, 1);
-	if (sc.eve_file != NULL)
-		eve_flush_each(sc.eve_file, 1);
 	/* A live capture never waits for a full queue: it counts a drop. */
-	if ((sc.deliver = deliver_new(cfg, 0, err, sizeof(err))) == NULL ||
+	if ((sc.out.deliver = deliver_new(cfg, 0, err, sizeof(err))) == NULL ||
 	    start_workers(&sc, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = SIDECAR_EXIT_USAGE;
 		goto out;
 	}
 	if (cfg->metrics[0] != '\0' &&
-	    (sc.metrics = metrics_start(cfg->metrics, collect_cb, healthy, &sc,
+	    (sc.metrics = metrics_start(cfg->metrics, collect, healthy, &sc,
 	    err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = SIDECAR_EXIT_USAGE;
@@ -575,7 +536,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	log_info("capturing on %s with %u worker%s", cfg->interface,
 	    sc.nworkers, sc.nworkers == 1 ? "" : "s");
 
-	last_stats = now_us();
+	last_stats = wall_us();
 	while (!sc_stop) {
 		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
 		if (sc_reload)
@@ -592,32 +553,31 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 			}
 		}
 		if (sc.cfg->stats_interval_us > 0 &&
-		    now_us() - last_stats >= sc.cfg->stats_interval_us) {
+		    wall_us() - last_stats >= sc.cfg->stats_interval_us) {
 			write_stats(&sc);
-			last_stats = now_us();
+			last_stats = wall_us();
 		}
 	}
 	log_info("stopping");
 	stop_workers(&sc);
-	left = deliver_drain(sc.deliver, sc.cfg->drain_timeout_us);
+	left = deliver_drain(sc.out.deliver, sc.cfg->drain_timeout_us);
 	if (left > 0) {
 		log_warn("%llu verdicts not delivered at exit%s",
-		    (unsigned long long)left, deliver_has_spool(sc.deliver) ?
+		    (unsigned long long)left, deliver_has_spool(sc.out.deliver) ?
 		    "; they stay in the spool for the next run" : "");
 		if (status == 0)
-			status = deliver_has_spool(sc.deliver) ?
+			status = deliver_has_spool(sc.out.deliver) ?
 			    SIDECAR_EXIT_SPOOLED : SIDECAR_EXIT_RUNTIME;
 	}
 	write_stats(&sc);
 out:
 	stop_workers(&sc);
 	metrics_stop(sc.metrics);
-	deliver_free(sc.deliver);
+	deliver_free(sc.out.deliver);
 	free_workers(&sc);
 	live_close(sc.live);
 	free(sc.reloaded);
-	if (eve_close(sc.eve_file, err, sizeof(err)) == -1 ||
-	    eve_close(sc.eve, err, sizeof(err)) == -1) {
+	if (sinks_close(&sc.out, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = SIDECAR_EXIT_RUNTIME;
 	}

@@ -247,31 +247,6 @@ add_record(struct inventory *inv, struct pending **keys, size_t *nkeys,
 	return 0;
 }
 
-/* Reads one line into buf; returns its length, -1 at end of file, or -2
- * for a line too long or holding a NUL byte (skipped to its end). */
-static int
-read_line(FILE *fp, char *buf, size_t len, int *nul)
-{
-	size_t n = 0;
-	int c, bad = 0;
-
-	*nul = 0;
-	while ((c = getc(fp)) != EOF && c != '\n') {
-		if (c == '\0')
-			*nul = bad = 1;
-		if (n + 1 >= len)
-			bad = 1;
-		else
-			buf[n++] = (char)c;
-	}
-	if (c == EOF && n == 0 && !bad)
-		return -1;
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	buf[n] = '\0';
-	return bad ? -2 : (int)n;
-}
-
 static int
 is_header(const struct record *r)
 {
@@ -294,7 +269,7 @@ inventory_load(const char *path, char *err, size_t errlen)
 	char line[INVENTORY_LINE_MAX + 2], msg[160];
 	size_t nkeys = 0, capkeys = 0, i, slots;
 	unsigned lineno = 0, records = 0;
-	int len, nul;
+	int len, nul, too_long;
 	FILE *fp;
 
 	msg[0] = '\0';
@@ -307,11 +282,12 @@ inventory_load(const char *path, char *err, size_t errlen)
 		fclose(fp);
 		goto fail_early;
 	}
-	while ((len = read_line(fp, line, sizeof(line) - 1, &nul)) != -1) {
+	while ((len = file_read_line(fp, line, sizeof(line), &nul,
+	    &too_long)) != -1) {
 		const char *t;
 
 		lineno++;
-		if (len == -2) {
+		if (nul || too_long) {
 			snprintf(msg, sizeof(msg), nul ? "a NUL byte" :
 			    "line longer than %d bytes", INVENTORY_LINE_MAX);
 			goto bad_line;

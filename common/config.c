@@ -444,6 +444,25 @@ config_set(struct config *cfg, const char *name, const char *value, char *err,
 	return set_option(cfg, o, value, err, errlen);
 }
 
+int
+config_build(struct config *cfg, const char *path, const char *const *names,
+    const char *const *values, size_t n, char *err, size_t errlen)
+{
+	char why[512];
+	size_t i;
+
+	config_defaults(cfg);
+	if (path != NULL && config_load(cfg, path, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (config_set(cfg, names[i], values[i], why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "command line: %s", why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct load_ctx {
 	struct config *cfg;
 	FILE *fp;
@@ -472,19 +491,10 @@ read_line(char *buf, int size, void *arg)
 	struct load_ctx *ctx = arg;
 	char err[64];
 	const char *start;
-	int c, n = 0, nul = 0, long_line = 0;
+	int nul, long_line;
 
-	while ((c = getc(ctx->fp)) != EOF && c != '\n') {
-		if (c == '\0')
-			nul = 1;
-		else if (n < size - 2)
-			buf[n++] = (char)c;
-		else
-			long_line = 1;
-	}
-	if (c == EOF && n == 0 && !nul && !long_line)
+	if (file_read_line(ctx->fp, buf, (size_t)size, &nul, &long_line) == -1)
 		return NULL;
-	buf[n] = '\0';
 	ctx->lineno++;
 	start = buf + strspn(buf, " \t");
 	if (*start == '#' || *start == ';')

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -141,4 +142,45 @@ str_trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+int
+file_read_line(FILE *fp, char *buf, size_t len, int *nul, int *too_long)
+{
+	size_t n = 0;
+	int c;
+
+	*nul = *too_long = 0;
+	while ((c = getc(fp)) != EOF && c != '\n') {
+		if (c == '\0')
+			*nul = 1;
+		else if (n + 2 < len)
+			buf[n++] = (char)c;
+		else
+			*too_long = 1;
+	}
+	if (c == EOF && n == 0 && !*nul && !*too_long)
+		return -1;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }

@@ -97,24 +97,6 @@ struct deliver {
 	uint64_t nft_added, nft_failed, nft_skipped;
 };
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t
-wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Waits on cv until the monotonic time until_us (0: no limit). */
 static void
 wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t until_us)

@@ -102,6 +102,12 @@ int config_set(struct config *cfg, const char *name, const char *value,
  * (or "file: why" when it cannot be read) in err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 
+/* The settings as given: defaults, then the file at path (NULL for none),
+ * then the n command-line settings in order. Returns 0, or -1 with a
+ * message ("file:line: ..." or "command line: ..."). */
+int config_build(struct config *cfg, const char *path, const char *const *names,
+    const char *const *values, size_t n, char *err, size_t errlen);
+
 /* Whether name is a table option, and whether it takes a value. */
 int config_is_option(const char *name, int *takes_value);
 

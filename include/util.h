@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -34,5 +35,16 @@ int parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t 
 
 /* Removes leading and trailing white space in place and returns s. */
 char *str_trim(char *s);
+
+/* Reads one line of fp into buf without its newline (or a CR before it),
+ * at most len - 2 bytes of it, a byte at a time so that a NUL byte cannot
+ * end it unseen. Returns its length, or -1 at the end of the file; *nul
+ * and *too_long say whether it held a NUL byte (left out) or more than
+ * fits (the rest is skipped). */
+int file_read_line(FILE *fp, char *buf, size_t len, int *nul, int *too_long);
+
+/* Microseconds: since the epoch, and since an arbitrary start. */
+uint64_t wall_us(void);
+uint64_t mono_us(void);
 
 #endif
