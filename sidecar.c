@@ -400,13 +400,14 @@ reload(struct sidecar *sc)
  * Setting up and running.
  */
 
+/* Each worker's classifier and inventory, made while egressd still has
+ * the privileges it started with: the rule files, GeoIP databases and
+ * inventory need only be readable by whoever starts it. */
 static int
-start_workers(struct sidecar *sc, char *err, size_t errlen)
+make_workers(struct sidecar *sc, char *err, size_t errlen)
 {
 	struct classify_out out;
-	sigset_t block, old;
 	unsigned i;
-	int rc = 0;
 
 	sc->w = xcalloc(sc->nworkers, sizeof(*sc->w));
 	for (i = 0; i < sc->nworkers; i++) {
@@ -428,6 +429,16 @@ start_workers(struct sidecar *sc, char *err, size_t errlen)
 		}
 		publish(w, 0);
 	}
+	return 0;
+}
+
+static int
+start_workers(struct sidecar *sc, char *err, size_t errlen)
+{
+	sigset_t block, old;
+	unsigned i;
+	int rc = 0;
+
 	/* Signals are the main thread's business. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -500,6 +511,11 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		fprintf(stderr, "egressd: %s\n", err);
 		return SIDECAR_EXIT_RUNTIME;
 	}
+	if (make_workers(&sc, err, sizeof(err)) == -1) {
+		fprintf(stderr, "egressd: %s\n", err);
+		status = SIDECAR_EXIT_USAGE;
+		goto out;
+	}
 	/* The sockets are open: what made them is no longer needed. */
 	nft = cfg->nft_set[0] != '\0' || cfg->nft_set6[0] != '\0';
 	if (cfg->user[0] != '\0')
@@ -510,8 +526,8 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		log_warn("running as root: set user (-u) to drop privileges");
 	if (rc == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		live_close(sc.live);
-		return SIDECAR_EXIT_USAGE;
+		status = SIDECAR_EXIT_USAGE;
+		goto out;
 	}
 	/* From here on, files are opened as the user the sidecar runs as. */
 	if (sinks_open(&sc.out, a->ofile, cfg->eve, 1, err, sizeof(err)) == -1) {

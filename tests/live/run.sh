@@ -29,6 +29,11 @@ ip netns del "egd-live-probe-$$"
 ns=egd-live-$$
 t=$(mktemp -d /tmp/egressd-live.XXXXXX)
 chmod 755 "$t"		# nobody writes its events here
+# What a SIGHUP rereads, egressd reads as nobody: copies it may read,
+# wherever (and however privately) this tree was cloned.
+cp -r "$top/signatures" "$t/signatures"
+cp "$golden/golden.conf" "$t/golden.conf"
+chmod -R a+rX "$t/signatures" "$t/golden.conf"
 pass=0
 fail=0
 epid=
@@ -68,8 +73,8 @@ print(",".join(sorted(cats)) or "none")' "$1"
 start_egressd() {
 	out=$1; shift
 	# Not through in_ns: $! must be egressd itself, not a subshell.
-	ip netns exec "$ns" "$egressd" -i vB -u nobody -c "$golden/golden.conf" \
-	    --signature-dir "$top/signatures" "$@" -v >"$out" 2>"$out.err" &
+	ip netns exec "$ns" "$egressd" -i vB -u nobody -c "$t/golden.conf" \
+	    --signature-dir "$t/signatures" "$@" -v >"$out" 2>"$out.err" &
 	epid=$!
 	i=0
 	until grep -q "capturing on" "$out.err" 2>/dev/null; do
