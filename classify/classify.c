@@ -87,6 +87,7 @@ struct classify {
 	/* counters for stats */
 	uint64_t packets, bytes;
 	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
+	uint64_t dpi_no_payload;	/* TCP flows that never carried payload */
 	uint64_t verdicts[CAT_N];
 	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
@@ -866,9 +867,11 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 			c->dpi_final++;
 		}
 		have_tls = dpi_tls_info(c->dpi, f->cls.dpi, &tls);
-		dpi_flow_free(f->cls.dpi);
+		dpi_flow_free(c->dpi, f->cls.dpi);
 		f->cls.dpi = NULL;
 		c->dpi_live--;
+	} else {
+		c->dpi_no_payload++;
 	}
 	f->cls.dpi_done = 1;
 	ndpi_evidence(c, f, ts_us);
@@ -876,6 +879,9 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, ts_us);
 	settle(c, f, ts_us);
 }
+
+#define TCP_SYN	0x02
+#define TCP_ACK	0x10
 
 static int
 is_dns_port(const struct pkt *p)
@@ -1011,9 +1017,32 @@ classify_packet(struct classify *c, const struct pkt *p)
 	if (f->cls.dpi_done)
 		return;
 	if (f->cls.dpi == NULL) {
-		f->cls.dpi = dpi_flow_new();
+		/* A TCP segment without payload gives nDPI nothing to read that
+		 * it would not guess at the end from ports and addresses; its
+		 * state waits for the first payload. A SYN flood or a port scan
+		 * then costs no nDPI state at all. */
+		if (p->proto == 6 && p->payload_caplen == 0) {
+			if (f->pkts[0] + f->pkts[1] == 1 && dir == 0 &&
+			    (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+				f->cls.syn_first = 1;
+			return;
+		}
+		f->cls.dpi = dpi_flow_new(c->dpi);
+		f->cls.dpi_seen = 1;
 		if (++c->dpi_live > c->dpi_live_max)
 			c->dpi_live_max = c->dpi_live;
+		memset(&r, 0, sizeof(r));
+		if (f->cls.syn_first) {
+			/* What nDPI would have seen first. */
+			f->cls.dpi_pkts++;
+			if (dpi_process_syn(c->dpi, f->cls.dpi, flow_src_addr(f),
+			    flow_src_port(f), flow_dst_addr(f), flow_dst_port(f),
+			    f->first_us / 1000, &r)) {
+				record_result(c, f, &r, p->ts_us);
+				detection_end(c, f, 0, p->ts_us);
+				return;
+			}
+		}
 	}
 	memset(&r, 0, sizeof(r));
 	final = dpi_process(c->dpi, f->cls.dpi, p->l3, p->l3_len, p->ts_us / 1000, &r);
@@ -1066,6 +1095,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 {
 	struct classify *c = arg;
 	struct flow_event fe;
+	struct dpi_result r;
 
 	detection_end(c, f, 1, f->last_us);
 	settle(c, f, f->last_us);
@@ -1076,9 +1106,19 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	fe.ts_us = f->last_us;
 	fe.flow_id = flow_id(f);
 	tuple_of(f, &fe.t);
-	dpi_name(c->dpi, f->cls.master_proto, f->cls.app_proto, fe.app_proto,
-	    sizeof(fe.app_proto));
-	str_copy(fe.ndpi_category, dpi_category_name(c->dpi, f->cls.ndpi_category),
+	memset(&r, 0, sizeof(r));
+	r.master = f->cls.master_proto;
+	r.app = f->cls.app_proto;
+	r.category = f->cls.ndpi_category;
+	r.confidence = f->cls.dpi_confidence;
+	/* A flow without payload was never given to nDPI: the event names
+	 * what nDPI would have guessed, which is no evidence (see
+	 * ndpi_evidence) and so is asked only here. */
+	if (!f->cls.dpi_seen && c->cfg->dpi_guess)
+		dpi_guess(c->dpi, f->key.proto, flow_src_addr(f), flow_src_port(f),
+		    flow_dst_addr(f), flow_dst_port(f), &r);
+	dpi_name(c->dpi, r.master, r.app, fe.app_proto, sizeof(fe.app_proto));
+	str_copy(fe.ndpi_category, dpi_category_name(c->dpi, r.category),
 	    sizeof(fe.ndpi_category));
 	fe.category = (enum policy_category)f->cls.category;
 	str_copy(fe.server_name, f->cls.server_name, sizeof(fe.server_name));
@@ -1089,7 +1129,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	fe.start_us = f->first_us;
 	fe.end_us = f->last_us;
 	fe.end_reason = flow_end_name(why);
-	fe.dpi_confidence = dpi_confidence_name(f->cls.dpi_confidence);
+	fe.dpi_confidence = dpi_confidence_name(r.confidence);
 	c->out.flow(&fe, c->out.arg);
 }
 
@@ -1121,6 +1161,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 		stats_add(s, "flow", end_keys[i], fs.ended[i]);
 	stats_add(s, "dpi", "detected", c->dpi_final);
 	stats_add(s, "dpi", "given_up", c->dpi_giveup);
+	stats_add(s, "dpi", "no_payload", c->dpi_no_payload);
 	stats_add(s, "dpi", "in_progress", c->dpi_live);
 	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
 	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);

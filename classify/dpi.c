@@ -4,6 +4,7 @@
  * extract (ndpi_extra_dissection_possible), the rule ndpiReader applies, so
  * egressd and ndpiReader label the same flows the same way.
  */
+#include <arpa/inet.h>
 #include <ndpi/ndpi_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +13,20 @@
 #include "dpi.h"
 #include "util.h"
 
+/* Freed flow states kept for the next flows: a flood of short flows
+ * would otherwise cost a calloc and a free each, and the heap's growing
+ * and trimming under them. At most this many (0.7 kB each) are kept. */
+#define DPI_SPARE_MAX	4096
+
 struct dpi {
 	struct ndpi_detection_module_struct *mod;
+	struct dpi_flow *spare;		/* freed states, linked through next */
+	size_t nspare;
 };
 
 struct dpi_flow {
 	struct ndpi_flow_struct nf;
+	struct dpi_flow *next;		/* on the spare list */
 };
 
 struct dpi *
@@ -42,25 +51,44 @@ dpi_new(char *err, size_t errlen)
 void
 dpi_free(struct dpi *d)
 {
+	struct dpi_flow *f;
+
 	if (d == NULL)
 		return;
+	while ((f = d->spare) != NULL) {
+		d->spare = f->next;
+		free(f);
+	}
 	ndpi_exit_detection_module(d->mod);
 	free(d);
 }
 
 struct dpi_flow *
-dpi_flow_new(void)
+dpi_flow_new(struct dpi *d)
 {
-	return xcalloc(1, sizeof(struct dpi_flow));
+	struct dpi_flow *f = d->spare;
+
+	if (f == NULL)
+		return xcalloc(1, sizeof(*f));
+	d->spare = f->next;
+	d->nspare--;
+	memset(f, 0, sizeof(*f));
+	return f;
 }
 
 void
-dpi_flow_free(struct dpi_flow *f)
+dpi_flow_free(struct dpi *d, struct dpi_flow *f)
 {
 	if (f == NULL)
 		return;
 	ndpi_free_flow_data(&f->nf);
-	free(f);
+	if (d->nspare >= DPI_SPARE_MAX) {
+		free(f);
+		return;
+	}
+	f->next = d->spare;
+	d->spare = f;
+	d->nspare++;
 }
 
 size_t
@@ -86,6 +114,18 @@ fill_result(struct dpi_flow *f, ndpi_protocol p, struct dpi_result *out)
 	    sizeof(out->server_name));
 }
 
+static const uint8_t v4_mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+
+/* An IPv4-mapped address in host order, 0 for IPv6. */
+static uint32_t
+v4_host(const uint8_t a[16])
+{
+	if (memcmp(a, v4_mapped, sizeof(v4_mapped)) != 0)
+		return 0;
+	return (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 |
+	    (uint32_t)a[14] << 8 | a[15];
+}
+
 int
 dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t len,
     uint64_t ts_ms, struct dpi_result *out)
@@ -103,6 +143,45 @@ dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3, uint32_t len,
 	return !ndpi_extra_dissection_possible(d->mod, &f->nf);
 }
 
+int
+dpi_process_syn(struct dpi *d, struct dpi_flow *f, const uint8_t src[16],
+    uint16_t sport, const uint8_t dst[16], uint16_t dport, uint64_t ts_ms,
+    struct dpi_result *out)
+{
+	uint8_t pkt[60], *tcp;
+	size_t len;
+
+	memset(pkt, 0, sizeof(pkt));
+	if (v4_host(src) != 0 || v4_host(dst) != 0) {
+		pkt[0] = 0x45;
+		pkt[3] = 40;		/* total length */
+		pkt[8] = 64;		/* TTL */
+		pkt[9] = 6;
+		memcpy(pkt + 12, src + 12, 4);
+		memcpy(pkt + 16, dst + 12, 4);
+		tcp = pkt + 20;
+		len = 40;
+	} else {
+		pkt[0] = 0x60;
+		pkt[5] = 20;		/* payload length */
+		pkt[6] = 6;
+		pkt[7] = 64;
+		memcpy(pkt + 8, src, 16);
+		memcpy(pkt + 24, dst, 16);
+		tcp = pkt + 40;
+		len = 60;
+	}
+	tcp[0] = (uint8_t)(sport >> 8);
+	tcp[1] = (uint8_t)sport;
+	tcp[2] = (uint8_t)(dport >> 8);
+	tcp[3] = (uint8_t)dport;
+	tcp[12] = 0x50;			/* header of 5 words */
+	tcp[13] = 0x02;			/* SYN */
+	tcp[14] = 0xff;			/* window */
+	tcp[15] = 0xff;
+	return dpi_process(d, f, pkt, (uint32_t)len, ts_ms, out);
+}
+
 void
 dpi_giveup(struct dpi *d, struct dpi_flow *f, int guess, struct dpi_result *out)
 {
@@ -111,6 +190,36 @@ dpi_giveup(struct dpi *d, struct dpi_flow *f, int guess, struct dpi_result *out)
 
 	p = ndpi_detection_giveup(d->mod, &f->nf, guess ? 1 : 0, &guessed);
 	fill_result(f, p, out);
+}
+
+void
+dpi_guess(struct dpi *d, uint8_t l4, const uint8_t src[16], uint16_t sport,
+    const uint8_t dst[16], uint16_t dport, struct dpi_result *out)
+{
+	uint32_t sh = v4_host(src), dh = v4_host(dst);
+	struct in_addr in;
+	ndpi_protocol p;
+	uint16_t by_ip = 0;
+
+	memset(out, 0, sizeof(*out));
+	p = ndpi_guess_undetected_protocol(d->mod, NULL, l4, sh, sport, dh, dport);
+	out->master = p.master_protocol;
+	out->app = p.app_protocol;
+	out->category = (uint16_t)p.category;
+	if (out->master == 0 && out->app == 0)
+		return;
+	/* nDPI says which list answered only through a flow: ask the
+	 * address lists again. */
+	if (sh != 0) {
+		in.s_addr = htonl(sh);
+		by_ip = ndpi_network_ptree_match(d->mod, &in);
+		if (by_ip == 0) {
+			in.s_addr = htonl(dh);
+			by_ip = ndpi_network_ptree_match(d->mod, &in);
+		}
+	}
+	out->confidence = by_ip != 0 && (by_ip == out->app || by_ip == out->master) ?
+	    DPI_CONF_IP : DPI_CONF_PORT;
 }
 
 int

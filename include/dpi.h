@@ -30,9 +30,10 @@ struct dpi_result {
 struct dpi *dpi_new(char *err, size_t errlen);
 void dpi_free(struct dpi *d);
 
-/* Returns fresh per-flow state the caller frees with dpi_flow_free(). */
-struct dpi_flow *dpi_flow_new(void);
-void dpi_flow_free(struct dpi_flow *f);
+/* Returns fresh per-flow state the caller gives back with dpi_flow_free()
+ * to the same d; d keeps a bounded number of freed states for reuse. */
+struct dpi_flow *dpi_flow_new(struct dpi *d);
+void dpi_flow_free(struct dpi *d, struct dpi_flow *f);
 
 /* Bytes of nDPI's per-flow state, for the memory figures. */
 size_t dpi_flow_state_size(void);
@@ -42,10 +43,23 @@ size_t dpi_flow_state_size(void);
 int dpi_process(struct dpi *d, struct dpi_flow *f, const uint8_t *l3,
     uint32_t len, uint64_t ts_ms, struct dpi_result *out);
 
+/* Gives nDPI the SYN that opened a TCP flow, rebuilt from the flow's
+ * addresses (IPv4-mapped or IPv6) and ports: a flow's state is made at its
+ * first payload, and some dissectors (tinc's) note the SYN's endpoints.
+ * Returns as dpi_process(). */
+int dpi_process_syn(struct dpi *d, struct dpi_flow *f, const uint8_t src[16],
+    uint16_t sport, const uint8_t dst[16], uint16_t dport, uint64_t ts_ms,
+    struct dpi_result *out);
+
 /* Ends detection: nDPI's last word, guessing by port and address when
  * guess is set. */
 void dpi_giveup(struct dpi *d, struct dpi_flow *f, int guess,
     struct dpi_result *out);
+
+/* nDPI's guess by port and address for a flow it never saw a packet of
+ * (src opened it); addresses are IPv4-mapped or IPv6 (IPv6: ports only). */
+void dpi_guess(struct dpi *d, uint8_t l4, const uint8_t src[16], uint16_t sport,
+    const uint8_t dst[16], uint16_t dport, struct dpi_result *out);
 
 /* What nDPI read of a TLS (or QUIC) handshake: the client's ALPN list and
  * the server certificate's subject and issuer, "" where unknown. */
