@@ -242,7 +242,7 @@ tab_init(struct btab *t, size_t cap, size_t esize, size_t keyoff,
 	t->mask = nb - 1;
 	t->newest = t->oldest = NIL;
 	t->idle_us = idle_us;
-	t->ents = xcalloc(cap, esize);
+	t->ents = xcalloc_table(cap, esize);
 	t->buckets = xmalloc((size_t)nb * sizeof(*t->buckets));
 	for (i = 0; i < nb; i++)
 		t->buckets[i] = NIL;
@@ -1151,7 +1151,7 @@ behave_new(const struct behave_cfg *cfg, char *err, size_t errlen)
 static void
 tab_free(struct btab *t)
 {
-	free(t->ents);
+	xfree_table(t->ents, t->cap, t->esize);
 	free(t->buckets);
 }
 

@@ -301,6 +301,7 @@ struct cache_entry {
 struct dns_cache {
 	struct tab tab;
 	struct cache_entry *e;
+	size_t max;		/* entries of e */
 };
 
 struct dns_cache *
@@ -312,7 +313,8 @@ dns_cache_new(size_t max_entries)
 		free(c);
 		return NULL;
 	}
-	c->e = xcalloc(max_entries, sizeof(*c->e));
+	c->e = xcalloc_table(max_entries, sizeof(*c->e));
+	c->max = max_entries;
 	return c;
 }
 
@@ -322,7 +324,7 @@ dns_cache_free(struct dns_cache *c)
 	if (c == NULL)
 		return;
 	tab_release(&c->tab);
-	free(c->e);
+	xfree_table(c->e, c->max, sizeof(*c->e));
 	free(c);
 }
 

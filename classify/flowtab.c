@@ -86,11 +86,11 @@ flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)
 	}
 	while (nb < (size_t)cfg->max_flows)
 		nb <<= 1;
-	ft->buckets = xcalloc(nb, sizeof(*ft->buckets));
+	ft->buckets = xcalloc_table(nb, sizeof(*ft->buckets));
 	ft->mask = nb - 1;
 	/* Records are handed out in order before any is reused, so the pages
 	 * of a large pool stay untouched (and out of RSS) until needed. */
-	ft->pool = xcalloc((size_t)cfg->max_flows, sizeof(*ft->pool));
+	ft->pool = xcalloc_table((size_t)cfg->max_flows, sizeof(*ft->pool));
 	return ft;
 }
 
@@ -99,8 +99,8 @@ flowtab_free(struct flowtab *ft)
 {
 	if (ft == NULL)
 		return;
-	free(ft->buckets);
-	free(ft->pool);
+	xfree_table(ft->buckets, ft->mask + 1, sizeof(*ft->buckets));
+	xfree_table(ft->pool, (size_t)ft->cfg.max_flows, sizeof(*ft->pool));
 	free(ft);
 }
 

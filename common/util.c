@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "util.h"
@@ -41,6 +42,63 @@ xcalloc(size_t nmemb, size_t size)
 	if ((p = calloc(nmemb, size)) == NULL)
 		oom(nmemb * size);
 	return p;
+}
+
+/* Tables below this size come from calloc. */
+#define TABLE_MAP_MIN	(2UL << 20)
+#define HUGE_PAGE	(2UL << 20)
+
+static size_t
+table_bytes(size_t nmemb, size_t size)
+{
+	if (nmemb != 0 && size > SIZE_MAX / nmemb - HUGE_PAGE) {
+		fprintf(stderr, "egressd: allocation of %zu x %zu bytes overflows\n",
+		    nmemb, size);
+		abort();
+	}
+	return nmemb * size;
+}
+
+void *
+xcalloc_table(size_t nmemb, size_t size)
+{
+	size_t n = table_bytes(nmemb, size), len, head;
+	uint8_t *p;
+
+	if (n < TABLE_MAP_MIN)
+		return xcalloc(nmemb, size);
+	/* Map a huge page more than asked and trim both ends, so the
+	 * table starts on a huge page boundary. */
+	len = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		oom(n);
+	head = (HUGE_PAGE - ((uintptr_t)p & (HUGE_PAGE - 1))) & (HUGE_PAGE - 1);
+	if (head > 0)
+		munmap(p, head);
+	if (HUGE_PAGE - head > 0)
+		munmap(p + head + len, HUGE_PAGE - head);
+	p += head;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len, MADV_HUGEPAGE);	/* a hint; refused is fine */
+#endif
+	return p;
+}
+
+void
+xfree_table(void *p, size_t nmemb, size_t size)
+{
+	size_t n;
+
+	if (p == NULL)
+		return;
+	n = table_bytes(nmemb, size);
+	if (n < TABLE_MAP_MIN) {
+		free(p);
+		return;
+	}
+	munmap(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 }
 
 void *

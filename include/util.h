@@ -19,6 +19,13 @@
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+/* Zeroed memory for a large table looked up at random (flows, behaviour
+ * entries): from 2 MB up it is mapped on its own, aligned and marked for
+ * transparent huge pages, so a random lookup costs a TLB entry per 2 MB
+ * rather than per 4 kB. Pages stay out of RSS until first written. The
+ * caller frees it with xfree_table() and the same counts. */
+void *xcalloc_table(size_t nmemb, size_t size);
+void xfree_table(void *p, size_t nmemb, size_t size);
 /* Returns a copy the caller frees. */
 char *xstrdup(const char *s);
 
