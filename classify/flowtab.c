@@ -20,12 +20,21 @@ struct lru {
 	struct flow *tail;	/* least recently seen */
 };
 
+/* A record's place in its hash chain, kept apart from the record: a
+ * chain is walked by hash without loading the records (8 bytes a flow
+ * against 240), and only a record whose hash matches is compared. */
+struct flow_link {
+	uint32_t hnext;		/* next in the chain, or in the free list */
+	uint32_t hash;		/* of the record's key */
+};
+
 struct flowtab {
 	struct flowtab_cfg cfg;
 	struct siphash_key hkey;
 	uint32_t *buckets;	/* pool index + 1, 0 empty */
 	size_t mask;		/* bucket count - 1 */
 	struct flow *pool;	/* max_flows records */
+	struct flow_link *links;	/* max_flows, beside pool */
 	size_t pool_used;	/* records handed out at least once */
 	uint32_t free;		/* records returned, linked through hnext */
 	struct lru lru[FLOW_TC_N];
@@ -91,6 +100,7 @@ flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)
 	/* Records are handed out in order before any is reused, so the pages
 	 * of a large pool stay untouched (and out of RSS) until needed. */
 	ft->pool = xcalloc_table((size_t)cfg->max_flows, sizeof(*ft->pool));
+	ft->links = xcalloc_table((size_t)cfg->max_flows, sizeof(*ft->links));
 	return ft;
 }
 
@@ -101,6 +111,7 @@ flowtab_free(struct flowtab *ft)
 		return;
 	xfree_table(ft->buckets, ft->mask + 1, sizeof(*ft->buckets));
 	xfree_table(ft->pool, (size_t)ft->cfg.max_flows, sizeof(*ft->pool));
+	xfree_table(ft->links, (size_t)ft->cfg.max_flows, sizeof(*ft->links));
 	free(ft);
 }
 
@@ -146,32 +157,39 @@ lru_push(struct flowtab *ft, struct flow *f)
 		l->tail = f;
 }
 
-static size_t
-bucket_of(const struct flowtab *ft, const struct flow_key *k)
+static struct flow_link *
+link_of(const struct flowtab *ft, uint32_t i)
 {
-	return (size_t)siphash24(&ft->hkey, k, sizeof(*k)) & ft->mask;
+	return &ft->links[i - 1];
 }
 
-/* Ends a flow: the callback sees it whole, then it returns to the pool. */
+static uint32_t
+hash_of(const struct flowtab *ft, const struct flow_key *k)
+{
+	return (uint32_t)siphash24(&ft->hkey, k, sizeof(*k));
+}
+
+/* Ends a flow: the callback sees it whole, then it returns to the pool
+ * (flow_start clears it when it is reused). */
 static void
 flow_end(struct flowtab *ft, struct flow *f, enum flow_end why)
 {
 	uint32_t *pp, me = ix(ft, f);
+	struct flow_link *l = link_of(ft, me);
 
 	if (ft->cfg.on_end != NULL)
 		ft->cfg.on_end(f, why, ft->cfg.arg);
 	ft->st.ended[why]++;
 	ft->st.active--;
 	lru_unlink(ft, f);
-	for (pp = &ft->buckets[bucket_of(ft, &f->key)]; *pp != 0;
-	    pp = &at(ft, *pp)->hnext) {
+	for (pp = &ft->buckets[l->hash & ft->mask]; *pp != 0;
+	    pp = &link_of(ft, *pp)->hnext) {
 		if (*pp == me) {
-			*pp = f->hnext;
+			*pp = l->hnext;
 			break;
 		}
 	}
-	memset(f, 0, sizeof(*f));
-	f->hnext = ft->free;
+	l->hnext = ft->free;
 	ft->free = me;
 }
 
@@ -292,10 +310,12 @@ open_tclass(uint8_t proto)
 }
 
 static struct flow *
-flow_start(struct flowtab *ft, const struct flow_key *k, size_t b,
+flow_start(struct flowtab *ft, const struct flow_key *k, uint32_t h,
     const struct pkt *p, int p_is_a)
 {
+	struct flow_link *l;
 	struct flow *f;
+	size_t b;
 
 	if (ft->free == 0 && ft->pool_used < (size_t)ft->cfg.max_flows) {
 		f = &ft->pool[ft->pool_used++];
@@ -303,7 +323,7 @@ flow_start(struct flowtab *ft, const struct flow_key *k, size_t b,
 		if (ft->free == 0)
 			evict_oldest(ft);
 		f = at(ft, ft->free);
-		ft->free = f->hnext;
+		ft->free = link_of(ft, ft->free)->hnext;
 	}
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
@@ -313,7 +333,10 @@ flow_start(struct flowtab *ft, const struct flow_key *k, size_t b,
 	if (p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
 		f->src_is_a = (uint8_t)!p_is_a;
 	f->tclass = (uint8_t)open_tclass(p->proto);
-	f->hnext = ft->buckets[b];
+	l = link_of(ft, ix(ft, f));
+	l->hash = h;
+	b = h & ft->mask;
+	l->hnext = ft->buckets[b];
 	ft->buckets[b] = ix(ft, f);
 	lru_push(ft, f);
 	ft->st.created++;
@@ -348,16 +371,20 @@ struct flow *
 flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 {
 	struct flow_key k;
-	struct flow *f;
-	size_t b;
+	struct flow *f = NULL;
+	uint32_t h, i;
 	int p_is_a;
 
 	flowtab_expire(ft, p->ts_us);
 	make_key(p, &k, &p_is_a);
-	b = bucket_of(ft, &k);
-	for (f = at(ft, ft->buckets[b]); f != NULL; f = at(ft, f->hnext))
-		if (memcmp(&f->key, &k, sizeof(k)) == 0)
+	h = hash_of(ft, &k);
+	for (i = ft->buckets[h & ft->mask]; i != 0; i = link_of(ft, i)->hnext) {
+		if (link_of(ft, i)->hash == h &&
+		    memcmp(&at(ft, i)->key, &k, sizeof(k)) == 0) {
+			f = at(ft, i);
 			break;
+		}
+	}
 	/* A new SYN on a closed flow starts the next connection. */
 	if (f != NULL && f->tclass == FLOW_TC_TCP_CLOSED &&
 	    (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
@@ -365,7 +392,7 @@ flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 		f = NULL;
 	}
 	if (f == NULL)
-		f = flow_start(ft, &k, b, p, p_is_a);
+		f = flow_start(ft, &k, h, p, p_is_a);
 	*dir = f->src_is_a == p_is_a ? 0 : 1;
 	f->pkts[*dir]++;
 	f->bytes[*dir] += p->wire_len;

@@ -68,10 +68,10 @@ struct flow_class {
 };
 
 /* Links are pool indexes + 1 (0: none), half the size of pointers: the
- * record is what every tracked flow costs. */
+ * record is what every tracked flow costs. The hash chains live beside
+ * the pool (flowtab.c), so a lookup that misses touches no record. */
 struct flow {
 	struct flow_key key;
-	uint32_t hnext;		/* hash chain, or free list */
 	uint32_t prev, next;	/* LRU list of its timeout class */
 	uint8_t src_is_a;	/* the opener is key.a */
 	uint8_t tclass;		/* enum flow_tclass */
