@@ -94,6 +94,10 @@ struct classify {
 	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
 	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
 	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
+	/* The heuristics' static names met so far: a flow keeps an index
+	 * into this (one byte) rather than a pointer. */
+	const char *heur_names[64];
+	unsigned nheur_names;
 	uint64_t dns_answers, dns_tunnels;
 };
 
@@ -270,7 +274,7 @@ vm_side(const struct config *cfg, struct flow *f)
 		side = 1;
 	else
 		side = -1;
-	f->cls.vm_side = (int8_t)(side + 2);
+	f->cls.vm_side = (uint8_t)(side + 2) & 3;
 	return side;
 }
 
@@ -516,8 +520,9 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		str_copy(v.heuristic, ev->hit->name, sizeof(v.heuristic));
 		str_copy(v.heuristic_detail, ev->hit->detail,
 		    sizeof(v.heuristic_detail));
-	} else if (f->cls.heur_name != NULL) {
-		str_copy(v.heuristic, f->cls.heur_name, sizeof(v.heuristic));
+	} else if (f->cls.heur_name != 0) {
+		str_copy(v.heuristic, c->heur_names[f->cls.heur_name - 1],
+		    sizeof(v.heuristic));
 	}
 	if (c->geo != NULL) {
 		struct geo_info gi;
@@ -673,6 +678,22 @@ match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
 	}
 }
 
+/* The index + 1 of a heuristic's name in c->heur_names, 0 when the table
+ * is full (it holds every name the heuristics have, with room to spare). */
+static uint8_t
+heur_name_index(struct classify *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nheur_names; i++)
+		if (c->heur_names[i] == name || strcmp(c->heur_names[i], name) == 0)
+			return (uint8_t)(i + 1);
+	if (c->nheur_names == NELEM(c->heur_names))
+		return 0;
+	c->heur_names[c->nheur_names++] = name;
+	return (uint8_t)c->nheur_names;
+}
+
 /* A heuristic recognised the flow: remember which, and weigh it. */
 static void
 heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
@@ -682,7 +703,7 @@ heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
 
 	c->heur_hits++;
 	f->cls.heur_hit = 1;
-	f->cls.heur_name = hit->name;
+	f->cls.heur_name = heur_name_index(c, hit->name);
 	memset(&ev, 0, sizeof(ev));
 	ev.source = EV_HEURISTIC;
 	ev.category = hit->category;

@@ -42,7 +42,6 @@ struct flow_key {
 /* What classification learned about a flow; written by classify/ only. */
 struct flow_class {
 	struct dpi_flow *dpi;	/* live nDPI state; NULL once detection ended */
-	const char *heur_name;	/* static name of the heuristic that hit */
 	uint32_t asn;		/* of the peer, 0 unknown */
 	uint32_t sigs[2];	/* sigset indexes of matched rules */
 	uint16_t master_proto;	/* nDPI protocol ids */
@@ -55,7 +54,8 @@ struct flow_class {
 	uint8_t source;		/* what that evidence came from (classify.c) */
 	uint8_t payload_pkts;	/* payload packets the heuristics have seen */
 	uint8_t nsigs;		/* signatures matched; the first two are kept */
-	int8_t vm_side;		/* classify.c's cache of which side is the VM */
+	uint8_t heur_name;	/* classify.c's index of the heuristic's name */
+	uint8_t vm_side:2;	/* classify.c's cache of which side is the VM */
 	uint8_t dpi_done:1;	/* detection final or given up */
 	uint8_t dpi_seen:1;	/* nDPI was given a packet of the flow */
 	uint8_t syn_first:1;	/* the opener's SYN came first; nDPI not told */

@@ -10,8 +10,15 @@ cost of a classified flow, hash bucket and allocator overhead included.
 The same with N one-packet flows of unknown payload, which nDPI keeps
 examining, gives the cost of a flow still in detection.
 
+egressd asks for transparent huge pages for its large tables, which makes
+RSS grow 2 MB at a time; the replays here run with huge pages disabled
+(PR_SET_THP_DISABLE, inherited across exec) so that RSS counts 4 kB pages
+and the difference is exact. The bytes a flow costs are the same either way.
+
 usage: tests/flowcost.py EGRESSD [N]"""
-import os, resource, struct, subprocess, sys, tempfile
+import ctypes, os, resource, struct, subprocess, sys, tempfile
+
+PR_SET_THP_DISABLE = 41
 
 
 def csum(b):
@@ -57,6 +64,7 @@ def write_capture(path, n, unknown=False):
 def peak_rss_kib(cmd):
     pid = os.fork()
     if pid == 0:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0)
         fd = os.open(os.devnull, os.O_WRONLY)
         os.dup2(fd, 1)
         os.execv(cmd[0], cmd)
