@@ -13,21 +13,31 @@
 #include "dpi.h"
 #include "util.h"
 
-/* Freed flow states kept for the next flows: a flood of short flows
- * would otherwise cost a calloc and a free each, and the heap's growing
- * and trimming under them. At most this many (0.7 kB each) are kept. */
-#define DPI_SPARE_MAX	4096
+/* Flow states come from slabs of 2 MB (xcalloc_table: one huge page
+ * each), never from malloc: a flood of short flows would otherwise cost a
+ * calloc, a free and, while the heap grows, a page fault every six states.
+ * A freed state goes on the spare list for the next flow, so the slabs
+ * hold no more states than were live at once (at most max_flows). */
+#define DPI_SLAB_BYTES	(2UL << 20)
+
+struct dpi_slab {
+	struct dpi_slab *next;
+};
 
 struct dpi {
 	struct ndpi_detection_module_struct *mod;
 	struct dpi_flow *spare;		/* freed states, linked through next */
-	size_t nspare;
+	struct dpi_slab *slabs;		/* newest first */
+	size_t slab_used;		/* states carved from the newest slab */
 };
 
 struct dpi_flow {
 	struct ndpi_flow_struct nf;
 	struct dpi_flow *next;		/* on the spare list */
 };
+
+#define DPI_SLAB_STATES	((DPI_SLAB_BYTES - sizeof(struct dpi_flow)) / \
+	sizeof(struct dpi_flow))
 
 struct dpi *
 dpi_new(char *err, size_t errlen)
@@ -51,13 +61,13 @@ dpi_new(char *err, size_t errlen)
 void
 dpi_free(struct dpi *d)
 {
-	struct dpi_flow *f;
+	struct dpi_slab *sl;
 
 	if (d == NULL)
 		return;
-	while ((f = d->spare) != NULL) {
-		d->spare = f->next;
-		free(f);
+	while ((sl = d->slabs) != NULL) {
+		d->slabs = sl->next;
+		xfree_table(sl, 1, DPI_SLAB_BYTES);
 	}
 	ndpi_exit_detection_module(d->mod);
 	free(d);
@@ -68,11 +78,20 @@ dpi_flow_new(struct dpi *d)
 {
 	struct dpi_flow *f = d->spare;
 
-	if (f == NULL)
-		return xcalloc(1, sizeof(*f));
-	d->spare = f->next;
-	d->nspare--;
-	memset(f, 0, sizeof(*f));
+	if (f != NULL) {
+		d->spare = f->next;
+		memset(f, 0, sizeof(*f));
+		return f;
+	}
+	if (d->slabs == NULL || d->slab_used == DPI_SLAB_STATES) {
+		struct dpi_slab *sl = xcalloc_table(1, DPI_SLAB_BYTES);
+
+		sl->next = d->slabs;
+		d->slabs = sl;
+		d->slab_used = 0;
+	}
+	/* The slab's first state-sized cell holds its header. */
+	f = (struct dpi_flow *)(void *)d->slabs + 1 + d->slab_used++;
 	return f;
 }
 
@@ -82,13 +101,8 @@ dpi_flow_free(struct dpi *d, struct dpi_flow *f)
 	if (f == NULL)
 		return;
 	ndpi_free_flow_data(&f->nf);
-	if (d->nspare >= DPI_SPARE_MAX) {
-		free(f);
-		return;
-	}
 	f->next = d->spare;
 	d->spare = f;
-	d->nspare++;
 }
 
 size_t

@@ -31,7 +31,8 @@ struct dpi *dpi_new(char *err, size_t errlen);
 void dpi_free(struct dpi *d);
 
 /* Returns fresh per-flow state the caller gives back with dpi_flow_free()
- * to the same d; d keeps a bounded number of freed states for reuse. */
+ * to the same d. States come from d's own 2 MB slabs and freed ones are
+ * reused, so d holds at most as many as were ever live at once. */
 struct dpi_flow *dpi_flow_new(struct dpi *d);
 void dpi_flow_free(struct dpi *d, struct dpi_flow *f);
 
