@@ -1018,9 +1018,13 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 
 	/* Sketch positions use a fixed key, unlike the tables: the same
 	 * capture must give the same estimates, and so the same verdicts, in
-	 * every replay. */
-	htarget = siphash24(&sketch_key, p->target, 16);
-	hport = siphash24(&sketch_key, &port, sizeof(port));
+	 * every replay. Only opening and answering packets touch a sketch;
+	 * the rest of a conversation only counts. */
+	htarget = hport = 0;
+	if (sent || answer) {
+		htarget = siphash24(&sketch_key, p->target, 16);
+		hport = siphash24(&sketch_key, &port, sizeof(port));
+	}
 
 	memset(&tk, 0, sizeof(tk));
 	memcpy(tk.vm, p->vm, 16);

@@ -398,8 +398,12 @@ flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 	f->bytes[*dir] += p->wire_len;
 	if (p->ts_us > f->last_us)
 		f->last_us = p->ts_us;
-	lru_unlink(ft, f);
-	lru_push(ft, f);
+	/* Most packets follow one of their own flow: it is at the head
+	 * already, and its neighbours need not be touched. */
+	if (ft->lru[f->tclass].head != f) {
+		lru_unlink(ft, f);
+		lru_push(ft, f);
+	}
 	if (p->proto == 6)
 		tcp_track(ft, f, p, *dir);
 	return f;

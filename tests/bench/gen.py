@@ -7,6 +7,10 @@
                                  moves 192.0.2.0/24 to 10.k/256.k%256.0/24,
                                  so every round is other VMs and new flows,
                                  and starts where the previous one ended
+  gen.py bulk OUT MIN_PACKETS    the same with only the fixtures that are
+                                 conversations (no flood, scan or password
+                                 guessing): few flows, most packets in long
+                                 transfers, as most of a VM's egress is
   gen.py syn OUT N               N one-packet TCP SYN flows from 16 VMs to
                                  one server, each with its own port pair
 
@@ -69,9 +73,15 @@ def write_rec(out, ts, data, wire):
     out.write(data)
 
 
-def mixed(path, minimum):
+# Fixtures of many short flows: left out of the bulk capture.
+FLOODS = ('addrscan', 'dnsamp', 'httpmany', 'hydra', 'icmpflood', 'portscan',
+          'synflood', 'udpflood')
+
+
+def mixed(path, minimum, bulk=False):
     files = sorted(f for f in glob.glob(os.path.join(CAPS, '*.pcap'))
-                   if os.path.basename(f) != 'demo.pcap')
+                   if os.path.basename(f) != 'demo.pcap' and not
+                   (bulk and os.path.basename(f)[:-5] in FLOODS))
     fixtures = [list(read_pcap(f)) for f in files]
     n = 0
     t = 1767225600 * 1000000          # 2026-01-01, then onwards
@@ -112,9 +122,13 @@ def syn(path, count):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ('mixed', 'syn'):
+    if len(sys.argv) != 4 or sys.argv[1] not in ('mixed', 'bulk', 'syn'):
         sys.exit(__doc__)
-    (mixed if sys.argv[1] == 'mixed' else syn)(sys.argv[2], int(sys.argv[3]))
+    kind, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if kind == 'syn':
+        syn(out, n)
+    else:
+        mixed(out, n, bulk=kind == 'bulk')
 
 
 if __name__ == '__main__':
