@@ -513,6 +513,30 @@ tgt_roll(const struct behave *b, struct tgt_ent *t, uint64_t now, int fresh)
  * measured over the part of the bucket gone by, so a flood at twice the
  * threshold or more is high confidence.
  */
+/* Whether the VM floods t's target with proto in the current bucket: the
+ * count crossed the threshold and the target hardly answers. */
+static int
+tgt_flooding(const struct behave *b, const struct tgt_ent *t, uint8_t proto)
+{
+	const struct behave_cfg *c = &b->cfg;
+	uint64_t completed = t->synacks < t->syns ? t->synacks : t->syns;
+
+	switch (proto) {
+	case 6:
+		return t->syns >= per_window(c->syn_flood_pps, c->flood_window_us) &&
+		    (double)completed <= c->syn_flood_completion * t->syns;
+	case 17:
+		/* one-way only: a QUIC upload or a tunnel gets acks back */
+		return t->udp_pkts >= per_window(c->udp_flood_pps,
+		    c->flood_window_us) && t->udp_replies <= t->udp_pkts / 10;
+	case 1:
+	case 58:
+		return t->echoes >= per_window(c->icmp_flood_pps,
+		    c->flood_window_us);
+	}
+	return 0;
+}
+
 static void
 tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
     uint8_t proto, struct behave_hit *hits, size_t max, size_t *n)
@@ -523,11 +547,11 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 	uint8_t bit;
 	char dur[32];
 
+	if (!tgt_flooding(b, t, proto))
+		return;
 	elapsed = now > t->flood_start ? now - t->flood_start : 0;
 	completed = t->synacks < t->syns ? t->synacks : t->syns;
-	if (proto == 6 && !(t->fired & FIRED_SYN) &&
-	    t->syns >= per_window(c->syn_flood_pps, c->flood_window_us) &&
-	    (double)completed <= c->syn_flood_completion * t->syns) {
+	if (proto == 6 && !(t->fired & FIRED_SYN)) {
 		hit_init(&h, CAT_DOS, "syn_flood", t->k.vm, t->k.target, 6, 0);
 		h.count = t->syns;
 		h.completed = completed;
@@ -537,10 +561,7 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		    (unsigned long long)completed);
 		pps = c->syn_flood_pps;
 		bit = FIRED_SYN;
-	} else if (proto == 17 && !(t->fired & FIRED_UDP) &&
-	    t->udp_pkts >= per_window(c->udp_flood_pps, c->flood_window_us) &&
-	    t->udp_replies <= t->udp_pkts / 10) {
-		/* one-way only: a QUIC upload or a tunnel gets acks back */
+	} else if (proto == 17 && !(t->fired & FIRED_UDP)) {
 		hit_init(&h, CAT_DOS, "udp_flood", t->k.vm, t->k.target, 17, 0);
 		h.count = t->udp_pkts;
 		fmt_dur(dur, sizeof(dur), elapsed);
@@ -550,8 +571,7 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		    t->udp_replies);
 		pps = c->udp_flood_pps;
 		bit = FIRED_UDP;
-	} else if ((proto == 1 || proto == 58) && !(t->fired & FIRED_ICMP) &&
-	    t->echoes >= per_window(c->icmp_flood_pps, c->flood_window_us)) {
+	} else if ((proto == 1 || proto == 58) && !(t->fired & FIRED_ICMP)) {
 		hit_init(&h, CAT_DOS, "icmp_flood", t->k.vm, t->k.target,
 		    proto, 0);
 		h.count = t->echoes;
@@ -983,7 +1003,7 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 
 size_t
 behave_packet(struct behave *b, const struct behave_pkt *p,
-    struct behave_hit *hits, size_t max)
+    struct behave_hit *hits, size_t max, int *flooding)
 {
 	struct tgt_key tk;
 	struct port_key pk;
@@ -994,6 +1014,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	size_t n = 0;
 	int syn, synack, udp, echo, echo_reply, sent, answer, probe, fresh;
 
+	if (flooding != NULL)
+		*flooding = 0;
 	syn = p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) ==
 	    TH_SYN;
 	synack = p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) ==
@@ -1058,6 +1080,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		}
 		if (sent) {
 			tgt_check_flood(b, t, now, p->proto, hits, max, &n);
+			if (flooding != NULL)
+				*flooding = tgt_flooding(b, t, p->proto);
 			if (syn || udp)
 				tgt_check_scan(b, t, now, p->proto, hits,
 				    max, &n);

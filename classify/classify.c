@@ -88,6 +88,7 @@ struct classify {
 	uint64_t packets, bytes;
 	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
 	uint64_t dpi_no_payload;	/* TCP flows that never carried payload */
+	uint64_t dpi_shed;		/* flows a flood opened, not given to nDPI */
 	uint64_t verdicts[CAT_N];
 	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
@@ -983,17 +984,18 @@ behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
 	c->out.verdict(&v, c->out.arg);
 }
 
-/* Feeds the behaviour detectors with a packet of f. */
-static void
+/* Feeds the behaviour detectors with a packet of f; returns whether it is
+ * one of a flood the VM is sending now. */
+static int
 behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 {
 	struct behave_hit hits[4];
 	struct behave_pkt bp;
 	size_t i, n;
-	int side = vm_side(c->cfg, f);
+	int side = vm_side(c->cfg, f), flooding = 0;
 
 	if (side == -1)
-		return;
+		return 0;
 	memset(&bp, 0, sizeof(bp));
 	bp.ts_us = p->ts_us;
 	bp.vm = vm_addr(c->cfg, f);
@@ -1007,9 +1009,10 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.wire_len = p->wire_len;
 	bp.payload = p->payload_caplen > 0 ? p->payload : NULL;
 	bp.payload_len = p->payload_caplen;
-	n = behave_packet(c->behave, &bp, hits, NELEM(hits));
+	n = behave_packet(c->behave, &bp, hits, NELEM(hits), &flooding);
 	for (i = 0; i < n; i++)
 		behave_verdict(c, &hits[i], p->ts_us);
+	return flooding;
 }
 
 void
@@ -1018,7 +1021,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	struct dpi_result r;
 	struct flow *f;
 	long budget;
-	int dir, final;
+	int dir, final, first;
 
 	c->packets++;
 	c->bytes += p->wire_len;
@@ -1027,9 +1030,19 @@ classify_packet(struct classify *c, const struct pkt *p)
 		inventory_learn(c->inv, p->dmac, p->dst);
 	}
 	f = flowtab_packet(c->ft, p, &dir);
-	if (f->pkts[0] + f->pkts[1] == 1)
+	first = f->pkts[0] + f->pkts[1] == 1;
+	if (first)
 		flow_begins(c, f, p->ts_us);
-	behave_observe(c, f, p, dir);
+	/* A flow that a flood opens with payload is counted and the flood
+	 * reported, but not given to nDPI: each of a flood's new flows would
+	 * cost nDPI state until it times out, for traffic already judged. (A
+	 * bare SYN costs no nDPI state anyway; see below.) */
+	if (behave_observe(c, f, p, dir) && first && !f->cls.dpi_done &&
+	    !(p->proto == 6 && p->payload_caplen == 0)) {
+		f->cls.dpi_done = 1;
+		f->cls.shed = 1;
+		c->dpi_shed++;
+	}
 	if (p->payload_caplen > 0) {
 		if (is_dns_port(p))
 			inspect_dns(c, f, p, dir);
@@ -1134,8 +1147,9 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	r.confidence = f->cls.dpi_confidence;
 	/* A flow without payload was never given to nDPI: the event names
 	 * what nDPI would have guessed, which is no evidence (see
-	 * ndpi_evidence) and so is asked only here. */
-	if (!f->cls.dpi_seen && c->cfg->dpi_guess)
+	 * ndpi_evidence) and so is asked only here. A flood's flow carried
+	 * payload nDPI never saw; a guess from its ports would be noise. */
+	if (!f->cls.dpi_seen && !f->cls.shed && c->cfg->dpi_guess)
 		dpi_guess(c->dpi, f->key.proto, flow_src_addr(f), flow_src_port(f),
 		    flow_dst_addr(f), flow_dst_port(f), &r);
 	dpi_name(c->dpi, r.master, r.app, fe.app_proto, sizeof(fe.app_proto));
@@ -1183,6 +1197,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "dpi", "detected", c->dpi_final);
 	stats_add(s, "dpi", "given_up", c->dpi_giveup);
 	stats_add(s, "dpi", "no_payload", c->dpi_no_payload);
+	stats_add(s, "dpi", "flood_shed", c->dpi_shed);
 	stats_add(s, "dpi", "in_progress", c->dpi_live);
 	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
 	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);

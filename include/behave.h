@@ -100,9 +100,12 @@ struct behave *behave_new(const struct behave_cfg *cfg, char *err, size_t errlen
 void behave_free(struct behave *b);
 
 /* Feed a packet / an ended connection; each returns how many hits it wrote
- * to hits (at most max), suppression already applied. Never allocates. */
+ * to hits (at most max), suppression already applied. Never allocates.
+ * *flooding (when not NULL) says whether p is one of a flood the VM is
+ * sending its target now (the flood detector's condition holds in the
+ * current window), reported or not. */
 size_t behave_packet(struct behave *b, const struct behave_pkt *p,
-    struct behave_hit *hits, size_t max);
+    struct behave_hit *hits, size_t max, int *flooding);
 size_t behave_conn_end(struct behave *b, const struct behave_conn *c,
     struct behave_hit *hits, size_t max);
 

@@ -59,6 +59,7 @@ struct flow_class {
 	uint8_t dpi_done:1;	/* detection final or given up */
 	uint8_t dpi_seen:1;	/* nDPI was given a packet of the flow */
 	uint8_t syn_first:1;	/* the opener's SYN came first; nDPI not told */
+	uint8_t shed:1;		/* opened by a flood: never given to nDPI */
 	uint8_t verdict_made:1;
 	uint8_t heur_hit:1;	/* a heuristic recognised the flow */
 	uint8_t host_tried:1;	/* host rules were tried with server_name */

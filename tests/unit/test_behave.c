@@ -46,6 +46,8 @@ struct run {
 	const char *want;
 	int64_t first_at;		/* index of the first wanted hit */
 	int64_t index;
+	int flooding;			/* behave_packet's word on the last packet */
+	int64_t flooding_at;		/* index of the first flooding packet */
 };
 
 static void
@@ -63,6 +65,7 @@ run_init(struct run *r, const struct behave_cfg *cfg, const char *want)
 	ck_assert_msg(r->b != NULL, "%s", err);
 	r->want = want;
 	r->first_at = -1;
+	r->flooding_at = -1;
 }
 
 static void
@@ -106,8 +109,10 @@ feed(struct run *r, uint64_t ts, const uint8_t *target, int from_vm,
 	p.wire_len = 60 + (uint32_t)payload_len;
 	p.payload = payload;
 	p.payload_len = payload_len;
-	n = behave_packet(r->b, &p, hits, MAXHITS);
+	n = behave_packet(r->b, &p, hits, MAXHITS, &r->flooding);
 	ck_assert_uint_le(n, MAXHITS);
+	if (r->flooding && r->flooding_at < 0)
+		r->flooding_at = r->index;
 	record(r, hits, n);
 }
 
@@ -247,6 +252,47 @@ START_TEST(test_udp_icmp_floods)
 	ck_assert_uint_eq(r.last.proto, 1);
 	ck_assert_mem_eq(r.last.target, u, 16);
 	ck_assert_uint_eq(r.last.count, 500);
+	behave_free(r.b);
+}
+END_TEST
+
+/* behave_packet says which packets belong to a flood going on now: from
+ * the one that crosses the threshold on, in that window, one-way only. */
+START_TEST(test_flooding_flag)
+{
+	struct run r;
+	uint8_t t[16], u[16];
+	static const uint8_t junk[100];
+	unsigned i;
+
+	target_addr(t, 1);
+	target_addr(u, 2);
+	run_init(&r, NULL, "udp_flood");
+	for (i = 0; i < 6000; i++)
+		feed(&r, i * 166, t, 1, 17, (uint16_t)(1024 + i), 9999, 0, 0,
+		    junk, sizeof(junk));
+	ck_assert_int_eq(r.flooding_at, 4999);
+	ck_assert_int_eq(r.first_at, 4999);
+	ck_assert_int_eq(r.flooding, 1);
+	/* the target's own packets are no part of it */
+	feed(&r, 6000 * 166, t, 0, 17, 1024, 9999, 0, 0, junk, 10);
+	ck_assert_int_eq(r.flooding, 0);
+	/* a new window starts counting again */
+	feed(&r, 10 * SEC, t, 1, 17, 7000, 9999, 0, 0, junk, sizeof(junk));
+	ck_assert_int_eq(r.flooding, 0);
+
+	behave_free(r.b);
+
+	/* answered traffic never floods */
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 16000; i++) {
+		feed(&r, i * 125, u, 1, 17, 50000, 443, 0, 0, junk,
+		    sizeof(junk));
+		if (i % 2 == 0)
+			feed(&r, i * 125 + 50, u, 0, 17, 50000, 443, 0, 0,
+			    junk, 40);
+	}
+	ck_assert_int_eq(r.flooding_at, -1);
 	behave_free(r.b);
 }
 END_TEST
@@ -720,6 +766,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_syn_flood_once);
 	tcase_add_test(tc, test_syn_flood_not_when_completed);
 	tcase_add_test(tc, test_udp_icmp_floods);
+	tcase_add_test(tc, test_flooding_flag);
 	tcase_add_test(tc, test_below_threshold_silent);
 	tcase_add_test(tc, test_udp_two_way_not_flood);
 	tcase_add_test(tc, test_port_scan);
