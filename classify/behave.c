@@ -148,6 +148,7 @@ struct btab {
 	uint32_t mask;
 	uint32_t cap, used;
 	uint32_t newest, oldest;
+	uint32_t last;		/* the entry a lookup gave last, NIL none */
 	uint64_t idle_us;	/* older than this is reusable, not evicted */
 };
 
@@ -240,7 +241,7 @@ tab_init(struct btab *t, size_t cap, size_t esize, size_t keyoff,
 	t->cap = (uint32_t)cap;
 	t->used = 0;
 	t->mask = nb - 1;
-	t->newest = t->oldest = NIL;
+	t->newest = t->oldest = t->last = NIL;
 	t->idle_us = idle_us;
 	t->ents = xcalloc_table(cap, esize);
 	t->buckets = xmalloc((size_t)nb * sizeof(*t->buckets));
@@ -306,6 +307,15 @@ tab_get(struct behave *b, struct btab *t, const void *key, int create,
 	uint32_t h, i;
 
 	*fresh = 0;
+	/* A conversation's packets come in runs: the entry of the last
+	 * lookup is tried first, before hashing. Keys are unique among the
+	 * entries, so a match is the entry whatever happened since. */
+	if (t->last != NIL) {
+		i = t->last;
+		e = tab_ent(t, i);
+		if (memcmp(tab_key(t, e), key, t->keylen) == 0)
+			goto found;
+	}
 	h = (uint32_t)siphash24(&b->key, key, t->keylen);
 	for (i = t->buckets[h & t->mask]; i != NIL; i = e->hnext) {
 		e = tab_ent(t, i);
@@ -333,8 +343,10 @@ tab_get(struct behave *b, struct btab *t, const void *key, int create,
 	lru_push(t, i);
 	*fresh = 1;
 	e->seen_us = now;
+	t->last = i;
 	return e;
 found:
+	t->last = i;
 	if (t->newest != i) {
 		lru_unlink(t, i);
 		lru_push(t, i);

@@ -36,6 +36,7 @@ struct flowtab {
 	struct flow *pool;	/* max_flows records */
 	struct flow_link *links;	/* max_flows, beside pool */
 	size_t pool_used;	/* records handed out at least once */
+	uint32_t last;		/* the flow the last packet found, 0 none */
 	uint32_t free;		/* records returned, linked through hnext */
 	struct lru lru[FLOW_TC_N];
 	uint64_t now_us;	/* latest packet time seen */
@@ -182,6 +183,8 @@ flow_end(struct flowtab *ft, struct flow *f, enum flow_end why)
 	ft->st.ended[why]++;
 	ft->st.active--;
 	lru_unlink(ft, f);
+	if (ft->last == me)
+		ft->last = 0;
 	for (pp = &ft->buckets[l->hash & ft->mask]; *pp != 0;
 	    pp = &link_of(ft, *pp)->hnext) {
 		if (*pp == me) {
@@ -372,17 +375,25 @@ flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 {
 	struct flow_key k;
 	struct flow *f = NULL;
-	uint32_t h, i;
-	int p_is_a;
+	uint32_t h = 0, i;
+	int p_is_a, hashed = 0;
 
 	flowtab_expire(ft, p->ts_us);
 	make_key(p, &k, &p_is_a);
-	h = hash_of(ft, &k);
-	for (i = ft->buckets[h & ft->mask]; i != 0; i = link_of(ft, i)->hnext) {
-		if (link_of(ft, i)->hash == h &&
-		    memcmp(&at(ft, i)->key, &k, sizeof(k)) == 0) {
-			f = at(ft, i);
-			break;
+	/* Packets come in runs of one flow: the last flow found is tried
+	 * before hashing. */
+	if (ft->last != 0 && memcmp(&at(ft, ft->last)->key, &k, sizeof(k)) == 0) {
+		f = at(ft, ft->last);
+	} else {
+		h = hash_of(ft, &k);
+		hashed = 1;
+		for (i = ft->buckets[h & ft->mask]; i != 0;
+		    i = link_of(ft, i)->hnext) {
+			if (link_of(ft, i)->hash == h &&
+			    memcmp(&at(ft, i)->key, &k, sizeof(k)) == 0) {
+				f = at(ft, i);
+				break;
+			}
 		}
 	}
 	/* A new SYN on a closed flow starts the next connection. */
@@ -391,8 +402,12 @@ flowtab_packet(struct flowtab *ft, const struct pkt *p, int *dir)
 		flow_end(ft, f, (enum flow_end)f->end_reason);
 		f = NULL;
 	}
-	if (f == NULL)
+	if (f == NULL) {
+		if (!hashed)		/* the closed flow was the last */
+			h = hash_of(ft, &k);
 		f = flow_start(ft, &k, h, p, p_is_a);
+	}
+	ft->last = ix(ft, f);
 	*dir = f->src_is_a == p_is_a ? 0 : 1;
 	f->pkts[*dir]++;
 	f->bytes[*dir] += p->wire_len;

@@ -2,7 +2,9 @@
 """make bench: egressd against Debian's ndpiReader on the same captures, in
 the same run, several rounds; the best round of each counts (the one least
 disturbed by the rest of the machine). Also a bare libpcap read loop over
-the mixed capture as the floor, and the memory one classified flow costs.
+each capture as the floor. The captures (gen.py): mixed, every recorded
+fixture (floods and scans too: a new flow every other packet); bulk, the
+conversations alone (few flows, long transfers); 1M SYN flows.
 
 usage: bench.py EGRESSD PCAPREAD WORKDIR [ROUNDS]"""
 import os
@@ -44,40 +46,42 @@ def main():
         sys.exit(__doc__)
     egressd, pcapread, work = sys.argv[1:4]
     rounds = int(sys.argv[4]) if len(sys.argv) == 5 and sys.argv[4] else 3
-    mixed = os.path.join(work, 'mixed.pcap')
-    syn = os.path.join(work, 'syn.pcap')
-    if not os.path.exists(mixed):
-        subprocess.run([sys.executable, os.path.join(HERE, 'gen.py'), 'mixed',
-                        mixed, '500000'], check=True)
-    if not os.path.exists(syn):
-        subprocess.run([sys.executable, os.path.join(HERE, 'gen.py'), 'syn',
-                        syn, '1000000'], check=True)
+    caps = (('mixed', 'mixed', 500000), ('bulk', 'bulk', 500000),
+            ('1M SYN flows', 'syn', 1000000))
+    for _, kind, n in caps:
+        path = os.path.join(work, kind + '.pcap')
+        if not os.path.exists(path):
+            subprocess.run([sys.executable, os.path.join(HERE, 'gen.py'), kind,
+                            path, str(n)], check=True)
     print('machine: %s, %d CPUs; %d rounds each, best round shown' % (
         os.uname().release, os.cpu_count(), rounds))
-    rows = []
-    for name, cap in (('mixed', mixed), ('1M SYN flows', syn)):
+    res = {}
+    for name, kind, _ in caps:
+        cap = os.path.join(work, kind + '.pcap')
         n = count_packets(pcapread, cap)
         e = best([egressd, '-r', cap, '-o', os.devnull], rounds)
         d = best(['ndpiReader', '-q', '-i', cap], rounds)
-        rows.append((name, n, e, d))
-    floor = best([pcapread, mixed], rounds)
-    print('%-14s %9s %-11s %9s %11s %9s' % ('capture', 'packets', 'program',
-                                           'seconds', 'packets/s', 'peak RSS'))
-    for name, n, e, d in rows:
-        for prog, (s, rss) in (('egressd', e), ('ndpiReader', d)):
-            print('%-14s %9d %-11s %9.3f %11.0f %6.0f MiB' % (
-                name, n, prog, s, n / s, rss / 1048576))
-    n = rows[0][1]
-    print('%-14s %9d %-11s %9.3f %11.0f %6.0f MiB' % (
-        'mixed', n, 'libpcap read', floor[0], n / floor[0], floor[1] / 1048576))
+        f = best([pcapread, cap], rounds) if kind != 'syn' else None
+        res[kind] = (name, n, e, d, f)
+    print('%-14s %9s %-12s %9s %11s %9s' % ('capture', 'packets', 'program',
+                                            'seconds', 'packets/s', 'peak RSS'))
+    for kind in ('mixed', 'bulk', 'syn'):
+        name, n, e, d, f = res[kind]
+        for prog, r in (('egressd', e), ('ndpiReader', d), ('libpcap read', f)):
+            if r is not None:
+                print('%-14s %9d %-12s %9.3f %11.0f %6.0f MiB' % (
+                    name, n, prog, r[0], n / r[0], r[1] / 1048576))
     print()
-    (mn, _, me, md), (sn, _, se, sd) = rows
-    print('mixed:        egressd is %.2fx ndpiReader\'s packets/s (target >= 3), '
-          '%.2fx the libpcap floor\'s time (target <= 2)' % (md[0] / me[0],
-                                                            me[0] / floor[0]))
-    print('1M SYN flows: egressd is %.2fx ndpiReader\'s packets/s (target >= 10), '
+    for kind in ('mixed', 'bulk'):
+        name, n, e, d, f = res[kind]
+        print('%-13s egressd is %.2fx ndpiReader\'s packets/s (target >= 3), '
+              '%.2fx the libpcap floor\'s time (target <= 2); ndpiReader is '
+              '%.2fx the floor' % (name + ':', d[0] / e[0], e[0] / f[0],
+                                  d[0] / f[0]))
+    name, n, e, d, f = res['syn']
+    print('%-13s egressd is %.2fx ndpiReader\'s packets/s (target >= 10), '
           'peak RSS %.0f MiB (target <= 512), ndpiReader %.0f MiB' % (
-              sd[0] / se[0], se[1] / 1048576, sd[1] / 1048576))
+              name + ':', d[0] / e[0], e[1] / 1048576, d[1] / 1048576))
 
 
 if __name__ == '__main__':
