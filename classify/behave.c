@@ -299,6 +299,33 @@ chain_remove(struct btab *t, uint32_t i)
  * create is set, takes a fresh or the oldest entry, zeroes it and sets
  * *fresh; otherwise returns NULL.
  */
+/* Keys are a multiple of 4 bytes long; compared inline, not by a call. */
+_Static_assert(sizeof(struct tgt_key) % 4 == 0 &&
+    sizeof(struct port_key) % 4 == 0 && sizeof(struct brute_key) % 4 == 0 &&
+    sizeof(struct amp_key) % 4 == 0, "behaviour keys are whole 4-byte words");
+
+static int
+key_eq(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+	uint64_t u, v;
+	uint32_t s, t;
+
+	for (; n >= 8; x += 8, y += 8, n -= 8) {
+		memcpy(&u, x, 8);
+		memcpy(&v, y, 8);
+		if (u != v)
+			return 0;
+	}
+	if (n >= 4) {
+		memcpy(&s, x, 4);
+		memcpy(&t, y, 4);
+		if (s != t)
+			return 0;
+	}
+	return 1;
+}
+
 static void *
 tab_get(struct behave *b, struct btab *t, const void *key, int create,
     uint64_t now, int *fresh)
@@ -313,13 +340,13 @@ tab_get(struct behave *b, struct btab *t, const void *key, int create,
 	if (t->last != NIL) {
 		i = t->last;
 		e = tab_ent(t, i);
-		if (memcmp(tab_key(t, e), key, t->keylen) == 0)
+		if (key_eq(tab_key(t, e), key, t->keylen))
 			goto found;
 	}
 	h = (uint32_t)siphash24(&b->key, key, t->keylen);
 	for (i = t->buckets[h & t->mask]; i != NIL; i = e->hnext) {
 		e = tab_ent(t, i);
-		if (e->hash == h && memcmp(tab_key(t, e), key, t->keylen) == 0)
+		if (e->hash == h && key_eq(tab_key(t, e), key, t->keylen))
 			goto found;
 	}
 	if (!create)
@@ -377,6 +404,17 @@ sketch_add(uint64_t *s, uint64_t h)
 	s[bit / 64] |= 1ULL << (bit % 64);
 }
 
+/* Bits set in x. Baseline x86-64 has no popcnt instruction, and the
+ * compiler's fallback is a call per word. */
+static unsigned
+popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* Distinct items set in sent and not in answered (may be NULL). */
 static uint64_t
 sketch_estimate(const struct behave *b, const uint64_t *sent,
@@ -385,7 +423,7 @@ sketch_estimate(const struct behave *b, const uint64_t *sent,
 	unsigned set = 0, i;
 
 	for (i = 0; i < SKETCH_WORDS; i++)
-		set += (unsigned)__builtin_popcountll(sent[i] &
+		set += popcount64(sent[i] &
 		    (answered != NULL ? ~answered[i] : ~0ULL));
 	return b->estimate[set];
 }
