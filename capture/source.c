@@ -4,6 +4,7 @@
  * the same event times as any other.
  */
 #include <pcap/pcap.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,14 @@
 #include "source.h"
 #include "util.h"
 
+/* libpcap reads a file through stdio, whose own buffer is one block:
+ * a read(2) every 4 KiB. A buffer of this size makes that a read per
+ * megabyte. */
+#define SOURCE_READ_BUF	(1U << 20)
+
 struct source {
 	pcap_t *pcap;
+	char *buf;		/* the stream's buffer, freed after it closes */
 	int linktype;
 	char name[256];
 };
@@ -23,13 +30,28 @@ source_open_file(const char *path, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct source *s;
+	char *buf;
+	FILE *fp;
 	int dlt;
 	pcap_t *p;
 
+	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (fp == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(SOURCE_READ_BUF);
+	if (setvbuf(fp, buf, _IOFBF, SOURCE_READ_BUF) != 0) {
+		free(buf);
+		buf = NULL;	/* stdio keeps its own buffer */
+	}
 	ebuf[0] = '\0';
-	p = pcap_open_offline_with_tstamp_precision(path,
+	p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (p == NULL) {
+		if (fp != stdin)
+			fclose(fp);
+		free(buf);
 		/* libpcap names the file itself in some messages. */
 		if (strncmp(ebuf, path, strlen(path)) == 0)
 			snprintf(err, errlen, "%s", ebuf);
@@ -45,10 +67,12 @@ source_open_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: link type %d (%s) is not supported", path,
 		    dlt, n != NULL ? n : "unknown");
 		pcap_close(p);
+		free(buf);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->pcap = p;
+	s->buf = buf;
 	s->linktype = dlt;
 	str_copy(s->name, strcmp(path, "-") == 0 ? "standard input" : path,
 	    sizeof(s->name));
@@ -60,7 +84,8 @@ source_close(struct source *s)
 {
 	if (s == NULL)
 		return;
-	pcap_close(s->pcap);
+	pcap_close(s->pcap);	/* closes the stream, then its buffer can go */
+	free(s->buf);
 	free(s);
 }
 
