@@ -175,7 +175,11 @@ $(BUILD)/bench/pcapread: tests/bench/pcapread.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LDLIBS)
 
-bench: $(BUILD)/egressd $(BUILD)/bench/pcapread
+$(BUILD)/bench/ndpiinit: tests/bench/ndpiinit.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lndpi
+
+bench: $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench/ndpiinit
 	@deploy/install-deps.sh
 	tests/bench/bench.py $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench $(ROUNDS)
 	tests/flowcost.py $(BUILD)/egressd

@@ -2,7 +2,9 @@
 """make bench: egressd against Debian's ndpiReader on the same captures, in
 the same run, several rounds; the best round of each counts (the one least
 disturbed by the rest of the machine). Also a bare libpcap read loop over
-each capture as the floor. The captures (gen.py): mixed, every recorded
+each capture as the floor, and the start-up every run pays before its
+first packet: egressd on an empty capture, and nDPI's own set-up and
+teardown alone (ndpiinit, next to PCAPREAD). The captures (gen.py): mixed, every recorded
 fixture (floods and scans too: a new flow every other packet); bulk, the
 conversations alone (few flows, long transfers); 1M SYN flows.
 
@@ -63,6 +65,12 @@ def main():
         d = best(['ndpiReader', '-q', '-i', cap], rounds)
         f = best([pcapread, cap], rounds) if kind != 'syn' else None
         res[kind] = (name, n, e, d, f)
+    empty = os.path.join(work, 'empty.pcap')
+    with open(empty, 'wb') as out:
+        out.write(bytes.fromhex('d4c3b2a1020004000000000000000000ffff000001000000'))
+    start = best([egressd, '-r', empty, '-o', os.devnull], rounds)[0]
+    ndpi = best([os.path.join(os.path.dirname(pcapread), 'ndpiinit')],
+                rounds)[0]
     print('%-14s %9s %-12s %9s %11s %9s' % ('capture', 'packets', 'program',
                                             'seconds', 'packets/s', 'peak RSS'))
     for kind in ('mixed', 'bulk', 'syn'):
@@ -78,6 +86,11 @@ def main():
               '%.2fx the libpcap floor\'s time (target <= 2); ndpiReader is '
               '%.2fx the floor' % (name + ':', d[0] / e[0], e[0] / f[0],
                                   d[0] / f[0]))
+    f = res['mixed'][4][0]
+    print('start-up:     egressd on an empty capture %.3f s, of which nDPI\'s '
+          'set-up and teardown alone %.3f s (ndpiReader pays that too): '
+          '%.2fx and %.2fx the mixed floor\'s time before the first packet' % (
+              start, ndpi, start / f, ndpi / f))
     name, n, e, d, f = res['syn']
     print('%-13s egressd is %.2fx ndpiReader\'s packets/s (target >= 10), '
           'peak RSS %.0f MiB (target <= 512), ndpiReader %.0f MiB' % (
