@@ -81,6 +81,7 @@ struct tgt_ent {
 	uint32_t echoes;
 	uint32_t scan_pkts;	/* sent by the VM in the scan window */
 	uint8_t fired;
+	uint16_t ports_open;	/* bits in ports_sent and not ports_answered */
 	uint64_t scan_start;
 	uint64_t scan_bytes;
 	uint64_t last_dos, last_scan;	/* last report + 1, 0 never */
@@ -100,6 +101,7 @@ struct port_ent {
 	uint64_t start, bytes;
 	uint64_t last;		/* last report + 1 */
 	uint8_t fired;
+	uint16_t open;		/* bits in sent and not in answered */
 	uint64_t sent[SKETCH_WORDS], answered[SKETCH_WORDS];
 };
 
@@ -138,6 +140,7 @@ struct amp_ent {
 	uint64_t start, bytes;
 	uint64_t last;
 	uint8_t fired;
+	uint16_t nservers;	/* bits set in servers */
 	uint64_t servers[SKETCH_WORDS];
 };
 
@@ -157,6 +160,11 @@ struct behave {
 	struct siphash_key key;
 	struct btab tgt, port, brute, amp;
 	uint16_t estimate[SKETCH_BITS + 1];	/* by bits set */
+	/* the last sketch hashes made (target_hash, port_hash) */
+	uint8_t memo_target[16];
+	uint64_t memo_htarget, memo_hport;
+	uint16_t memo_port;
+	uint8_t memo_target_ok, memo_port_ok;
 	uint64_t evicted, hits, suppressed, bytes;
 };
 
@@ -396,36 +404,83 @@ static const struct siphash_key sketch_key = {
 	0x736b65746368206bULL, 0x6567726573736421ULL
 };
 
-static void
+/*
+ * A sketch is a bitmap of SKETCH_BITS; its distinct items are estimated
+ * from the bits set. The count of those is kept as bits are set rather
+ * than counted again at every packet: a sketch pair (sent, answered)
+ * keeps the bits set in sent and not in answered.
+ */
+static unsigned
+sketch_bit(uint64_t h)
+{
+	return (unsigned)(h & (SKETCH_BITS - 1));
+}
+
+static int
+sketch_has(const uint64_t *s, uint64_t h)
+{
+	unsigned bit = sketch_bit(h);
+
+	return (s[bit / 64] >> (bit % 64)) & 1;
+}
+
+/* Sets h's bit; returns whether it was clear. */
+static int
 sketch_add(uint64_t *s, uint64_t h)
 {
-	unsigned bit = (unsigned)(h & (SKETCH_BITS - 1));
+	unsigned bit = sketch_bit(h);
+	uint64_t m = 1ULL << (bit % 64);
 
-	s[bit / 64] |= 1ULL << (bit % 64);
+	if (s[bit / 64] & m)
+		return 0;
+	s[bit / 64] |= m;
+	return 1;
 }
 
-/* Bits set in x. Baseline x86-64 has no popcnt instruction, and the
- * compiler's fallback is a call per word. */
-static unsigned
-popcount64(uint64_t x)
+static void
+sketch_sent(uint64_t *sent, const uint64_t *answered, uint16_t *open,
+    uint64_t h)
 {
-	x -= (x >> 1) & 0x5555555555555555ULL;
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-	return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+	if (sketch_add(sent, h) && !sketch_has(answered, h))
+		(*open)++;
 }
 
-/* Distinct items set in sent and not in answered (may be NULL). */
+static void
+sketch_answered(const uint64_t *sent, uint64_t *answered, uint16_t *open,
+    uint64_t h)
+{
+	if (sketch_add(answered, h) && sketch_has(sent, h))
+		(*open)--;
+}
+
 static uint64_t
-sketch_estimate(const struct behave *b, const uint64_t *sent,
-    const uint64_t *answered)
+sketch_estimate(const struct behave *b, unsigned bits_set)
 {
-	unsigned set = 0, i;
+	return b->estimate[bits_set];
+}
 
-	for (i = 0; i < SKETCH_WORDS; i++)
-		set += popcount64(sent[i] &
-		    (answered != NULL ? ~answered[i] : ~0ULL));
-	return b->estimate[set];
+/* The sketch hash of a target address, kept for the next packet: a
+ * conversation's packets come in runs. */
+static uint64_t
+target_hash(struct behave *b, const uint8_t target[16])
+{
+	if (!b->memo_target_ok || !key_eq(b->memo_target, target, 16)) {
+		memcpy(b->memo_target, target, 16);
+		b->memo_htarget = siphash24(&sketch_key, target, 16);
+		b->memo_target_ok = 1;
+	}
+	return b->memo_htarget;
+}
+
+static uint64_t
+port_hash(struct behave *b, uint16_t port)
+{
+	if (!b->memo_port_ok || b->memo_port != port) {
+		b->memo_port = port;
+		b->memo_hport = siphash24(&sketch_key, &port, sizeof(port));
+		b->memo_port_ok = 1;
+	}
+	return b->memo_hport;
 }
 
 /* ---- reporting ---- */
@@ -553,6 +608,7 @@ tgt_roll(const struct behave *b, struct tgt_ent *t, uint64_t now, int fresh)
 		t->scan_bytes = 0;
 		memset(t->ports_sent, 0, sizeof(t->ports_sent));
 		memset(t->ports_answered, 0, sizeof(t->ports_answered));
+		t->ports_open = 0;
 		t->fired &= (uint8_t)~FIRED_PORTSCAN;
 	}
 }
@@ -652,7 +708,7 @@ tgt_check_scan(struct behave *b, struct tgt_ent *t, uint64_t now,
 
 	if (t->fired & FIRED_PORTSCAN)
 		return;
-	distinct = sketch_estimate(b, t->ports_sent, t->ports_answered);
+	distinct = sketch_estimate(b, t->ports_open);
 	if (distinct < b->cfg.scan_ports)
 		return;
 	elapsed = now > t->scan_start ? now - t->scan_start : 0;
@@ -679,6 +735,7 @@ port_roll(const struct behave *b, struct port_ent *e, uint64_t now, int fresh)
 	e->fired = 0;
 	memset(e->sent, 0, sizeof(e->sent));
 	memset(e->answered, 0, sizeof(e->answered));
+	e->open = 0;
 }
 
 static void
@@ -691,7 +748,7 @@ port_check(struct behave *b, struct port_ent *e, uint64_t now,
 
 	if (e->fired)
 		return;
-	distinct = sketch_estimate(b, e->sent, e->answered);
+	distinct = sketch_estimate(b, e->open);
 	if (distinct < b->cfg.scan_hosts)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
@@ -833,13 +890,14 @@ amp_packet(struct behave *b, const struct behave_pkt *p, uint64_t htarget,
 		e->bytes = 0;
 		e->fired = 0;
 		memset(e->servers, 0, sizeof(e->servers));
+		e->nservers = 0;
 	}
 	add32(&e->requests, 1);
 	e->bytes += p->wire_len;
-	sketch_add(e->servers, htarget);
+	e->nservers += (uint16_t)sketch_add(e->servers, htarget);
 	if (e->fired)
 		return;
-	distinct = sketch_estimate(b, e->servers, NULL);
+	distinct = sketch_estimate(b, e->nservers);
 	if (distinct < b->cfg.amp_servers)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
@@ -1094,8 +1152,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	 * the rest of a conversation only counts. */
 	htarget = hport = 0;
 	if (sent || answer) {
-		htarget = siphash24(&sketch_key, p->target, 16);
-		hport = siphash24(&sketch_key, &port, sizeof(port));
+		htarget = target_hash(b, p->target);
+		hport = port_hash(b, port);
 	}
 
 	memset(&tk, 0, sizeof(tk));
@@ -1119,14 +1177,16 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 			} else if (echo)
 				t->echoes++;
 			if (syn || (udp && !probe))
-				sketch_add(t->ports_sent, hport);
+				sketch_sent(t->ports_sent, t->ports_answered,
+				    &t->ports_open, hport);
 		} else {
 			if (synack)
 				t->synacks++;
 			else if (udp)
 				t->udp_replies++;
 			if (synack || udp)
-				sketch_add(t->ports_answered, hport);
+				sketch_answered(t->ports_sent,
+				    t->ports_answered, &t->ports_open, hport);
 		}
 		if (sent) {
 			tgt_check_flood(b, t, now, p->proto, hits, max, &n);
@@ -1149,10 +1209,12 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 			if (sent) {
 				add32(&pe->pkts, 1);
 				pe->bytes += p->wire_len;
-				sketch_add(pe->sent, htarget);
+				sketch_sent(pe->sent, pe->answered, &pe->open,
+				    htarget);
 				port_check(b, pe, now, hits, max, &n);
 			} else
-				sketch_add(pe->answered, htarget);
+				sketch_answered(pe->sent, pe->answered,
+				    &pe->open, htarget);
 		}
 	}
 
