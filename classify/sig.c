@@ -249,6 +249,9 @@ struct sigset {
 	uint8_t ip_lens[129];		/* lengths in use, longest first */
 	unsigned nip_len;
 	uint8_t *pair_seen;		/* bitmap of PK_FLOAT2 keys in use */
+	/* by two bytes b0 b1: a floating item may start with them (its
+	 * pair, or b0 when it is one byte); NULL when there is none */
+	uint8_t *float_seen;
 	uint8_t single_seen[32];	/* bitmap of PK_FLOAT1 keys in use */
 	uint64_t pinned;		/* bitmap of pinned offsets in use */
 	uint32_t nent;		/* anchor index entries, all tables */
@@ -549,6 +552,7 @@ sigset_free(struct sigset *s)
 	tab_free(&s->port_wide);
 	tab_free(&s->ids);
 	free(s->pair_seen);
+	free(s->float_seen);
 	free(s);
 }
 
@@ -833,20 +837,32 @@ match_payload(struct lookup *L)
 {
 	const struct sigset *s = L->s;
 	const uint8_t *pl = L->f->payload;
-	size_t len = L->f->payload_len;
+	size_t len = L->f->payload_len, end;
 	uint64_t pinned;
 	unsigned p, pair;
 
 	if (pl == NULL || len == 0 || s->tab[K_PAYLOAD].nitem == 0)
 		return;
-	for (p = 0; p <= SIG_FLOAT_LAST && p < len; p++) {
-		if (s->single_seen[pl[p] >> 3] & (1u << (pl[p] & 7)))
-			probe_payload(L, PK_FLOAT1 | pl[p], (int)p);
-		if (s->pair_seen != NULL && p + 1 < len) {
+	if (s->float_seen != NULL) {
+		/* Offsets with a byte after them: one test each, where most
+		 * find that no floating item starts with those two bytes. */
+		end = len - 1 < SIG_FLOAT_LAST + 1 ? len - 1 : SIG_FLOAT_LAST + 1;
+		for (p = 0; p < end; p++) {
 			pair = (unsigned)pl[p] << 8 | pl[p + 1];
-			if (s->pair_seen[pair >> 3] & (1u << (pair & 7)))
+			if ((s->float_seen[pair >> 3] & (1u << (pair & 7))) == 0)
+				continue;
+			if (s->single_seen[pl[p] >> 3] & (1u << (pl[p] & 7)))
+				probe_payload(L, PK_FLOAT1 | pl[p], (int)p);
+			if (s->pair_seen != NULL &&
+			    s->pair_seen[pair >> 3] & (1u << (pair & 7)))
 				probe_payload(L, PK_FLOAT2 | pair, (int)p);
 		}
+		/* The last byte, when a floating item may start there: only a
+		 * one-byte item can. */
+		p = (unsigned)len - 1;
+		if (p <= SIG_FLOAT_LAST &&
+		    s->single_seen[pl[p] >> 3] & (1u << (pl[p] & 7)))
+			probe_payload(L, PK_FLOAT1 | pl[p], (int)p);
 	}
 	pinned = s->pinned;
 	if (len < SIG_PAYLOAD_DEPTH)
@@ -1505,11 +1521,18 @@ index_item(struct sigset *s, uint32_t idx)
 			if (s->pair_seen == NULL)
 				s->pair_seen = xcalloc(65536 / 8, 1);
 			s->pair_seen[k >> 3] |= (uint8_t)(1u << (k & 7));
+			if (s->float_seen == NULL)
+				s->float_seen = xcalloc(65536 / 8, 1);
+			s->float_seen[k >> 3] |= (uint8_t)(1u << (k & 7));
 			k |= PK_FLOAT2;
 		} else {
 			k = PK_FLOAT1 | b[0];
 			s->single_seen[b[0] >> 3] |=
 			    (uint8_t)(1u << (b[0] & 7));
+			if (s->float_seen == NULL)
+				s->float_seen = xcalloc(65536 / 8, 1);
+			/* every b0 x: the 256 bits from b0 << 8 */
+			memset(s->float_seen + b[0] * 32, 0xff, 32);
 		}
 		tab_insert(&s->tab[K_PAYLOAD], k, idx);
 		break;
