@@ -40,6 +40,10 @@ struct flowtab {
 	uint32_t free;		/* records returned, linked through hnext */
 	struct lru lru[FLOW_TC_N];
 	uint64_t now_us;	/* latest packet time seen */
+	/* Never later than the earliest time a list's tail times out:
+	 * until now_us passes it, no flow can have. Lowered whenever a list
+	 * gets another tail, made exact by each look at the tails. */
+	uint64_t deadline;
 	struct flowtab_stats st;
 };
 
@@ -128,6 +132,18 @@ ix(const struct flowtab *ft, const struct flow *f)
 	return f != NULL ? (uint32_t)(f - ft->pool) + 1 : 0;
 }
 
+/* Keeps ft->deadline no later than when t, a list's new tail, times out
+ * (a packet time earlier than its flow's others can make a tail time out
+ * before the tail it follows). */
+static void
+new_tail(struct flowtab *ft, const struct flow *t)
+{
+	uint64_t d = t->last_us + ft->cfg.timeout_us[t->tclass];
+
+	if (d < ft->deadline)
+		ft->deadline = d;
+}
+
 static void
 lru_unlink(struct flowtab *ft, struct flow *f)
 {
@@ -139,8 +155,8 @@ lru_unlink(struct flowtab *ft, struct flow *f)
 		l->head = at(ft, f->next);
 	if (f->next != 0)
 		at(ft, f->next)->prev = f->prev;
-	else
-		l->tail = at(ft, f->prev);
+	else if ((l->tail = at(ft, f->prev)) != NULL)
+		new_tail(ft, l->tail);
 	f->prev = f->next = 0;
 }
 
@@ -154,8 +170,10 @@ lru_push(struct flowtab *ft, struct flow *f)
 	if (l->head != NULL)
 		l->head->prev = ix(ft, f);
 	l->head = f;
-	if (l->tail == NULL)
+	if (l->tail == NULL) {
 		l->tail = f;
+		new_tail(ft, f);
+	}
 }
 
 static struct flow_link *
@@ -207,17 +225,24 @@ expiry_reason(const struct flow *f)
 void
 flowtab_expire(struct flowtab *ft, uint64_t now_us)
 {
+	uint64_t d, soonest = UINT64_MAX;
 	int tc;
 
 	if (now_us > ft->now_us)
 		ft->now_us = now_us;
+	if (ft->now_us <= ft->deadline)
+		return;		/* no tail has timed out */
 	for (tc = 0; tc < FLOW_TC_N; tc++) {
 		struct flow *f;
 
 		while ((f = ft->lru[tc].tail) != NULL &&
 		    f->last_us + ft->cfg.timeout_us[tc] < ft->now_us)
 			flow_end(ft, f, expiry_reason(f));
+		if (f != NULL && (d = f->last_us + ft->cfg.timeout_us[tc]) <
+		    soonest)
+			soonest = d;
 	}
+	ft->deadline = soonest;
 }
 
 void

@@ -350,6 +350,35 @@ START_TEST(idle_timeout_by_packet_time)
 }
 END_TEST
 
+/* A packet older than the newest seen puts a flow ahead of one that
+ * times out later: once that one leaves the tail, the older flow times
+ * out at its own time, not the other's. */
+START_TEST(timeout_after_older_packet)
+{
+	struct recorder r;
+	struct flowtab *ft = table(16, &r);
+
+	feed(ft, pkt("10.0.0.1", 1000, "8.8.8.8", 53, 17, 0, 100 * SEC), 0);
+	feed(ft, pkt("10.0.0.1", 2000, "9.9.9.9", 53, 17, 0, 50 * SEC), 0);
+	/* The first flow goes to the head; the older one is the tail now. */
+	feed(ft, pkt("10.0.0.1", 1000, "8.8.8.8", 53, 17, 0, 200 * SEC), 0);
+	feed(ft, pkt("10.0.0.2", 1, "10.0.0.3", 2, 6, TH_SYN, 230 * SEC), 0);
+	ck_assert_uint_eq(r.n, 0);
+	feed(ft, pkt("10.0.0.2", 1, "10.0.0.3", 2, 6, TH_ACK, 230 * SEC + 1), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.e[0].why, FLOW_END_TIMEOUT);
+	ck_assert_uint_eq(r.e[0].sport, 2000);
+	/* The other lasts to 200 + 180 s. */
+	flowtab_expire(ft, 380 * SEC);
+	ck_assert_uint_eq(r.n, 1);
+	flowtab_expire(ft, 380 * SEC + 1);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_uint_eq(r.e[1].sport, 1000);
+	assert_stats_consistent(ft, 16);
+	flowtab_free(ft);
+}
+END_TEST
+
 START_TEST(fin_both_ways)
 {
 	struct recorder r;
@@ -590,6 +619,7 @@ flowtab_suite(void)
 	tc = tcase_create("ending");
 	tcase_add_test(tc, eviction_lru);
 	tcase_add_test(tc, idle_timeout_by_packet_time);
+	tcase_add_test(tc, timeout_after_older_packet);
 	tcase_add_test(tc, fin_both_ways);
 	tcase_add_test(tc, rst);
 	tcase_add_test(tc, syn_on_closed_flow);
