@@ -57,29 +57,6 @@ flow_end_name(enum flow_end e)
 	return (unsigned)e < FLOW_END_N ? end_names[e] : "?";
 }
 
-const uint8_t *
-flow_src_addr(const struct flow *f)
-{
-	return f->src_is_a ? f->key.a : f->key.b;
-}
-
-const uint8_t *
-flow_dst_addr(const struct flow *f)
-{
-	return f->src_is_a ? f->key.b : f->key.a;
-}
-
-uint16_t
-flow_src_port(const struct flow *f)
-{
-	return f->src_is_a ? f->key.aport : f->key.bport;
-}
-
-uint16_t
-flow_dst_port(const struct flow *f)
-{
-	return f->src_is_a ? f->key.bport : f->key.aport;
-}
 
 struct flowtab *
 flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)

@@ -122,13 +122,33 @@ void flowtab_foreach(struct flowtab *ft, void (*fn)(struct flow *, void *),
 
 const char *flow_end_name(enum flow_end e);
 
-/* Addresses and ports as opener (src) and responder (dest). */
 /* flow_id: the same for the same flow and first packet in every replay
  * (derived from the key and the start, not stored). */
 uint64_t flow_id(const struct flow *f);
-const uint8_t *flow_src_addr(const struct flow *f);
-const uint8_t *flow_dst_addr(const struct flow *f);
-uint16_t flow_src_port(const struct flow *f);
-uint16_t flow_dst_port(const struct flow *f);
+
+/* Addresses and ports as opener (src) and responder (dest). */
+static inline const uint8_t *
+flow_src_addr(const struct flow *f)
+{
+	return f->src_is_a ? f->key.a : f->key.b;
+}
+
+static inline const uint8_t *
+flow_dst_addr(const struct flow *f)
+{
+	return f->src_is_a ? f->key.b : f->key.a;
+}
+
+static inline uint16_t
+flow_src_port(const struct flow *f)
+{
+	return f->src_is_a ? f->key.aport : f->key.bport;
+}
+
+static inline uint16_t
+flow_dst_port(const struct flow *f)
+{
+	return f->src_is_a ? f->key.bport : f->key.aport;
+}
 
 #endif
