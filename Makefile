@@ -17,6 +17,11 @@
 
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
 	    libnftables libmicrohttpd
+# Of those, the ones only some sinks need are not linked but loaded when
+# such a sink is made (lib_open in include/util.h), by the soname found
+# here: a run without them never maps them and what they need in turn.
+DL_PKGS  := libcurl:CURL libnftables:NFTABLES libmicrohttpd:MHD
+DL_NAMES := $(foreach p,$(DL_PKGS),$(firstword $(subst :, ,$(p))))
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1
@@ -58,7 +63,14 @@ $(BUILD)/libs.mk: Makefile deploy/install-deps.sh
 	    deploy/install-deps.sh --build
 	@mkdir -p $(@D)
 	@echo "LIB_CFLAGS := $$(pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')" > $@.tmp
-	@echo "LIB_LIBS := $$(pkg-config --libs $(PKGS)) -lcsv -pthread" >> $@.tmp
+	@for p in $(DL_PKGS); do \
+	    pkg=$${p%%:*}; lib=$$(pkg-config --variable=libdir $$pkg)/$$pkg.so; \
+	    so=$$(readelf -d $$lib | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'); \
+	    [ -n "$$so" ] || { echo "no soname in $$lib" >&2; exit 1; }; \
+	    echo "LIB_CFLAGS += -DEGRESSD_SO_$${p#*:}='\"$$so\"'"; \
+	done >> $@.tmp
+	@echo "LIB_LIBS := $$(pkg-config --libs $(filter-out $(DL_NAMES),$(PKGS))) -lcsv -pthread" >> $@.tmp
+	@echo "DL_LIBS := $$(pkg-config --libs $(DL_NAMES))" >> $@.tmp
 	@echo "CHECK_CFLAGS := $$(pkg-config --cflags check | sed 's/-I/-isystem /g')" >> $@.tmp
 	@echo "CHECK_LIBS := $$(pkg-config --libs check)" >> $@.tmp
 	@mv $@.tmp $@
@@ -85,7 +97,7 @@ egressd: $(BUILD)/egressd
 
 $(UNIT_BIN): $(UNIT_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(ALL_LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(ALL_LDLIBS) $(DL_LIBS)
 
 demo: egressd
 	@tests/demo.sh ./egressd

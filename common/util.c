@@ -3,6 +3,7 @@
  * number parsing. No function here keeps state.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -241,4 +242,30 @@ mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void *
+lib_open(const char *soname, char *err, size_t errlen)
+{
+	void *lib;
+
+	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
+	return lib;
+}
+
+int
+lib_sym(void *lib, const char *soname, const char *name, void *fn,
+    char *err, size_t errlen)
+{
+	void *p;
+
+	_Static_assert(sizeof(p) == sizeof(void (*)(void)),
+	    "function and object pointers are the same size (POSIX)");
+	if ((p = dlsym(lib, name)) == NULL) {
+		snprintf(err, errlen, "%s has no %s", soname, name);
+		return -1;
+	}
+	memcpy(fn, &p, sizeof(p));
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,43 @@
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
+
+/*
+ * libmicrohttpd is loaded with the metrics server (lib_open in util.h): a
+ * run without one never maps it, nor GnuTLS and the rest it needs. Its
+ * functions are called through this table, of their own types; loading
+ * runs once.
+ */
+static struct {
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+} mhd;
+static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
+static int mhd_ready;
+static char mhd_err[256];
+
+static void
+mhd_load(void)
+{
+	void *lib;
+
+	if ((lib = lib_open(EGRESSD_SO_MHD, mhd_err, sizeof(mhd_err))) == NULL)
+		return;
+#define SYM(f) if (lib_sym(lib, EGRESSD_SO_MHD, "MHD_" #f, &mhd.f,	\
+	    mhd_err, sizeof(mhd_err)) == -1) return
+	SYM(create_response_from_buffer);
+	SYM(add_response_header);
+	SYM(queue_response);
+	SYM(destroy_response);
+	SYM(start_daemon);
+	SYM(stop_daemon);
+#undef SYM
+	mhd_ready = 1;
+}
 
 #define METRICS_DEFAULT_ADDR	"127.0.0.1"
 /* A scraper or two and a health checker; anything beyond is refused
@@ -433,23 +471,23 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if ((r = MHD_create_response_from_buffer(len, body, mode)) == NULL) {
+	if ((r = mhd.create_response_from_buffer(len, body, mode)) == NULL) {
 		if (mode == MHD_RESPMEM_MUST_FREE)
 			free(body);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) ==
+	if (mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) ==
 	    MHD_NO)
 		goto fail;
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") ==
+	    mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") ==
 	    MHD_NO)
 		goto fail;
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+	ret = mhd.queue_response(conn, status, r);
+	mhd.destroy_response(r);
 	return ret;
 fail:
-	MHD_destroy_response(r);
+	mhd.destroy_response(r);
 	return MHD_NO;
 }
 
@@ -564,6 +602,11 @@ metrics_start(const char *spec, metrics_collect_fn collect,
 
 	if (metrics_parse_addr(spec, &ss, err, errlen) == -1)
 		return NULL;
+	pthread_once(&mhd_once, mhd_load);
+	if (!mhd_ready) {
+		snprintf(err, errlen, "metrics %s: %s", spec, mhd_err);
+		return NULL;
+	}
 	sslen = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
@@ -604,7 +647,7 @@ metrics_start(const char *spec, metrics_collect_fn collect,
 	    MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	m->mhd = MHD_start_daemon((unsigned)flags, 0, NULL, NULL, handle, m,
+	m->mhd = mhd.start_daemon((unsigned)flags, 0, NULL, NULL, handle, m,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONN_LIMIT,
@@ -640,6 +683,6 @@ metrics_stop(struct metrics *m)
 	if (m == NULL)
 		return;
 	/* Joins the server thread and closes the listening socket. */
-	MHD_stop_daemon(m->mhd);
+	mhd.stop_daemon(m->mhd);
 	free(m);
 }

@@ -51,17 +51,79 @@ struct webhook {
 };
 
 /*
- * curl_global_init() is not thread-safe and webhooks are made in delivery
- * threads, so it runs once through pthread_once; its result is the one
- * piece of state that has to outlive any webhook.
+ * libcurl is loaded with the first webhook (lib_open in util.h): a run
+ * without one never maps it, nor the thirty-odd libraries it needs. Its
+ * functions are called through this table, of their own types.
+ */
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+	__typeof__(curl_url) *url;
+	__typeof__(curl_url_set) *url_set;
+	__typeof__(curl_url_get) *url_get;
+	__typeof__(curl_url_cleanup) *url_cleanup;
+	__typeof__(curl_free) *free;
+	__typeof__(curl_getdate) *getdate;
+} cu;
+
+/*
+ * Loading libcurl and curl_global_init() are not thread-safe, and webhooks
+ * are made in delivery threads, so both run once through pthread_once;
+ * the outcome is the one piece of state that has to outlive any webhook.
  */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+static int curl_ready;
+static char curl_err[256];
+
+static int
+curl_load(void)
+{
+	void *lib;
+
+	if ((lib = lib_open(EGRESSD_SO_CURL, curl_err,
+	    sizeof(curl_err))) == NULL)
+		return -1;
+#define SYM(f) if (lib_sym(lib, EGRESSD_SO_CURL, "curl_" #f, &cu.f,	\
+	    curl_err, sizeof(curl_err)) == -1) return -1
+	SYM(global_init);
+	SYM(easy_strerror);
+	SYM(easy_init);
+	SYM(easy_setopt);
+	SYM(easy_perform);
+	SYM(easy_getinfo);
+	SYM(easy_cleanup);
+	SYM(slist_append);
+	SYM(slist_free_all);
+	SYM(url);
+	SYM(url_set);
+	SYM(url_get);
+	SYM(url_cleanup);
+	SYM(free);
+	SYM(getdate);
+#undef SYM
+	return 0;
+}
 
 static void
 curl_init_once(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURLcode rc;
+
+	if (curl_load() == -1)
+		return;
+	if ((rc = cu.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+		snprintf(curl_err, sizeof(curl_err), "curl_global_init: %s",
+		    cu.easy_strerror(rc));
+		return;
+	}
+	curl_ready = 1;
 }
 
 static int
@@ -248,16 +310,16 @@ webhook_shown_url(struct webhook *w)
 	size_t len;
 	int rc = -1;
 
-	if ((u = curl_url()) == NULL)
+	if ((u = cu.url()) == NULL)
 		return -1;
-	if (curl_url_set(u, CURLUPART_URL, w->url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	if (cu.url_set(u, CURLUPART_URL, w->url, 0) != CURLUE_OK ||
+	    cu.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    cu.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    host[0] == '\0')
 		goto out;
-	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+	if (cu.url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
 		port = NULL;	/* none given */
-	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+	if (cu.url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
 		path = NULL;
 	len = strlen(scheme) + strlen(host) + 16 +
 	    (path != NULL ? strlen(path) : 0);
@@ -267,11 +329,11 @@ webhook_shown_url(struct webhook *w)
 	    path != NULL ? path : "/");
 	rc = 0;
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
+	cu.free(scheme);
+	cu.free(host);
+	cu.free(port);
+	cu.free(path);
+	cu.url_cleanup(u);
 	return rc;
 }
 
@@ -319,7 +381,7 @@ retry_after_parse(const char *v, size_t len)
 		return secs < max ? secs : max;
 	memcpy(buf, v, len);
 	buf[len] = '\0';
-	if ((when = curl_getdate(buf, NULL)) == -1)
+	if ((when = cu.getdate(buf, NULL)) == -1)
 		return -1;
 	now = time(NULL);
 	if (when <= now)
@@ -365,9 +427,8 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK) {
-		snprintf(err, errlen, "webhook: curl_global_init: %s",
-		    curl_easy_strerror(curl_init_rc));
+	if (!curl_ready) {
+		snprintf(err, errlen, "webhook: %s", curl_err);
 		return NULL;
 	}
 
@@ -382,7 +443,7 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 	if (o->keylen > 0)
 		memcpy(w->key, o->key, o->keylen);
 	w->keylen = o->keylen;
-	if ((w->curl = curl_easy_init()) == NULL) {
+	if ((w->curl = cu.easy_init()) == NULL) {
 		snprintf(err, errlen, "webhook %s: curl_easy_init failed",
 		    w->shown);
 		goto fail;
@@ -399,7 +460,7 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 
 #define SETOPT(opt, val) do {						\
 	if (rc == CURLE_OK)						\
-		rc = curl_easy_setopt(w->curl, opt, val);		\
+		rc = cu.easy_setopt(w->curl, opt, val);		\
 } while (0)
 	SETOPT(CURLOPT_URL, w->url);
 	SETOPT(CURLOPT_ERRORBUFFER, w->errbuf);
@@ -426,7 +487,7 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 #undef SETOPT
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "webhook %s: %s", w->shown,
-		    curl_easy_strerror(rc));
+		    cu.easy_strerror(rc));
 		goto fail;
 	}
 	return w;
@@ -441,7 +502,7 @@ webhook_free(struct webhook *w)
 	if (w == NULL)
 		return;
 	if (w->curl != NULL)
-		curl_easy_cleanup(w->curl);
+		cu.easy_cleanup(w->curl);
 	OPENSSL_cleanse(w->key, sizeof(w->key));
 	free(w->url);
 	free(w->shown);
@@ -525,7 +586,7 @@ webhook_post(struct webhook *w, const char *id, const char *body, size_t len,
 		lines[n++] = hsig;
 	}
 	for (i = 0; i < n; i++) {
-		if ((h = curl_slist_append(headers, lines[i])) == NULL) {
+		if ((h = cu.slist_append(headers, lines[i])) == NULL) {
 			snprintf(err, errlen, "webhook %s: out of memory",
 			    w->shown);
 			goto out;
@@ -537,22 +598,22 @@ webhook_post(struct webhook *w, const char *id, const char *body, size_t len,
 	w->retry_after_s = -1;
 	w->snippet_len = 0;
 	w->snippet[0] = '\0';
-	rc = curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
+	rc = cu.easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		rc = cu.easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+		rc = cu.easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	if (rc == CURLE_OK)
-		rc = curl_easy_perform(w->curl);
-	if (curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, status) !=
+		rc = cu.easy_perform(w->curl);
+	if (cu.easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, status) !=
 	    CURLE_OK)
 		*status = 0;
 	if (rc != CURLE_OK) {
 		/* Even after a status came, a broken answer proves nothing:
 		 * try again; the receiver dedups on webhook-id. */
 		snprintf(err, errlen, "webhook %s: %s", w->shown,
-		    w->errbuf[0] != '\0' ? w->errbuf : curl_easy_strerror(rc));
+		    w->errbuf[0] != '\0' ? w->errbuf : cu.easy_strerror(rc));
 		res = WEBHOOK_RETRY;
 		goto out;
 	}
@@ -565,9 +626,9 @@ webhook_post(struct webhook *w, const char *id, const char *body, size_t len,
 out:
 	/* The handle outlives this call; it must not keep pointers to the
 	 * headers freed here or to the caller's body. */
-	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_slist_free_all(headers);
+	cu.easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
+	cu.easy_setopt(w->curl, CURLOPT_POSTFIELDS, NULL);
+	cu.slist_free_all(headers);
 	return res;
 }
 

@@ -29,6 +29,19 @@ void xfree_table(void *p, size_t nmemb, size_t size);
 /* Returns a copy the caller frees. */
 char *xstrdup(const char *s);
 
+/*
+ * A library only some sinks need (libcurl, libmicrohttpd, libnftables),
+ * opened when such a sink is made: a run without one never maps it, nor
+ * the libraries it needs in turn. soname is what the build linked
+ * against (EGRESSD_SO_* from the Makefile). The handle is never closed.
+ * Returns NULL with err set when the library is missing.
+ */
+void *lib_open(const char *soname, char *err, size_t errlen);
+/* Stores the address of name in lib at *fn, a function pointer of the
+ * library's own type; returns 0, or -1 with err set. */
+int lib_sym(void *lib, const char *soname, const char *name, void *fn,
+    char *err, size_t errlen);
+
 /* Copies at most dstlen - 1 bytes and always terminates; returns strlen(src)
  * so truncation shows as a return value >= dstlen. */
 size_t str_copy(char *dst, const char *src, size_t dstlen);
