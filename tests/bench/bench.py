@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """make bench: egressd against Debian's ndpiReader on the same captures, in
-the same run, several rounds; the best round of each counts (the one least
-disturbed by the rest of the machine). Also a bare libpcap read loop over
-each capture as the floor, and the start-up every run pays before its
-first packet: egressd on an empty capture, and nDPI's own set-up and
-teardown alone (ndpiinit, next to PCAPREAD). The captures (gen.py): mixed, every recorded
-fixture (floods and scans too: a new flow every other packet); bulk, the
-conversations alone (few flows, long transfers); 1M SYN flows.
+the same run, several rounds, the programs taking turns; the best round of
+each counts (the one least disturbed by the rest of the machine). Also a
+bare libpcap read loop over each capture as the floor, and the start-up
+every run pays before its first packet: egressd on an empty capture, and
+nDPI's own set-up and teardown alone (ndpiinit, next to PCAPREAD). The
+captures (gen.py): mixed, every recorded fixture (floods and scans too: a
+new flow every other packet); bulk, the conversations alone (few flows,
+long transfers); 1M SYN flows.
 
 usage: bench.py EGRESSD PCAPREAD WORKDIR [ROUNDS]"""
 import os
@@ -38,16 +39,22 @@ def count_packets(pcapread, cap):
     return int(out.split()[0])
 
 
-def best(argv, rounds):
-    runs = [run(argv) for _ in range(rounds)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+def best(argvs, rounds):
+    """Runs each of argvs once per round, interleaved, so that a slow spell
+    of the machine falls on all of them alike; returns, for each, the best
+    time and the largest peak RSS."""
+    runs = [[] for _ in argvs]
+    for _ in range(rounds):
+        for i, argv in enumerate(argvs):
+            runs[i].append(run(argv))
+    return [(min(r[0] for r in rs), max(r[1] for r in rs)) for rs in runs]
 
 
 def main():
     if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     egressd, pcapread, work = sys.argv[1:4]
-    rounds = int(sys.argv[4]) if len(sys.argv) == 5 and sys.argv[4] else 3
+    rounds = int(sys.argv[4]) if len(sys.argv) == 5 and sys.argv[4] else 5
     caps = (('mixed', 'mixed', 500000), ('bulk', 'bulk', 500000),
             ('1M SYN flows', 'syn', 1000000))
     for _, kind, n in caps:
@@ -55,22 +62,25 @@ def main():
         if not os.path.exists(path):
             subprocess.run([sys.executable, os.path.join(HERE, 'gen.py'), kind,
                             path, str(n)], check=True)
-    print('machine: %s, %d CPUs; %d rounds each, best round shown' % (
+    print('machine: %s, %d CPUs; %d rounds each, programs interleaved, '
+          'best round shown' % (
         os.uname().release, os.cpu_count(), rounds))
     res = {}
     for name, kind, _ in caps:
         cap = os.path.join(work, kind + '.pcap')
         n = count_packets(pcapread, cap)
-        e = best([egressd, '-r', cap, '-o', os.devnull], rounds)
-        d = best(['ndpiReader', '-q', '-i', cap], rounds)
-        f = best([pcapread, cap], rounds) if kind != 'syn' else None
-        res[kind] = (name, n, e, d, f)
+        argvs = [[egressd, '-r', cap, '-o', os.devnull],
+                 ['ndpiReader', '-q', '-i', cap]]
+        if kind != 'syn':
+            argvs.append([pcapread, cap])
+        r = best(argvs, rounds)
+        res[kind] = (name, n, r[0], r[1], r[2] if kind != 'syn' else None)
     empty = os.path.join(work, 'empty.pcap')
     with open(empty, 'wb') as out:
         out.write(bytes.fromhex('d4c3b2a1020004000000000000000000ffff000001000000'))
-    start = best([egressd, '-r', empty, '-o', os.devnull], rounds)[0]
-    ndpi = best([os.path.join(os.path.dirname(pcapread), 'ndpiinit')],
-                rounds)[0]
+    start, ndpi = (r[0] for r in best(
+        [[egressd, '-r', empty, '-o', os.devnull],
+         [os.path.join(os.path.dirname(pcapread), 'ndpiinit')]], rounds))
     print('%-14s %9s %-12s %9s %11s %9s' % ('capture', 'packets', 'program',
                                             'seconds', 'packets/s', 'peak RSS'))
     for kind in ('mixed', 'bulk', 'syn'):
