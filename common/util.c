@@ -244,28 +244,25 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-void *
-lib_open(const char *soname, char *err, size_t errlen)
-{
-	void *lib;
-
-	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
-	return lib;
-}
-
 int
-lib_sym(void *lib, const char *soname, const char *name, void *fn,
-    char *err, size_t errlen)
+lib_load(const char *soname, const struct lib_fn *fns, size_t n, char *err,
+    size_t errlen)
 {
-	void *p;
+	void *lib, *p;
+	size_t i;
 
 	_Static_assert(sizeof(p) == sizeof(void (*)(void)),
 	    "function and object pointers are the same size (POSIX)");
-	if ((p = dlsym(lib, name)) == NULL) {
-		snprintf(err, errlen, "%s has no %s", soname, name);
+	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
 		return -1;
 	}
-	memcpy(fn, &p, sizeof(p));
+	for (i = 0; i < n; i++) {
+		if ((p = dlsym(lib, fns[i].name)) == NULL) {
+			snprintf(err, errlen, "%s has no %s", soname, fns[i].name);
+			return -1;
+		}
+		memcpy(fns[i].fn, &p, sizeof(p));
+	}
 	return 0;
 }

@@ -52,20 +52,18 @@ static char mhd_err[256];
 static void
 mhd_load(void)
 {
-	void *lib;
+	const struct lib_fn fns[] = {
+		{ "MHD_create_response_from_buffer",
+		    &mhd.create_response_from_buffer },
+		{ "MHD_add_response_header", &mhd.add_response_header },
+		{ "MHD_queue_response", &mhd.queue_response },
+		{ "MHD_destroy_response", &mhd.destroy_response },
+		{ "MHD_start_daemon", &mhd.start_daemon },
+		{ "MHD_stop_daemon", &mhd.stop_daemon },
+	};
 
-	if ((lib = lib_open(EGRESSD_SO_MHD, mhd_err, sizeof(mhd_err))) == NULL)
-		return;
-#define SYM(f) if (lib_sym(lib, EGRESSD_SO_MHD, "MHD_" #f, &mhd.f,	\
-	    mhd_err, sizeof(mhd_err)) == -1) return
-	SYM(create_response_from_buffer);
-	SYM(add_response_header);
-	SYM(queue_response);
-	SYM(destroy_response);
-	SYM(start_daemon);
-	SYM(stop_daemon);
-#undef SYM
-	mhd_ready = 1;
+	mhd_ready = lib_load(EGRESSD_SO_MHD, fns, NELEM(fns), mhd_err,
+	    sizeof(mhd_err)) == 0;
 }
 
 #define METRICS_DEFAULT_ADDR	"127.0.0.1"

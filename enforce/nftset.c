@@ -45,24 +45,20 @@ static char nft_err[256];
 static void
 nft_load(void)
 {
-	void *lib;
+	const struct lib_fn fns[] = {
+		{ "nft_ctx_new", &nft.ctx_new },
+		{ "nft_ctx_free", &nft.ctx_free },
+		{ "nft_ctx_buffer_output", &nft.ctx_buffer_output },
+		{ "nft_ctx_buffer_error", &nft.ctx_buffer_error },
+		{ "nft_ctx_get_output_buffer", &nft.ctx_get_output_buffer },
+		{ "nft_ctx_get_error_buffer", &nft.ctx_get_error_buffer },
+		{ "nft_ctx_output_set_flags", &nft.ctx_output_set_flags },
+		{ "nft_ctx_set_dry_run", &nft.ctx_set_dry_run },
+		{ "nft_run_cmd_from_buffer", &nft.run_cmd_from_buffer },
+	};
 
-	if ((lib = lib_open(EGRESSD_SO_NFTABLES, nft_err,
-	    sizeof(nft_err))) == NULL)
-		return;
-#define SYM(f) if (lib_sym(lib, EGRESSD_SO_NFTABLES, "nft_" #f, &nft.f,	\
-	    nft_err, sizeof(nft_err)) == -1) return
-	SYM(ctx_new);
-	SYM(ctx_free);
-	SYM(ctx_buffer_output);
-	SYM(ctx_buffer_error);
-	SYM(ctx_get_output_buffer);
-	SYM(ctx_get_error_buffer);
-	SYM(ctx_output_set_flags);
-	SYM(ctx_set_dry_run);
-	SYM(run_cmd_from_buffer);
-#undef SYM
-	nft_ready = 1;
+	nft_ready = lib_load(EGRESSD_SO_NFTABLES, fns, NELEM(fns), nft_err,
+	    sizeof(nft_err)) == 0;
 }
 
 /* nftables names are at most 256 bytes (NFT_NAME_MAXLEN); a family is

@@ -85,30 +85,26 @@ static char curl_err[256];
 static int
 curl_load(void)
 {
-	void *lib;
+	const struct lib_fn fns[] = {
+		{ "curl_global_init", &cu.global_init },
+		{ "curl_easy_strerror", &cu.easy_strerror },
+		{ "curl_easy_init", &cu.easy_init },
+		{ "curl_easy_setopt", &cu.easy_setopt },
+		{ "curl_easy_perform", &cu.easy_perform },
+		{ "curl_easy_getinfo", &cu.easy_getinfo },
+		{ "curl_easy_cleanup", &cu.easy_cleanup },
+		{ "curl_slist_append", &cu.slist_append },
+		{ "curl_slist_free_all", &cu.slist_free_all },
+		{ "curl_url", &cu.url },
+		{ "curl_url_set", &cu.url_set },
+		{ "curl_url_get", &cu.url_get },
+		{ "curl_url_cleanup", &cu.url_cleanup },
+		{ "curl_free", &cu.free },
+		{ "curl_getdate", &cu.getdate },
+	};
 
-	if ((lib = lib_open(EGRESSD_SO_CURL, curl_err,
-	    sizeof(curl_err))) == NULL)
-		return -1;
-#define SYM(f) if (lib_sym(lib, EGRESSD_SO_CURL, "curl_" #f, &cu.f,	\
-	    curl_err, sizeof(curl_err)) == -1) return -1
-	SYM(global_init);
-	SYM(easy_strerror);
-	SYM(easy_init);
-	SYM(easy_setopt);
-	SYM(easy_perform);
-	SYM(easy_getinfo);
-	SYM(easy_cleanup);
-	SYM(slist_append);
-	SYM(slist_free_all);
-	SYM(url);
-	SYM(url_set);
-	SYM(url_get);
-	SYM(url_cleanup);
-	SYM(free);
-	SYM(getdate);
-#undef SYM
-	return 0;
+	return lib_load(EGRESSD_SO_CURL, fns, NELEM(fns), curl_err,
+	    sizeof(curl_err));
 }
 
 static void

@@ -31,15 +31,18 @@ char *xstrdup(const char *s);
 
 /*
  * A library only some sinks need (libcurl, libmicrohttpd, libnftables),
- * opened when such a sink is made: a run without one never maps it, nor
- * the libraries it needs in turn. soname is what the build linked
- * against (EGRESSD_SO_* from the Makefile). The handle is never closed.
- * Returns NULL with err set when the library is missing.
+ * loaded when such a sink is made: a run without one never maps it, nor
+ * the libraries it needs in turn. soname is what the build linked against
+ * (EGRESSD_SO_* from the Makefile); each fn is the address of a function
+ * pointer of the library's own type, set to the function called name.
+ * The library is never unloaded. Returns 0, or -1 with err set when the
+ * library or one of the functions is missing.
  */
-void *lib_open(const char *soname, char *err, size_t errlen);
-/* Stores the address of name in lib at *fn, a function pointer of the
- * library's own type; returns 0, or -1 with err set. */
-int lib_sym(void *lib, const char *soname, const char *name, void *fn,
+struct lib_fn {
+	const char *name;
+	void *fn;
+};
+int lib_load(const char *soname, const struct lib_fn *fns, size_t n,
     char *err, size_t errlen);
 
 /* Copies at most dstlen - 1 bytes and always terminates; returns strlen(src)
