@@ -58,17 +58,14 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 all: egressd
 
-$(BUILD)/libs.mk: Makefile deploy/install-deps.sh
+$(BUILD)/libs.mk: Makefile deploy/install-deps.sh deploy/lib-sonames.sh
 	@{ pkg-config --exists $(PKGS) && [ -f /usr/include/csv.h ]; } 2>/dev/null || \
 	    deploy/install-deps.sh --build
 	@mkdir -p $(@D)
 	@echo "LIB_CFLAGS := $$(pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')" > $@.tmp
-	@for p in $(DL_PKGS); do \
-	    pkg=$${p%%:*}; lib=$$(pkg-config --variable=libdir $$pkg)/$$pkg.so; \
-	    so=$$(readelf -d $$lib | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'); \
-	    [ -n "$$so" ] || { echo "no soname in $$lib" >&2; exit 1; }; \
-	    echo "LIB_CFLAGS += -DEGRESSD_SO_$${p#*:}='\"$$so\"'"; \
-	done >> $@.tmp
+	@# the sonames' quotes quoted again, for the shell that runs cc
+	@so=$$(deploy/lib-sonames.sh $(DL_PKGS)) && \
+	    echo "LIB_CFLAGS += $$(echo "$$so" | sed "s/\"\([^\"]*\)\"/'\"\1\"'/g")" >> $@.tmp
 	@echo "LIB_LIBS := $$(pkg-config --libs $(filter-out $(DL_NAMES),$(PKGS))) -lcsv -pthread" >> $@.tmp
 	@echo "DL_LIBS := $$(pkg-config --libs $(DL_NAMES))" >> $@.tmp
 	@echo "CHECK_CFLAGS := $$(pkg-config --cflags check | sed 's/-I/-isystem /g')" >> $@.tmp
