@@ -18,7 +18,7 @@
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
 	    libnftables libmicrohttpd
 # Of those, the ones only some sinks need are not linked but loaded when
-# such a sink is made (lib_open in include/util.h), by the soname found
+# such a sink is made (lib_load in include/util.h), by the soname found
 # here: a run without them never maps them and what they need in turn.
 DL_PKGS  := libcurl:CURL libnftables:NFTABLES libmicrohttpd:MHD
 DL_NAMES := $(foreach p,$(DL_PKGS),$(firstword $(subst :, ,$(p))))

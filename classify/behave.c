@@ -302,11 +302,6 @@ chain_remove(struct btab *t, uint32_t i)
 	}
 }
 
-/*
- * Finds the entry of key and marks it seen at now. When it is missing and
- * create is set, takes a fresh or the oldest entry, zeroes it and sets
- * *fresh; otherwise returns NULL.
- */
 /* Keys are a multiple of 4 bytes long; compared inline, not by a call. */
 _Static_assert(sizeof(struct tgt_key) % 4 == 0 &&
     sizeof(struct port_key) % 4 == 0 && sizeof(struct brute_key) % 4 == 0 &&
@@ -334,6 +329,11 @@ key_eq(const void *a, const void *b, size_t n)
 	return 1;
 }
 
+/*
+ * Finds the entry of key and marks it seen at now. When it is missing and
+ * create is set, takes a fresh or the oldest entry, zeroes it and sets
+ * *fresh; otherwise returns NULL.
+ */
 static void *
 tab_get(struct behave *b, struct btab *t, const void *key, int create,
     uint64_t now, int *fresh)

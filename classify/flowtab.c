@@ -57,7 +57,6 @@ flow_end_name(enum flow_end e)
 	return (unsigned)e < FLOW_END_N ? end_names[e] : "?";
 }
 
-
 struct flowtab *
 flowtab_new(const struct flowtab_cfg *cfg, char *err, size_t errlen)
 {

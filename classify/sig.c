@@ -1516,23 +1516,23 @@ index_item(struct sigset *s, uint32_t idx)
 			else
 				k |= PK_PIN1 | b[0];
 			s->pinned |= UINT64_C(1) << it->a;
-		} else if (it->len >= 2) {
-			k = (uint32_t)b[0] << 8 | b[1];
-			if (s->pair_seen == NULL)
-				s->pair_seen = xcalloc(65536 / 8, 1);
-			s->pair_seen[k >> 3] |= (uint8_t)(1u << (k & 7));
-			if (s->float_seen == NULL)
-				s->float_seen = xcalloc(65536 / 8, 1);
-			s->float_seen[k >> 3] |= (uint8_t)(1u << (k & 7));
-			k |= PK_FLOAT2;
 		} else {
-			k = PK_FLOAT1 | b[0];
-			s->single_seen[b[0] >> 3] |=
-			    (uint8_t)(1u << (b[0] & 7));
 			if (s->float_seen == NULL)
 				s->float_seen = xcalloc(65536 / 8, 1);
-			/* every b0 x: the 256 bits from b0 << 8 */
-			memset(s->float_seen + b[0] * 32, 0xff, 32);
+			if (it->len >= 2) {
+				k = (uint32_t)b[0] << 8 | b[1];
+				if (s->pair_seen == NULL)
+					s->pair_seen = xcalloc(65536 / 8, 1);
+				s->pair_seen[k >> 3] |= (uint8_t)(1u << (k & 7));
+				s->float_seen[k >> 3] |= (uint8_t)(1u << (k & 7));
+				k |= PK_FLOAT2;
+			} else {
+				k = PK_FLOAT1 | b[0];
+				s->single_seen[b[0] >> 3] |=
+				    (uint8_t)(1u << (b[0] & 7));
+				/* every b0 x: the 256 bits from b0 << 8 */
+				memset(s->float_seen + b[0] * 32, 0xff, 32);
+			}
 		}
 		tab_insert(&s->tab[K_PAYLOAD], k, idx);
 		break;

@@ -260,6 +260,7 @@ lib_load(const char *soname, const struct lib_fn *fns, size_t n, char *err,
 	for (i = 0; i < n; i++) {
 		if ((p = dlsym(lib, fns[i].name)) == NULL) {
 			snprintf(err, errlen, "%s has no %s", soname, fns[i].name);
+			dlclose(lib);
 			return -1;
 		}
 		memcpy(fns[i].fn, &p, sizeof(p));

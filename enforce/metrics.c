@@ -32,7 +32,7 @@
 #include "util.h"
 
 /*
- * libmicrohttpd is loaded with the metrics server (lib_open in util.h): a
+ * libmicrohttpd is loaded with the metrics server (lib_load in util.h): a
  * run without one never maps it, nor GnuTLS and the rest it needs. Its
  * functions are called through this table, of their own types; loading
  * runs once.

@@ -23,7 +23,7 @@
 #include "util.h"
 
 /*
- * libnftables is loaded with the first nftset (lib_open in util.h): a run
+ * libnftables is loaded with the first nftset (lib_load in util.h): a run
  * without one never maps it. Its functions are called through this
  * table, of their own types; loading runs once.
  */

@@ -51,7 +51,7 @@ struct webhook {
 };
 
 /*
- * libcurl is loaded with the first webhook (lib_open in util.h): a run
+ * libcurl is loaded with the first webhook (lib_load in util.h): a run
  * without one never maps it, nor the thirty-odd libraries it needs. Its
  * functions are called through this table, of their own types.
  */
