@@ -29,7 +29,9 @@
 # directory on exit, error or interrupt.  Must run as root.
 set -euo pipefail
 
-readonly ALL_NAMES=(ssh https socks5 bittorrent stratum xmrig jsonrpc openvpn
+# The exchanges defined in this file; those of exchanges/*.sh beside it are
+# added to ALL_NAMES when those files are read (see the end of the helpers).
+ALL_NAMES=(ssh https socks5 bittorrent stratum xmrig jsonrpc openvpn
     openvpn-tcp iodine tinyproxy tor synflood udpflood icmpflood portscan
     addrscan hydra dnsamp iperf3 httpmany httpsburst)
 readonly VM_IP=192.0.2.10
@@ -221,6 +223,26 @@ net_up() {
     ip -n "$SRV_NS" addr add "$SRV_IP/24" dev "$SRV_IF"
     ip -n "$VM_NS" link set "$VM_IF" up
     ip -n "$SRV_NS" link set "$SRV_IF" up
+}
+
+# net_v6: IPv6 on the link too, for exchanges that need it: the VM at
+# 2001:db8::10, the server at 2001:db8::1 (TEST-NET, no route elsewhere),
+# without duplicate address detection so the addresses work at once.
+readonly VM_IP6=2001:db8::10
+readonly SRV_IP6=2001:db8::1
+net_v6() {
+    local ns
+    for ns in "$VM_NS" "$SRV_NS"; do
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+            net.ipv6.conf.default.disable_ipv6=0 \
+            net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    done
+    ip netns exec "$VM_NS" sysctl -qw net.ipv6.conf."$VM_IF".disable_ipv6=0 \
+        net.ipv6.conf."$VM_IF".accept_dad=0
+    ip netns exec "$SRV_NS" sysctl -qw net.ipv6.conf."$SRV_IF".disable_ipv6=0 \
+        net.ipv6.conf."$SRV_IF".accept_dad=0
+    ip -n "$VM_NS" addr add "$VM_IP6/64" dev "$VM_IF" nodad
+    ip -n "$SRV_NS" addr add "$SRV_IP6/64" dev "$SRV_IF" nodad
 }
 
 cap_listening() { grep -q 'listening on' "$TMP/tcpdump.log" 2>/dev/null; }
@@ -1062,6 +1084,21 @@ run_httpsburst() {
     ((n == 60)) || die "$d/cap.pcap: $n connections, want 60"
     CAPTURE=$d/cap.pcap
 }
+
+# need PROG PACKAGE: an exchange of exchanges/*.sh checks its own programs,
+# so a missing one fails only that exchange, with the package to install.
+need() {
+    command -v "$1" >/dev/null 2>&1 || die "missing program: $1 (apt-get install $2)"
+}
+
+# More exchanges, one file per protocol family: each defines run_NAME
+# functions with the helpers above and appends its names to ALL_NAMES.
+for f in "$HERE"/exchanges/*.sh; do
+    [[ -e "$f" ]] || continue
+    # shellcheck source=/dev/null
+    . "$f"
+done
+readonly ALL_NAMES
 
 # ------------------------------------------------------------------ main --
 
