@@ -2,7 +2,7 @@
  * heur_mining.c: crypto-currency mining and node traffic recognised from
  * its first messages: Stratum v1 (Bitcoin-style pools), the CryptoNote
  * stratum XMRig speaks to Monero pools, Ethereum getwork and stratum,
- * getblocktemplate solo mining over JSON-RPC, and the Bitcoin P2P protocol.
+ * getblocktemplate solo mining over JSON-RPC (node protocols: heur_node.c).
  *
  * The design decision: mining protocols are JSON-RPC, and so is a lot of
  * innocent traffic (wallets asking a node for eth_blockNumber, language
@@ -36,12 +36,6 @@
 #define HTTP_HDR_MAX	2048	/* an HTTP POST header block, at most */
 
 #define DETAIL_VALUE_MAX 40	/* characters of a worker or agent in detail */
-
-/* Bitcoin message header (protocol documentation, "Message structure"):
- * magic[4] command[12] length[4] checksum[4]. */
-#define BTC_HDR_LEN	24
-#define BTC_CMD_LEN	12
-#define BTC_MAX_SIZE	0x02000000u	/* MAX_SIZE: no message is longer */
 
 struct span {
 	const uint8_t *p;
@@ -606,77 +600,16 @@ mining_http(struct heur_flow *st, const struct heur_pkt *p,
 
 /* ---- Bitcoin P2P ---- */
 
-/*
- * A Bitcoin P2P message starts with the network's magic (chainparams.cpp
- * pchMessageStart), then a command of ASCII letters NUL-padded to 12
- * bytes, a little-endian payload length of at most MAX_SIZE and a
- * checksum. A full node on a notebook VM is crypto-currency node traffic
- * the platform forbids (it also serves miners their blocks), so it counts
- * as mining; medium, since a node is not a miner itself.
- */
-static int
-bitcoin_p2p(struct heur_flow *st, const struct heur_pkt *p,
-    struct heur_hit *hit)
-{
-	static const struct {
-		uint8_t magic[4];
-		const char *net;
-	} nets[] = {
-		{ { 0xf9, 0xbe, 0xb4, 0xd9 }, "mainnet" },
-		{ { 0x0b, 0x11, 0x09, 0x07 }, "testnet3" },
-		{ { 0x1c, 0x16, 0x3f, 0x28 }, "testnet4" },
-		{ { 0x0a, 0x03, 0xcf, 0x40 }, "signet" },
-		{ { 0xfa, 0xbf, 0xb5, 0xda }, "regtest" },
-	};
-	const uint8_t *b = p->data, *cmd;
-	char command[BTC_CMD_LEN + 1];
-	uint32_t plen;
-	size_t i, n;
-
-	if (p->len < BTC_HDR_LEN)
-		return 0;
-	for (i = 0; i < NELEM(nets); i++)
-		if (memcmp(b, nets[i].magic, 4) == 0)
-			break;
-	if (i == NELEM(nets))
-		return 0;
-	cmd = b + 4;
-	for (n = 0; n < BTC_CMD_LEN && cmd[n] != '\0'; n++)
-		if (!((cmd[n] >= 'a' && cmd[n] <= 'z') ||
-		    (cmd[n] >= '0' && cmd[n] <= '9')))
-			return 0;
-	if (n == 0)
-		return 0;
-	for (; n < BTC_CMD_LEN; n++)
-		if (cmd[n] != '\0')
-			return 0;
-	plen = (uint32_t)b[16] | (uint32_t)b[17] << 8 |
-	    (uint32_t)b[18] << 16 | (uint32_t)b[19] << 24;
-	if (plen > BTC_MAX_SIZE)
-		return 0;
-	if (!report(st, hit, CONF_MEDIUM, "bitcoin-p2p"))
-		return 0;
-	memcpy(command, cmd, BTC_CMD_LEN);
-	command[BTC_CMD_LEN] = '\0';
-	snprintf(hit->detail, sizeof(hit->detail), "%s %s", nets[i].net,
-	    command);
-	return 1;
-}
-
 int
 heur_mining(struct heur_flow *st, const struct heur_pkt *p,
     struct heur_hit *hit)
 {
 	size_t i;
 
-	/* Stratum, getwork and Bitcoin P2P all run over TCP. */
+	/* Stratum and getwork run over TCP (node protocols: heur_node.c). */
 	if (p->proto != 6 || p->data == NULL || p->len == 0)
 		return 0;
 	switch (p->data[0]) {
-	case 0xf9: case 0x0b: case 0x1c: case 0xfa:
-		/* The first bytes of the Bitcoin network magics (signet's,
-		 * 0x0a, is a newline: see below). */
-		return bitcoin_p2p(st, p, hit);
 	case 'P':
 		if (p->len > 5 && memcmp(p->data, "POST ", 5) == 0)
 			return mining_http(st, p, hit);
@@ -684,9 +617,6 @@ heur_mining(struct heur_flow *st, const struct heur_pkt *p,
 	case '{':
 		return mining_json(st, p, p->data, p->len, hit);
 	case '\n':
-		if (bitcoin_p2p(st, p, hit))
-			return 1;
-		/* FALLTHROUGH */
 	case ' ': case '\t': case '\r':
 		/* a message after a stray line ending */
 		for (i = 1; i < p->len && i < 8 && is_ws(p->data[i]); i++)

@@ -44,6 +44,14 @@ struct heur_hit {
 int heur_mining(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 int heur_p2p(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 int heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+/* Crypto-currency node protocols (Bitcoin family, Levin, RLPx, discv4,
+ * Nano), category mining: heur_node.c. */
+int heur_node(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+
+/* Keccak-256 with Ethereum's (original) padding. */
+void heur_keccak256(const uint8_t *in, size_t len, uint8_t out[32]);
+/* Whether x || y (64 bytes, big-endian) is a point of secp256k1. */
+int heur_secp256k1_point(const uint8_t xy[64]);
 
 /* IP protocols that are a tunnel by themselves (ESP and AH: IPsec):
  * returns 1 and fills hit for them. */

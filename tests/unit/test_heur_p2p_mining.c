@@ -10,6 +10,7 @@
  * a read past the end shows under AddressSanitizer.
  */
 #include <check.h>
+#include <openssl/sha.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,7 +359,7 @@ build_btc_version(uint8_t *b, const uint8_t magic[4])
 	off += 12;
 	plen = 4 + 8 + 8 + 26 + 26 + 8 + 1 + (sizeof(ua) - 1) + 4 + 1;
 	off = put_le32(b, off, (uint32_t)plen);
-	off = put_bytes(b, off, "\x2b\x7c\x1e\x9a", 4);	/* checksum */
+	off = put_bytes(b, off, "\0\0\0\0", 4);	/* checksum, below */
 	off = put_le32(b, off, 70016);
 	off = put_le32(b, off, 0x409);	/* NODE_NETWORK|WITNESS|LIMITED */
 	off = put_le32(b, off, 0);
@@ -373,6 +374,14 @@ build_btc_version(uint8_t *b, const uint8_t magic[4])
 	off = put_bytes(b, off, ua, sizeof(ua) - 1);
 	off = put_le32(b, off, 820000);	/* start height */
 	b[off++] = 1;			/* relay */
+	/* the checksum: SHA-256d of the payload, its first four bytes */
+	{
+		uint8_t h1[32], h2[32];
+
+		SHA256(b + 24, plen, h1);
+		SHA256(h1, 32, h2);
+		memcpy(b + 20, h2, 4);
+	}
 	return off;
 }
 
@@ -707,37 +716,214 @@ START_TEST(bitcoin)
 
 	n = build_btc_version(b, btc_mainnet);
 	ck_assert_uint_eq(n, 24 + 102);
-	r = feed1(heur_mining, TCP, b, n, &h);
-	EXPECT_HIT(r, h, CAT_MINING, CONF_MEDIUM, "bitcoin-p2p",
-	    "mainnet version");
+	r = feed1(heur_node, TCP, b, n, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Bitcoin peer-to-peer 'version' message (checksum verified, "
+	    "magic f9beb4d9)");
 	/* signet's magic starts with a newline byte */
 	n = build_btc_version(b, btc_signet);
-	r = feed1(heur_mining, TCP, b, n, &h);
-	EXPECT_HIT(r, h, CAT_MINING, CONF_MEDIUM, "bitcoin-p2p",
-	    "signet version");
-	/* a header alone (verack has no payload) */
-	r = feed1(heur_mining, TCP, (const uint8_t *)"\xf9\xbe\xb4\xd9"
+	r = feed1(heur_node, TCP, b, n, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Bitcoin signet peer-to-peer 'version' message (checksum "
+	    "verified, magic 0a03cf40)");
+	/* any coin of the family: the checksum decides, not the magic */
+	n = build_btc_version(b, (const uint8_t *)"\x12\x34\x56\x78");
+	r = feed1(heur_node, TCP, b, n, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Bitcoin-family peer-to-peer 'version' message (checksum "
+	    "verified, magic 12345678)");
+	/* a header alone (verack has no payload: SHA-256d of nothing) */
+	r = feed1(heur_node, TCP, (const uint8_t *)"\xf9\xbe\xb4\xd9"
 	    "verack\0\0\0\0\0\0\0\0\0\0\x5d\xf6\xe0\xe2", 24, &h);
-	EXPECT_HIT(r, h, CAT_MINING, CONF_MEDIUM, "bitcoin-p2p",
-	    "mainnet verack");
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node", NULL);
+	/* a message the segment cuts: a known magic is medium */
+	n = build_btc_version(b, btc_mainnet);
+	r = feed1(heur_node, TCP, b, 60, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_MEDIUM, "crypto-node",
+	    "Bitcoin peer-to-peer 'version' message");
+	n = build_btc_version(b, (const uint8_t *)"\x12\x34\x56\x78");
+	r = feed1(heur_node, TCP, b, 60, &h);
+	EXPECT_MISS(r, h);
 
-	/* not a command: upper case, bytes after the NUL, too long */
+	/* a wrong checksum, not a command (upper case, bytes after the
+	 * NUL), too long */
+	n = build_btc_version(b, btc_mainnet);
+	b[21] ^= 1;
+	r = feed1(heur_node, TCP, b, n, &h);
+	EXPECT_MISS(r, h);
 	n = build_btc_version(b, btc_mainnet);
 	b[4] = 'V';
-	r = feed1(heur_mining, TCP, b, n, &h);
+	r = feed1(heur_node, TCP, b, n, &h);
 	EXPECT_MISS(r, h);
 	n = build_btc_version(b, btc_mainnet);
 	b[13] = 'x';
-	r = feed1(heur_mining, TCP, b, n, &h);
+	r = feed1(heur_node, TCP, b, n, &h);
 	EXPECT_MISS(r, h);
 	n = build_btc_version(b, btc_mainnet);
 	put_le32(b, 16, 0x7fffffff);
-	r = feed1(heur_mining, TCP, b, n, &h);
+	r = feed1(heur_node, TCP, b, n, &h);
 	EXPECT_MISS(r, h);
 	/* Bitcoin P2P is TCP */
 	n = build_btc_version(b, btc_mainnet);
-	r = feed1(heur_mining, UDP, b, n, &h);
+	r = feed1(heur_node, UDP, b, n, &h);
 	EXPECT_MISS(r, h);
+}
+END_TEST
+
+/* The arithmetic the node checks rest on, against published values:
+ * Keccak-256 of "", "abc" and a 512-byte input (several blocks), and
+ * secp256k1's generator G and 2G (SEC 2 section 2.4.1). */
+static const uint8_t secp_g[64] = {
+	0x79, 0xbe, 0x66, 0x7e, 0xf9, 0xdc, 0xbb, 0xac, 0x55, 0xa0, 0x62, 0x95,
+	0xce, 0x87, 0x0b, 0x07, 0x02, 0x9b, 0xfc, 0xdb, 0x2d, 0xce, 0x28, 0xd9,
+	0x59, 0xf2, 0x81, 0x5b, 0x16, 0xf8, 0x17, 0x98,
+	0x48, 0x3a, 0xda, 0x77, 0x26, 0xa3, 0xc4, 0x65, 0x5d, 0xa4, 0xfb, 0xfc,
+	0x0e, 0x11, 0x08, 0xa8, 0xfd, 0x17, 0xb4, 0x48, 0xa6, 0x85, 0x54, 0x19,
+	0x9c, 0x47, 0xd0, 0x8f, 0xfb, 0x10, 0xd4, 0xb8,
+};
+static const uint8_t secp_2g[64] = {
+	0xc6, 0x04, 0x7f, 0x94, 0x41, 0xed, 0x7d, 0x6d, 0x30, 0x45, 0x40, 0x6e,
+	0x95, 0xc0, 0x7c, 0xd8, 0x5c, 0x77, 0x8e, 0x4b, 0x8c, 0xef, 0x3c, 0xa7,
+	0xab, 0xac, 0x09, 0xb9, 0x5c, 0x70, 0x9e, 0xe5,
+	0x1a, 0xe1, 0x68, 0xfe, 0xa6, 0x3d, 0xc3, 0x39, 0xa3, 0xc5, 0x84, 0x19,
+	0x46, 0x6c, 0xea, 0xee, 0xf7, 0xf6, 0x32, 0x65, 0x32, 0x66, 0xd0, 0xe1,
+	0x23, 0x64, 0x31, 0xa9, 0x50, 0xcf, 0xe5, 0x2a,
+};
+
+static void
+hex_of(const uint8_t *b, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+START_TEST(node_arithmetic)
+{
+	uint8_t h[32], big[512], pt[64];
+	char hex[65];
+	size_t i;
+
+	heur_keccak256((const uint8_t *)"", 0, h);
+	hex_of(h, 32, hex);
+	ck_assert_str_eq(hex,
+	    "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+	heur_keccak256((const uint8_t *)"abc", 3, h);
+	hex_of(h, 32, hex);
+	ck_assert_str_eq(hex,
+	    "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)i;
+	heur_keccak256(big, sizeof(big), h);
+	hex_of(h, 32, hex);
+	ck_assert_str_eq(hex,
+	    "f55ba327291604f0e5be6651752398b7be2331aad65f5763ce067df95cc13be1");
+
+	ck_assert(heur_secp256k1_point(secp_g));
+	ck_assert(heur_secp256k1_point(secp_2g));
+	memcpy(pt, secp_g, 64);
+	pt[63] ^= 1;
+	ck_assert(!heur_secp256k1_point(pt));
+	memset(pt, 0xff, 64);		/* x, y >= p */
+	ck_assert(!heur_secp256k1_point(pt));
+	memset(pt, 0, 64);
+	ck_assert(!heur_secp256k1_point(pt));
+}
+END_TEST
+
+/* A Levin header (epee levin_base.h) with the given command and flags. */
+static size_t
+build_levin(uint8_t *b, uint32_t cmd, uint32_t flags, size_t body)
+{
+	size_t off = 0;
+
+	off = put_bytes(b, off, "\x01\x21\x01\x01\x01\x01\x01\x01", 8);
+	off = put_le32(b, off, (uint32_t)body);
+	off = put_le32(b, off, 0);
+	b[off++] = flags == 1;		/* have_to_return */
+	off = put_le32(b, off, cmd);
+	off = put_le32(b, off, 0);	/* return code */
+	off = put_le32(b, off, flags);
+	off = put_le32(b, off, 1);	/* protocol version */
+	memset(b + off, 0x5a, body);
+	return off + body;
+}
+
+START_TEST(crypto_nodes)
+{
+	struct heur_flow st;
+	struct heur_hit h;
+	uint8_t b[400];
+	size_t n;
+	int r;
+
+	/* Levin: a handshake request, then its response from the peer. */
+	memset(&st, 0, sizeof(st));
+	n = build_levin(b, 1001, 1, 200);
+	r = feed(heur_node, &st, TCP, 0, b, n, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_MEDIUM, "crypto-node",
+	    "Monero Levin handshake request");
+	n = build_levin(b, 1001, 2, 300);
+	r = feed(heur_node, &st, TCP, 1, b, n, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Monero Levin handshake response, answered in kind");
+	/* not Levin: an unknown command, version 2, both flag bits */
+	n = build_levin(b, 4242, 1, 10);
+	EXPECT_MISS(feed1(heur_node, TCP, b, n, &h), h);
+	n = build_levin(b, 1001, 1, 10);
+	b[29] = 2;
+	EXPECT_MISS(feed1(heur_node, TCP, b, n, &h), h);
+	n = build_levin(b, 1001, 3, 10);
+	EXPECT_MISS(feed1(heur_node, TCP, b, n, &h), h);
+
+	/* RLPx: an EIP-8 auth whose ECIES key is a curve point; the same
+	 * bytes with a key off the curve are nothing. */
+	memset(b, 0xa5, sizeof(b));
+	b[0] = 0x01;
+	b[1] = 0x8e;			/* 398 bytes follow */
+	b[2] = 0x04;
+	memcpy(b + 3, secp_2g, 64);
+	r = feed1(heur_node, TCP, b, 400, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Ethereum RLPx auth (EIP-8): ECIES with a secp256k1 key");
+	b[40] ^= 1;
+	EXPECT_MISS(feed1(heur_node, TCP, b, 400, &h), h);
+	/* legacy: 307 bytes, 0x04 first */
+	memset(b, 0x3c, sizeof(b));
+	b[0] = 0x04;
+	memcpy(b + 1, secp_g, 64);
+	r = feed1(heur_node, TCP, b, 307, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Ethereum RLPx auth: ECIES with a secp256k1 key");
+	EXPECT_MISS(feed1(heur_node, TCP, b, 306, &h), h);
+
+	/* discv4: a ping whose hash covers the rest. */
+	memset(b, 0x77, sizeof(b));
+	b[97] = 1;			/* ping */
+	b[98] = 0xd0;			/* an RLP list */
+	heur_keccak256(b + 32, 160 - 32, b);
+	r = feed1(heur_node, UDP, b, 160, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Ethereum discovery v4 ping (keccak-256 packet hash verified)");
+	b[120] ^= 1;
+	EXPECT_MISS(feed1(heur_node, UDP, b, 160, &h), h);
+
+	/* Nano: a live keepalive, answered by one. */
+	memset(&st, 0, sizeof(st));
+	memset(b, 0, sizeof(b));
+	memcpy(b, "RC\x13\x13\x12\x02\x00\x00", 8);
+	r = feed(heur_node, &st, UDP, 0, b, 152, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_MEDIUM, "crypto-node",
+	    "Nano keepalive, network 'C', protocol v19");
+	r = feed(heur_node, &st, UDP, 1, b, 152, &h);
+	EXPECT_HIT(r, h, CAT_MINING, CONF_HIGH, "crypto-node",
+	    "Nano keepalive, network 'C', protocol v19, answered in kind");
+	/* versions out of order, a keepalive of the wrong size */
+	b[3] = 0x14;
+	EXPECT_MISS(feed1(heur_node, UDP, b, 152, &h), h);
+	b[3] = 0x13;
+	EXPECT_MISS(feed1(heur_node, UDP, b, 151, &h), h);
 }
 END_TEST
 
@@ -1175,8 +1361,8 @@ START_TEST(truncated_positives)
 	ADD_TXT(heur_mining, TCP, xmr_login_wallet);
 	ADD_TXT(heur_mining, TCP, gbt_http);
 	ADD_TXT(heur_mining, TCP, monero_gbt);
-	ADD_BIN(heur_mining, TCP, build_btc_version(bin[nbin], btc_mainnet));
-	ADD_BIN(heur_mining, TCP, build_btc_version(bin[nbin], btc_signet));
+	ADD_BIN(heur_node, TCP, build_btc_version(bin[nbin], btc_mainnet));
+	ADD_BIN(heur_node, TCP, build_btc_version(bin[nbin], btc_signet));
 	ADD_BIN(heur_p2p, TCP, build_bt_handshake(bin[nbin]));
 	ADD_TXT(heur_p2p, TCP, tracker_announce);
 	ADD_TXT(heur_p2p, TCP, tracker_passkey);
@@ -1223,6 +1409,9 @@ START_TEST(truncated_positives)
 			    pos[i].data, k, &h);
 			feed1(heur_p2p, pos[i].proto == TCP ? UDP : TCP,
 			    pos[i].data, k, &h);
+			feed1(heur_node, pos[i].proto, pos[i].data, k, &h);
+			feed1(heur_node, pos[i].proto == TCP ? UDP : TCP,
+			    pos[i].data, k, &h);
 		}
 	}
 }
@@ -1235,10 +1424,12 @@ random_round(const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
     unsigned *hits, unsigned *kad)
 {
 	struct heur_flow st;
-	struct heur_hit h[5];
-	int r[5];
+	struct heur_hit h[7];
+	int r[7];
 	size_t i;
 
+	r[5] = feed1(heur_node, UDP, a, na, &h[5]);
+	r[6] = feed1(heur_node, TCP, a, na, &h[6]);
 	r[0] = feed1(heur_p2p, UDP, a, na, &h[0]);
 	r[1] = feed1(heur_p2p, TCP, a, na, &h[1]);
 	r[2] = feed1(heur_mining, TCP, a, na, &h[2]);
@@ -1337,6 +1528,8 @@ heur_p2p_mining_suite(void)
 	tcase_add_test(tc, ethereum);
 	tcase_add_test(tc, solo_rpc);
 	tcase_add_test(tc, bitcoin);
+	tcase_add_test(tc, node_arithmetic);
+	tcase_add_test(tc, crypto_nodes);
 	tcase_add_test(tc, json_rpc_not_mining);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("p2p");
