@@ -36,6 +36,7 @@
 #include "heur.h"
 #include "inventory.h"
 #include "log.h"
+#include "names.h"
 #include "policy.h"
 #include "sig.h"
 #include "siphash.h"
@@ -55,6 +56,7 @@ struct evidence {
 	enum confidence confidence;
 	const struct sig_rule *rule;	/* EV_SIGNATURE */
 	const struct heur_hit *hit;	/* EV_HEURISTIC */
+	int contextual;		/* a port or an address only: never alone */
 };
 
 /* Recent verdicts by (VM, category, target), for suppress_window: a fixed
@@ -83,6 +85,7 @@ struct classify {
 	struct behave *behave;
 	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
 	struct inventory *inv;		/* NULL: a VM is its address */
+	const char *cur_host;		/* the name being matched, or NULL */
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
@@ -95,6 +98,9 @@ struct classify {
 	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
 	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
 	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
+	uint64_t contextual_only;	/* flows whose only evidence was a port
+					 * or an address: no verdict */
+	uint64_t below_min_confidence;	/* verdicts under min_confidence */
 	/* The heuristics' static names met so far: a flow keeps an index
 	 * into this (one byte) rather than a pointer. */
 	const char *heur_names[64];
@@ -468,6 +474,10 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	if (f->cls.verdict_made || ev->category == CAT_NONE)
 		return;
 	f->cls.verdict_made = 1;
+	if ((int)ev->confidence < CONF_LOW + c->cfg->min_confidence) {
+		c->below_min_confidence++;
+		return;
+	}
 	if ((side = vm_side(c->cfg, f)) == -1) {
 		c->verdicts_not_vm++;
 		return;
@@ -504,7 +514,8 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 	v.decided_by = ev_source_names[ev->source];
 	dpi_name(c->dpi, f->cls.master_proto, f->cls.app_proto, v.app_proto,
 	    sizeof(v.app_proto));
-	str_copy(v.server_name, f->cls.server_name, sizeof(v.server_name));
+	str_copy(v.server_name, c->cur_host != NULL ? c->cur_host :
+	    f->cls.server_name, sizeof(v.server_name));
 	if (f->cls.app_proto != 0 || f->cls.master_proto != 0) {
 		str_copy(v.ndpi_category, dpi_category_name(c->dpi,
 		    f->cls.ndpi_category), sizeof(v.ndpi_category));
@@ -575,6 +586,31 @@ add_evidence(struct classify *c, struct flow *f, struct evidence *ev,
 	if (ev->category == CAT_NONE || ev->confidence == CONF_NONE ||
 	    cls->verdict_made)
 		return;
+	if (ev->contextual) {
+		/* A port or an address says what a service usually is, not
+		 * what this flow said: kept as a hint that raises evidence
+		 * from the payload or from behaviour, never a verdict. */
+		if (cls->hint == 0)
+			cls->hint = (uint8_t)ev->category;
+		if (cls->category != ev->category || cls->source == EV_NONE)
+			return;
+		ev->contextual = 0;
+		ev->source = (enum ev_source)cls->source;
+		ev->rule = NULL;
+		ev->hit = NULL;
+		if (ev->source == EV_SIGNATURE && cls->nsigs > 0)
+			ev->rule = sigset_rule(c->sigs, cls->sigs[0]);
+		if (ev->source == EV_SIGNATURE && ev->rule == NULL)
+			return;
+		if (ev->source == EV_HEURISTIC)
+			return;	/* its hit is gone; it reported already */
+		ev->confidence = (enum confidence)cls->confidence;
+		if (ev->confidence < CONF_HIGH)
+			ev->confidence++;
+	} else if (cls->hint == ev->category && cls->category != ev->category &&
+	    ev->confidence < CONF_HIGH) {
+		ev->confidence++;	/* the port or address agrees */
+	}
 	if (cls->category == ev->category && cls->source != ev->source &&
 	    cls->source != EV_NONE) {
 		/* Two sources agree: one step surer than the surer of them. */
@@ -599,8 +635,15 @@ settle(struct classify *c, struct flow *f, uint64_t ts_us)
 {
 	struct evidence ev;
 
-	if (f->cls.verdict_made || f->cls.category == CAT_NONE)
+	if (f->cls.verdict_made)
 		return;
+	if (f->cls.category == CAT_NONE) {
+		if (f->cls.hint != 0 && !f->cls.hint_counted) {
+			f->cls.hint_counted = 1;
+			c->contextual_only++;
+		}
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.source = (enum ev_source)f->cls.source;
 	ev.category = (enum policy_category)f->cls.category;
@@ -627,7 +670,8 @@ on_sig(const struct sig_rule *r, void *arg)
  * given), and weighs what matched. */
 static void
 match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
-    size_t payload_len, const struct dpi_tls *tls, uint64_t ts_us)
+    size_t payload_len, const struct dpi_tls *tls, const char *host,
+    uint64_t ts_us)
 {
 	struct sig_facts facts;
 	struct sig_found found;
@@ -640,7 +684,10 @@ match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
 	facts.peer = peer_addr(c->cfg, f);
 	facts.port = flow_dst_port(f);
 	facts.proto = f->key.proto;
-	facts.host = f->cls.server_name[0] != '\0' ? f->cls.server_name : NULL;
+	if (host == NULL && f->cls.server_name[0] != '\0')
+		host = f->cls.server_name;
+	facts.host = host;
+	c->cur_host = host;	/* for a verdict made now (make_verdict) */
 	facts.ndpi_master = f->cls.dpi_done ? f->cls.master_proto : 0;
 	facts.ndpi_app = f->cls.dpi_done ? f->cls.app_proto : 0;
 	facts.asn = f->cls.asn;
@@ -675,8 +722,22 @@ match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
 		ev.category = r->category;
 		ev.confidence = r->confidence;
 		ev.rule = r;
+		ev.contextual = r->contextual;
 		add_evidence(c, f, &ev, ts_us);
 	}
+	c->cur_host = NULL;
+}
+
+/* A name the flow's client asked for, read from its own bytes (SNI, Host,
+ * a DNS query or the VM's DNS answer for the peer): the flow keeps a
+ * bounded copy, and the rules see the whole name now. */
+static void
+name_seen(struct classify *c, struct flow *f, const char *name, uint64_t ts_us)
+{
+	f->cls.name_own = 1;
+	f->cls.host_tried = 1;
+	str_copy(f->cls.server_name, name, sizeof(f->cls.server_name));
+	match_signatures(c, f, NULL, 0, NULL, name, ts_us);
 }
 
 /* The index + 1 of a heuristic's name in c->heur_names, 0 when the table
@@ -733,14 +794,12 @@ flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
 		    vm_addr(c->cfg, f), peer);
 
 		if (name != NULL)
-			str_copy(f->cls.server_name, name, sizeof(f->cls.server_name));
+			name_seen(c, f, name, ts_us);
 	}
 	memset(&hit, 0, sizeof(hit));
 	if (heur_ip_proto(f->key.proto, &hit))
 		heur_evidence(c, f, &hit, ts_us);
-	match_signatures(c, f, NULL, 0, NULL, ts_us);
-	if (f->cls.server_name[0] != '\0')
-		f->cls.host_tried = 1;
+	match_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
 }
 
 /* DNS messages: answers to a VM fill the name cache, queries from a VM
@@ -767,6 +826,8 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			c->dns_answers++;
 		}
 	} else if (!m.is_response) {
+		if (m.qname[0] != '\0' && !f->cls.name_own)
+			name_seen(c, f, m.qname, p->ts_us);
 		memset(&hit, 0, sizeof(hit));
 		if (dns_tunnel_query(c->dns_tunnel, vm, &m, p->ts_us, &hit)) {
 			c->dns_tunnels++;
@@ -780,13 +841,18 @@ static void
 inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 {
 	static int (*const family[])(struct heur_flow *, const struct heur_pkt *,
-	    struct heur_hit *) = { heur_mining, heur_node, heur_p2p, heur_proxy };
+	    struct heur_hit *) = { heur_mining, heur_node, heur_p2p, heur_proxy,
+		heur_remote };
 	struct heur_pkt hp;
 	struct heur_hit hit;
 	size_t i;
 
 	if (f->cls.payload_pkts >= HEUR_MAX_PACKETS)
 		return;
+	if (f->cls.payload_pkts == 0 && p->payload_caplen > 0 &&
+	    (p->payload[0] == '{' || p->payload[0] == '[' ||
+	    (p->payload[0] >= 'A' && p->payload[0] <= 'Z')))
+		f->cls.text_first = 1;	/* JSON, or an HTTP method */
 	hp.data = p->payload;
 	hp.len = p->payload_caplen;
 	hp.dir = dir;
@@ -799,9 +865,38 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 		if (family[i](&f->cls.heur, &hp, &hit))
 			heur_evidence(c, f, &hit, p->ts_us);
 	}
+	if (dir == 0 && hp.index < 2 && !f->cls.name_own) {
+		char name[NAME_MAX_LEN + 1];
+
+		if ((p->proto == 6 && (name_tls_sni(p->payload, p->payload_caplen,
+		    name) > 0 || name_http_host(p->payload, p->payload_caplen,
+		    name) > 0)) || (p->proto == 17 && name_tls_sni(p->payload,
+		    p->payload_caplen, name) > 0))
+			name_seen(c, f, name, p->ts_us);
+	}
 	match_signatures(c, f, p->payload,
 	    p->payload_caplen < SIG_PAYLOAD_DEPTH ? p->payload_caplen :
-	    SIG_PAYLOAD_DEPTH, NULL, p->ts_us);
+	    SIG_PAYLOAD_DEPTH, NULL, NULL, p->ts_us);
+}
+
+/* Whether nDPI's answer for f is one of the two of nDPI 4.2's that hold
+ * only in one of their forms (see the top of this file): its Mining
+ * answer is confirmed for binary payloads (Ethereum's discovery and RLPx
+ * handshake, which heur_node.c proves besides) and left to the stratum
+ * heuristics for JSON-RPC. Its CiscoVPN answer is never taken: over TCP
+ * it is port 10000 or a byte pattern on 443, and over UDP it was given to
+ * DTLS (measured on the corpus in ../shared). */
+static int
+weak_answer_unconfirmed(const struct classify *c, const struct flow *f)
+{
+	int mining = c->weak[0] > 0 && (f->cls.app_proto == c->weak[0] ||
+	    f->cls.master_proto == c->weak[0]);
+	int cisco = c->weak[1] > 0 && (f->cls.app_proto == c->weak[1] ||
+	    f->cls.master_proto == c->weak[1]);
+
+	if (mining)
+		return f->cls.text_first || f->cls.payload_pkts == 0;
+	return cisco;
 }
 
 /* nDPI's answer as evidence. */
@@ -811,24 +906,12 @@ ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
 	struct evidence ev;
 	enum policy_category cat;
 
-	size_t i;
-
 	cat = policy_classify(c->policy, f->cls.master_proto, f->cls.app_proto);
 	if (cat == CAT_NONE)
 		return;
-	/* nDPI 4.2's own address lists date from its release and addresses
-	 * change hands (its Tor list is years stale): current lists ship as
-	 * signatures instead, and an nDPI address match alone proves nothing. */
-	if (f->cls.dpi_confidence == DPI_CONF_IP) {
+	if (weak_answer_unconfirmed(c, f)) {
 		c->ndpi_unconfirmed++;
 		return;
-	}
-	for (i = 0; i < NELEM(c->weak); i++) {
-		if (c->weak[i] > 0 && (f->cls.app_proto == c->weak[i] ||
-		    f->cls.master_proto == c->weak[i])) {
-			c->ndpi_unconfirmed++;
-			return;		/* see the top of this file */
-		}
 	}
 	/* A guess by port names the protocol a service usually speaks; with
 	 * no payload in either direction (an unanswered SYN, a scan probe)
@@ -845,6 +928,15 @@ ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
 	ev.source = EV_NDPI;
 	ev.category = cat;
 	ev.confidence = ndpi_confidence(f->cls.dpi_confidence);
+	/* nDPI 4.2's own address lists date from its release and addresses
+	 * change hands (its Tor list is years stale: current lists ship as
+	 * signatures instead), and a port names what a service usually
+	 * speaks: both are hints, never a verdict by themselves. */
+	if (f->cls.dpi_confidence == DPI_CONF_IP ||
+	    f->cls.dpi_confidence == DPI_CONF_PORT) {
+		ev.contextual = 1;
+		ev.confidence = CONF_LOW;
+	}
 	add_evidence(c, f, &ev, ts_us);
 }
 
@@ -856,7 +948,7 @@ record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
 	f->cls.app_proto = r->app;
 	f->cls.ndpi_category = r->category;
 	f->cls.dpi_confidence = r->confidence;
-	if (r->server_name[0] != '\0' &&
+	if (r->server_name[0] != '\0' && !f->cls.name_own &&
 	    strcmp(f->cls.server_name, r->server_name) != 0) {
 		str_copy(f->cls.server_name, r->server_name,
 		    sizeof(f->cls.server_name));
@@ -864,7 +956,7 @@ record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
 	}
 	if (!f->cls.host_tried && f->cls.server_name[0] != '\0') {
 		f->cls.host_tried = 1;
-		match_signatures(c, f, NULL, 0, NULL, ts_us);
+		match_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
 	}
 }
 
@@ -898,7 +990,8 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 	f->cls.dpi_done = 1;
 	ndpi_evidence(c, f, ts_us);
 	if (f->cls.master_proto != 0 || f->cls.app_proto != 0)
-		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, ts_us);
+		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, NULL,
+		    ts_us);
 	settle(c, f, ts_us);
 }
 
@@ -1201,6 +1294,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "dpi", "in_progress", c->dpi_live);
 	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
 	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);
+	stats_add(s, "detect", "contextual_only", c->contextual_only);
 	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
 	stats_add(s, "detect", "signature_matches", c->sig_matches);
 	stats_add(s, "detect", "heuristic_hits", c->heur_hits);
@@ -1228,6 +1322,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
 	stats_add(s, "verdicts", "ingress", c->verdicts_ingress);
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
+	stats_add(s, "verdicts", "below_min_confidence", c->below_min_confidence);
 }
 
 /* A flow's signature indexes name rules of the set being replaced. */

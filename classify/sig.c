@@ -1641,6 +1641,9 @@ finish_rule(struct parse *P)
 	r->pub.line = P->line;
 	r->pub.category = P->category;
 	r->pub.confidence = P->confidence;
+	/* A port alone says what a service usually is, never what this
+	 * flow said. */
+	r->pub.contextual = P->kinds == 1u << K_PORT;
 	r->pub.index = s->nrule;
 	r->item = s->nitem;
 	r->nitem = (uint16_t)P->nitem;

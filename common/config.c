@@ -34,6 +34,7 @@ static const struct {
 	const char *const names[4];	/* NULL-ended */
 } choice_sets[] = {
 	{ "nft_target", { "vm", "destination", NULL } },
+	{ "min_confidence", { "low", "medium", "high", NULL } },
 };
 
 static const char *const *
@@ -144,6 +145,9 @@ static const struct option_def options[] = {
 	{ "suppress_window", OPT_DURATION,
 	    offsetof(struct config, suppress_window_us), 0, 86400 * SEC, "10m",
 	    "one verdict per (VM, category, target) per this long (0: all)" },
+	{ "min_confidence", OPT_CHOICE, offsetof(struct config, min_confidence),
+	    0, 0, "medium",
+	    "least confidence a verdict is reported with (low, medium, high)" },
 	{ "block_categories", OPT_CATEGORIES,
 	    offsetof(struct config, block_categories), 0, 0, "",
 	    "categories whose verdicts ask for a block (the rest: alert)" },

@@ -68,6 +68,7 @@ struct config {
 	long brute_attempts;
 	uint64_t suppress_window_us;	/* one verdict per (VM, category, target) */
 	unsigned block_categories;	/* bit per enum policy_category */
+	int min_confidence;		/* 0 low, 1 medium, 2 high: CONF_LOW + it */
 	/* attribution and delivery (enforce/) */
 	char inventory[CONFIG_PATH_MAX];	/* "" for none */
 	char eve[CONFIG_PATH_MAX];		/* EVE log file, "" for none */

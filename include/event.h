@@ -49,7 +49,7 @@ struct verdict {
 	char reason[768];
 	/* evidence */
 	char app_proto[64];
-	char server_name[64];
+	char server_name[256];		/* the whole name rules matched */
 	const char *dpi_confidence;	/* static string: how nDPI decided */
 	char ndpi_category[32];
 	unsigned nsigs;

@@ -63,9 +63,14 @@ struct flow_class {
 	uint8_t verdict_made:1;
 	uint8_t heur_hit:1;	/* a heuristic recognised the flow */
 	uint8_t host_tried:1;	/* host rules were tried with server_name */
+	uint8_t text_first:1;	/* the first payload was JSON or HTTP-like */
+	uint8_t hint_counted:1;	/* counted in stats as contextual only */
+	uint8_t name_own:1;	/* server_name read by classify/, not nDPI */
+	uint8_t hint;		/* category a port or address suggested */
 	char country[3];	/* of the peer, from GeoIP; "" unknown */
 	struct heur_flow heur;	/* heuristics' per-flow state */
-	char server_name[64];	/* SNI / Host / DNS name, may be truncated */
+	char server_name[64];	/* SNI / Host / DNS name, cut to 63 bytes: rules
+				 * saw the whole name (names.h) */
 };
 
 /* Links are pool indexes + 1 (0: none), half the size of pointers: the

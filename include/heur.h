@@ -18,6 +18,8 @@ struct heur_flow {
 	uint8_t mining[8];
 	uint8_t p2p[8];
 	uint8_t proxy[16];
+	uint8_t remote[4];
+	uint8_t fet[4];		/* heur_fet.c: fully encrypted traffic */
 };
 
 struct heur_pkt {
@@ -44,6 +46,9 @@ struct heur_hit {
 int heur_mining(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 int heur_p2p(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 int heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+/* Remote shells and desktops nDPI 4.2 misses (r-commands, X11, Citrix,
+ * RDP over UDP, Radmin): heur_remote.c. */
+int heur_remote(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 /* Crypto-currency node protocols (Bitcoin family, Levin, RLPx, discv4,
  * Nano), category mining: heur_node.c. */
 int heur_node(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);

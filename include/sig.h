@@ -44,6 +44,8 @@ struct sig_rule {
 	enum policy_category category;
 	enum confidence confidence;
 	uint32_t index;		/* 0..sigset_count()-1, for per-flow bitsets */
+	int contextual;		/* a port= rule and nothing else: a hint
+				 * that never makes a verdict alone */
 };
 
 /* What is known of a flow when it is matched. A kind whose fact is

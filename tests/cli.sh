@@ -149,6 +149,23 @@ else
 	bad "geoip: cannot build test databases: $(head -c 300 "$tmp/perl.err")"
 fi
 
+# Host rules see the whole name: names of 63, 64, 90 and 200 bytes as TLS
+# SNI, as HTTP Host and as DNS queries all match a "*.domain" rule, whose
+# part is the end the flow record's 63-byte copy (and nDPI's 79) cut off.
+"$here/longname-capture.py" "$tmp/ln.pcap" names-pool.example 63 64 90 200
+printf 'id=LN-T1 category=mining confidence=high host=*.names-pool.example msg="long-name pool"\n' >"$tmp/ln.rules"
+expect longnames 0 "" -- "$egressd" --rule-files "$tmp/ln.rules" --suppress-window 0 -r "$tmp/ln.pcap"
+check longnames-all-12 sh -c "[ \$(grep -c '\"id\":\"LN-T1\"' '$tmp/out') -eq 12 ]"
+for n in 63 64 90 200; do
+	check "longnames-whole-$n" sh -c "grep '\"event_type\":\"verdict\"' '$tmp/out' | python3 -c '
+import json, sys
+lens = [len(json.loads(l)[\"evidence\"][\"server_name\"]) for l in sys.stdin]
+sys.exit(0 if lens.count($n) == 3 else 1)'"
+done
+printf 'id=LN-T2 category=mining confidence=high host=*.other-pool.example msg="other"\n' >"$tmp/ln2.rules"
+expect longnames-other 0 "" -- "$egressd" --rule-files "$tmp/ln2.rules" --suppress-window 0 -r "$tmp/ln.pcap"
+check longnames-other-none sh -c "! grep -q '\"event_type\":\"verdict\"' '$tmp/out'"
+
 # The DNS name cache: a connection to a bare address is matched by the
 # name the VM resolved for it (pool.supportxmr.com, a shipped pool rule).
 "$here/dnscache-capture.py" "$tmp/dc.pcap" pool.supportxmr.com 198.51.100.77 443

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# record-captures.sh OUTDIR [NAME...]
+# record-captures.sh OUTDIR [NAME...|all]
 #
 # Records the small packet captures that egressd's golden replay tests feed
-# to the classifier, OUTDIR/NAME.pcap for every NAME of ALL_NAMES below (all
-# of them when no NAME is given, otherwise only the named ones).  Each
+# to the classifier, OUTDIR/NAME.pcap for every NAME of ALL_NAMES below
+# (without a NAME the exchanges of this file, with "all" those of
+# exchanges/*.sh too, otherwise only the named ones).  Each
 # capture is recorded with the real programs talking to each other (OpenSSH,
 # openssl s_server + curl, microsocks + curl, opentracker + two aria2c
 # peers, two OpenVPN peers over UDP and over TCP, iodined + iodine,
@@ -612,43 +613,95 @@ ns_has_addr() { # NS DEV ADDR
         grep -qE " inet ${3//./\\.}[ /]"
 }
 
-# openvpn_up PROTO: both tunnel addresses configured (and over TCP the
-# connection made).  With a static key the data channel works from the
-# start; the peers only call the connection "initiated" once a packet came
-# in, which without traffic is the first OCC exchange, 10 s later.
+# openvpn_up PROTO: both tunnel addresses configured, both peers done with
+# the TLS handshake ("Peer Connection Initiated") and their start-up
+# ("Initialization Sequence Completed"), and over TCP the connection made.
 openvpn_up() {
     ns_has_addr "$SRV_NS" tun0 10.8.0.1 && ns_has_addr "$VM_NS" tun0 10.8.0.2 &&
+        log_has ovpn-srv 'Peer Connection Initiated' &&
+        log_has ovpn-vm 'Peer Connection Initiated' &&
+        log_has ovpn-srv 'Initialization Sequence Completed' &&
+        log_has ovpn-vm 'Initialization Sequence Completed' &&
         { [[ "$1" != tcp ]] || { log_has ovpn-srv 'TCP connection established' &&
             log_has ovpn-vm 'TCP connection established'; }; }
 }
 
-# OpenVPN 2.6 peer to peer with a static key over PROTO udp or tcp; five
-# pings cross the tunnel.  --secret is deprecated in 2.6 but works without
-# more ado (2.6 has no --allow-deprecated-insecure-static-crypto; OpenVPN
-# 2.7 drops static keys).  Only the outer packets on port 1194 are captured
-# (tcpdump is on the veth).
+# openvpn_pki DIR: a P-256 CA and the server (vpn.example.test, serverAuth)
+# and client (client1, clientAuth) certificates it signs, in DIR.
+openvpn_pki() {
+    local d=$1 who cn eku
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -nodes -days 30 -subj "/CN=egressd test VPN CA" \
+        -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign \
+        -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null ||
+        die "openssl: cannot make the OpenVPN CA"
+    for who in server client; do
+        if [[ "$who" == server ]]; then
+            cn=vpn.example.test eku=serverAuth
+        else
+            cn=client1 eku=clientAuth
+        fi
+        printf '%s\n' basicConstraints=CA:FALSE \
+            keyUsage=critical,digitalSignature,keyAgreement \
+            "extendedKeyUsage=$eku" >"$d/$who.ext"
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+            -nodes -subj "/CN=$cn" -keyout "$d/$who.key" \
+            -out "$d/$who.csr" 2>/dev/null &&
+            openssl x509 -req -in "$d/$who.csr" -days 30 -sha256 \
+                -CA "$d/ca.crt" -CAkey "$d/ca.key" -set_serial "0x$(
+                    od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" \
+                -extfile "$d/$who.ext" -out "$d/$who.crt" 2>/dev/null ||
+            die "openssl: cannot make the OpenVPN $who certificate"
+    done
+}
+
+# OpenVPN 2.6 peer to peer in TLS mode (what real deployments run, unlike
+# the deprecated --secret static key) over PROTO udp or tcp: certificates
+# from a CA made here, --dh none (ECDHE only), the default data-ciphers
+# (AES-256-GCM after negotiation).  Over UDP the control channel is
+# authenticated with --tls-auth and the server listens on 1195/udp; over
+# TCP it is encrypted with --tls-crypt and the server listens on 8443/tcp,
+# so neither is found by the default port.  Once both peers are up five
+# pings cross the tunnel.  Only the outer packets are captured (tcpdump is
+# on the veth).
 openvpn_exchange() { # PROTO
-    local d=$TMP/openvpn-$1 vm_pid
-    local -a srv_proto=(--proto udp) vm_proto=(--proto udp)
+    local d=$TMP/openvpn-$1 vm_pid port
+    local -a srv_proto vm_proto srv_key vm_key
     local -a common=(--dev tun0 --dev-type tun --disable-dco
-        --cipher AES-256-CBC --auth SHA256 --verb 3)
-    if [[ "$1" == tcp ]]; then
-        srv_proto=(--proto tcp-server)
-        vm_proto=(--proto tcp-client --connect-retry 1 1)
-    fi
+        --ca "$d/ca.crt" --auth SHA256 --verb 3)
     mkdir -p "$d"
     need_tun
-    openvpn --genkey secret "$d/static.key" >/dev/null 2>&1 ||
-        die "openvpn --genkey failed"
-    start_srv ovpn-srv openvpn "${common[@]}" --secret "$d/static.key" 0 \
-        "${srv_proto[@]}" \
-        --local "$SRV_IP" --lport 1194 --ifconfig 10.8.0.1 10.8.0.2
-    wait_listen ovpn-srv "${1:0:1}" 1194
+    openvpn_pki "$d"
+    if [[ "$1" == tcp ]]; then
+        port=8443
+        srv_proto=(--proto tcp-server)
+        vm_proto=(--proto tcp-client --connect-retry 1 1)
+        openvpn --genkey tls-crypt "$d/tc.key" >/dev/null 2>&1 ||
+            die "openvpn --genkey tls-crypt failed"
+        srv_key=(--tls-crypt "$d/tc.key")
+        vm_key=(--tls-crypt "$d/tc.key")
+    else
+        port=1195
+        srv_proto=(--proto udp)
+        vm_proto=(--proto udp --nobind)
+        openvpn --genkey tls-auth "$d/ta.key" >/dev/null 2>&1 ||
+            die "openvpn --genkey tls-auth failed"
+        srv_key=(--tls-auth "$d/ta.key" 0)
+        vm_key=(--tls-auth "$d/ta.key" 1)
+    fi
+    start_srv ovpn-srv openvpn "${common[@]}" --tls-server --dh none \
+        --cert "$d/server.crt" --key "$d/server.key" --remote-cert-tls client \
+        "${srv_key[@]}" "${srv_proto[@]}" \
+        --local "$SRV_IP" --lport "$port" --ifconfig 10.8.0.1 10.8.0.2
+    wait_listen ovpn-srv "${1:0:1}" "$port"
 
     cap_start "$d/cap.pcap"
-    start_vm ovpn-vm openvpn "${common[@]}" --secret "$d/static.key" 1 \
-        "${vm_proto[@]}" \
-        --remote "$SRV_IP" 1194 --nobind --ifconfig 10.8.0.2 10.8.0.1
+    start_vm ovpn-vm openvpn "${common[@]}" --tls-client \
+        --cert "$d/client.crt" --key "$d/client.key" --remote-cert-tls server \
+        --verify-x509-name vpn.example.test name \
+        "${vm_key[@]}" "${vm_proto[@]}" \
+        --remote "$SRV_IP" "$port" --ifconfig 10.8.0.2 10.8.0.1
     vm_pid=$!
     wait_until 15 openvpn_up "$1" || {
         cat "$TMP/ovpn-srv.log" "$TMP/ovpn-vm.log" >&2
@@ -665,7 +718,7 @@ openvpn_exchange() { # PROTO
     stop_pid "$vm_pid"
     cap_stop
     check_capture "$d/cap.pcap" ""
-    (($(count_packets "$d/cap.pcap" "$1 port 1194") >= 10)) ||
+    (($(count_packets "$d/cap.pcap" "$1 port $port") >= 10)) ||
         die "$d/cap.pcap: too few OpenVPN packets"
     CAPTURE=$d/cap.pcap
 }
@@ -1093,6 +1146,10 @@ need() {
 
 # More exchanges, one file per protocol family: each defines run_NAME
 # functions with the helpers above and appends its names to ALL_NAMES.
+# Without a NAME the script records the exchanges above (CORE_NAMES, what
+# the end-to-end test records afresh on every run); "all" records every
+# one, those of exchanges/*.sh too, whose captures the golden tests replay.
+readonly CORE_NAMES=("${ALL_NAMES[@]}")
 for f in "$HERE"/exchanges/*.sh; do
     [[ -e "$f" ]] || continue
     # shellcheck source=/dev/null
@@ -1106,7 +1163,8 @@ readonly ALL_NAMES
 OUTDIR=$1
 shift
 NAMES=("$@")
-((${#NAMES[@]})) || NAMES=("${ALL_NAMES[@]}")
+((${#NAMES[@]})) || NAMES=("${CORE_NAMES[@]}")
+[[ "${NAMES[*]}" != all ]] || NAMES=("${ALL_NAMES[@]}")
 for n in "${NAMES[@]}"; do
     [[ " ${ALL_NAMES[*]} " == *" $n "* ]] || usage
 done

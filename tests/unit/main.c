@@ -21,6 +21,10 @@ main(void)
 	srunner_add_suite(sr, eve_suite());
 	if (sig_suite != NULL)
 		srunner_add_suite(sr, sig_suite());
+	if (names_suite != NULL)
+		srunner_add_suite(sr, names_suite());
+	if (heur_remote_suite != NULL)
+		srunner_add_suite(sr, heur_remote_suite());
 	if (heur_p2p_mining_suite != NULL)
 		srunner_add_suite(sr, heur_p2p_mining_suite());
 	if (heur_proxy_suite != NULL)
