@@ -325,6 +325,14 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 			return DECODE_TRUNCATED;
 		p->icmp_type = b[0];
 		p->payload_len = plen;
+		/* Echo request and reply (RFC 792, RFC 4443 section 4) carry
+		 * data after their 8-byte header, which ICMP tunnels fill:
+		 * it is the payload the classifier looks at. */
+		if (len >= 8 && plen >= 8 && (proto == 1 ? b[0] == 0 || b[0] == 8 :
+		    b[0] == 128 || b[0] == 129)) {
+			p->payload_len = plen - 8;
+			set_payload(p, b, len, 8);
+		}
 		return DECODE_OK;
 	default:
 		p->payload_len = plen;

@@ -860,6 +860,7 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 	hp.sport = flow_src_port(f);
 	hp.dport = flow_dst_port(f);
 	hp.index = f->cls.payload_pkts++;
+	heur_fet_observe(&f->cls.heur, &hp);
 	for (i = 0; i < NELEM(family) && !f->cls.heur_hit; i++) {
 		memset(&hit, 0, sizeof(hit));
 		if (family[i](&f->cls.heur, &hp, &hit))
@@ -960,6 +961,24 @@ record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
 	}
 }
 
+/* Fully encrypted traffic is what is left when nothing named the flow:
+ * judged once detection is over (see heur_fet.c). */
+static void
+fet_check(struct classify *c, struct flow *f, uint64_t ts_us)
+{
+	struct heur_hit hit;
+
+	if (f->cls.heur_hit || f->cls.nsigs > 0 || f->cls.verdict_made ||
+	    f->cls.category != CAT_NONE || !f->cls.syn_first ||
+	    (f->cls.dpi_confidence != DPI_CONF_UNKNOWN &&
+	    f->cls.dpi_confidence != DPI_CONF_PORT &&
+	    (f->cls.master_proto != 0 || f->cls.app_proto != 0)))
+		return;
+	memset(&hit, 0, sizeof(hit));
+	if (heur_fet_judge(&f->cls.heur, &hit))
+		heur_evidence(c, f, &hit, ts_us);
+}
+
 /* Ends detection for f (giving up first when it is not final), frees the
  * nDPI state, and weighs nDPI's answer. */
 static void
@@ -992,6 +1011,7 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 	if (f->cls.master_proto != 0 || f->cls.app_proto != 0)
 		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, NULL,
 		    ts_us);
+	fet_check(c, f, ts_us);
 	settle(c, f, ts_us);
 }
 
@@ -1225,6 +1245,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	struct dpi_result r;
 
 	detection_end(c, f, 1, f->last_us);
+	fet_check(c, f, f->last_us);
 	settle(c, f, f->last_us);
 	conn_ended(c, f);
 	if (c->out.flow == NULL)

@@ -1,7 +1,7 @@
 /*
  * heur_proxy.c: proxies and VPNs recognised from their handshakes: SOCKS5,
  * SOCKS4/4a, HTTP CONNECT and absolute-URI proxy requests, OpenVPN (TLS
- * mode), WireGuard, IKE, and IPsec by IP protocol.
+ * mode), WireGuard, IKE, VLESS, and IPsec by IP protocol.
  *
  * The design decision: a lone client message is weak evidence, so most
  * families keep what the opening message promised in st->proxy (who sent
@@ -36,6 +36,7 @@
 #define PX_WG_INIT	0x08
 #define PX_WG_DATA	0x10
 #define PX_S5_TARGET	0x20	/* a SOCKS5 hit with the target was reported */
+#define PX_VLESS_REQ	0x40	/* a VLESS request from the opener */
 
 #define DIR_S5		0x01
 #define DIR_S4		0x02
@@ -779,6 +780,102 @@ ike(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	return 1;
 }
 
+/* ---- VLESS (Project X documentation, "VLESS protocol"): the request is
+ * version 0, the 16-byte user id, an addons length and its protobuf, a
+ * command (1 TCP, 2 UDP, 3 mux), then, but for mux, port(2), address type
+ * (1 IPv4, 2 domain with a length byte, 3 IPv6) and the address, then the
+ * first data in clear; the answer starts version 0 and its own addons
+ * length. VLESS encrypts nothing: the tunnel's security is TLS, when any.
+ * ---- */
+
+#define VLESS_ADDONS_MAX 64
+
+static int
+vless(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *d = p->data;
+	uint8_t *s = st->proxy;
+	char target[72];
+	size_t off, alen;
+	uint8_t cmd;
+
+	if (p->dir == 1) {
+		if (!(s[PX_FLAGS] & PX_VLESS_REQ) || p->len < 2 || d[0] != 0 ||
+		    d[1] > VLESS_ADDONS_MAX || (size_t)2 + d[1] > p->len)
+			return 0;
+		if (!report(st, hit, CONF_HIGH, 0, "vless"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "request answered with a VLESS response header");
+		return 1;
+	}
+	if (p->index != 0 || p->len < 19 || d[0] != 0 ||
+	    d[17] > VLESS_ADDONS_MAX)
+		return 0;
+	off = 18 + (size_t)d[17];
+	if (off + 1 > p->len)
+		return 0;
+	cmd = d[off++];
+	if (cmd == 3) {
+		snprintf(target, sizeof(target), "mux");
+	} else if (cmd == 1 || cmd == 2) {
+		if (off + 3 > p->len)
+			return 0;
+		switch (d[off + 2]) {
+		case 1:
+			alen = 4;
+			if (off + 3 + alen > p->len)
+				return 0;
+			snprintf(target, sizeof(target), "%u.%u.%u.%u:%u",
+			    d[off + 3], d[off + 4], d[off + 5], d[off + 6],
+			    be16(d + off));
+			break;
+		case 2:
+			if (off + 4 > p->len || d[off + 3] == 0)
+				return 0;
+			alen = 1 + (size_t)d[off + 3];
+			if (off + 3 + alen > p->len)
+				return 0;
+			{
+				size_t i;
+
+				for (i = 0; i < d[off + 3]; i++)
+					if (!is_print(d[off + 4 + i]) ||
+					    d[off + 4 + i] == ' ')
+						return 0;
+			}
+			{
+				char host[64];
+
+				print_copy(host, sizeof(host), d + off + 4,
+				    d[off + 3]);
+				snprintf(target, sizeof(target), "%s:%u", host,
+				    be16(d + off));
+			}
+			break;
+		case 3:
+			alen = 16;
+			if (off + 3 + alen > p->len)
+				return 0;
+			snprintf(target, sizeof(target), "[IPv6]:%u",
+			    be16(d + off));
+			break;
+		default:
+			return 0;
+		}
+		if (be16(d + off) == 0)
+			return 0;
+	} else {
+		return 0;
+	}
+	s[PX_FLAGS] |= PX_VLESS_REQ;
+	if (!report(st, hit, CONF_MEDIUM, 0, "vless"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "request %s %s",
+	    cmd == 2 ? "UDP" : cmd == 3 ? "" : "TCP", target);
+	return 1;
+}
+
 int
 heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 {
@@ -798,6 +895,9 @@ heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 			return 1;
 		if (p->dir == 0 && d[0] >= 'D' && d[0] <= 'T' &&
 		    http_absolute(st, p, hit))
+			return 1;
+		if ((d[0] == 0 || (st->proxy[PX_FLAGS] & PX_VLESS_REQ)) &&
+		    vless(st, p, hit))
 			return 1;
 		return openvpn(st, p, hit);
 	}

@@ -19,7 +19,7 @@ struct heur_flow {
 	uint8_t p2p[8];
 	uint8_t proxy[16];
 	uint8_t remote[4];
-	uint8_t fet[4];		/* heur_fet.c: fully encrypted traffic */
+	uint8_t fet[11];		/* heur_fet.c: fully encrypted traffic */
 };
 
 struct heur_pkt {
@@ -52,6 +52,11 @@ int heur_remote(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit 
 /* Crypto-currency node protocols (Bitcoin family, Levin, RLPx, discv4,
  * Nano), category mining: heur_node.c. */
 int heur_node(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+
+/* Fully encrypted traffic (heur_fet.c): observe each payload packet of a
+ * flow; judge once detection is over and nothing else named the flow. */
+void heur_fet_observe(struct heur_flow *st, const struct heur_pkt *p);
+int heur_fet_judge(const struct heur_flow *st, struct heur_hit *hit);
 
 /* Keccak-256 with Ethereum's (original) padding. */
 void heur_keccak256(const uint8_t *in, size_t len, uint8_t out[32]);

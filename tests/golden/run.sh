@@ -53,11 +53,11 @@ for line in open(sys.argv[1]):
     for k in ("timestamp", "event_type", "flow_id"):
         assert k in ev, f"{k} missing in {line}"
     if ev["event_type"] == "verdict":
-        assert ev["vm"] == "192.0.2.10", ev
+        assert ev["vm"] in ("192.0.2.10", "2001:db8::10"), ev
         assert ev["reason"] and ev["verdict_id"], ev
         # A behaviour verdict about one target names it.
         if "target" in ev["evidence"]:
-            assert ev["evidence"]["target"] == ev["dest_ip"] == "192.0.2.1", ev
+            assert ev["evidence"]["target"] == ev["dest_ip"] in ("192.0.2.1", "2001:db8::1"), ev
         cats.add(ev["category"])
 print(",".join(sorted(cats)) or "none")
 PY

@@ -163,9 +163,10 @@ until ip netns exec "$ns" curl -sf "http://127.0.0.1:$mport/metrics" |
 done
 check "/metrics counts the verdict" [ $i -lt 30 ]
 
-# jsonrpc.pcap is no verdict ... until a rule says its port is a pool.
+# jsonrpc.pcap is no verdict ... until a rule says JSON-RPC on its port is
+# a pool (a port alone is only a hint: it never makes a verdict).
 jport=$(tcpdump -nn -r "$caps/jsonrpc.pcap" tcp 2>/dev/null | awk 'NR == 1 {n = split($5, a, "."); sub(":", "", a[n]); print a[n]}')
-echo "id=LIVE-0001 category=mining confidence=high port=$jport msg=\"test pool port\"" >"$t/extra.rules"
+echo "id=LIVE-0001 category=mining confidence=high port=$jport payload=\"\\\"jsonrpc\\\"\" msg=\"test pool port\"" >"$t/extra.rules"
 kill -HUP $epid
 i=0
 until grep -q "reloaded" "$t/long.json.err" || [ $i -ge 50 ]; do

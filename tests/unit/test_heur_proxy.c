@@ -1036,6 +1036,60 @@ END_TEST
 
 /* ---- Ordinary traffic ---- */
 
+/* VLESS as v2ray 4.34 sends it (tests/captures/vless-tcp.pcap): version
+ * 0, the user id, no addons, TCP to 127.0.0.1:8080, the request in clear;
+ * the answer starts 00 00. */
+START_TEST(vless_request)
+{
+	static const uint8_t req[] = "\x00\x5b\x2e\x1c\x0d\x4a\x77\x4c\x1e"
+	    "\x9a\x3b\x55\x01\x6e\x2f\x88\x40\x00\x01\x1f\x90\x01\x7f\x00"
+	    "\x00\x01GET /data.txt HTTP/1.1\r\n\r\n";
+	static const uint8_t dom[] = "\x00\x5b\x2e\x1c\x0d\x4a\x77\x4c\x1e"
+	    "\x9a\x3b\x55\x01\x6e\x2f\x88\x40\x00\x01\x01\xbb\x02\x0b"
+	    "example.org\x16\x03\x01";
+	struct sim s;
+	struct heur_hit h;
+
+	sim_init(&s, TCP, 40000, 2053);
+	ck_assert_int_eq(feed(&s, 0, req, sizeof(req) - 1, &h), 1);
+	ck_assert_str_eq(h.name, "vless");
+	ck_assert_int_eq(h.confidence, CONF_MEDIUM);
+	ck_assert_str_eq(h.detail, "request TCP 127.0.0.1:8080");
+	ck_assert_int_eq(feed(&s, 1, (const uint8_t *)"\x00\x00HTTP/1.0 200 OK",
+	    19, &h), 1);
+	ck_assert_int_eq(h.confidence, CONF_HIGH);
+	sim_init(&s, TCP, 40000, 443);
+	ck_assert_int_eq(feed(&s, 0, dom, sizeof(dom) - 1, &h), 1);
+	ck_assert_str_eq(h.detail, "request TCP example.org:443");
+	/* not VLESS: a bad command, a bad address type, a domain with a
+	 * space, port 0 */
+	{
+		uint8_t b[sizeof(req)];
+
+		memcpy(b, req, sizeof(req));
+		b[18] = 4;
+		sim_init(&s, TCP, 40000, 2053);
+		ck_assert_int_eq(feed(&s, 0, b, sizeof(req) - 1, &h), 0);
+		memcpy(b, req, sizeof(req));
+		b[21] = 5;
+		sim_init(&s, TCP, 40000, 2053);
+		ck_assert_int_eq(feed(&s, 0, b, sizeof(req) - 1, &h), 0);
+		memcpy(b, req, sizeof(req));
+		b[19] = b[20] = 0;
+		sim_init(&s, TCP, 40000, 2053);
+		ck_assert_int_eq(feed(&s, 0, b, sizeof(req) - 1, &h), 0);
+	}
+	{
+		uint8_t b[sizeof(dom)];
+
+		memcpy(b, dom, sizeof(dom));
+		b[26] = ' ';
+		sim_init(&s, TCP, 40000, 443);
+		ck_assert_int_eq(feed(&s, 0, b, sizeof(dom) - 1, &h), 0);
+	}
+}
+END_TEST
+
 START_TEST(ordinary_traffic)
 {
 	/* A TLS 1.3 ClientHello record header and the start of its body. */
@@ -1139,6 +1193,7 @@ heur_proxy_suite(void)
 	tcase_add_test(tc, ike_v2_500_and_4500);
 	tcase_add_test(tc, ike_v1_and_negatives);
 	tcase_add_test(tc, ip_proto);
+	tcase_add_test(tc, vless_request);
 	tcase_add_test(tc, ordinary_traffic);
 	tcase_add_test(tc, random_payloads);
 	suite_add_tcase(s, tc);

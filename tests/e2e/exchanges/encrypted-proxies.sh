@@ -1,0 +1,377 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # CAPTURE is read by record-captures.sh
+# Encrypted proxies that hide inside random-looking or TLS streams, recorded
+# with the real programs (sourced by record-captures.sh, whose helpers these
+# functions use):
+#   shadowsocks-aead  shadowsocks-libev ss-server + ss-local, three AEAD
+#                     ciphers (aes-128-gcm on 443, aes-256-gcm on 8000,
+#                     chacha20-ietf-poly1305 on 5222), two connections each
+#   shadowsocks-v6    the same over IPv6 with chacha20-ietf-poly1305 on 993
+#   vmess-tcp         v2ray VMess over plain TCP on 8880
+#   vmess-ws-tls      v2ray VMess over WebSocket inside TLS on 443 (self-signed
+#                     certificate, the client allows it)
+#   vless-tcp         v2ray VLESS over plain TCP on 2053
+#   trojan            trojan-gfw server (self-signed certificate, fallback to a
+#                     local HTTP server) and client on 443
+# In every exchange curl on the VM talks SOCKS5 to the proxy client on the
+# VM's loopback (not on the veth), which carries the request to the proxy
+# server at 192.0.2.1 (or 2001:db8::1); the proxy server fetches a small file
+# from a Python HTTP server in its own namespace (over its loopback or local
+# address, not on the veth either).  So the captures hold only the
+# VM -> proxy server flows.  Passwords, UUIDs, keys and certificates are
+# made afresh in $TMP at record time.
+
+ALL_NAMES+=(shadowsocks-aead shadowsocks-v6 vmess-tcp vmess-ws-tls vless-tcp
+    trojan)
+
+# proxy_www DIR: a small file to fetch through the proxies (8 KB of text,
+# so the reply is a few full-sized segments).
+proxy_www() {
+    mkdir -p "$1/www"
+    printf 'egressd encrypted proxy capture payload line %03d\n' {1..160} \
+        >"$1/www/data.txt"
+}
+
+# proxy_fetch DIR SOCKSPORT URL TAG: curl through the SOCKS5 inbound on the
+# VM's loopback, then compare the download.
+proxy_fetch() {
+    local d=$1 port=$2 url=$3 tag=$4
+    run_vm 20 curl -q -sS --fail --connect-timeout 5 --max-time 15 \
+        --socks5 "127.0.0.1:$port" -o "$d/got-$tag" "$url" 2>"$d/curl-$tag.log" || {
+        cat "$d/curl-$tag.log" "$TMP"/*.log >&2
+        die "download through $tag failed"
+    }
+    cmp -s "$d/www/data.txt" "$d/got-$tag" || die "download through $tag differs"
+}
+
+# vm_listening PORT: something listens on 127.0.0.1:PORT in the VM.
+vm_listening() {
+    [[ -n "$(ip netns exec "$VM_NS" ss -Hlnt "sport = :$1" 2>/dev/null)" ]]
+}
+
+wait_vm_listen() { # NAME PORT
+    wait_until 10 vm_listening "$2" || {
+        cat "$TMP/$1.log" >&2 2>/dev/null || true
+        die "$1 did not start listening on 127.0.0.1:$2"
+    }
+}
+
+# vm_conns_closed PORT: the VM holds no connection to PORT any more (the
+# proxy client has closed its server connections, so the capture ends with
+# their FINs).
+vm_conns_closed() {
+    [[ -z "$(ip netns exec "$VM_NS" ss -Htn state established \
+        state fin-wait-1 state fin-wait-2 state close-wait state last-ack \
+        state closing "dport = :$1" 2>/dev/null)" ]]
+}
+
+# check_conns FILE PORT N: at least N connections from the VM to PORT.
+check_conns() {
+    local n
+    n=$(count_packets "$1" "src host $VM_IP and tcp[tcpflags] == tcp-syn and dst port $2")
+    ((n >= $3)) || die "$1: $n connections to port $2, want $3"
+}
+
+# selfsigned DIR CN: an EC P-256 self-signed certificate for CN.
+selfsigned() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -nodes -days 30 -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
+        -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+
+# ------------------------------------------------------------ shadowsocks --
+
+# shadowsocks-libev: one ss-server per cipher on the server, one ss-local
+# (SOCKS5 on the VM's loopback) per server; curl downloads the file twice
+# through each.  ss-server reaches the HTTP server at 192.0.2.1:8080 over
+# the server namespace's own stack, so only the VM <-> ss-server flows are
+# on the veth.
+run_shadowsocks_aead() {
+    local d=$TMP/shadowsocks-aead pw i spec cipher port lport
+    local -a specs=(aes-128-gcm:443:1081 aes-256-gcm:8000:1082
+        chacha20-ietf-poly1305:5222:1083)
+    need ss-server shadowsocks-libev
+    need ss-local shadowsocks-libev
+    mkdir -p "$d"
+    proxy_www "$d"
+    pw=$(openssl rand -base64 18)
+    start_srv http python3 -m http.server --bind "$SRV_IP" 8080 \
+        --directory "$d/www"
+    wait_listen http t 8080
+    for spec in "${specs[@]}"; do
+        IFS=: read -r cipher port lport <<<"$spec"
+        start_srv "ss-server-$port" ss-server -s "$SRV_IP" -p "$port" \
+            -k "$pw" -m "$cipher" -t 30 -v
+        wait_listen "ss-server-$port" t "$port"
+        start_vm "ss-local-$lport" ss-local -s "$SRV_IP" -p "$port" \
+            -b 127.0.0.1 -l "$lport" -k "$pw" -m "$cipher" -t 30 -v
+        wait_vm_listen "ss-local-$lport" "$lport"
+    done
+
+    cap_start "$d/cap.pcap"
+    for spec in "${specs[@]}"; do
+        IFS=: read -r cipher port lport <<<"$spec"
+        for i in 1 2; do
+            proxy_fetch "$d" "$lport" "http://$SRV_IP:8080/data.txt" \
+                "$cipher-$i"
+        done
+    done
+    cap_stop
+    for spec in "${specs[@]}"; do
+        IFS=: read -r cipher port lport <<<"$spec"
+        check_conns "$d/cap.pcap" "$port" 2
+        log_has "ss-server-$port" "connect to $SRV_IP:8080" || {
+            cat "$TMP/ss-server-$port.log" >&2
+            die "ss-server ($cipher) never connected to the HTTP server"
+        }
+    done
+    check_capture "$d/cap.pcap" ""
+    # Encrypted: the request must not be visible on the wire.
+    ! grep -aqF "GET /data.txt" "$d/cap.pcap" ||
+        die "$d/cap.pcap: the HTTP request is in clear"
+    CAPTURE=$d/cap.pcap
+}
+
+# check_capture_v6 FILE: only IPv6 between the two test addresses, besides
+# the link's own ICMPv6 (neighbour discovery, and MLD reports to ff02::16,
+# which carry a hop-by-hop header that tcpdump's "icmp6" does not match).
+check_capture_v6() {
+    local stray
+    stray=$(tcpdump -r "$1" -nn "not (icmp6 or ip6 dst net ff02::/16 or
+        (ip6 and (src host $VM_IP6 or src host $SRV_IP6) and
+        (dst host $VM_IP6 or dst host $SRV_IP6)))" 2>/dev/null | wc -l)
+    ((stray == 0)) || die "$1: $stray packets not between $VM_IP6 and $SRV_IP6"
+    (($(count_packets "$1" "ip6 and tcp") > 10)) || die "$1: too few TCP/IPv6 packets"
+}
+
+# shadowsocks-libev over IPv6: chacha20-ietf-poly1305 on port 993, two
+# downloads from an HTTP server on [2001:db8::1]:8080.
+run_shadowsocks_v6() {
+    local d=$TMP/shadowsocks-v6 pw i
+    need ss-server shadowsocks-libev
+    need ss-local shadowsocks-libev
+    mkdir -p "$d"
+    net_v6
+    proxy_www "$d"
+    pw=$(openssl rand -base64 18)
+    start_srv http python3 -m http.server --bind "$SRV_IP6" 8080 \
+        --directory "$d/www"
+    wait_listen http t 8080
+    start_srv ss-server ss-server -6 -s "$SRV_IP6" -p 993 -k "$pw" \
+        -m chacha20-ietf-poly1305 -t 30 -v
+    wait_listen ss-server t 993
+    start_vm ss-local ss-local -6 -s "$SRV_IP6" -p 993 -b 127.0.0.1 -l 1081 \
+        -k "$pw" -m chacha20-ietf-poly1305 -t 30 -v
+    wait_vm_listen ss-local 1081
+    # Let the link's IPv6 start-up chatter (MLD reports) pass first.
+    sleep 1
+
+    cap_start "$d/cap.pcap"
+    for i in 1 2; do
+        proxy_fetch "$d" 1081 "http://[$SRV_IP6]:8080/data.txt" "ss-v6-$i"
+    done
+    cap_stop
+    log_has ss-server "connect to [$SRV_IP6]:8080" || {
+        cat "$TMP/ss-server.log" >&2
+        die "ss-server never connected to the HTTP server"
+    }
+    check_capture_v6 "$d/cap.pcap"
+    (($(count_packets "$d/cap.pcap" "ip6 and src host $VM_IP6 and dst port 993 and ip6[53] & 2 != 0") >= 2)) ||
+        die "$d/cap.pcap: fewer than 2 connections to [$SRV_IP6]:993"
+    ! grep -aqF "GET /data.txt" "$d/cap.pcap" ||
+        die "$d/cap.pcap: the HTTP request is in clear"
+    CAPTURE=$d/cap.pcap
+}
+
+# ------------------------------------------------------------------ v2ray --
+
+# v2ray_exchange NAME PORT INBOUND_JSON OUTBOUND_JSON [clear]: v2ray 4.x as server
+# (INBOUND on 192.0.2.1:PORT, freedom outbound) and as client (SOCKS
+# inbound on 127.0.0.1:1080 in the VM, OUTBOUND to the server); curl
+# downloads the file twice through the client.  The JSON fragments are
+# complete "inbound"/"outbound" objects (protocol, settings, streamSettings).
+# With "clear" (VLESS, which does not encrypt) the HTTP request must be
+# visible inside the proxy stream, otherwise it must not.
+v2ray_exchange() {
+    local name=$1 port=$2 inbound=$3 outbound=$4 clear=${5:-} d=$TMP/$1 i
+    need v2ray v2ray
+    start_srv http python3 -m http.server --bind 127.0.0.1 8080 \
+        --directory "$d/www"
+    wait_listen http t 8080
+    cat >"$d/server.json" <<EOF
+{
+  "log": {"loglevel": "info"},
+  "inbounds": [$inbound],
+  "outbounds": [{"protocol": "freedom", "settings": {}}]
+}
+EOF
+    cat >"$d/client.json" <<EOF
+{
+  "log": {"loglevel": "info"},
+  "inbounds": [{"listen": "127.0.0.1", "port": 1080, "protocol": "socks",
+                "settings": {"auth": "noauth", "udp": false}}],
+  "outbounds": [$outbound]
+}
+EOF
+    v2ray -test -config "$d/server.json" >"$d/test-server.log" 2>&1 || {
+        cat "$d/test-server.log" >&2
+        die "$name: v2ray rejects the server configuration"
+    }
+    v2ray -test -config "$d/client.json" >"$d/test-client.log" 2>&1 || {
+        cat "$d/test-client.log" >&2
+        die "$name: v2ray rejects the client configuration"
+    }
+    start_srv v2ray-srv env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/server.json"
+    wait_listen v2ray-srv t "$port"
+    start_vm v2ray-vm env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/client.json"
+    wait_vm_listen v2ray-vm 1080
+
+    cap_start "$d/cap.pcap"
+    for i in 1 2; do
+        proxy_fetch "$d" 1080 "http://127.0.0.1:8080/data.txt" "$name-$i"
+    done
+    # v2ray closes an idle VLESS connection only after a few seconds.
+    wait_until 10 vm_conns_closed "$port" || log "$name: connections still open"
+    cap_stop
+    log_has v2ray-srv "accepted tcp:127.0.0.1:8080" || {
+        cat "$TMP/v2ray-srv.log" >&2
+        die "$name: the v2ray server never accepted the request"
+    }
+    check_capture "$d/cap.pcap" ""
+    check_conns "$d/cap.pcap" "$port" 1
+    if [[ "$clear" == clear ]]; then
+        grep -aqF "GET /data.txt" "$d/cap.pcap" ||
+            die "$d/cap.pcap: the HTTP request is not in clear"
+    else
+        ! grep -aqF "GET /data.txt" "$d/cap.pcap" ||
+            die "$d/cap.pcap: the HTTP request is in clear"
+    fi
+    CAPTURE=$d/cap.pcap
+}
+
+# VMess (AEAD header: alterId 0) over plain TCP on port 8880.
+run_vmess_tcp() {
+    local d=$TMP/vmess-tcp id
+    mkdir -p "$d"
+    proxy_www "$d"
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_exchange vmess-tcp 8880 "
+    {\"listen\": \"$SRV_IP\", \"port\": 8880, \"protocol\": \"vmess\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\", \"alterId\": 0}]}}" "
+    {\"protocol\": \"vmess\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 8880,
+       \"users\": [{\"id\": \"$id\", \"alterId\": 0, \"security\": \"aes-128-gcm\"}]}]}}"
+}
+
+# VMess over WebSocket (path /egd-ws) inside TLS on port 443, server name
+# cdn.example.test, self-signed certificate (client: allowInsecure).
+run_vmess_ws_tls() {
+    local d=$TMP/vmess-ws-tls id
+    mkdir -p "$d"
+    proxy_www "$d"
+    selfsigned "$d" cdn.example.test
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_exchange vmess-ws-tls 443 "
+    {\"listen\": \"$SRV_IP\", \"port\": 443, \"protocol\": \"vmess\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\", \"alterId\": 0}]},
+     \"streamSettings\": {\"network\": \"ws\", \"security\": \"tls\",
+       \"wsSettings\": {\"path\": \"/egd-ws\"},
+       \"tlsSettings\": {\"certificates\": [{\"certificateFile\": \"$d/cert.pem\",
+                                             \"keyFile\": \"$d/key.pem\"}]}}}" "
+    {\"protocol\": \"vmess\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 443,
+       \"users\": [{\"id\": \"$id\", \"alterId\": 0, \"security\": \"auto\"}]}]},
+     \"streamSettings\": {\"network\": \"ws\", \"security\": \"tls\",
+       \"wsSettings\": {\"path\": \"/egd-ws\",
+                        \"headers\": {\"Host\": \"cdn.example.test\"}},
+       \"tlsSettings\": {\"serverName\": \"cdn.example.test\", \"allowInsecure\": true}}}"
+    check_capture "$TMP/vmess-ws-tls/cap.pcap" "cdn.example.test"
+}
+
+# VLESS (v2ray >= 4.27; no encryption of its own, so the proxied HTTP
+# request is in clear after VLESS's header) over plain TCP on 2053.
+run_vless_tcp() {
+    local d=$TMP/vless-tcp id
+    mkdir -p "$d"
+    proxy_www "$d"
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_exchange vless-tcp 2053 "
+    {\"listen\": \"$SRV_IP\", \"port\": 2053, \"protocol\": \"vless\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\"}], \"decryption\": \"none\"}}" "
+    {\"protocol\": \"vless\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 2053,
+       \"users\": [{\"id\": \"$id\", \"encryption\": \"none\"}]}]}}" clear
+}
+
+# ----------------------------------------------------------------- trojan --
+
+# trojan-gfw: the server on 443 with a self-signed certificate for
+# www.example.test; anything that is not a trojan request falls back to a
+# plain HTTP server on 127.0.0.1:8080 (checked once before the capture with
+# an ordinary HTTPS request).  The client exposes SOCKS5 on the VM's
+# loopback; curl downloads the file twice through it.
+run_trojan() {
+    local d=$TMP/trojan pw i
+    need trojan trojan
+    mkdir -p "$d"
+    proxy_www "$d"
+    printf 'egressd trojan fallback page\n' >"$d/www/index.html"
+    selfsigned "$d" www.example.test
+    pw=$(openssl rand -hex 12)
+    start_srv http python3 -m http.server --bind 127.0.0.1 8080 \
+        --directory "$d/www"
+    wait_listen http t 8080
+    cat >"$d/server.json" <<EOF
+{
+  "run_type": "server",
+  "local_addr": "$SRV_IP",
+  "local_port": 443,
+  "remote_addr": "127.0.0.1",
+  "remote_port": 8080,
+  "password": ["$pw"],
+  "log_level": 1,
+  "ssl": {"cert": "$d/cert.pem", "key": "$d/key.pem",
+          "alpn": ["http/1.1"], "session_ticket": false, "reuse_session": true},
+  "tcp": {"no_delay": true, "keep_alive": true, "fast_open": false}
+}
+EOF
+    cat >"$d/client.json" <<EOF
+{
+  "run_type": "client",
+  "local_addr": "127.0.0.1",
+  "local_port": 1080,
+  "remote_addr": "$SRV_IP",
+  "remote_port": 443,
+  "password": ["$pw"],
+  "log_level": 1,
+  "ssl": {"verify": false, "verify_hostname": false, "sni": "www.example.test"},
+  "tcp": {"no_delay": true, "keep_alive": true, "fast_open": false}
+}
+EOF
+    start_srv trojan-srv trojan -c "$d/server.json"
+    wait_listen trojan-srv t 443
+    # The fallback: a request that is not trojan's gets the HTTP server.
+    run_vm 10 curl -q -sS --fail -k --connect-timeout 5 \
+        --resolve "www.example.test:443:$SRV_IP" -o "$d/fallback" \
+        https://www.example.test/ || {
+        cat "$TMP/trojan-srv.log" >&2
+        die "trojan's fallback did not answer"
+    }
+    grep -q 'trojan fallback page' "$d/fallback" || die "trojan's fallback page differs"
+    start_vm trojan-vm trojan -c "$d/client.json"
+    wait_vm_listen trojan-vm 1080
+
+    cap_start "$d/cap.pcap"
+    for i in 1 2; do
+        proxy_fetch "$d" 1080 "http://127.0.0.1:8080/data.txt" "trojan-$i"
+    done
+    wait_until 10 vm_conns_closed 443 || log "trojan: connections still open"
+    cap_stop
+    log_has trojan-srv "authenticated as" || {
+        cat "$TMP/trojan-srv.log" >&2
+        die "trojan: the server never authenticated the client"
+    }
+    check_capture "$d/cap.pcap" "www.example.test"
+    check_conns "$d/cap.pcap" 443 2
+    CAPTURE=$d/cap.pcap
+}
