@@ -41,8 +41,15 @@ if ! "$here/record-captures.sh" "$tmp" >"$tmp/record.log" 2>&1; then
 		exit 1
 	fi
 fi
+# expect.tsv also names the captures of tests/e2e/exchanges/*.sh, which the
+# recorder makes only when asked by name: those are the golden tests'.
+skipped=0
 while IFS='	' read -r name want; do
 	case "$name" in ''|'#'*) continue ;; esac
+	if [ ! -f "$tmp/$name.pcap" ]; then
+		skipped=$((skipped + 1))
+		continue
+	fi
 	got=$("$egressd" -c "$golden/golden.conf" --rule-files "$tmp/tor-test.rules" \
 	    -r "$tmp/$name.pcap" | python3 -c '
 import json, sys
@@ -67,5 +74,5 @@ print(",".join(sorted(cats)) or "none")' "$tmp/$name.live.json")
 		fail=$((fail + 1))
 	fi
 done <"$golden/expect.tsv"
-echo "e2e: $pass passed, $fail failed"
+echo "e2e: $pass passed, $fail failed, $skipped skipped"
 [ $fail = 0 ]
