@@ -40,6 +40,7 @@
 #include "policy.h"
 #include "sig.h"
 #include "siphash.h"
+#include "tlsrec.h"
 #include "util.h"
 
 enum ev_source { EV_NONE, EV_NDPI, EV_SIGNATURE, EV_HEURISTIC, EV_BEHAVIOUR,
@@ -63,6 +64,11 @@ struct evidence {
  * open-addressed table probed SUPPRESS_PROBE slots deep; when those are
  * all taken the oldest gives way, so memory is fixed (3 MB) and a burst of
  * targets can only make a repeat verdict come through early. */
+/* TLS flows whose record sizes are being kept at once (tlsrec.h): a slot
+ * is about 190 bytes and is held from the ClientHello to TLSREC_MAX
+ * records or the flow's end. */
+#define TLS_SLOTS	4096
+
 #define SUPPRESS_SLOTS	65536
 #define SUPPRESS_PROBE	8
 
@@ -86,6 +92,8 @@ struct classify {
 	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
 	struct inventory *inv;		/* NULL: a VM is its address */
 	const char *cur_host;		/* the name being matched, or NULL */
+	struct tlsrec_pool *tls;	/* record sizes of young TLS flows */
+	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
@@ -186,6 +194,7 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
 	c->suppress = xcalloc(SUPPRESS_SLOTS, sizeof(*c->suppress));
+	c->tls = tlsrec_pool_new(TLS_SLOTS);
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.timeout_us[FLOW_TC_TCP] = cfg->tcp_idle_timeout_us;
@@ -216,6 +225,7 @@ classify_free(struct classify *c)
 	flowtab_free(c->ft);
 	behave_free(c->behave);
 	free(c->suppress);
+	tlsrec_pool_free(c->tls);
 	dns_tunnel_free(c->dns_tunnel);
 	dns_cache_free(c->dns_cache);
 	geo_close(c->geo);
@@ -1128,6 +1138,44 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	return flooding;
 }
 
+/* The record sizes of a TLS session say what it carries (tlsrec.h). */
+static void
+tls_judge(struct classify *c, struct flow *f, uint64_t ts_us)
+{
+	struct heur_hit hit;
+
+	memset(&hit, 0, sizeof(hit));
+	if (!f->cls.verdict_made && tlsrec_judge(c->tls, f->cls.tls_slot, &hit))
+		heur_evidence(c, f, &hit, ts_us);
+	tlsrec_give(c->tls, f->cls.tls_slot);
+	f->cls.tls_slot = 0;
+	f->cls.tls_done = 1;
+}
+
+static void
+tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
+{
+	if (f->cls.tls_done)
+		return;
+	if (f->cls.tls_slot == 0) {
+		/* Only a session whose opener starts with a ClientHello. */
+		if (dir != 0 || p->payload_caplen < 6 || p->payload[0] != 22 ||
+		    p->payload[1] != 3 || p->payload[5] != 1 ||
+		    f->cls.verdict_made) {
+			f->cls.tls_done = 1;
+			return;
+		}
+		if ((f->cls.tls_slot = tlsrec_take(c->tls)) == 0) {
+			c->tls_untracked++;
+			f->cls.tls_done = 1;
+			return;
+		}
+	}
+	if (tlsrec_feed(c->tls, f->cls.tls_slot, dir, p->payload,
+	    p->payload_caplen, p->ts_us))
+		tls_judge(c, f, p->ts_us);
+}
+
 void
 classify_packet(struct classify *c, const struct pkt *p)
 {
@@ -1160,6 +1208,8 @@ classify_packet(struct classify *c, const struct pkt *p)
 		if (is_dns_port(p))
 			inspect_dns(c, f, p, dir);
 		inspect_payload(c, f, p, dir);
+		if (p->proto == 6)
+			tls_track(c, f, p, dir);
 	}
 	if (f->cls.dpi_done)
 		return;
@@ -1245,6 +1295,8 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	struct dpi_result r;
 
 	detection_end(c, f, 1, f->last_us);
+	if (f->cls.tls_slot != 0)
+		tls_judge(c, f, f->last_us);
 	fet_check(c, f, f->last_us);
 	settle(c, f, f->last_us);
 	conn_ended(c, f);
@@ -1316,6 +1368,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
 	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);
 	stats_add(s, "detect", "contextual_only", c->contextual_only);
+	stats_add(s, "detect", "tls_untracked", c->tls_untracked);
 	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
 	stats_add(s, "detect", "signature_matches", c->sig_matches);
 	stats_add(s, "detect", "heuristic_hits", c->heur_hits);

@@ -66,6 +66,8 @@ struct flow_class {
 	uint8_t text_first:1;	/* the first payload was JSON or HTTP-like */
 	uint8_t hint_counted:1;	/* counted in stats as contextual only */
 	uint8_t name_own:1;	/* server_name read by classify/, not nDPI */
+	uint8_t tls_done:1;	/* TLS records judged, or not TLS */
+	uint16_t tls_slot;	/* tlsrec slot of the records kept, 0 none */
 	uint8_t hint;		/* category a port or address suggested */
 	char country[3];	/* of the peer, from GeoIP; "" unknown */
 	struct heur_flow heur;	/* heuristics' per-flow state */

@@ -375,3 +375,307 @@ EOF
     check_conns "$d/cap.pcap" 443 2
     CAPTURE=$d/cap.pcap
 }
+
+# ------------------------------------------------- HTTPS inside proxies --
+#
+# The same proxies, but carrying what their users mostly carry: HTTPS.  In
+# each of these curl fetches three small files (4000, 9000 and 15000 random
+# bytes) from an HTTPS server, openssl s_server -WWW with a self-signed
+# certificate for www.example.test, over three separate curl runs, so three
+# separate inner TLS handshakes (with their ClientHello, server flight and
+# Finished) travel inside the proxy's stream -- inside the outer TLS session
+# for trojan, VMess over WebSocket+TLS and VLESS over TLS (what Xue et al.,
+# USENIX Security 2024, look for), inside the AEAD stream for Shadowsocks:
+#   trojan-https        trojan-gfw on 443 (outer SNI www.proxy.example.test)
+#   vmess-ws-tls-https  VMess over WebSocket inside TLS on 443
+#   vless-tls-https     VLESS over TLS on 443
+#   shadowsocks-https   shadowsocks-libev, chacha20-ietf-poly1305 on 8388
+#   benign-https-curl   the three fetches without a proxy, straight to the
+#                       HTTPS server at 192.0.2.1:443, then again at :8443
+# curl resolves www.example.test itself (--resolve) and hands the proxy an
+# address: 127.0.0.1:443 in the server namespace, where the HTTPS server
+# listens, so the proxy server's side of the fetch stays off the veth.
+# curl checks no certificate (-k); the downloads are compared byte for
+# byte, and the inner server name must not be visible on the wire.
+
+ALL_NAMES+=(trojan-https vmess-ws-tls-https vless-tls-https shadowsocks-https
+    benign-https-curl)
+
+readonly HTTPS_FILES=(asset-1.bin asset-2.bin asset-3.bin)
+readonly HTTPS_HOST=www.example.test
+
+# https_www DIR: the three files to fetch (random, so incompressible).
+https_www() {
+    mkdir -p "$1/www"
+    head -c 4000 /dev/urandom >"$1/www/asset-1.bin"
+    head -c 9000 /dev/urandom >"$1/www/asset-2.bin"
+    head -c 15000 /dev/urandom >"$1/www/asset-3.bin"
+}
+
+# srv_listening_on ADDR PORT: something listens on ADDR:PORT (TCP) in the
+# server namespace (the proxy servers listen on the same port of another
+# address).
+srv_listening_on() {
+    [[ -n "$(in_srv ss -Hlnt "src $1 and sport = :$2" 2>/dev/null)" ]]
+}
+
+# https_target DIR ADDR PORT: the HTTPS server, openssl s_server -WWW (one
+# HTTP/1.0 answer a connection, then close) serving DIR/www with a
+# self-signed certificate for www.example.test made in DIR/inner.
+https_target() {
+    local d=$1 addr=$2 port=$3
+    mkdir -p "$d/inner"
+    [[ -s "$d/inner/cert.pem" ]] || selfsigned "$d/inner" "$HTTPS_HOST"
+    start_srv "https-$port" env -C "$d/www" openssl s_server -quiet \
+        -accept "$addr:$port" -cert "$d/inner/cert.pem" \
+        -key "$d/inner/key.pem" -WWW
+    wait_until 10 srv_listening_on "$addr" "$port" || {
+        cat "$TMP/https-$port.log" >&2
+        die "the HTTPS server did not start listening on $addr:$port"
+    }
+}
+
+# https_fetch3 DIR TAG ADDR PORT [SOCKSPORT]: the three downloads, one curl
+# run (so one TLS connection) each, from https://www.example.test:PORT
+# resolved to ADDR, through the SOCKS5 inbound on the VM's loopback at
+# SOCKSPORT if given (curl resolves the name, the proxy gets ADDR), then
+# compare them.
+https_fetch3() {
+    local d=$1 tag=$2 addr=$3 port=$4 socks=${5:-} f url
+    local -a via=()
+    [[ -z "$socks" ]] || via=(--socks5 "127.0.0.1:$socks")
+    for f in "${HTTPS_FILES[@]}"; do
+        url=https://$HTTPS_HOST/$f
+        [[ "$port" == 443 ]] || url=https://$HTTPS_HOST:$port/$f
+        run_vm 20 curl -q -sS --fail -k --connect-timeout 5 --max-time 15 \
+            "${via[@]}" --resolve "$HTTPS_HOST:$port:$addr" \
+            -o "$d/got-$tag-$f" "$url" 2>"$d/curl-$tag-$f.log" || {
+            cat "$d/curl-$tag-$f.log" "$TMP"/*.log >&2
+            die "$tag: download of $url failed"
+        }
+        cmp -s "$d/www/$f" "$d/got-$tag-$f" || die "$tag: download of $url differs"
+    done
+}
+
+# check_inner_hidden FILE: neither the inner server name nor anything of
+# the HTTP exchange is in clear.
+check_inner_hidden() {
+    ! grep -aqF "$HTTPS_HOST" "$1" || die "$1: the inner server name is in clear"
+    ! grep -aqF "GET /asset-" "$1" || die "$1: the HTTP request is in clear"
+}
+
+# trojan-gfw as in run_trojan (the fallback to a local HTTP server stays
+# configured, but is not exercised), outer SNI www.proxy.example.test.
+run_trojan_https() {
+    local d=$TMP/trojan-https pw
+    need trojan trojan
+    mkdir -p "$d"
+    https_www "$d"
+    selfsigned "$d" www.proxy.example.test
+    pw=$(openssl rand -hex 12)
+    cat >"$d/server.json" <<EOF
+{
+  "run_type": "server",
+  "local_addr": "$SRV_IP",
+  "local_port": 443,
+  "remote_addr": "127.0.0.1",
+  "remote_port": 8080,
+  "password": ["$pw"],
+  "log_level": 1,
+  "ssl": {"cert": "$d/cert.pem", "key": "$d/key.pem",
+          "alpn": ["http/1.1"], "session_ticket": false, "reuse_session": true},
+  "tcp": {"no_delay": true, "keep_alive": true, "fast_open": false}
+}
+EOF
+    cat >"$d/client.json" <<EOF
+{
+  "run_type": "client",
+  "local_addr": "127.0.0.1",
+  "local_port": 1080,
+  "remote_addr": "$SRV_IP",
+  "remote_port": 443,
+  "password": ["$pw"],
+  "log_level": 1,
+  "ssl": {"verify": false, "verify_hostname": false,
+          "sni": "www.proxy.example.test"},
+  "tcp": {"no_delay": true, "keep_alive": true, "fast_open": false}
+}
+EOF
+    start_srv http python3 -m http.server --bind 127.0.0.1 8080 --directory "$d/www"
+    start_srv trojan-srv trojan -c "$d/server.json"
+    wait_until 10 srv_listening_on "$SRV_IP" 443 || {
+        cat "$TMP/trojan-srv.log" >&2
+        die "trojan-srv did not start listening on $SRV_IP:443"
+    }
+    https_target "$d" 127.0.0.1 443
+    start_vm trojan-vm trojan -c "$d/client.json"
+    wait_vm_listen trojan-vm 1080
+
+    cap_start "$d/cap.pcap"
+    https_fetch3 "$d" trojan-https 127.0.0.1 443 1080
+    wait_until 10 vm_conns_closed 443 || log "trojan-https: connections still open"
+    cap_stop
+    log_has trojan-srv "authenticated as" || {
+        cat "$TMP/trojan-srv.log" >&2
+        die "trojan-https: the server never authenticated the client"
+    }
+    log_has trojan-srv "127.0.0.1:443" || {
+        cat "$TMP/trojan-srv.log" >&2
+        die "trojan-https: the server never asked for 127.0.0.1:443"
+    }
+    check_capture "$d/cap.pcap" "www.proxy.example.test"
+    check_conns "$d/cap.pcap" 443 3
+    check_inner_hidden "$d/cap.pcap"
+    CAPTURE=$d/cap.pcap
+}
+
+# v2ray_https_exchange NAME PORT INBOUND_JSON OUTBOUND_JSON: v2ray 4.x as
+# server (INBOUND on 192.0.2.1:PORT, freedom outbound) and as client (SOCKS
+# inbound on 127.0.0.1:1080 in the VM, OUTBOUND to the server), as in
+# v2ray_exchange, but curl makes the three HTTPS downloads through it.
+v2ray_https_exchange() {
+    local name=$1 port=$2 inbound=$3 outbound=$4 d=$TMP/$1
+    need v2ray v2ray
+    cat >"$d/server.json" <<EOF
+{
+  "log": {"loglevel": "info"},
+  "inbounds": [$inbound],
+  "outbounds": [{"protocol": "freedom", "settings": {}}]
+}
+EOF
+    cat >"$d/client.json" <<EOF
+{
+  "log": {"loglevel": "info"},
+  "inbounds": [{"listen": "127.0.0.1", "port": 1080, "protocol": "socks",
+                "settings": {"auth": "noauth", "udp": false}}],
+  "outbounds": [$outbound]
+}
+EOF
+    v2ray -test -config "$d/server.json" >"$d/test-server.log" 2>&1 || {
+        cat "$d/test-server.log" >&2
+        die "$name: v2ray rejects the server configuration"
+    }
+    v2ray -test -config "$d/client.json" >"$d/test-client.log" 2>&1 || {
+        cat "$d/test-client.log" >&2
+        die "$name: v2ray rejects the client configuration"
+    }
+    start_srv v2ray-srv env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/server.json"
+    wait_until 10 srv_listening_on "$SRV_IP" "$port" || {
+        cat "$TMP/v2ray-srv.log" >&2
+        die "v2ray-srv did not start listening on $SRV_IP:$port"
+    }
+    https_target "$d" 127.0.0.1 443
+    start_vm v2ray-vm env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/client.json"
+    wait_vm_listen v2ray-vm 1080
+
+    cap_start "$d/cap.pcap"
+    https_fetch3 "$d" "$name" 127.0.0.1 443 1080
+    wait_until 10 vm_conns_closed "$port" || log "$name: connections still open"
+    cap_stop
+    log_has v2ray-srv "accepted tcp:127.0.0.1:443" || {
+        cat "$TMP/v2ray-srv.log" >&2
+        die "$name: the v2ray server never accepted the request"
+    }
+    check_capture "$d/cap.pcap" ""
+    check_conns "$d/cap.pcap" "$port" 3
+    check_inner_hidden "$d/cap.pcap"
+    CAPTURE=$d/cap.pcap
+}
+
+# VMess over WebSocket (path /egd-ws) inside TLS on 443, outer server name
+# cdn.example.test, as in run_vmess_ws_tls.
+run_vmess_ws_tls_https() {
+    local d=$TMP/vmess-ws-tls-https id
+    mkdir -p "$d"
+    https_www "$d"
+    selfsigned "$d" cdn.example.test
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_https_exchange vmess-ws-tls-https 443 "
+    {\"listen\": \"$SRV_IP\", \"port\": 443, \"protocol\": \"vmess\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\", \"alterId\": 0}]},
+     \"streamSettings\": {\"network\": \"ws\", \"security\": \"tls\",
+       \"wsSettings\": {\"path\": \"/egd-ws\"},
+       \"tlsSettings\": {\"certificates\": [{\"certificateFile\": \"$d/cert.pem\",
+                                             \"keyFile\": \"$d/key.pem\"}]}}}" "
+    {\"protocol\": \"vmess\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 443,
+       \"users\": [{\"id\": \"$id\", \"alterId\": 0, \"security\": \"auto\"}]}]},
+     \"streamSettings\": {\"network\": \"ws\", \"security\": \"tls\",
+       \"wsSettings\": {\"path\": \"/egd-ws\",
+                        \"headers\": {\"Host\": \"cdn.example.test\"}},
+       \"tlsSettings\": {\"serverName\": \"cdn.example.test\", \"allowInsecure\": true}}}"
+    check_capture "$d/cap.pcap" "cdn.example.test"
+}
+
+# VLESS over TLS (plain TCP transport, "security": "tls") on 443, outer
+# server name edge.example.test, self-signed (client: allowInsecure).
+run_vless_tls_https() {
+    local d=$TMP/vless-tls-https id
+    mkdir -p "$d"
+    https_www "$d"
+    selfsigned "$d" edge.example.test
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_https_exchange vless-tls-https 443 "
+    {\"listen\": \"$SRV_IP\", \"port\": 443, \"protocol\": \"vless\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\"}], \"decryption\": \"none\"},
+     \"streamSettings\": {\"network\": \"tcp\", \"security\": \"tls\",
+       \"tlsSettings\": {\"certificates\": [{\"certificateFile\": \"$d/cert.pem\",
+                                             \"keyFile\": \"$d/key.pem\"}]}}}" "
+    {\"protocol\": \"vless\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 443,
+       \"users\": [{\"id\": \"$id\", \"encryption\": \"none\"}]}]},
+     \"streamSettings\": {\"network\": \"tcp\", \"security\": \"tls\",
+       \"tlsSettings\": {\"serverName\": \"edge.example.test\", \"allowInsecure\": true}}}"
+    check_capture "$d/cap.pcap" "edge.example.test"
+}
+
+# shadowsocks-libev, chacha20-ietf-poly1305 on 8388 (its usual port);
+# ss-server connects to the HTTPS server on its namespace's loopback.
+run_shadowsocks_https() {
+    local d=$TMP/shadowsocks-https pw
+    need ss-server shadowsocks-libev
+    need ss-local shadowsocks-libev
+    mkdir -p "$d"
+    https_www "$d"
+    pw=$(openssl rand -base64 18)
+    https_target "$d" 127.0.0.1 443
+    start_srv ss-server ss-server -s "$SRV_IP" -p 8388 -k "$pw" \
+        -m chacha20-ietf-poly1305 -t 30 -v
+    wait_listen ss-server t 8388
+    start_vm ss-local ss-local -s "$SRV_IP" -p 8388 -b 127.0.0.1 -l 1080 \
+        -k "$pw" -m chacha20-ietf-poly1305 -t 30 -v
+    wait_vm_listen ss-local 1080
+
+    cap_start "$d/cap.pcap"
+    https_fetch3 "$d" shadowsocks-https 127.0.0.1 443 1080
+    wait_until 10 vm_conns_closed 8388 || log "shadowsocks-https: connections still open"
+    cap_stop
+    log_has ss-server "connect to 127.0.0.1:443" || {
+        cat "$TMP/ss-server.log" >&2
+        die "shadowsocks-https: ss-server never connected to the HTTPS server"
+    }
+    check_capture "$d/cap.pcap" ""
+    check_conns "$d/cap.pcap" 8388 3
+    check_inner_hidden "$d/cap.pcap"
+    CAPTURE=$d/cap.pcap
+}
+
+# The benign comparison: the same three downloads with no proxy, straight
+# from the VM to the HTTPS server at 192.0.2.1:443, then to a second one at
+# 192.0.2.1:8443 (the same files and certificate).
+run_benign_https_curl() {
+    local d=$TMP/benign-https-curl
+    mkdir -p "$d"
+    https_www "$d"
+    https_target "$d" "$SRV_IP" 443
+    https_target "$d" "$SRV_IP" 8443
+
+    cap_start "$d/cap.pcap"
+    https_fetch3 "$d" benign-443 "$SRV_IP" 443
+    https_fetch3 "$d" benign-8443 "$SRV_IP" 8443
+    cap_stop
+    check_capture "$d/cap.pcap" "$HTTPS_HOST"
+    check_conns "$d/cap.pcap" 443 3
+    check_conns "$d/cap.pcap" 8443 3
+    CAPTURE=$d/cap.pcap
+}

@@ -1,0 +1,330 @@
+/*
+ * tlsrec.c: TLS record sizes and what they carry (see include/tlsrec.h).
+ *
+ * The judges look at the records after the handshake, with each record's
+ * length less the AEAD overhead (17 bytes in TLS 1.3: a 16-byte tag and
+ * the inner content type; 24 in TLS 1.2's AES-GCM: an 8-byte explicit
+ * nonce and the tag), which is the size of what the session carries.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "tlsrec.h"
+#include "util.h"
+
+#define REC_HANDSHAKE	22
+#define REC_CCS		20
+#define REC_DATA	23
+#define REC_MAX_LEN	(16384 + 2048)	/* RFC 8446 section 5.2 */
+
+struct rec {
+	uint16_t len;
+	uint16_t ms;		/* since the flow's first record, capped */
+	uint8_t dir;
+	uint8_t type;
+};
+
+struct tlsrec {
+	uint64_t t0_us;
+	uint16_t need[2];	/* bytes of the current record still to come */
+	uint8_t hdr[2][5];	/* a record header split across segments */
+	uint8_t hlen[2];
+	uint8_t broken[2];	/* not TLS records (any more) */
+	uint8_t n;
+	uint8_t in_use;
+	uint16_t next_free;
+	struct rec r[TLSREC_MAX];
+};
+
+struct tlsrec_pool {
+	struct tlsrec *slot;
+	size_t n;
+	uint16_t free_head;	/* slot number + 1 of the first free, 0 none */
+};
+
+struct tlsrec_pool *
+tlsrec_pool_new(size_t nslots)
+{
+	struct tlsrec_pool *p;
+	size_t i;
+
+	if (nslots == 0)
+		return NULL;
+	if (nslots > 65535)
+		nslots = 65535;
+	p = xcalloc(1, sizeof(*p));
+	p->slot = xcalloc(nslots, sizeof(*p->slot));
+	p->n = nslots;
+	for (i = 0; i < nslots; i++)
+		p->slot[i].next_free = (uint16_t)(i + 2 <= nslots ? i + 2 : 0);
+	p->free_head = 1;
+	return p;
+}
+
+void
+tlsrec_pool_free(struct tlsrec_pool *p)
+{
+	if (p == NULL)
+		return;
+	free(p->slot);
+	free(p);
+}
+
+uint16_t
+tlsrec_take(struct tlsrec_pool *p)
+{
+	struct tlsrec *t;
+	uint16_t s;
+
+	if (p == NULL || p->free_head == 0)
+		return 0;
+	s = p->free_head;
+	t = &p->slot[s - 1];
+	p->free_head = t->next_free;
+	memset(t, 0, sizeof(*t));
+	t->in_use = 1;
+	return s;
+}
+
+void
+tlsrec_give(struct tlsrec_pool *p, uint16_t s)
+{
+	struct tlsrec *t;
+
+	if (p == NULL || s == 0 || s > p->n)
+		return;
+	t = &p->slot[s - 1];
+	if (!t->in_use)
+		return;
+	t->in_use = 0;
+	t->next_free = p->free_head;
+	p->free_head = s;
+}
+
+int
+tlsrec_feed(struct tlsrec_pool *p, uint16_t s, int dir, const uint8_t *d,
+    size_t len, uint64_t ts_us)
+{
+	struct tlsrec *t;
+	uint16_t rl;
+	uint64_t ms;
+
+	if (p == NULL || s == 0 || s > p->n)
+		return 0;
+	t = &p->slot[s - 1];
+	dir = dir != 0;
+	if (t->n == TLSREC_MAX)
+		return 1;
+	if (t->broken[dir])
+		return 0;
+	if (t->n == 0 && t->hlen[0] == 0 && t->hlen[1] == 0)
+		t->t0_us = ts_us;
+	while (len > 0) {
+		if (t->need[dir] > 0) {
+			size_t take = len < t->need[dir] ? len : t->need[dir];
+
+			t->need[dir] = (uint16_t)(t->need[dir] - take);
+			d += take;
+			len -= take;
+			continue;
+		}
+		while (t->hlen[dir] < 5 && len > 0) {
+			t->hdr[dir][t->hlen[dir]++] = *d++;
+			len--;
+		}
+		if (t->hlen[dir] < 5)
+			break;
+		t->hlen[dir] = 0;
+		rl = be16(t->hdr[dir] + 3);
+		if (t->hdr[dir][0] < REC_CCS || t->hdr[dir][0] > REC_DATA ||
+		    t->hdr[dir][1] != 3 || rl == 0 || rl > REC_MAX_LEN) {
+			t->broken[dir] = 1;
+			return 0;
+		}
+		ms = ts_us > t->t0_us ? (ts_us - t->t0_us) / 1000 : 0;
+		t->r[t->n].len = rl;
+		t->r[t->n].ms = (uint16_t)(ms > 0xffff ? 0xffff : ms);
+		t->r[t->n].dir = (uint8_t)dir;
+		t->r[t->n].type = t->hdr[dir][0];
+		t->need[dir] = rl;
+		if (++t->n == TLSREC_MAX)
+			return 1;
+	}
+	return 0;
+}
+
+/* The session's data records, handshake left out, as (direction, size
+ * carried); returns how many. */
+struct datum {
+	uint8_t dir;
+	int size;
+	uint16_t ms;
+};
+
+static size_t
+data_records(const struct tlsrec *t, struct datum *out, int *tls13)
+{
+	size_t i, n = 0;
+	int client_data = 0, v13 = 0, skipped_fin = 0, ov, tickets = 0,
+	    server_data = 0;
+
+	/* TLS 1.3: the server's first flight already holds data records
+	 * (its encrypted handshake) before the client sends any. */
+	for (i = 0; i < t->n; i++) {
+		if (t->r[i].dir == 0 && t->r[i].type == REC_DATA)
+			break;
+		if (t->r[i].dir == 1 && t->r[i].type == REC_DATA) {
+			v13 = 1;
+			break;
+		}
+	}
+	ov = v13 ? 17 : 24;
+	for (i = 0; i < t->n; i++) {
+		const struct rec *r = &t->r[i];
+
+		if (r->type != REC_DATA)
+			continue;
+		if (r->dir == 1 && v13 && !client_data)
+			continue;	/* the server's encrypted handshake */
+		/* TLS 1.3 servers send one or two session tickets (RFC 8446
+		 * section 4.6.1) once the client's Finished is in: small
+		 * records before the server has said anything else. */
+		if (r->dir == 1 && v13 && tickets < 2 && r->len <= 300 &&
+		    !server_data) {
+			tickets++;
+			continue;
+		}
+		if (r->dir == 1)
+			server_data = 1;
+		if (r->dir == 0) {
+			client_data = 1;
+			if (v13 && !skipped_fin) {
+				skipped_fin = 1;	/* the client's Finished */
+				continue;
+			}
+		}
+		out[n].dir = r->dir;
+		out[n].size = (int)r->len - ov;
+		out[n].ms = r->ms;
+		n++;
+	}
+	*tls13 = v13;
+	return n;
+}
+
+/* SSH inside: each side's version banner, then KEXINITs, the client's key
+ * exchange and its 16-byte NEWKEYS (RFC 4253 sections 4.2, 7 and 7.3). */
+static int
+ssh_inside(const struct datum *D, size_t n)
+{
+	int c[4], k = 0, srv_big = 0, srv_small = 0;
+	size_t i;
+
+	for (i = 0; i < n && k < 4; i++) {
+		if (D[i].dir == 0) {
+			c[k++] = D[i].size;
+		} else if (k >= 1) {
+			if (D[i].size <= 255)
+				srv_small = 1;
+			if (k >= 2 && D[i].size >= 200)
+				srv_big = 1;
+		}
+	}
+	return k == 4 && c[0] >= 10 && c[0] <= 255 && srv_small &&
+	    c[1] >= 200 && c[2] >= 32 && c[3] == 16 && srv_big;
+}
+
+/* An inner TLS handshake: a ClientHello's worth (512 bytes or more: the
+ * padded hellos of OpenSSL, NSS, Go and Chrome), answered by a server
+ * flight of more than 600 bytes before the client says anything else,
+ * then the client's Finished: 64-80 bytes with its change_cipher_spec,
+ * with at most 80 that a tunnel's framing adds, sent as soon as the flight
+ * is in (a TLS client computes it at once; an application's next request
+ * waits for the application). */
+#define FINISHED_MS	20
+static int
+tls_inside(const struct datum *D, size_t n, int *hello_size)
+{
+	size_t i, j;
+	int csent = 0;
+
+	for (i = 0; i < n && csent < 3; i++) {
+		int flight = 0, sent = 0;
+
+		if (D[i].dir != 0)
+			continue;
+		csent++;
+		if (D[i].size < 512 || D[i].size > 2400)
+			continue;
+		for (j = i + 1; j < n && D[j].dir == 1; j++) {
+			flight += D[j].size;
+			sent++;
+		}
+		if (j < n && sent >= 1 && sent <= 6 && flight > 600 &&
+		    D[j].size >= 50 && D[j].size <= 160 &&
+		    D[j].ms - D[j - 1].ms <= FINISHED_MS) {
+			*hello_size = D[i].size;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Tor's link protocol: fixed 514-byte cells (tor-spec section 3), so
+ * nearly every data record carries a whole number of them. */
+static int
+tor_cells(const struct datum *D, size_t n, unsigned *cells)
+{
+	size_t i, k = 0;
+
+	if (n < 6)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (D[i].size > 0 && D[i].size % 514 == 0)
+			k++;
+	*cells = (unsigned)k;
+	return k * 4 >= n * 3;
+}
+
+int
+tlsrec_judge(struct tlsrec_pool *p, uint16_t s, struct heur_hit *hit)
+{
+	struct datum D[TLSREC_MAX];
+	const struct tlsrec *t;
+	unsigned cells;
+	size_t n;
+	int v13, hello;
+
+	if (p == NULL || s == 0 || s > p->n)
+		return 0;
+	t = &p->slot[s - 1];
+	n = data_records(t, D, &v13);
+	hit->confidence = CONF_MEDIUM;
+	if (ssh_inside(D, n)) {
+		hit->category = CAT_REMOTE_ACCESS;
+		hit->name = "ssh-in-tls";
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "record sizes of an SSH banner, key exchange and 16-byte "
+		    "NEWKEYS inside TLS%s", v13 ? " 1.3" : "");
+		return 1;
+	}
+	if (tor_cells(D, n, &cells)) {
+		hit->category = CAT_PROXY;
+		hit->name = "tor-cells";
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "%u of %zu data records carry whole 514-byte Tor cells",
+		    cells, n);
+		return 1;
+	}
+	if (tls_inside(D, n, &hello)) {
+		hit->category = CAT_PROXY;
+		hit->name = "tls-in-tls";
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "inner %d-byte hello, server flight, small Finished: a TLS "
+		    "handshake inside TLS", hello);
+		return 1;
+	}
+	return 0;
+}

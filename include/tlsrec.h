@@ -1,0 +1,50 @@
+/*
+ * tlsrec.h: what a TLS session's record sizes say about what it carries.
+ * A tunnel inside TLS (Trojan, VMess or VLESS over TLS or WebSocket, SSH
+ * behind stunnel or sslh, Tor's link protocol) hides its bytes but not
+ * the sizes and order of the messages it wraps: an SSH key exchange, an
+ * inner TLS handshake and Tor's fixed 514-byte cells each leave a pattern
+ * of record lengths that ordinary HTTPS does not (Xue et al., "Fingerprinting
+ * Obfuscated Proxy Traffic with Encapsulated TLS Handshakes", USENIX
+ * Security 2024, make the case for the inner handshake).
+ *
+ * The design decision: the record layer is parsed from each direction's
+ * TCP payload in order (a header split across segments is kept), and only
+ * the first TLSREC_MAX records are kept, in a slot of a pool of fixed size
+ * that a flow takes when its client opens with a ClientHello and gives
+ * back when the records are judged: nothing grows with traffic, and a
+ * full pool only means a flow is not looked at (counted by the caller).
+ */
+#ifndef EGRESSD_TLSREC_H
+#define EGRESSD_TLSREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heur.h"
+
+#define TLSREC_MAX	28	/* records kept per flow */
+
+struct tlsrec_pool;
+struct tlsrec;
+
+/* A pool of nslots record slots (at most 65535); NULL when nslots is 0. */
+struct tlsrec_pool *tlsrec_pool_new(size_t nslots);
+void tlsrec_pool_free(struct tlsrec_pool *pool);
+
+/* Takes a free slot and returns its number (1..nslots), or 0 when none is
+ * free. */
+uint16_t tlsrec_take(struct tlsrec_pool *pool);
+/* Gives slot back (0 is ignored). */
+void tlsrec_give(struct tlsrec_pool *pool, uint16_t slot);
+
+/* Feeds one TCP payload of the flow owning slot: dir 0 from the opener.
+ * Returns 1 once TLSREC_MAX records are kept (time to judge). */
+int tlsrec_feed(struct tlsrec_pool *pool, uint16_t slot, int dir,
+    const uint8_t *d, size_t len, uint64_t ts_us);
+
+/* Judges the records kept: fills hit and returns 1 when they show SSH,
+ * an inner TLS handshake or Tor cells inside the session. */
+int tlsrec_judge(struct tlsrec_pool *pool, uint16_t slot, struct heur_hit *hit);
+
+#endif

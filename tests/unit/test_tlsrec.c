@@ -1,0 +1,201 @@
+/*
+ * test_tlsrec.c: TLS record sizes and what they carry. Sessions are fed
+ * as record headers with the lengths and times the real programs gave in
+ * the recordings (tests/captures/ssh-tls.pcap: OpenSSH behind stunnel4;
+ * meek.pcap: tor's meek_lite; tor-link.pcap: two tor), against ordinary
+ * HTTPS (curl and a browser over HTTP/1.1 and HTTP/2), which must give
+ * nothing; and records split across segments.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "suites.h"
+#include "tlsrec.h"
+
+/* One record: direction, content type, length, milliseconds. */
+struct r {
+	int dir, type, len, ms;
+};
+
+#define HS 22
+#define CCS 20
+#define AD 23
+
+/* Feeds the records, each in a segment of its own (payload bytes 0). */
+static int
+judge(const struct r *rs, size_t n, struct heur_hit *h)
+{
+	struct tlsrec_pool *p = tlsrec_pool_new(2);
+	static uint8_t seg[17000];
+	uint16_t s = tlsrec_take(p);
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		memset(seg, 0, 5 + (size_t)rs[i].len);
+		seg[0] = (uint8_t)rs[i].type;
+		seg[1] = 3;
+		seg[2] = 3;
+		seg[3] = (uint8_t)(rs[i].len >> 8);
+		seg[4] = (uint8_t)rs[i].len;
+		tlsrec_feed(p, s, rs[i].dir, seg, 5 + (size_t)rs[i].len,
+		    1000000ULL + (uint64_t)rs[i].ms * 1000);
+	}
+	memset(h, 0, sizeof(*h));
+	r = tlsrec_judge(p, s, h);
+	tlsrec_give(p, s);
+	tlsrec_pool_free(p);
+	return r;
+}
+
+/* TLS 1.3 opening: ClientHello; ServerHello, CCS, encrypted flight;
+ * client CCS and Finished. */
+#define OPEN13 \
+	{ 0, HS, 512, 0 }, { 1, HS, 122, 1 }, { 1, CCS, 1, 1 }, \
+	{ 1, AD, 27, 1 }, { 1, AD, 455, 1 }, { 1, AD, 97, 1 }, \
+	{ 1, AD, 69, 1 }, { 0, CCS, 1, 2 }, { 0, AD, 69, 2 }
+
+START_TEST(ssh_inside)
+{
+	static const struct r ssh[] = {
+		OPEN13,
+		{ 0, AD, 58, 8 }, { 1, AD, 282, 9 }, { 1, AD, 282, 9 },
+		{ 1, AD, 58, 35 }, { 0, AD, 1577, 36 }, { 1, AD, 1105, 37 },
+		{ 0, AD, 1225, 173 }, { 1, AD, 1581, 180 }, { 0, AD, 33, 181 },
+		{ 0, AD, 61, 182 }, { 1, AD, 61, 183 },
+	};
+	struct heur_hit h;
+
+	ck_assert_int_eq(judge(ssh, sizeof(ssh) / sizeof(ssh[0]), &h), 1);
+	ck_assert_str_eq(h.name, "ssh-in-tls");
+	ck_assert_int_eq(h.category, CAT_REMOTE_ACCESS);
+}
+END_TEST
+
+START_TEST(tls_inside)
+{
+	/* the inner hello, the inner server flight, the inner Finished at
+	 * once, then the request */
+	static const struct r tun[] = {
+		OPEN13,
+		{ 1, AD, 282, 3 }, { 0, AD, 551, 4 }, { 1, AD, 1448, 30 },
+		{ 1, AD, 300, 30 }, { 0, AD, 114, 31 }, { 0, AD, 120, 31 },
+		{ 1, AD, 2000, 60 },
+	};
+	/* the same sizes with the client's small record 300 ms later: an
+	 * application's next request, not a Finished */
+	static const struct r app[] = {
+		OPEN13,
+		{ 1, AD, 282, 3 }, { 0, AD, 551, 4 }, { 1, AD, 1448, 30 },
+		{ 1, AD, 300, 30 }, { 0, AD, 114, 330 }, { 1, AD, 900, 360 },
+	};
+	struct heur_hit h;
+
+	ck_assert_int_eq(judge(tun, sizeof(tun) / sizeof(tun[0]), &h), 1);
+	ck_assert_str_eq(h.name, "tls-in-tls");
+	ck_assert_int_eq(h.category, CAT_PROXY);
+	ck_assert_int_eq(judge(app, sizeof(app) / sizeof(app[0]), &h), 0);
+}
+END_TEST
+
+START_TEST(tor_cells)
+{
+	static const struct r tor[] = {
+		OPEN13,
+		{ 0, AD, 28, 20 }, { 1, AD, 2053, 22 }, { 0, AD, 531, 24 },
+		{ 0, AD, 531, 24 }, { 1, AD, 531, 25 }, { 1, AD, 1045, 26 },
+		{ 0, AD, 531, 30 }, { 1, AD, 531, 31 }, { 0, AD, 531, 1030 },
+	};
+	struct heur_hit h;
+
+	ck_assert_int_eq(judge(tor, sizeof(tor) / sizeof(tor[0]), &h), 1);
+	ck_assert_str_eq(h.name, "tor-cells");
+}
+END_TEST
+
+START_TEST(ordinary_https)
+{
+	/* curl, HTTP/1.1: tickets, a GET, the answer */
+	static const struct r curl[] = {
+		OPEN13,
+		{ 0, AD, 103, 3 }, { 1, AD, 282, 3 }, { 1, AD, 282, 3 },
+		{ 1, AD, 4158, 4 }, { 0, AD, 19, 5 },
+	};
+	/* a browser over HTTP/2: preface and settings, headers, several
+	 * requests and answers, acknowledgements */
+	static const struct r h2[] = {
+		OPEN13,
+		{ 0, AD, 81, 3 }, { 0, AD, 109, 3 }, { 0, AD, 487, 3 },
+		{ 1, AD, 287, 4 }, { 1, AD, 2600, 5 }, { 0, AD, 26, 5 },
+		{ 0, AD, 470, 9 }, { 0, AD, 92, 9 }, { 1, AD, 1448, 10 },
+		{ 1, AD, 1448, 10 }, { 0, AD, 43, 11 }, { 1, AD, 900, 12 },
+		{ 0, AD, 43, 13 },
+	};
+	/* TLS 1.2, HTTP/1.1 keep-alive: 20 requests of one size */
+	struct r keep[TLSREC_MAX];
+	struct heur_hit h;
+	size_t i;
+
+	ck_assert_int_eq(judge(curl, sizeof(curl) / sizeof(curl[0]), &h), 0);
+	ck_assert_int_eq(judge(h2, sizeof(h2) / sizeof(h2[0]), &h), 0);
+	keep[0] = (struct r){ 0, HS, 217, 0 };
+	keep[1] = (struct r){ 1, HS, 1353, 1 };
+	keep[2] = (struct r){ 0, HS, 88, 2 };
+	keep[3] = (struct r){ 0, CCS, 1, 2 };
+	keep[4] = (struct r){ 0, HS, 40, 2 };
+	keep[5] = (struct r){ 1, CCS, 1, 3 };
+	keep[6] = (struct r){ 1, HS, 40, 3 };
+	for (i = 7; i < TLSREC_MAX; i++)
+		keep[i] = (struct r){ (int)(i & 1), AD, i & 1 ? 280 : 153,
+		    (int)(i * 100) };
+	ck_assert_int_eq(judge(keep, TLSREC_MAX, &h), 0);
+}
+END_TEST
+
+START_TEST(split_and_pool)
+{
+	struct tlsrec_pool *p = tlsrec_pool_new(2);
+	uint8_t b[64];
+	uint16_t s1, s2, s3;
+
+	s1 = tlsrec_take(p);
+	s2 = tlsrec_take(p);
+	s3 = tlsrec_take(p);
+	ck_assert_uint_ne(s1, 0);
+	ck_assert_uint_ne(s2, 0);
+	ck_assert_uint_eq(s3, 0);	/* the pool is full */
+	/* a header split in three, then a record spanning segments */
+	memcpy(b, "\x16\x03", 2);
+	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 2, 1), 0);
+	memcpy(b, "\x01\x00", 2);
+	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 2, 2), 0);
+	memset(b, 0, sizeof(b));
+	b[0] = 0x30;		/* length 48 */
+	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 20, 3), 0);
+	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 29, 4), 0);
+	/* a byte that is no record type stops the direction */
+	b[0] = 0x42;
+	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 10, 5), 0);
+	tlsrec_give(p, s1);
+	tlsrec_give(p, s1);		/* twice is harmless */
+	ck_assert_uint_ne(tlsrec_take(p), 0);
+	tlsrec_pool_free(p);
+	tlsrec_pool_free(NULL);
+}
+END_TEST
+
+Suite *
+tlsrec_suite(void)
+{
+	Suite *s = suite_create("tlsrec");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, ssh_inside);
+	tcase_add_test(tc, tls_inside);
+	tcase_add_test(tc, tor_cells);
+	tcase_add_test(tc, ordinary_https);
+	tcase_add_test(tc, split_and_pool);
+	suite_add_tcase(s, tc);
+	return s;
+}
