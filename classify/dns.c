@@ -392,10 +392,13 @@ dns_cache_get(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16])
  *  - of a data-carrying type: TXT, NULL, CNAME, MX or the private-use
  *    range 65280-65534 (RFC 6895 section 3.1), which iodine, dnscat2 and
  *    friends use for the downstream.
- * A tunnel is reported once per entry when 20 long queries or 30
- * data-carrying ones fall in the window: high when long queries of a
- * data-carrying type reach 20 as well (both signs at once, iodine's), or
- * both thresholds hold; medium otherwise.
+ *  - base64-encoded: a label that holds '+', '/' or '=', which base64
+ *    (RFC 4648 section 4) uses and no host name has (RFC 1123 section
+ *    2.1), as dns2tcp's data and its "=auth" and "=connect" labels do.
+ * A tunnel is reported once per entry when 20 long queries, 30
+ * data-carrying ones or 3 base64-encoded ones fall in the window: high
+ * when long queries of a data-carrying type reach 20 as well (both signs
+ * at once, iodine's), or both thresholds hold; medium otherwise.
  *
  * The base domain is the last two labels, or three when the TLD has two
  * letters and the second-level label is one of the generic second levels
@@ -415,6 +418,7 @@ dns_cache_get(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16])
 #define TUN_ENTROPY_MIN		3.5
 #define TUN_LONG_QUERIES	20
 #define TUN_TYPE_QUERIES	30
+#define TUN_ENC_QUERIES		3	/* base64-encoded queries, see below */
 
 struct tun_entry {
 	uint8_t vm[16];
@@ -422,6 +426,7 @@ struct tun_entry {
 	uint16_t nlong[TUN_SLOTS];	/* long, high-entropy queries */
 	uint16_t ntype[TUN_SLOTS];	/* data-carrying types */
 	uint16_t nboth[TUN_SLOTS];	/* both at once */
+	uint8_t nenc[TUN_SLOTS];	/* base64-encoded, new subdomains */
 	uint32_t recent[TUN_RECENT];	/* hashes of the latest subdomains */
 	uint8_t recent_pos;
 	uint8_t reported;
@@ -493,6 +498,18 @@ base_offset(const char *name, size_t len)
 	return (long)dots[1] + 1;
 }
 
+/* Whether s[0..n) holds a character of base64's that no host name has. */
+static int
+base64_label(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '+' || s[i] == '/' || s[i] == '=')
+			return 1;
+	return 0;
+}
+
 /* Shannon entropy, bits per character, of s[0..n) without the dots;
  * *chars gets their number and *longest the longest label. */
 static double
@@ -552,11 +569,11 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 	struct tun_entry *e;
 	const char *base;
 	size_t len, sublen, chars, longest, blen, i;
-	unsigned nlong = 0, ntype = 0, nboth = 0;
+	unsigned nlong = 0, ntype = 0, nboth = 0, nenc = 0;
 	uint64_t slot = now_us / TUN_SLOT_US;
 	uint32_t h, sh, ei;
 	double ent = 0;
-	int is_long, is_type;
+	int is_long, is_type, is_enc;
 	long boff;
 
 	if (q->is_response)
@@ -580,7 +597,8 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 	is_long = (chars >= TUN_LONG_CHARS || longest >= TUN_LONG_LABEL) &&
 	    ent >= TUN_ENTROPY_MIN;
 	is_type = is_data_type(q->qtype);
-	if (!is_long && !is_type)
+	is_enc = base64_label(q->qname, sublen);
+	if (!is_long && !is_type && !is_enc)
 		return 0;	/* ordinary names take no entry */
 
 	memcpy(key, vm, 16);
@@ -610,7 +628,10 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 	if (e->slot[i] < slot) {
 		e->slot[i] = slot;
 		e->nlong[i] = e->ntype[i] = e->nboth[i] = 0;
+		e->nenc[i] = 0;
 	}
+	if (is_enc && e->nenc[i] < UINT8_MAX)
+		e->nenc[i]++;
 	if (is_long && e->nlong[i] < UINT16_MAX) {
 		e->nlong[i]++;
 		e->entropy_x100 = (uint16_t)(ent * 100);
@@ -627,8 +648,10 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 		nlong += e->nlong[i];
 		ntype += e->ntype[i];
 		nboth += e->nboth[i];
+		nenc += e->nenc[i];
 	}
-	if (nlong < TUN_LONG_QUERIES && ntype < TUN_TYPE_QUERIES)
+	if (nlong < TUN_LONG_QUERIES && ntype < TUN_TYPE_QUERIES &&
+	    nenc < TUN_ENC_QUERIES)
 		return 0;
 	e->reported = 1;
 	hit->category = CAT_PROXY;
@@ -636,9 +659,16 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 	hit->confidence = nlong >= TUN_LONG_QUERIES &&
 	    (ntype >= TUN_TYPE_QUERIES || nboth >= TUN_LONG_QUERIES) ?
 	    CONF_HIGH : CONF_MEDIUM;
-	snprintf(hit->detail, sizeof(hit->detail),
-	    "%.40s: %u long (H=%u.%02u), %u TXT/NULL/CNAME/MX in %us",
-	    e->base, nlong, e->entropy_x100 / 100, e->entropy_x100 % 100, ntype,
-	    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
+	if (nlong < TUN_LONG_QUERIES && ntype < TUN_TYPE_QUERIES)
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "%.40s: %u base64 names, %u TXT/NULL/CNAME/MX in %us",
+		    e->base, nenc, ntype,
+		    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
+	else
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "%.40s: %u long (H=%u.%02u), %u TXT/NULL/CNAME/MX in %us",
+		    e->base, nlong, e->entropy_x100 / 100,
+		    e->entropy_x100 % 100, ntype,
+		    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
 	return 1;
 }

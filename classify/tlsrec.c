@@ -6,6 +6,7 @@
  * the inner content type; 24 in TLS 1.2's AES-GCM: an 8-byte explicit
  * nonce and the tag), which is the size of what the session carries.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,14 +289,91 @@ tor_cells(const struct datum *D, size_t n, unsigned *cells)
 	return k * 4 >= n * 3;
 }
 
+/* Mining inside TLS: after its login, a miner's messages are shares, each
+ * the same size (a job id, a nonce and a 32-byte result in fixed-width
+ * hex), sent when a hash meets the target, so at irregular times (a
+ * Poisson process: the gaps' coefficient of variation is near 1), and
+ * each answered at once, a third or more by a short accept alone (a pool
+ * may send the next job with it). A timer-driven client (a
+ * heartbeat, a poll) has near-constant gaps; HTTP answers are longer. */
+#define SHARE_MIN	80	/* bytes of a share, at least */
+#define SHARE_MAX	400
+#define ANSWER_MS	50	/* a pool answers a share within this */
+#define ACCEPT_MAX	100	/* bytes of an accept, at most */
+
+static int
+mining_cadence(const struct datum *D, size_t n, unsigned *shares,
+    int *size, double *cv)
+{
+	size_t i, j, k = 0, nc = 0, same = 0, answered = 0, short_ans = 0;
+	int c[TLSREC_MAX], cs, best = 0, mode = 0;
+	double t[TLSREC_MAX], mean = 0, var = 0;
+	size_t ci[TLSREC_MAX];
+
+	/* the client's records after its first two (login, subscribe) */
+	for (i = 0; i < n; i++) {
+		if (D[i].dir != 0)
+			continue;
+		if (k++ < 2)
+			continue;
+		ci[nc] = i;
+		c[nc++] = D[i].size;
+	}
+	if (nc < 6)
+		return 0;
+	for (i = 0; i < nc; i++) {
+		int cnt = 0;
+
+		for (j = 0; j < nc; j++)
+			if (c[j] >= c[i] - 2 && c[j] <= c[i] + 2)
+				cnt++;
+		if (cnt > best) {
+			best = cnt;
+			mode = c[i];
+		}
+	}
+	if (mode < SHARE_MIN || mode > SHARE_MAX)
+		return 0;
+	k = 0;
+	for (i = 0; i < nc; i++) {
+		size_t at = ci[i];
+
+		if (c[i] < mode - 2 || c[i] > mode + 2)
+			continue;
+		same++;
+		t[k++] = D[at].ms;
+		if (at + 1 < n && D[at + 1].dir == 1 &&
+		    D[at + 1].ms - D[at].ms <= ANSWER_MS) {
+			answered++;
+			if (D[at + 1].size <= ACCEPT_MAX)
+				short_ans++;
+		}
+	}
+	if (same * 5 < nc * 4 || answered * 5 < same * 4 ||
+	    short_ans * 3 < answered || k < 6)
+		return 0;
+	for (i = 1; i < k; i++)
+		mean += t[i] - t[i - 1];
+	mean /= (double)(k - 1);
+	for (i = 1; i < k; i++)
+		var += (t[i] - t[i - 1] - mean) * (t[i] - t[i - 1] - mean);
+	var /= (double)(k - 1);
+	cs = mean >= 200.0;
+	*cv = mean > 0 ? sqrt(var) / mean : 0;
+	*shares = (unsigned)same;
+	*size = mode;
+	return cs && *cv >= 0.35;
+}
+
 int
 tlsrec_judge(struct tlsrec_pool *p, uint16_t s, struct heur_hit *hit)
 {
 	struct datum D[TLSREC_MAX];
 	const struct tlsrec *t;
-	unsigned cells;
+	unsigned cells, shares;
 	size_t n;
-	int v13, hello;
+	int v13, hello, share;
+	double cv;
 
 	if (p == NULL || s == 0 || s > p->n)
 		return 0;
@@ -316,6 +394,14 @@ tlsrec_judge(struct tlsrec_pool *p, uint16_t s, struct heur_hit *hit)
 		snprintf(hit->detail, sizeof(hit->detail),
 		    "%u of %zu data records carry whole 514-byte Tor cells",
 		    cells, n);
+		return 1;
+	}
+	if (mining_cadence(D, n, &shares, &share, &cv)) {
+		hit->category = CAT_MINING;
+		hit->name = "mining-cadence";
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "%u shares of %d bytes at irregular times (cv %.2f), each "
+		    "accepted at once, inside TLS", shares, share, cv);
 		return 1;
 	}
 	if (tls_inside(D, n, &hello)) {

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2016,SC2034  # single-quoted scripts run in the namespaces; CAPTURE is read by the caller
+# shellcheck disable=SC2016,SC2034,SC2015  # single-quoted scripts run in the namespaces; CAPTURE is read by the caller; A && B || die is meant
 # exchanges/desktops.sh -- remote desktops and remote X displays, sourced by
 # record-captures.sh (which defines the helpers used here).
 #
@@ -7,15 +7,21 @@
 #            certificate made at record time, FreeRDP's xfreerdp
 #            (freerdp2-x11) in the VM under its own Xvfb (xvfb) logging in
 #            as a user that does not exist: X.224 with the mstshash cookie,
-#            TLS, MCS/GCC, the failed autologon and xrdp's login screen.
+#            TLS 1.3, MCS/GCC, the failed autologon and xrdp's login
+#            screen; then the same against a second xrdp on 443 that offers
+#            TLS 1.2 only (its certificate in clear).  xorgxrdp is the
+#            session type xrdp.ini names (never started: the login fails).
 #   x11      a remote X display: Xvfb listening on TCP 6005 in the server
-#            namespace, xdpyinfo (x11-utils) and xeyes (x11-apps) in the VM.
-#   x11vnc   x11vnc (x11vnc) sharing an Xvfb display on port 5905 without a
-#            password, TigerVNC's viewer (tigervnc-viewer) in the VM under
+#            namespace with an MIT-MAGIC-COOKIE-1 (xauth), xdpyinfo
+#            (x11-utils) refused without it and run with it, and xeyes
+#            (x11-apps) for 2 s, in the VM.
+#   x11vnc   x11vnc (x11vnc) sharing an Xvfb display (with xclock, x11-apps)
+#            on port 5905 without a password, TigerVNC's viewer (tigervnc-viewer) in the VM under
 #            its own Xvfb for ~4 s.
-#   xdmcp    Xvfb -query from the VM: XDMCP Query datagrams to udp/177 of
-#            the server namespace, where no display manager runs (the
-#            server answers ICMP port unreachable).
+#   xdmcp    xdm (xdm) answering XDMCP on udp/177 in the server namespace,
+#            Xvfb -query from the VM: Query, Willing, Request, Accept,
+#            Manage, then xdm's X connections back to the VM's display
+#            (TCP 6000 + display) drawing the greeter (without its logo).
 
 ALL_NAMES+=(rdp x11 x11vnc xdmcp)
 
@@ -166,8 +172,9 @@ run_x11() {
     [[ ! -e /tmp/.X5-lock && ! -e /tmp/.X11-unix/X5 ]] ||
         die "x11: X display :5 is in use on this host"
     cookie=$(openssl rand -hex 16)
-    xauth -q -f "$d/server.auth" add :5 MIT-MAGIC-COOKIE-1 "$cookie"
-    xauth -q -f "$d/client.auth" add "$SRV_IP:5" MIT-MAGIC-COOKIE-1 "$cookie"
+    # (xauth notes that the files do not exist yet.)
+    xauth -q -f "$d/server.auth" add :5 MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
+    xauth -q -f "$d/client.auth" add "$SRV_IP:5" MIT-MAGIC-COOKIE-1 "$cookie" 2>/dev/null
     start_srv xvfb-x11 Xvfb :5 -listen tcp -auth "$d/server.auth" \
         -screen 0 640x480x24
     wait_listen xvfb-x11 t 6005
@@ -244,6 +251,8 @@ run_xdmcp() {
     vdisp=$(desk_display 3)
     : >"$d/Xservers"
     printf '*\n' >"$d/Xaccess"
+    # Debian's greeter resources without the logo (a 240 KB PutImage).
+    grep -v logoFileName /etc/X11/xdm/Xresources >"$d/Xresources"
     cat >"$d/xdm-config" <<EOF
 DisplayManager.authDir:	$d/auth
 DisplayManager.errorLogFile:	$d/xdm.log
@@ -251,7 +260,7 @@ DisplayManager.pidFile:	$d/xdm.pid
 DisplayManager.keyFile:	$d/xdm-keys
 DisplayManager.servers:	$d/Xservers
 DisplayManager.accessFile:	$d/Xaccess
-DisplayManager*resources:	/etc/X11/xdm/Xresources
+DisplayManager*resources:	$d/Xresources
 DisplayManager*authorize:	true
 DisplayManager*setup:	/bin/true
 DisplayManager*startup:	/bin/true
@@ -266,9 +275,19 @@ EOF
     run_vm 8 Xvfb ":$vdisp" -query "$SRV_IP" -once -screen 0 640x480x24 \
         >"$d/xvfb.log" 2>&1 || true
     cap_stop
-    cat "$d/xvfb.log" "$d/xdm.log" >&2 || true
+    grep -q "Starting X server on $VM_IP:$vdisp" "$d/xdm.log" || {
+        cat "$d/xvfb.log" "$d/xdm.log" >&2
+        die "xdmcp: xdm did not manage the VM's display"
+    }
     check_capture "$d/cap.pcap" ""
-    (($(count_packets "$d/cap.pcap" "udp dst port 177 and src host $VM_IP") >= 1)) ||
-        die "xdmcp: no XDMCP query"
+    # XDMCP version 1 headers: Query 2, Willing 5, Request 7, Accept 8,
+    # Manage 10.
+    (($(count_packets "$d/cap.pcap" "src host $VM_IP and udp dst port 177 and udp[8:4] = 0x00010002") >= 1)) &&
+        (($(count_packets "$d/cap.pcap" "src host $SRV_IP and udp src port 177 and udp[8:4] = 0x00010005") >= 1)) &&
+        (($(count_packets "$d/cap.pcap" "src host $SRV_IP and udp src port 177 and udp[8:4] = 0x00010008") >= 1)) &&
+        (($(count_packets "$d/cap.pcap" "src host $VM_IP and udp dst port 177 and udp[8:4] = 0x0001000a") >= 1)) ||
+        die "xdmcp: no Query/Willing/Accept/Manage in the capture"
+    (($(count_packets "$d/cap.pcap" "src host $SRV_IP and tcp[tcpflags] == tcp-syn and dst port $((6000 + vdisp))") >= 1)) ||
+        die "xdmcp: xdm did not connect to the VM's X server"
     CAPTURE=$d/cap.pcap
 }

@@ -380,8 +380,8 @@ EOF
 #
 # The same proxies, but carrying what their users mostly carry: HTTPS.  In
 # each of these curl fetches three small files (4000, 9000 and 15000 random
-# bytes) from an HTTPS server, openssl s_server -WWW with a self-signed
-# certificate for www.example.test, over three separate curl runs, so three
+# bytes) from an HTTPS server, nginx with a self-signed certificate for
+# www.example.test, over three separate curl runs, so three
 # separate inner TLS handshakes (with their ClientHello, server flight and
 # Finished) travel inside the proxy's stream -- inside the outer TLS session
 # for trojan, VMess over WebSocket+TLS and VLESS over TLS (what Xue et al.,
@@ -419,20 +419,64 @@ srv_listening_on() {
     [[ -n "$(in_srv ss -Hlnt "src $1 and sport = :$2" 2>/dev/null)" ]]
 }
 
-# https_target DIR ADDR PORT: the HTTPS server, openssl s_server -WWW (one
-# HTTP/1.0 answer a connection, then close) serving DIR/www with a
-# self-signed certificate for www.example.test made in DIR/inner.
+# https_target DIR ADDR:PORT...: the HTTPS server, nginx (one master, one
+# worker, HTTP/1.1, TLS 1.2 and 1.3: nginx 1.22 leaves 1.3 out by
+# default) listening on every ADDR:PORT, serving DIR/www with a
+# self-signed certificate for www.example.test made in DIR/inner.  (openssl
+# s_server -WWW serves one connection at a time, and held a VLESS flow's
+# inner handshake back ~0.5 s while v2ray kept the previous one open.)
+# Its configuration, pid file, logs and temporary directories are in
+# DIR/nginx; the worker stays root to read $TMP.
 https_target() {
-    local d=$1 addr=$2 port=$3
-    mkdir -p "$d/inner"
+    local d=$1 l n=$1/nginx addr port
+    need nginx nginx
+    shift
+    mkdir -p "$d/inner" "$n"
     [[ -s "$d/inner/cert.pem" ]] || selfsigned "$d/inner" "$HTTPS_HOST"
-    start_srv "https-$port" env -C "$d/www" openssl s_server -quiet \
-        -accept "$addr:$port" -cert "$d/inner/cert.pem" \
-        -key "$d/inner/key.pem" -WWW
-    wait_until 10 srv_listening_on "$addr" "$port" || {
-        cat "$TMP/https-$port.log" >&2
-        die "the HTTPS server did not start listening on $addr:$port"
+    {
+        cat <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid $n/nginx.pid;
+error_log $n/error.log info;
+events { worker_connections 64; }
+http {
+    access_log $n/access.log;
+    client_body_temp_path $n/body;
+    proxy_temp_path $n/proxy;
+    fastcgi_temp_path $n/fastcgi;
+    uwsgi_temp_path $n/uwsgi;
+    scgi_temp_path $n/scgi;
+    default_type application/octet-stream;
+    server {
+EOF
+        for l in "$@"; do
+            echo "        listen $l ssl;"
+        done
+        cat <<EOF
+        server_name $HTTPS_HOST;
+        ssl_certificate $d/inner/cert.pem;
+        ssl_certificate_key $d/inner/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root $d/www;
     }
+}
+EOF
+    } >"$n/nginx.conf"
+    in_srv nginx -t -q -e "$n/error.log" -p "$n" -c "$n/nginx.conf" 2>"$n/test.log" || {
+        cat "$n/test.log" >&2
+        die "nginx rejects its configuration"
+    }
+    start_srv nginx nginx -e "$n/error.log" -p "$n" -c "$n/nginx.conf"
+    for l in "$@"; do
+        addr=${l%:*} port=${l##*:}
+        wait_until 10 srv_listening_on "$addr" "$port" || {
+            cat "$TMP/nginx.log" "$n/error.log" >&2
+            die "nginx did not start listening on $l"
+        }
+    done
 }
 
 # https_fetch3 DIR TAG ADDR PORT [SOCKSPORT]: the three downloads, one curl
@@ -507,7 +551,7 @@ EOF
         cat "$TMP/trojan-srv.log" >&2
         die "trojan-srv did not start listening on $SRV_IP:443"
     }
-    https_target "$d" 127.0.0.1 443
+    https_target "$d" 127.0.0.1:443
     start_vm trojan-vm trojan -c "$d/client.json"
     wait_vm_listen trojan-vm 1080
 
@@ -564,7 +608,7 @@ EOF
         cat "$TMP/v2ray-srv.log" >&2
         die "v2ray-srv did not start listening on $SRV_IP:$port"
     }
-    https_target "$d" 127.0.0.1 443
+    https_target "$d" 127.0.0.1:443
     start_vm v2ray-vm env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/client.json"
     wait_vm_listen v2ray-vm 1080
 
@@ -638,7 +682,7 @@ run_shadowsocks_https() {
     mkdir -p "$d"
     https_www "$d"
     pw=$(openssl rand -base64 18)
-    https_target "$d" 127.0.0.1 443
+    https_target "$d" 127.0.0.1:443
     start_srv ss-server ss-server -s "$SRV_IP" -p 8388 -k "$pw" \
         -m chacha20-ietf-poly1305 -t 30 -v
     wait_listen ss-server t 8388
@@ -667,8 +711,7 @@ run_benign_https_curl() {
     local d=$TMP/benign-https-curl
     mkdir -p "$d"
     https_www "$d"
-    https_target "$d" "$SRV_IP" 443
-    https_target "$d" "$SRV_IP" 8443
+    https_target "$d" "$SRV_IP:443" "$SRV_IP:8443"
 
     cap_start "$d/cap.pcap"
     https_fetch3 "$d" benign-443 "$SRV_IP" 443
