@@ -1,7 +1,8 @@
 /*
  * heur_proxy.c: proxies and VPNs recognised from their handshakes: SOCKS5,
  * SOCKS4/4a, HTTP CONNECT and absolute-URI proxy requests, OpenVPN (TLS
- * mode), WireGuard, IKE, VLESS, and IPsec by IP protocol.
+ * mode), WireGuard (and Cloudflare WARP's variant), IKE, L2TP, VLESS,
+ * OpenConnect's DTLS channel, and IPsec by IP protocol.
  *
  * The design decision: a lone client message is weak evidence, so most
  * families keep what the opening message promised in st->proxy (who sent
@@ -605,7 +606,13 @@ wireguard(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	uint8_t *s = st->proxy;
 	int init_dir = (s[PX_DIRS] & DIR_WG) != 0;
 
-	if (p->len < WG_DATA_MIN || d[1] != 0 || d[2] != 0 || d[3] != 0)
+	int reserved = d[1] != 0 || d[2] != 0 || d[3] != 0;
+
+	/* The three bytes after the type are zero in WireGuard; Cloudflare
+	 * WARP's variant carries a client id there, so a handshake with
+	 * them set counts only when its response echoes the index. */
+	if (p->len < WG_DATA_MIN || (reserved && d[0] != WG_INIT &&
+	    d[0] != WG_RESPONSE))
 		return 0;
 	if (s[PX_FLAGS] & PX_OVPN_RESET)
 		return 0;	/* PX_ID is taken */
@@ -622,7 +629,7 @@ wireguard(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		memcpy(s + PX_ID, d + 4, 4);
 		s[PX_DIRS] = (uint8_t)((s[PX_DIRS] & ~DIR_WG) |
 		    (p->dir ? DIR_WG : 0));
-		if (!report(st, hit, CONF_MEDIUM, 0, "wireguard"))
+		if (reserved || !report(st, hit, CONF_MEDIUM, 0, "wireguard"))
 			return 0;
 		snprintf(hit->detail, sizeof(hit->detail),
 		    "handshake initiation, sender index %02x%02x%02x%02x",
@@ -637,8 +644,9 @@ wireguard(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		if (!report(st, hit, CONF_HIGH, 0, "wireguard"))
 			return 0;
 		snprintf(hit->detail, sizeof(hit->detail),
-		    "handshake initiation and response, index %02x%02x%02x%02x",
-		    d[8], d[9], d[10], d[11]);
+		    "handshake initiation and response, index %02x%02x%02x%02x%s",
+		    d[8], d[9], d[10], d[11],
+		    reserved ? " (reserved bytes set: WARP)" : "");
 		return 1;
 	case WG_COOKIE:
 		/* type 3, receiver(4) = the initiator's sender, nonce(24),
@@ -780,6 +788,87 @@ ike(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	return 1;
 }
 
+/* ---- OpenConnect / AnyConnect DTLS (ocserv's "dtls-psk", the
+ * OpenConnect protocol draft, draft-mavrogiannopoulos-openconnect section
+ * 2.2.2): the data channel's DTLS ClientHello resumes the session the
+ * TLS channel set up: a 32-byte session id from X-DTLS-App-ID and cipher
+ * suites that are all pre-shared-key ones (IANA TLS Cipher Suites: PSK,
+ * DHE_PSK, RSA_PSK, ECDHE_PSK). ---- */
+
+static int
+psk_suite(uint16_t c)
+{
+	return (c >= 0x008a && c <= 0x0095) || (c >= 0x00a8 && c <= 0x00b9) ||
+	    (c >= 0xc033 && c <= 0xc03b) || (c >= 0xc0a4 && c <= 0xc0ab) ||
+	    (c >= 0xccab && c <= 0xccae) || (c >= 0xd001 && c <= 0xd005) ||
+	    c == 0x00ff;
+}
+
+static int
+dtls_psk(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *d = p->data;
+	size_t off, n, i, psk = 0;
+
+	/* record header(13), handshake header(12), client_version(2),
+	 * random(32) */
+	if (p->dir != 0 || p->len < 13 + 12 + 2 + 32 + 1 || d[13] != 1)
+		return 0;
+	off = 13 + 12 + 2 + 32;
+	if (d[off] != 32 || off + 1 + 32 + 1 > p->len)
+		return 0;
+	off += 1 + 32;
+	off += 1 + d[off];		/* cookie */
+	if (off + 2 > p->len)
+		return 0;
+	n = be16(d + off);
+	off += 2;
+	if (n < 2 || n % 2 != 0 || off + n > p->len)
+		return 0;
+	for (i = 0; i < n; i += 2) {
+		if (!psk_suite(be16(d + off + i)))
+			return 0;
+		psk++;
+	}
+	if (!report(st, hit, CONF_MEDIUM, 0, "openconnect-dtls"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "DTLS hello resuming a 32-byte session with %zu PSK cipher suites only",
+	    psk);
+	return 1;
+}
+
+/* ---- L2TPv2 (RFC 2661 section 3.1): a control message has the T, L and
+ * S bits, version 2, its length equal to the datagram's, and starts with
+ * the mandatory Message Type AVP (attribute 0, vendor 0, 8 bytes); a
+ * tunnel opens with SCCRQ (1) from tunnel and session id 0. ---- */
+
+static int
+l2tp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	static const char *const types[] = { "", "SCCRQ", "SCCRP", "SCCCN",
+		"StopCCN", "", "HELLO", "OCRQ", "OCRP", "OCCN", "ICRQ", "ICRP",
+		"ICCN", "", "CDN", "WEN", "SLI" };
+	const uint8_t *d = p->data;
+	uint16_t mt;
+
+	if (p->len < 20 || (d[1] & 0x0f) != 2 || be16(d + 2) != p->len)
+		return 0;
+	/* AVP: M bit and length 8, vendor 0, attribute 0, the type */
+	if ((be16(d + 12) & 0x83ff) != 0x8008 || be16(d + 14) != 0 ||
+	    be16(d + 16) != 0)
+		return 0;
+	mt = be16(d + 18);
+	if (mt == 0 || mt >= NELEM(types) || types[mt][0] == '\0')
+		return 0;
+	if (!report(st, hit, mt == 1 && be32(d + 4) != 0 ? CONF_MEDIUM :
+	    CONF_HIGH, 0, "l2tp"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "L2TPv2 control message %s", types[mt]);
+	return 1;
+}
+
 /* ---- VLESS (Project X documentation, "VLESS protocol"): the request is
  * version 0, the 16-byte user id, an addons length and its protobuf, a
  * command (1 TCP, 2 UDP, 3 mux), then, but for mux, port(2), address type
@@ -905,8 +994,13 @@ heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		if ((p->sport == 500 || p->dport == 500 || p->sport == 4500 ||
 		    p->dport == 4500) && ike(st, p, hit))
 			return 1;
-		if (d[0] >= WG_INIT && d[0] <= WG_DATA)
-			return wireguard(st, p, hit);
+		if (d[0] >= WG_INIT && d[0] <= WG_DATA && wireguard(st, p, hit))
+			return 1;
+		if ((d[0] & 0xcb) == 0xc8 && l2tp(st, p, hit))
+			return 1;
+		if (d[0] == 22 && p->len > 3 && ((d[1] == 0xfe && d[2] >= 0xfd) ||
+		    (d[1] == 1 && d[2] == 0)) && dtls_psk(st, p, hit))
+			return 1;
 		return openvpn(st, p, hit);
 	}
 	return 0;

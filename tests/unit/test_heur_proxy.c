@@ -1090,6 +1090,57 @@ START_TEST(vless_request)
 }
 END_TEST
 
+/* L2TPv2 SCCRQ as xl2tpd 1.3.18 sends it (tests/captures/l2tp.pcap, cut
+ * to its first AVPs), an OpenConnect DTLS hello with PSK suites only
+ * (openconnect 9.01), and WARP's WireGuard with its reserved bytes set,
+ * counted only once the response echoes the index. */
+START_TEST(l2tp_dtls_warp)
+{
+	uint8_t b[160];
+	struct sim s;
+	struct heur_hit h;
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\xc8\x02\x00\x14\x00\x00\x00\x00\x00\x00\x00\x00"
+	    "\x80\x08\x00\x00\x00\x00\x00\x01", 20);
+	sim_init(&s, UDP, 1701, 1701);
+	ck_assert_int_eq(feed(&s, 0, b, 20, &h), 1);
+	ck_assert_str_eq(h.name, "l2tp");
+	ck_assert_str_eq(h.detail, "L2TPv2 control message SCCRQ");
+	b[3] = 0x15;		/* the length field must be the datagram's */
+	sim_init(&s, UDP, 1701, 1701);
+	ck_assert_int_eq(feed(&s, 0, b, 20, &h), 0);
+
+	memset(b, 0, sizeof(b));
+	memcpy(b, "\x16\xfe\xff", 3);
+	b[13] = 1;		/* client_hello */
+	b[13 + 12 + 2 + 32] = 32;	/* session id */
+	{
+		size_t off = 13 + 12 + 2 + 32 + 1 + 32;
+
+		b[off++] = 0;	/* no cookie */
+		b[off++] = 0;
+		b[off++] = 4;
+		memcpy(b + off, "\x00\xa9\xcc\xab", 4);
+		sim_init(&s, UDP, 46976, 10443);
+		ck_assert_int_eq(feed(&s, 0, b, off + 4 + 2, &h), 1);
+		ck_assert_str_eq(h.name, "openconnect-dtls");
+		memcpy(b + off, "\x00\xa9\xc0\x2f", 4);	/* a certificate suite */
+		sim_init(&s, UDP, 46976, 10443);
+		ck_assert_int_eq(feed(&s, 0, b, off + 4 + 2, &h), 0);
+	}
+
+	memset(b, 0x33, sizeof(b));
+	memcpy(b, "\x01\x1a\x2b\x3c\x11\x22\x33\x44", 8);	/* reserved set */
+	sim_init(&s, UDP, 60555, 2408);
+	ck_assert_int_eq(feed(&s, 0, b, 148, &h), 0);
+	memcpy(b, "\x02\x4d\x5e\x6f\x55\x66\x77\x88\x11\x22\x33\x44", 12);
+	ck_assert_int_eq(feed(&s, 1, b, 92, &h), 1);
+	ck_assert_str_eq(h.name, "wireguard");
+	ck_assert_int_eq(h.confidence, CONF_HIGH);
+}
+END_TEST
+
 START_TEST(ordinary_traffic)
 {
 	/* A TLS 1.3 ClientHello record header and the start of its body. */
@@ -1194,6 +1245,7 @@ heur_proxy_suite(void)
 	tcase_add_test(tc, ike_v1_and_negatives);
 	tcase_add_test(tc, ip_proto);
 	tcase_add_test(tc, vless_request);
+	tcase_add_test(tc, l2tp_dtls_warp);
 	tcase_add_test(tc, ordinary_traffic);
 	tcase_add_test(tc, random_payloads);
 	suite_add_tcase(s, tc);
