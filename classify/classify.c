@@ -40,6 +40,7 @@
 #include "policy.h"
 #include "sig.h"
 #include "siphash.h"
+#include "sshshape.h"
 #include "tlsrec.h"
 #include "util.h"
 
@@ -68,6 +69,9 @@ struct evidence {
  * is about 190 bytes and is held from the ClientHello to TLSREC_MAX
  * records or the flow's end. */
 #define TLS_SLOTS	4096
+/* SSH flows whose shape is being counted at once (sshshape.h), 24 bytes
+ * each, held from the banner to SSH_SKIP + SSH_LOOK client packets. */
+#define SSH_SLOTS	4096
 
 #define SUPPRESS_SLOTS	65536
 #define SUPPRESS_PROBE	8
@@ -94,6 +98,8 @@ struct classify {
 	const char *cur_host;		/* the name being matched, or NULL */
 	struct tlsrec_pool *tls;	/* record sizes of young TLS flows */
 	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
+	struct sshshape_pool *ssh;	/* traffic shape of young SSH flows */
+	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
 	uint64_t packets, bytes;
@@ -195,6 +201,7 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 		goto fail;
 	c->suppress = xcalloc(SUPPRESS_SLOTS, sizeof(*c->suppress));
 	c->tls = tlsrec_pool_new(TLS_SLOTS);
+	c->ssh = sshshape_pool_new(SSH_SLOTS);
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.timeout_us[FLOW_TC_TCP] = cfg->tcp_idle_timeout_us;
@@ -226,6 +233,7 @@ classify_free(struct classify *c)
 	behave_free(c->behave);
 	free(c->suppress);
 	tlsrec_pool_free(c->tls);
+	sshshape_pool_free(c->ssh);
 	dns_tunnel_free(c->dns_tunnel);
 	dns_cache_free(c->dns_cache);
 	geo_close(c->geo);
@@ -1176,6 +1184,68 @@ tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		tls_judge(c, f, p->ts_us);
 }
 
+/* A finding that makes the flow's verdict more precise: SSH carrying a
+ * tunnel is a proxy as well as remote access. It is a verdict of its own
+ * when the flow already has one of another category. */
+static void
+refine_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
+    uint64_t ts_us)
+{
+	struct evidence ev;
+
+	if (!f->cls.verdict_made) {
+		heur_evidence(c, f, hit, ts_us);
+		return;
+	}
+	if (f->cls.category == hit->category)
+		return;
+	c->heur_hits++;
+	memset(&ev, 0, sizeof(ev));
+	ev.source = EV_HEURISTIC;
+	ev.category = hit->category;
+	ev.confidence = hit->confidence;
+	ev.hit = hit;
+	f->cls.verdict_made = 0;
+	make_verdict(c, f, &ev, ts_us);
+	f->cls.verdict_made = 1;
+}
+
+static void
+ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us)
+{
+	struct heur_hit hit;
+
+	memset(&hit, 0, sizeof(hit));
+	if (sshshape_judge(c->ssh, f->cls.ssh_slot, &hit))
+		refine_evidence(c, f, &hit, ts_us);
+	sshshape_give(c->ssh, f->cls.ssh_slot);
+	f->cls.ssh_slot = 0;
+	f->cls.ssh_done = 1;
+}
+
+static void
+ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
+{
+	if (f->cls.ssh_done)
+		return;
+	if (f->cls.ssh_slot == 0) {
+		/* RFC 4253 section 4.2: each side opens with "SSH-". */
+		if (f->cls.payload_pkts > 2) {
+			f->cls.ssh_done = 1;
+			return;
+		}
+		if (p->payload_caplen < 4 || memcmp(p->payload, "SSH-", 4) != 0)
+			return;
+		if ((f->cls.ssh_slot = sshshape_take(c->ssh)) == 0) {
+			c->ssh_untracked++;
+			f->cls.ssh_done = 1;
+			return;
+		}
+	}
+	if (sshshape_feed(c->ssh, f->cls.ssh_slot, dir, p->payload_len))
+		ssh_judge(c, f, p->ts_us);
+}
+
 void
 classify_packet(struct classify *c, const struct pkt *p)
 {
@@ -1208,8 +1278,10 @@ classify_packet(struct classify *c, const struct pkt *p)
 		if (is_dns_port(p))
 			inspect_dns(c, f, p, dir);
 		inspect_payload(c, f, p, dir);
-		if (p->proto == 6)
+		if (p->proto == 6) {
 			tls_track(c, f, p, dir);
+			ssh_track(c, f, p, dir);
+		}
 	}
 	if (f->cls.dpi_done)
 		return;
@@ -1297,6 +1369,8 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	detection_end(c, f, 1, f->last_us);
 	if (f->cls.tls_slot != 0)
 		tls_judge(c, f, f->last_us);
+	if (f->cls.ssh_slot != 0)
+		ssh_judge(c, f, f->last_us);
 	fet_check(c, f, f->last_us);
 	settle(c, f, f->last_us);
 	conn_ended(c, f);
@@ -1369,6 +1443,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);
 	stats_add(s, "detect", "contextual_only", c->contextual_only);
 	stats_add(s, "detect", "tls_untracked", c->tls_untracked);
+	stats_add(s, "detect", "ssh_untracked", c->ssh_untracked);
 	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
 	stats_add(s, "detect", "signature_matches", c->sig_matches);
 	stats_add(s, "detect", "heuristic_hits", c->heur_hits);

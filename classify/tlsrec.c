@@ -300,6 +300,7 @@ tor_cells(const struct datum *D, size_t n, unsigned *cells)
 #define SHARE_MAX	400
 #define ANSWER_MS	50	/* a pool answers a share within this */
 #define ACCEPT_MAX	100	/* bytes of an accept, at most */
+#define MEAN_GAP_MS	50	/* shares come further apart than a burst */
 
 static int
 mining_cadence(const struct datum *D, size_t n, unsigned *shares,
@@ -358,7 +359,7 @@ mining_cadence(const struct datum *D, size_t n, unsigned *shares,
 	for (i = 1; i < k; i++)
 		var += (t[i] - t[i - 1] - mean) * (t[i] - t[i - 1] - mean);
 	var /= (double)(k - 1);
-	cs = mean >= 200.0;
+	cs = mean >= MEAN_GAP_MS;
 	*cv = mean > 0 ? sqrt(var) / mean : 0;
 	*shares = (unsigned)same;
 	*size = mode;

@@ -21,6 +21,8 @@ main(void)
 	srunner_add_suite(sr, eve_suite());
 	if (sig_suite != NULL)
 		srunner_add_suite(sr, sig_suite());
+	if (sshshape_suite != NULL)
+		srunner_add_suite(sr, sshshape_suite());
 	if (tlsrec_suite != NULL)
 		srunner_add_suite(sr, tlsrec_suite());
 	if (heur_fet_suite != NULL)

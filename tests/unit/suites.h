@@ -22,6 +22,7 @@ Suite *heur_remote_suite(void) __attribute__((weak));
 Suite *names_suite(void) __attribute__((weak));
 Suite *heur_fet_suite(void) __attribute__((weak));
 Suite *tlsrec_suite(void) __attribute__((weak));
+Suite *sshshape_suite(void) __attribute__((weak));
 Suite *dns_suite(void) __attribute__((weak));
 Suite *geo_suite(void) __attribute__((weak));
 Suite *classify_suite(void) __attribute__((weak));

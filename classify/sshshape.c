@@ -1,0 +1,152 @@
+/*
+ * sshshape.c: SSH tunnels by their traffic shape (see include/sshshape.h).
+ *
+ * Sizes are TCP payload bytes. A keystroke is at most KEY_MAX bytes: an
+ * SSH packet of one byte of channel data is 36 bytes with an AEAD cipher
+ * and 52 to 68 with encrypt-then-MAC; a tunnel's requests are larger (a
+ * SOCKS or HTTP request, a TLS hello) and its uploads fill the segment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sshshape.h"
+#include "util.h"
+
+#define KEY_MAX		68	/* bytes of a keystroke packet, at most */
+#define BIG_MIN		1000	/* bytes of a bulk packet, at least */
+#define LOOK_MIN	12	/* client packets to judge a flow's end by */
+
+struct shape {
+	uint16_t client;	/* client payload packets so far */
+	uint16_t small, mid, big;	/* of those counted, by size */
+	uint32_t up, down;	/* bytes counted, client and server */
+	uint16_t next_free;
+	uint8_t in_use;
+};
+
+struct sshshape_pool {
+	struct shape *slot;
+	size_t n;
+	uint16_t free_head;
+};
+
+struct sshshape_pool *
+sshshape_pool_new(size_t nslots)
+{
+	struct sshshape_pool *p;
+	size_t i;
+
+	if (nslots == 0)
+		return NULL;
+	if (nslots > 65535)
+		nslots = 65535;
+	p = xcalloc(1, sizeof(*p));
+	p->slot = xcalloc(nslots, sizeof(*p->slot));
+	p->n = nslots;
+	for (i = 0; i < nslots; i++)
+		p->slot[i].next_free = (uint16_t)(i + 2 <= nslots ? i + 2 : 0);
+	p->free_head = 1;
+	return p;
+}
+
+void
+sshshape_pool_free(struct sshshape_pool *p)
+{
+	if (p == NULL)
+		return;
+	free(p->slot);
+	free(p);
+}
+
+uint16_t
+sshshape_take(struct sshshape_pool *p)
+{
+	struct shape *t;
+	uint16_t s;
+
+	if (p == NULL || p->free_head == 0)
+		return 0;
+	s = p->free_head;
+	t = &p->slot[s - 1];
+	p->free_head = t->next_free;
+	memset(t, 0, sizeof(*t));
+	t->in_use = 1;
+	return s;
+}
+
+void
+sshshape_give(struct sshshape_pool *p, uint16_t s)
+{
+	struct shape *t;
+
+	if (p == NULL || s == 0 || s > p->n)
+		return;
+	t = &p->slot[s - 1];
+	if (!t->in_use)
+		return;
+	t->in_use = 0;
+	t->next_free = p->free_head;
+	p->free_head = s;
+}
+
+int
+sshshape_feed(struct sshshape_pool *p, uint16_t s, int dir, size_t len)
+{
+	struct shape *t;
+
+	if (p == NULL || s == 0 || s > p->n || len == 0)
+		return 0;
+	t = &p->slot[s - 1];
+	if (t->client >= SSH_SKIP + SSH_LOOK)
+		return 1;
+	if (dir != 0) {
+		if (t->client > SSH_SKIP)
+			t->down += (uint32_t)len;
+		return 0;
+	}
+	if (++t->client <= SSH_SKIP)
+		return 0;
+	t->up += (uint32_t)len;
+	if (len <= KEY_MAX)
+		t->small++;
+	else if (len >= BIG_MIN)
+		t->big++;
+	else
+		t->mid++;
+	return t->client >= SSH_SKIP + SSH_LOOK;
+}
+
+/*
+ * A shell: most client packets keystrokes (all of them in
+ * tests/captures/ssh-interactive.pcap). A tunnel: fewer than 60% of
+ * keystroke size, and either a fifth or more bulk uploads (sshuttle sends
+ * its own server code first, then the programs' data) or two fifths or
+ * more requests of a few hundred bytes (ssh -D: a SOCKS channel opening
+ * and the request it carries). scp, rsync or git pushing over SSH have
+ * the same shape as a tunnel's upload: they are reported as ssh-tunnel.
+ */
+int
+sshshape_judge(struct sshshape_pool *p, uint16_t s, struct heur_hit *hit)
+{
+	const struct shape *t;
+	unsigned n;
+
+	if (p == NULL || s == 0 || s > p->n)
+		return 0;
+	t = &p->slot[s - 1];
+	n = (unsigned)t->small + t->mid + t->big;
+	/* A tunnel sends small packets too (window adjustments while data
+	 * comes down), but not a shell's majority of them. */
+	if (n < LOOK_MIN || t->small * 10 >= n * 6)
+		return 0;
+	if (t->big * 10 < n * 2 && t->mid * 10 < n * 4)
+		return 0;
+	hit->category = CAT_PROXY;
+	hit->confidence = CONF_MEDIUM;
+	hit->name = "ssh-tunnel";
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "after the login %u client packets: %u keystroke-sized, %u bulk, "
+	    "%u bytes up, %u down", n, t->small, t->big, t->up, t->down);
+	return 1;
+}
