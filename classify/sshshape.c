@@ -7,9 +7,9 @@
  * SOCKS or HTTP request, a TLS hello) and its uploads fill the segment.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "slotpool.h"
 #include "sshshape.h"
 #include "util.h"
 
@@ -21,73 +21,36 @@ struct shape {
 	uint16_t client;	/* client payload packets so far */
 	uint16_t small, mid, big;	/* of those counted, by size */
 	uint32_t up, down;	/* bytes counted, client and server */
-	uint16_t next_free;
-	uint8_t in_use;
-};
-
-struct sshshape_pool {
-	struct shape *slot;
-	size_t n;
-	uint16_t free_head;
 };
 
 struct sshshape_pool *
 sshshape_pool_new(size_t nslots)
 {
-	struct sshshape_pool *p;
-	size_t i;
-
-	if (nslots == 0)
-		return NULL;
-	if (nslots > 65535)
-		nslots = 65535;
-	p = xcalloc(1, sizeof(*p));
-	p->slot = xcalloc(nslots, sizeof(*p->slot));
-	p->n = nslots;
-	for (i = 0; i < nslots; i++)
-		p->slot[i].next_free = (uint16_t)(i + 2 <= nslots ? i + 2 : 0);
-	p->free_head = 1;
-	return p;
+	return (struct sshshape_pool *)slotpool_new(nslots, sizeof(struct shape));
 }
 
 void
 sshshape_pool_free(struct sshshape_pool *p)
 {
-	if (p == NULL)
-		return;
-	free(p->slot);
-	free(p);
+	slotpool_free((struct slotpool *)p);
 }
 
 uint16_t
 sshshape_take(struct sshshape_pool *p)
 {
-	struct shape *t;
-	uint16_t s;
-
-	if (p == NULL || p->free_head == 0)
-		return 0;
-	s = p->free_head;
-	t = &p->slot[s - 1];
-	p->free_head = t->next_free;
-	memset(t, 0, sizeof(*t));
-	t->in_use = 1;
-	return s;
+	return slotpool_take((struct slotpool *)p);
 }
 
 void
 sshshape_give(struct sshshape_pool *p, uint16_t s)
 {
-	struct shape *t;
+	slotpool_give((struct slotpool *)p, s);
+}
 
-	if (p == NULL || s == 0 || s > p->n)
-		return;
-	t = &p->slot[s - 1];
-	if (!t->in_use)
-		return;
-	t->in_use = 0;
-	t->next_free = p->free_head;
-	p->free_head = s;
+static struct shape *
+slot_of(struct sshshape_pool *p, uint16_t s)
+{
+	return slotpool_get((struct slotpool *)p, s);
 }
 
 int
@@ -95,9 +58,8 @@ sshshape_feed(struct sshshape_pool *p, uint16_t s, int dir, size_t len)
 {
 	struct shape *t;
 
-	if (p == NULL || s == 0 || s > p->n || len == 0)
+	if (len == 0 || (t = slot_of(p, s)) == NULL)
 		return 0;
-	t = &p->slot[s - 1];
 	if (t->client >= SSH_SKIP + SSH_LOOK)
 		return 1;
 	if (dir != 0) {
@@ -132,9 +94,8 @@ sshshape_judge(struct sshshape_pool *p, uint16_t s, struct heur_hit *hit)
 	const struct shape *t;
 	unsigned n;
 
-	if (p == NULL || s == 0 || s > p->n)
+	if ((t = slot_of(p, s)) == NULL)
 		return 0;
-	t = &p->slot[s - 1];
 	n = (unsigned)t->small + t->mid + t->big;
 	/* A tunnel sends small packets too (window adjustments while data
 	 * comes down), but not a shell's majority of them. */

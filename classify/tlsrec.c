@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "slotpool.h"
 #include "tlsrec.h"
 #include "util.h"
 
@@ -34,74 +35,37 @@ struct tlsrec {
 	uint8_t hlen[2];
 	uint8_t broken[2];	/* not TLS records (any more) */
 	uint8_t n;
-	uint8_t in_use;
-	uint16_t next_free;
 	struct rec r[TLSREC_MAX];
-};
-
-struct tlsrec_pool {
-	struct tlsrec *slot;
-	size_t n;
-	uint16_t free_head;	/* slot number + 1 of the first free, 0 none */
 };
 
 struct tlsrec_pool *
 tlsrec_pool_new(size_t nslots)
 {
-	struct tlsrec_pool *p;
-	size_t i;
-
-	if (nslots == 0)
-		return NULL;
-	if (nslots > 65535)
-		nslots = 65535;
-	p = xcalloc(1, sizeof(*p));
-	p->slot = xcalloc(nslots, sizeof(*p->slot));
-	p->n = nslots;
-	for (i = 0; i < nslots; i++)
-		p->slot[i].next_free = (uint16_t)(i + 2 <= nslots ? i + 2 : 0);
-	p->free_head = 1;
-	return p;
+	return (struct tlsrec_pool *)slotpool_new(nslots, sizeof(struct tlsrec));
 }
 
 void
 tlsrec_pool_free(struct tlsrec_pool *p)
 {
-	if (p == NULL)
-		return;
-	free(p->slot);
-	free(p);
+	slotpool_free((struct slotpool *)p);
 }
 
 uint16_t
 tlsrec_take(struct tlsrec_pool *p)
 {
-	struct tlsrec *t;
-	uint16_t s;
-
-	if (p == NULL || p->free_head == 0)
-		return 0;
-	s = p->free_head;
-	t = &p->slot[s - 1];
-	p->free_head = t->next_free;
-	memset(t, 0, sizeof(*t));
-	t->in_use = 1;
-	return s;
+	return slotpool_take((struct slotpool *)p);
 }
 
 void
 tlsrec_give(struct tlsrec_pool *p, uint16_t s)
 {
-	struct tlsrec *t;
+	slotpool_give((struct slotpool *)p, s);
+}
 
-	if (p == NULL || s == 0 || s > p->n)
-		return;
-	t = &p->slot[s - 1];
-	if (!t->in_use)
-		return;
-	t->in_use = 0;
-	t->next_free = p->free_head;
-	p->free_head = s;
+static struct tlsrec *
+slot_of(struct tlsrec_pool *p, uint16_t s)
+{
+	return slotpool_get((struct slotpool *)p, s);
 }
 
 int
@@ -112,9 +76,8 @@ tlsrec_feed(struct tlsrec_pool *p, uint16_t s, int dir, const uint8_t *d,
 	uint16_t rl;
 	uint64_t ms;
 
-	if (p == NULL || s == 0 || s > p->n)
+	if ((t = slot_of(p, s)) == NULL)
 		return 0;
-	t = &p->slot[s - 1];
 	dir = dir != 0;
 	if (t->n == TLSREC_MAX)
 		return 1;
@@ -376,9 +339,8 @@ tlsrec_judge(struct tlsrec_pool *p, uint16_t s, struct heur_hit *hit)
 	int v13, hello, share;
 	double cv;
 
-	if (p == NULL || s == 0 || s > p->n)
+	if ((t = slot_of(p, s)) == NULL)
 		return 0;
-	t = &p->slot[s - 1];
 	n = data_records(t, D, &v13);
 	hit->confidence = CONF_MEDIUM;
 	if (ssh_inside(D, n)) {
