@@ -606,13 +606,15 @@ wireguard(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	uint8_t *s = st->proxy;
 	int init_dir = (s[PX_DIRS] & DIR_WG) != 0;
 
-	int reserved = d[1] != 0 || d[2] != 0 || d[3] != 0;
+	int reserved;
 
+	if (p->len < WG_DATA_MIN)
+		return 0;
 	/* The three bytes after the type are zero in WireGuard; Cloudflare
 	 * WARP's variant carries a client id there, so a handshake with
 	 * them set counts only when its response echoes the index. */
-	if (p->len < WG_DATA_MIN || (reserved && d[0] != WG_INIT &&
-	    d[0] != WG_RESPONSE))
+	reserved = d[1] != 0 || d[2] != 0 || d[3] != 0;
+	if (reserved && d[0] != WG_INIT && d[0] != WG_RESPONSE)
 		return 0;
 	if (s[PX_FLAGS] & PX_OVPN_RESET)
 		return 0;	/* PX_ID is taken */
