@@ -116,6 +116,16 @@ looks_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
 
 	if (n < 6)
 		return 0;
+	/* The cheap exemptions first, as most openings are text or framed.
+	 * Ex2: the first bytes printable. Like Ex4 (a run of more than 20,
+	 * below) it is about a client's opening (a protocol's name, verb or
+	 * magic, such as Zabbix's "ZBXD"): four printable bytes already are,
+	 * where Wu et al. saw the censor ask for six; an answer's bytes are
+	 * random or not by the other tests alone. */
+	for (i = 0; i < 4 && printable(d[i]); i++)
+		;
+	if ((client && i == 4) || length_framed(d, len))
+		return 0;
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < n; i++) {
 		uint8_t c = d[i];
@@ -141,19 +151,13 @@ looks_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
 	/* Ex1: set bits per byte outside 3.4-4.6 */
 	if (avg <= 3.4 || avg >= 4.6)
 		return 0;
-	/* Ex2: the first bytes printable; Ex4: a run of more than 20. Both
-	 * are about a client's opening (a protocol's name, verb or magic,
-	 * such as Zabbix's "ZBXD"): four printable bytes already are, where
-	 * Wu et al. saw the censor ask for six; an answer's bytes are random
-	 * or not by the other tests alone. */
-	for (i = 0; i < 4 && printable(d[i]); i++)
-		;
-	if (client && (i == 4 || maxrun > 20))
+	/* Ex4 */
+	if (client && maxrun > 20)
 		return 0;
 	/* Ex3: more than half printable */
 	if (nprint * 2 > n)
 		return 0;
-	return varied_enough(distinct, n) && !length_framed(d, len);
+	return varied_enough(distinct, n);
 }
 
 static void
@@ -203,7 +207,9 @@ heur_fet_observe(struct heur_flow *st, const struct heur_pkt *p)
 			s[FT_FLAGS] |= FF_CLIENT_RND;
 	} else if (p->dir == 1 && !(s[FT_FLAGS] & FF_SERVER)) {
 		s[FT_FLAGS] |= FF_SERVER;
-		if (looks_random(p->data, p->len, 0, NULL, NULL))
+		/* The answer matters only to an opening that looked random. */
+		if ((s[FT_FLAGS] & FF_CLIENT_RND) &&
+		    looks_random(p->data, p->len, 0, NULL, NULL))
 			s[FT_FLAGS] |= FF_SERVER_RND;
 	}
 }
