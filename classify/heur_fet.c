@@ -239,6 +239,19 @@ heur_fet_judge(const struct heur_flow *st, struct heur_hit *hit)
 		    "Message Stream Encryption opens", a1, b1, a2);
 		return 1;
 	}
+	/* Stratum V2 (its specification, "Protocol Security"): the Noise NX
+	 * handshake opens with the miner's 64-byte ElligatorSwift key and
+	 * the pool's 234-byte answer (its key, its encrypted static key and
+	 * certificate; 170 in the specification's version with 32-byte
+	 * keys), both random by design. */
+	if (a1 == 64 && (b1 == 234 || b1 == 170)) {
+		hit->category = CAT_MINING;
+		hit->name = "stratum-v2";
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "Noise NX handshake of %zu and %zu bytes, as Stratum V2 opens",
+		    a1, b1);
+		return 1;
+	}
 	hit->category = CAT_PROXY;
 	hit->name = "fully-encrypted";
 	snprintf(hit->detail, sizeof(hit->detail),

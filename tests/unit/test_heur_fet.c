@@ -175,6 +175,30 @@ START_TEST(mse)
 }
 END_TEST
 
+START_TEST(stratum_v2)
+{
+	struct heur_flow st;
+	struct heur_hit h;
+	uint8_t a[64], b[234];
+
+	fill_random(a, sizeof(a));
+	fill_random(b, sizeof(b));
+	a[0] = b[0] = 0xd3;
+	memset(&st, 0, sizeof(st));
+	pkt(&st, 0, a, 64);
+	pkt(&st, 1, b, 234);
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 1);
+	ck_assert_int_eq(h.category, CAT_MINING);
+	ck_assert_str_eq(h.name, "stratum-v2");
+	/* another answer size is no Stratum V2 handshake */
+	memset(&st, 0, sizeof(st));
+	pkt(&st, 0, a, 64);
+	pkt(&st, 1, b, 200);
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 1);
+	ck_assert_int_eq(h.category, CAT_PROXY);
+}
+END_TEST
+
 Suite *
 heur_fet_suite(void)
 {
@@ -184,6 +208,7 @@ heur_fet_suite(void)
 	tcase_add_test(tc, random_openings);
 	tcase_add_test(tc, exemptions);
 	tcase_add_test(tc, mse);
+	tcase_add_test(tc, stratum_v2);
 	suite_add_tcase(s, tc);
 	return s;
 }
