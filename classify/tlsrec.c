@@ -204,9 +204,11 @@ ssh_inside(const struct datum *D, size_t n)
  * padded hellos of OpenSSL, NSS, Go and Chrome), answered by a server
  * flight of more than 600 bytes before the client says anything else,
  * then the client's Finished: 64-80 bytes with its change_cipher_spec,
- * with at most 80 that a tunnel's framing adds, sent as soon as the flight
- * is in (a TLS client computes it at once; an application's next request
- * waits for the application). */
+ * with what a tunnel's framing adds and often the first request in the
+ * same record (600 bytes at most), sent as soon as the flight is in (a TLS
+ * client computes it at once; an application's next request waits for
+ * the application). An HTTP/1.1 client that sends a second request within
+ * 20 ms of the answer to a first of 512 bytes or more has the same shape. */
 #define FINISHED_MS	20
 static int
 tls_inside(const struct datum *D, size_t n, int *hello_size)
@@ -227,7 +229,7 @@ tls_inside(const struct datum *D, size_t n, int *hello_size)
 			sent++;
 		}
 		if (j < n && sent >= 1 && sent <= 6 && flight > 600 &&
-		    D[j].size >= 50 && D[j].size <= 160 &&
+		    D[j].size >= 50 && D[j].size <= 600 &&
 		    D[j].ms - D[j - 1].ms <= FINISHED_MS) {
 			*hello_size = D[i].size;
 			return 1;
