@@ -90,8 +90,17 @@ START_TEST(tls_inside)
 		{ 1, AD, 282, 3 }, { 0, AD, 551, 4 }, { 1, AD, 1448, 30 },
 		{ 1, AD, 300, 30 }, { 0, AD, 114, 330 }, { 1, AD, 900, 360 },
 	};
+	/* trojan-https.pcap: the inner Finished and the GET in one record */
+	static const struct r merged[] = {
+		OPEN13,
+		{ 0, AD, 602, 3 }, { 1, AD, 74, 3 }, { 1, AD, 74, 3 },
+		{ 1, AD, 834, 4 }, { 0, AD, 210, 5 }, { 1, AD, 4899, 30 },
+	};
 	struct heur_hit h;
 
+	ck_assert_int_eq(judge(merged, sizeof(merged) / sizeof(merged[0]), &h),
+	    1);
+	ck_assert_str_eq(h.name, "tls-in-tls");
 	ck_assert_int_eq(judge(tun, sizeof(tun) / sizeof(tun[0]), &h), 1);
 	ck_assert_str_eq(h.name, "tls-in-tls");
 	ck_assert_int_eq(h.category, CAT_PROXY);
