@@ -40,6 +40,7 @@
 #include "policy.h"
 #include "sig.h"
 #include "siphash.h"
+#include "slotpool.h"
 #include "sshshape.h"
 #include "tlsrec.h"
 #include "util.h"
@@ -96,9 +97,9 @@ struct classify {
 	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
 	struct inventory *inv;		/* NULL: a VM is its address */
 	const char *cur_host;		/* the name being matched, or NULL */
-	struct tlsrec_pool *tls;	/* record sizes of young TLS flows */
+	struct slotpool *tls;		/* tlsrec state of young TLS flows */
 	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
-	struct sshshape_pool *ssh;	/* traffic shape of young SSH flows */
+	struct slotpool *ssh;		/* sshshape state of young SSH flows */
 	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
 	int weak[2];			/* nDPI ids that need corroboration */
 	/* counters for stats */
@@ -200,8 +201,8 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
 	c->suppress = xcalloc(SUPPRESS_SLOTS, sizeof(*c->suppress));
-	c->tls = tlsrec_pool_new(TLS_SLOTS);
-	c->ssh = sshshape_pool_new(SSH_SLOTS);
+	c->tls = slotpool_new(TLS_SLOTS, tlsrec_size());
+	c->ssh = slotpool_new(SSH_SLOTS, sshshape_size());
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.timeout_us[FLOW_TC_TCP] = cfg->tcp_idle_timeout_us;
@@ -232,8 +233,8 @@ classify_free(struct classify *c)
 	flowtab_free(c->ft);
 	behave_free(c->behave);
 	free(c->suppress);
-	tlsrec_pool_free(c->tls);
-	sshshape_pool_free(c->ssh);
+	slotpool_free(c->tls);
+	slotpool_free(c->ssh);
 	dns_tunnel_free(c->dns_tunnel);
 	dns_cache_free(c->dns_cache);
 	geo_close(c->geo);
@@ -1153,9 +1154,10 @@ tls_judge(struct classify *c, struct flow *f, uint64_t ts_us)
 	struct heur_hit hit;
 
 	memset(&hit, 0, sizeof(hit));
-	if (!f->cls.verdict_made && tlsrec_judge(c->tls, f->cls.tls_slot, &hit))
+	if (!f->cls.verdict_made && tlsrec_judge(slotpool_get(c->tls,
+	    f->cls.tls_slot), &hit))
 		heur_evidence(c, f, &hit, ts_us);
-	tlsrec_give(c->tls, f->cls.tls_slot);
+	slotpool_give(c->tls, f->cls.tls_slot);
 	f->cls.tls_slot = 0;
 	f->cls.tls_done = 1;
 }
@@ -1173,13 +1175,13 @@ tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			f->cls.tls_done = 1;
 			return;
 		}
-		if ((f->cls.tls_slot = tlsrec_take(c->tls)) == 0) {
+		if ((f->cls.tls_slot = slotpool_take(c->tls)) == 0) {
 			c->tls_untracked++;
 			f->cls.tls_done = 1;
 			return;
 		}
 	}
-	if (tlsrec_feed(c->tls, f->cls.tls_slot, dir, p->payload,
+	if (tlsrec_feed(slotpool_get(c->tls, f->cls.tls_slot), dir, p->payload,
 	    p->payload_caplen, p->ts_us))
 		tls_judge(c, f, p->ts_us);
 }
@@ -1216,9 +1218,9 @@ ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us)
 	struct heur_hit hit;
 
 	memset(&hit, 0, sizeof(hit));
-	if (sshshape_judge(c->ssh, f->cls.ssh_slot, &hit))
+	if (sshshape_judge(slotpool_get(c->ssh, f->cls.ssh_slot), &hit))
 		refine_evidence(c, f, &hit, ts_us);
-	sshshape_give(c->ssh, f->cls.ssh_slot);
+	slotpool_give(c->ssh, f->cls.ssh_slot);
 	f->cls.ssh_slot = 0;
 	f->cls.ssh_done = 1;
 }
@@ -1236,13 +1238,14 @@ ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		}
 		if (p->payload_caplen < 4 || memcmp(p->payload, "SSH-", 4) != 0)
 			return;
-		if ((f->cls.ssh_slot = sshshape_take(c->ssh)) == 0) {
+		if ((f->cls.ssh_slot = slotpool_take(c->ssh)) == 0) {
 			c->ssh_untracked++;
 			f->cls.ssh_done = 1;
 			return;
 		}
 	}
-	if (sshshape_feed(c->ssh, f->cls.ssh_slot, dir, p->payload_len))
+	if (sshshape_feed(slotpool_get(c->ssh, f->cls.ssh_slot), dir,
+	    p->payload_len))
 		ssh_judge(c, f, p->ts_us);
 }
 

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "slotpool.h"
 #include "sshshape.h"
 #include "util.h"
 
@@ -17,48 +16,22 @@
 #define BIG_MIN		1000	/* bytes of a bulk packet, at least */
 #define LOOK_MIN	12	/* client packets to judge a flow's end by */
 
-struct shape {
+struct sshshape {
 	uint16_t client;	/* client payload packets so far */
 	uint16_t small, mid, big;	/* of those counted, by size */
 	uint32_t up, down;	/* bytes counted, client and server */
 };
 
-struct sshshape_pool *
-sshshape_pool_new(size_t nslots)
+size_t
+sshshape_size(void)
 {
-	return (struct sshshape_pool *)slotpool_new(nslots, sizeof(struct shape));
-}
-
-void
-sshshape_pool_free(struct sshshape_pool *p)
-{
-	slotpool_free((struct slotpool *)p);
-}
-
-uint16_t
-sshshape_take(struct sshshape_pool *p)
-{
-	return slotpool_take((struct slotpool *)p);
-}
-
-void
-sshshape_give(struct sshshape_pool *p, uint16_t s)
-{
-	slotpool_give((struct slotpool *)p, s);
-}
-
-static struct shape *
-slot_of(struct sshshape_pool *p, uint16_t s)
-{
-	return slotpool_get((struct slotpool *)p, s);
+	return sizeof(struct sshshape);
 }
 
 int
-sshshape_feed(struct sshshape_pool *p, uint16_t s, int dir, size_t len)
+sshshape_feed(struct sshshape *t, int dir, size_t len)
 {
-	struct shape *t;
-
-	if (len == 0 || (t = slot_of(p, s)) == NULL)
+	if (len == 0 || t == NULL)
 		return 0;
 	if (t->client >= SSH_SKIP + SSH_LOOK)
 		return 1;
@@ -89,12 +62,11 @@ sshshape_feed(struct sshshape_pool *p, uint16_t s, int dir, size_t len)
  * the same shape as a tunnel's upload: they are reported as ssh-tunnel.
  */
 int
-sshshape_judge(struct sshshape_pool *p, uint16_t s, struct heur_hit *hit)
+sshshape_judge(const struct sshshape *t, struct heur_hit *hit)
 {
-	const struct shape *t;
 	unsigned n;
 
-	if ((t = slot_of(p, s)) == NULL)
+	if (t == NULL)
 		return 0;
 	n = (unsigned)t->small + t->mid + t->big;
 	/* A tunnel sends small packets too (window adjustments while data

@@ -8,11 +8,9 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
-#include "slotpool.h"
 #include "tlsrec.h"
 #include "util.h"
 
@@ -38,45 +36,20 @@ struct tlsrec {
 	struct rec r[TLSREC_MAX];
 };
 
-struct tlsrec_pool *
-tlsrec_pool_new(size_t nslots)
+size_t
+tlsrec_size(void)
 {
-	return (struct tlsrec_pool *)slotpool_new(nslots, sizeof(struct tlsrec));
-}
-
-void
-tlsrec_pool_free(struct tlsrec_pool *p)
-{
-	slotpool_free((struct slotpool *)p);
-}
-
-uint16_t
-tlsrec_take(struct tlsrec_pool *p)
-{
-	return slotpool_take((struct slotpool *)p);
-}
-
-void
-tlsrec_give(struct tlsrec_pool *p, uint16_t s)
-{
-	slotpool_give((struct slotpool *)p, s);
-}
-
-static struct tlsrec *
-slot_of(struct tlsrec_pool *p, uint16_t s)
-{
-	return slotpool_get((struct slotpool *)p, s);
+	return sizeof(struct tlsrec);
 }
 
 int
-tlsrec_feed(struct tlsrec_pool *p, uint16_t s, int dir, const uint8_t *d,
-    size_t len, uint64_t ts_us)
+tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
+    uint64_t ts_us)
 {
-	struct tlsrec *t;
 	uint16_t rl;
 	uint64_t ms;
 
-	if ((t = slot_of(p, s)) == NULL)
+	if (t == NULL)
 		return 0;
 	dir = dir != 0;
 	if (t->n == TLSREC_MAX)
@@ -332,16 +305,15 @@ mining_cadence(const struct datum *D, size_t n, unsigned *shares,
 }
 
 int
-tlsrec_judge(struct tlsrec_pool *p, uint16_t s, struct heur_hit *hit)
+tlsrec_judge(const struct tlsrec *t, struct heur_hit *hit)
 {
 	struct datum D[TLSREC_MAX];
-	const struct tlsrec *t;
 	unsigned cells, shares;
 	size_t n;
 	int v13, hello, share;
 	double cv;
 
-	if ((t = slot_of(p, s)) == NULL)
+	if (t == NULL)
 		return 0;
 	n = data_records(t, D, &v13);
 	hit->confidence = CONF_MEDIUM;

@@ -8,7 +8,8 @@
  * packets of every size from the client, full-size ones when it uploads.
  *
  * The design decision: counters, not a packet list. A flow whose opener
- * or responder starts with "SSH-" takes a slot of a fixed pool, skips its
+ * or responder starts with "SSH-" takes a slot of a fixed pool
+ * (slotpool.h), skips its
  * first SSH_SKIP client packets (banner, key exchange, login, channel
  * set-up), counts the sizes of the next SSH_LOOK, and is judged then or at
  * its end; a full pool means a flow is not looked at (counted by the
@@ -25,22 +26,17 @@
 #define SSH_SKIP	12	/* client payload packets before the session */
 #define SSH_LOOK	40	/* client payload packets judged after them */
 
-struct sshshape_pool;
+struct sshshape;
 
-struct sshshape_pool *sshshape_pool_new(size_t nslots);
-void sshshape_pool_free(struct sshshape_pool *pool);
-/* A free slot (1..nslots), or 0 when none is. */
-uint16_t sshshape_take(struct sshshape_pool *pool);
-void sshshape_give(struct sshshape_pool *pool, uint16_t slot);
+/* Bytes of the state one flow keeps (a slot of a slotpool, zeroed). */
+size_t sshshape_size(void);
 
 /* Counts one payload packet (dir 0 from the client, len bytes); returns 1
  * once SSH_LOOK client packets are counted (time to judge). */
-int sshshape_feed(struct sshshape_pool *pool, uint16_t slot, int dir,
-    size_t len);
+int sshshape_feed(struct sshshape *t, int dir, size_t len);
 
 /* Fills hit (category proxy) and returns 1 when the session carried a
  * tunnel's traffic; 0 for a shell, or when too little was seen. */
-int sshshape_judge(struct sshshape_pool *pool, uint16_t slot,
-    struct heur_hit *hit);
+int sshshape_judge(const struct sshshape *t, struct heur_hit *hit);
 
 #endif

@@ -10,10 +10,11 @@
  *
  * The design decision: the record layer is parsed from each direction's
  * TCP payload in order (a header split across segments is kept), and only
- * the first TLSREC_MAX records are kept, in a slot of a pool of fixed size
- * that a flow takes when its client opens with a ClientHello and gives
- * back when the records are judged: nothing grows with traffic, and a
- * full pool only means a flow is not looked at (counted by the caller).
+ * the first TLSREC_MAX records are kept, in a slot of a fixed pool
+ * (slotpool.h) that a flow takes when its client opens with a ClientHello
+ * and gives back when the records are judged: nothing grows with traffic,
+ * and a full pool only means a flow is not looked at (counted by the
+ * caller).
  */
 #ifndef EGRESSD_TLSREC_H
 #define EGRESSD_TLSREC_H
@@ -25,26 +26,19 @@
 
 #define TLSREC_MAX	28	/* records kept per flow */
 
-struct tlsrec_pool;
 struct tlsrec;
 
-/* A pool of nslots record slots (at most 65535); NULL when nslots is 0. */
-struct tlsrec_pool *tlsrec_pool_new(size_t nslots);
-void tlsrec_pool_free(struct tlsrec_pool *pool);
+/* Bytes of the state one flow keeps (a slot of a slotpool, zeroed). */
+size_t tlsrec_size(void);
 
-/* Takes a free slot and returns its number (1..nslots), or 0 when none is
- * free. */
-uint16_t tlsrec_take(struct tlsrec_pool *pool);
-/* Gives slot back (0 is ignored). */
-void tlsrec_give(struct tlsrec_pool *pool, uint16_t slot);
-
-/* Feeds one TCP payload of the flow owning slot: dir 0 from the opener.
- * Returns 1 once TLSREC_MAX records are kept (time to judge). */
-int tlsrec_feed(struct tlsrec_pool *pool, uint16_t slot, int dir,
-    const uint8_t *d, size_t len, uint64_t ts_us);
+/* Feeds one TCP payload of the flow: dir 0 from the opener. Returns 1
+ * once TLSREC_MAX records are kept (time to judge). */
+int tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
+    uint64_t ts_us);
 
 /* Judges the records kept: fills hit and returns 1 when they show SSH,
- * an inner TLS handshake or Tor cells inside the session. */
-int tlsrec_judge(struct tlsrec_pool *pool, uint16_t slot, struct heur_hit *hit);
+ * an inner TLS handshake, Tor cells or a miner's shares inside the
+ * session. */
+int tlsrec_judge(const struct tlsrec *t, struct heur_hit *hit);
 
 #endif

@@ -9,29 +9,31 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "slotpool.h"
 #include "sshshape.h"
 #include "suites.h"
 
 static int
 run(const int *sizes, size_t n, struct heur_hit *h)
 {
-	struct sshshape_pool *p = sshshape_pool_new(1);
-	uint16_t s = sshshape_take(p);
+	struct slotpool *p = slotpool_new(1, sshshape_size());
+	uint16_t s = slotpool_take(p);
+	struct sshshape *t = slotpool_get(p, s);
 	size_t i;
 	int r;
 
 	ck_assert_uint_ne(s, 0);
-	ck_assert_uint_eq(sshshape_take(p), 0);		/* the pool is full */
+	ck_assert_uint_eq(slotpool_take(p), 0);		/* the pool is full */
 	for (i = 0; i < SSH_SKIP; i++)
-		sshshape_feed(p, s, 0, 100);	/* banner, kex, login */
+		sshshape_feed(t, 0, 100);	/* banner, kex, login */
 	for (i = 0; i < n; i++) {
-		sshshape_feed(p, s, 0, (size_t)sizes[i]);
-		sshshape_feed(p, s, 1, 36);
+		sshshape_feed(t, 0, (size_t)sizes[i]);
+		sshshape_feed(t, 1, 36);
 	}
 	memset(h, 0, sizeof(*h));
-	r = sshshape_judge(p, s, h);
-	sshshape_give(p, s);
-	sshshape_pool_free(p);
+	r = sshshape_judge(t, h);
+	slotpool_give(p, s);
+	slotpool_free(p);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "slotpool.h"
 #include "suites.h"
 #include "tlsrec.h"
 
@@ -26,9 +27,10 @@ struct r {
 static int
 judge(const struct r *rs, size_t n, struct heur_hit *h)
 {
-	struct tlsrec_pool *p = tlsrec_pool_new(2);
+	struct slotpool *p = slotpool_new(2, tlsrec_size());
 	static uint8_t seg[17000];
-	uint16_t s = tlsrec_take(p);
+	uint16_t s = slotpool_take(p);
+	struct tlsrec *t = slotpool_get(p, s);
 	size_t i;
 	int r;
 
@@ -39,13 +41,13 @@ judge(const struct r *rs, size_t n, struct heur_hit *h)
 		seg[2] = 3;
 		seg[3] = (uint8_t)(rs[i].len >> 8);
 		seg[4] = (uint8_t)rs[i].len;
-		tlsrec_feed(p, s, rs[i].dir, seg, 5 + (size_t)rs[i].len,
+		tlsrec_feed(t, rs[i].dir, seg, 5 + (size_t)rs[i].len,
 		    1000000ULL + (uint64_t)rs[i].ms * 1000);
 	}
 	memset(h, 0, sizeof(*h));
-	r = tlsrec_judge(p, s, h);
-	tlsrec_give(p, s);
-	tlsrec_pool_free(p);
+	r = tlsrec_judge(t, h);
+	slotpool_give(p, s);
+	slotpool_free(p);
 	return r;
 }
 
@@ -164,33 +166,37 @@ END_TEST
 
 START_TEST(split_and_pool)
 {
-	struct tlsrec_pool *p = tlsrec_pool_new(2);
+	struct slotpool *p = slotpool_new(2, tlsrec_size());
+	struct tlsrec *t;
 	uint8_t b[64];
 	uint16_t s1, s2, s3;
 
-	s1 = tlsrec_take(p);
-	s2 = tlsrec_take(p);
-	s3 = tlsrec_take(p);
+	s1 = slotpool_take(p);
+	s2 = slotpool_take(p);
+	s3 = slotpool_take(p);
 	ck_assert_uint_ne(s1, 0);
 	ck_assert_uint_ne(s2, 0);
 	ck_assert_uint_eq(s3, 0);	/* the pool is full */
+	ck_assert_ptr_null(slotpool_get(p, 3));
+	t = slotpool_get(p, s1);
 	/* a header split in three, then a record spanning segments */
 	memcpy(b, "\x16\x03", 2);
-	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 2, 1), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 2, 1), 0);
 	memcpy(b, "\x01\x00", 2);
-	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 2, 2), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 2, 2), 0);
 	memset(b, 0, sizeof(b));
 	b[0] = 0x30;		/* length 48 */
-	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 20, 3), 0);
-	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 29, 4), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 20, 3), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 29, 4), 0);
 	/* a byte that is no record type stops the direction */
 	b[0] = 0x42;
-	ck_assert_int_eq(tlsrec_feed(p, s1, 0, b, 10, 5), 0);
-	tlsrec_give(p, s1);
-	tlsrec_give(p, s1);		/* twice is harmless */
-	ck_assert_uint_ne(tlsrec_take(p), 0);
-	tlsrec_pool_free(p);
-	tlsrec_pool_free(NULL);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 10, 5), 0);
+	slotpool_give(p, s1);
+	slotpool_give(p, s1);		/* twice is harmless */
+	ck_assert_ptr_null(slotpool_get(p, s1));
+	ck_assert_uint_eq(slotpool_take(p), s1);
+	slotpool_free(p);
+	slotpool_free(NULL);
 }
 END_TEST
 
