@@ -94,7 +94,7 @@ with open(path, "wb") as f:
 EOF
 }
 
-# A plain stub resolver (what glibc sends): an A and an AAAA query, RD set,
+# A plain resolver client (what glibc sends): an A and an AAAA query, RD set,
 # random IDs, for each name given; prints "NAME LENGTH A-ANSWERS" per name.
 # Used because Debian's dig is not installed here; the server is real
 # dnsmasq.  Written to FILE, run as FILE SERVER NAME...
