@@ -7,19 +7,22 @@
  * one verdict. See include/classify.h.
  *
  * Evidence and confidence. Each piece of evidence has a category and a
- * confidence: nDPI by inspection is high, by its flow cache or address
- * lists medium, by port only low; a signature or heuristic carries its own.
- * Two pieces from different sources that agree on a category raise the
- * confidence one step. Evidence of medium or high confidence makes the
- * verdict at once; low evidence waits until nDPI's detection has ended, in
+ * confidence: nDPI by inspection is high, by its flow cache medium; a
+ * signature or heuristic carries its own. Two pieces from different
+ * sources that agree on a category raise the confidence one step. Evidence
+ * of medium or high confidence makes the verdict at once (if it reaches
+ * min_confidence); low evidence waits until nDPI's detection has ended, in
  * case something better turns up.
  *
- * Two of nDPI 4.2's answers are not evidence by themselves: "Mining", which
- * it gives any JSON-RPC over TCP (the stratum heuristics decide instead),
- * and "CiscoVPN", which it gives TCP port 10000 and any port-443 packet
- * starting 17 01 00 00 (TLS and DTLS records do; later nDPI dropped both
- * matches). Nor is a match by nDPI's built-in address lists (below). They
- * are counted in stats as dpi.unconfirmed.
+ * A port is never enough: nDPI's guess by port, a match by its built-in
+ * address lists and a port= rule are hints ("contextual"), which raise
+ * payload or behaviour evidence that agrees with them and never make a
+ * verdict alone. Two of nDPI 4.2's answers are confirmed per protocol:
+ * "Mining", which it gives Ethereum's binary handshakes and any JSON-RPC
+ * over TCP, is kept for the binary ones only (the stratum heuristics
+ * decide the rest); "CiscoVPN", which it gives TCP port 10000, any port-443
+ * packet starting 17 01 00 00 and DTLS, is never taken. Both are counted in
+ * stats as dpi.unconfirmed.
  */
 #include <inttypes.h>
 #include <stdio.h>
