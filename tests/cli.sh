@@ -166,6 +166,17 @@ printf 'id=LN-T2 category=mining confidence=high host=*.other-pool.example msg="
 expect longnames-other 0 "" -- "$egressd" --rule-files "$tmp/ln2.rules" --suppress-window 0 -r "$tmp/ln.pcap"
 check longnames-other-none sh -c "! grep -q '\"event_type\":\"verdict\"' '$tmp/out'"
 
+# A port is never enough: bytes of no protocol to TCP 3389, UDP 1194 and
+# UDP 500, which nDPI names RDP, OpenVPN and IPsec by their ports, make no
+# verdict, at min_confidence low too; each is counted as a hint only.
+"$here/portguess-capture.py" "$tmp/pg.pcap"
+expect portguess 0 "" -- "$egressd" --flows -r "$tmp/pg.pcap"
+check portguess-ndpi-guessed sh -c "[ \$(grep -c '\"detection\":\"port\"' '$tmp/out') -eq 3 ]"
+check portguess-no-verdict sh -c "! grep -q '\"event_type\":\"verdict\"' '$tmp/out'"
+check portguess-counted grep -q '"contextual_only":3' "$tmp/out"
+expect portguess-low 0 "" -- "$egressd" --min-confidence low -r "$tmp/pg.pcap"
+check portguess-low-no-verdict sh -c "! grep -q '\"event_type\":\"verdict\"' '$tmp/out'"
+
 # The DNS name cache: a connection to a bare address is matched by the
 # name the VM resolved for it (pool.supportxmr.com, a shipped pool rule).
 "$here/dnscache-capture.py" "$tmp/dc.pcap" pool.supportxmr.com 198.51.100.77 443
