@@ -864,7 +864,7 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 {
 	static int (*const family[])(struct heur_flow *, const struct heur_pkt *,
 	    struct heur_hit *) = { heur_mining, heur_node, heur_p2p, heur_proxy,
-		heur_remote };
+		heur_remote, heur_tunnel };
 	struct heur_pkt hp;
 	struct heur_hit hit;
 	size_t i;

@@ -20,6 +20,7 @@ struct heur_flow {
 	uint8_t proxy[16];
 	uint8_t remote[4];
 	uint8_t fet[11];		/* heur_fet.c: fully encrypted traffic */
+	uint8_t tunnel[3];		/* heur_tunnel.c */
 };
 
 struct heur_pkt {
@@ -52,6 +53,10 @@ int heur_remote(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit 
 /* Crypto-currency node protocols (Bitcoin family, Levin, RLPx, discv4,
  * Nano), category mining: heur_node.c. */
 int heur_node(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
+
+/* Overlay networks (ZeroTier, Nebula) and tunnel tools (frp, chisel, SSH
+ * in a WebSocket, web terminals): heur_tunnel.c. */
+int heur_tunnel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit);
 
 /* Fully encrypted traffic (heur_fet.c): observe each payload packet of a
  * flow; judge once detection is over and nothing else named the flow. */

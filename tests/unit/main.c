@@ -31,6 +31,8 @@ main(void)
 		srunner_add_suite(sr, names_suite());
 	if (heur_remote_suite != NULL)
 		srunner_add_suite(sr, heur_remote_suite());
+	if (heur_tunnel_suite != NULL)
+		srunner_add_suite(sr, heur_tunnel_suite());
 	if (heur_p2p_mining_suite != NULL)
 		srunner_add_suite(sr, heur_p2p_mining_suite());
 	if (heur_proxy_suite != NULL)

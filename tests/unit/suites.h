@@ -19,6 +19,7 @@ Suite *sig_suite(void) __attribute__((weak));
 Suite *heur_p2p_mining_suite(void) __attribute__((weak));
 Suite *heur_proxy_suite(void) __attribute__((weak));
 Suite *heur_remote_suite(void) __attribute__((weak));
+Suite *heur_tunnel_suite(void) __attribute__((weak));
 Suite *names_suite(void) __attribute__((weak));
 Suite *heur_fet_suite(void) __attribute__((weak));
 Suite *tlsrec_suite(void) __attribute__((weak));

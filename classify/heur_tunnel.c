@@ -1,0 +1,413 @@
+/*
+ * heur_tunnel.c: overlay networks and tunnel tools that nDPI 4.2 does not
+ * know, each by the grammar of its own first messages:
+ *
+ * - ZeroTier: a HELLO is the one packet ZeroTier sends in clear (cipher
+ *   suite 0); it carries the sender's identity, whose address is the
+ *   packet header's source address (ZeroTierOne node/Packet.hpp).
+ * - Nebula: the Noise IX handshake's header, version 1, type handshake,
+ *   subtype ix_psk0, stage one with no remote index and counter 1, the
+ *   answer with the initiator's index and counter 2 (nebula header.go).
+ * - frp: with TLS (the default since frp 0.50) the client writes one byte,
+ *   0x17, before its ClientHello; without, its login message: type 'o', a
+ *   64-bit length and JSON naming privilege_key or run_id, possibly behind
+ *   yamux headers (frp pkg/msg, pkg/util/net/tls.go).
+ * - WebSocket tunnels and web terminals (RFC 6455): chisel's subprotocol
+ *   chisel-v*, ttyd's tty, gotty's webtty, Jupyter's terminal path, and
+ *   any WebSocket whose first frame of either side is an SSH banner
+ *   (chisel, wstunnel, websockify in front of sshd).
+ *
+ * Only the bytes given are read; nothing is allocated.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "heur.h"
+#include "util.h"
+
+/* st->tunnel */
+#define TN_CONF		0	/* highest confidence reported + 1 */
+#define TN_FLAGS	1
+#define TN_NEB_DIR	2	/* 1 + direction of Nebula's stage one */
+
+#define TF_FRP_HEAD	0x01	/* a lone 0x17 opened the flow */
+#define TF_WS_REQ	0x02	/* the client asked for a WebSocket */
+#define TF_WS_OK	0x04	/* and the server switched protocols */
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t
+be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+static int
+report(struct heur_flow *st, struct heur_hit *hit, enum policy_category cat,
+    enum confidence conf, const char *name)
+{
+	if ((unsigned)conf + 1 <= st->tunnel[TN_CONF])
+		return 0;
+	st->tunnel[TN_CONF] = (uint8_t)(conf + 1);
+	hit->category = cat;
+	hit->confidence = conf;
+	hit->name = name;
+	hit->detail[0] = '\0';
+	return 1;
+}
+
+/* ---- ZeroTier HELLO ---- */
+
+#define ZT_IDX_SOURCE	13
+#define ZT_IDX_FLAGS	18
+#define ZT_IDX_VERB	27
+#define ZT_IDX_PAYLOAD	28
+#define ZT_HELLO_IDENT	(ZT_IDX_PAYLOAD + 13)	/* version(1) major minor rev(2) ts(8) */
+#define ZT_HELLO_MIN	(ZT_HELLO_IDENT + 5 + 1 + 64)	/* address, type, public keys */
+
+static int
+zerotier(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *d = p->data;
+	const uint8_t *src = d + ZT_IDX_SOURCE;
+	uint64_t addr;
+	int i, zero = 1;
+
+	if (p->len < ZT_HELLO_MIN || (d[ZT_IDX_VERB] & 0x1f) != 1 ||
+	    ((d[ZT_IDX_FLAGS] >> 3) & 7) != 0)
+		return 0;
+	/* Protocol versions 4 and later share this layout. */
+	if (d[ZT_IDX_PAYLOAD] < 4 || d[ZT_IDX_PAYLOAD] > 63)
+		return 0;
+	if (src[0] == 0xff || memcmp(d + ZT_HELLO_IDENT, src, 5) != 0 ||
+	    d[ZT_HELLO_IDENT + 5] != 0)
+		return 0;
+	for (i = 0; i < 5; i++)
+		zero &= src[i] == 0;
+	if (zero || memcmp(d + 8, src, 5) == 0)
+		return 0;
+	if (!report(st, hit, CAT_PROXY, CONF_HIGH, "zerotier"))
+		return 0;
+	addr = 0;
+	for (i = 0; i < 5; i++)
+		addr = addr << 8 | src[i];
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "HELLO from node %010llx, protocol %u, version %u.%u.%u",
+	    (unsigned long long)addr, d[ZT_IDX_PAYLOAD], d[ZT_IDX_PAYLOAD + 1],
+	    d[ZT_IDX_PAYLOAD + 2], (unsigned)d[ZT_IDX_PAYLOAD + 3] << 8 |
+	    d[ZT_IDX_PAYLOAD + 4]);
+	return 1;
+}
+
+/* ---- Nebula handshake ---- */
+
+#define NEB_HDR		16
+#define NEB_STAGE1_MIN	(NEB_HDR + 32 + 32)	/* header, ephemeral, static */
+
+static int
+nebula(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *d = p->data;
+	uint32_t remote;
+	uint64_t counter;
+
+	if (p->len < NEB_HDR + 32 || d[0] != 0x10 || d[1] != 0 || d[2] != 0 ||
+	    d[3] != 0)
+		return 0;
+	remote = be32(d + 4);
+	counter = be64(d + 8);
+	if (remote == 0 && counter == 1 && p->len >= NEB_STAGE1_MIN) {
+		st->tunnel[TN_NEB_DIR] = (uint8_t)(1 + p->dir);
+		if (!report(st, hit, CAT_PROXY, CONF_MEDIUM, "nebula"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "Noise IX handshake, stage one");
+		return 1;
+	}
+	if (remote != 0 && counter == 2 && st->tunnel[TN_NEB_DIR] != 0 &&
+	    st->tunnel[TN_NEB_DIR] != 1 + p->dir) {
+		if (!report(st, hit, CAT_PROXY, CONF_HIGH, "nebula"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "Noise IX handshake answered, index %08x", remote);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- frp ---- */
+
+static const uint8_t *
+find(const uint8_t *d, size_t len, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (d[i] == (uint8_t)s[0] && memcmp(d + i, s, n) == 0)
+			return d + i;
+	return NULL;
+}
+
+/* The login message at d: 'o', its length, JSON that names its fields. */
+static int
+frp_login(const uint8_t *d, size_t len)
+{
+	uint64_t n;
+
+	if (len < 1 + 8 + 2 || d[0] != 'o' || d[9] != '{')
+		return 0;
+	n = be64(d + 1);
+	if (n < 2 || n > 65536)
+		return 0;
+	return find(d + 9, len - 9, "\"privilege_key\"") != NULL ||
+	    find(d + 9, len - 9, "\"run_id\"") != NULL;
+}
+
+/* A yamux header (version 0, type 0-3, flags, stream, length). */
+static int
+yamux_hdr(const uint8_t *d, size_t len)
+{
+	return len >= 12 && d[0] == 0 && d[1] <= 3 && d[2] == 0 && d[3] <= 0x0f;
+}
+
+static int
+frp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *d = p->data;
+	size_t off;
+
+	if (p->dir != 0)
+		return 0;
+	if (p->index == 0 && p->len == 1 && d[0] == 0x17) {
+		st->tunnel[TN_FLAGS] |= TF_FRP_HEAD;
+		return 0;
+	}
+	if ((st->tunnel[TN_FLAGS] & TF_FRP_HEAD) && p->len >= 6 &&
+	    d[0] == 0x16 && d[1] == 3 && d[5] == 1)
+		off = 0;
+	else if (p->index == 0 && p->len >= 7 && d[0] == 0x17 &&
+	    d[1] == 0x16 && d[2] == 3 && d[6] == 1)
+		off = 1;
+	else
+		off = 2;
+	if (off < 2) {
+		st->tunnel[TN_FLAGS] &= (uint8_t)~TF_FRP_HEAD;
+		if (!report(st, hit, CAT_PROXY, CONF_HIGH, "frp"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "frp's 0x17 byte before a TLS ClientHello");
+		return 1;
+	}
+	st->tunnel[TN_FLAGS] &= (uint8_t)~TF_FRP_HEAD;
+	if (p->index > 1)
+		return 0;
+	for (off = 0; off <= 24 && off < p->len; off += 12) {
+		if (frp_login(d + off, p->len - off)) {
+			if (!report(st, hit, CAT_PROXY, CONF_HIGH, "frp"))
+				return 0;
+			snprintf(hit->detail, sizeof(hit->detail),
+			    "frp login message%s", off ? " in yamux" : "");
+			return 1;
+		}
+		if (!yamux_hdr(d + off, p->len - off))
+			break;
+	}
+	return 0;
+}
+
+/* ---- WebSocket (RFC 6455) ---- */
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Whether the n bytes at a equal the lower-case s, ignoring case. */
+static int
+ieq(const uint8_t *a, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lower(a[i]) != s[i])
+			return 0;
+	return 1;
+}
+
+/* The value of header name (lower case, with its colon) in the header
+ * block d[0..len), its length in *vlen; NULL when absent. */
+static const uint8_t *
+header(const uint8_t *d, size_t len, const char *name, size_t *vlen)
+{
+	size_t n = strlen(name), i = 0, e;
+
+	while (i < len) {
+		for (e = i; e < len && d[e] != '\n'; e++)
+			;
+		if (e - i >= n && ieq(d + i, name, n)) {
+			size_t v = i + n, end = e;
+
+			while (v < end && (d[v] == ' ' || d[v] == '\t'))
+				v++;
+			while (end > v && (d[end - 1] == '\r' ||
+			    d[end - 1] == ' '))
+				end--;
+			*vlen = end - v;
+			return d + v;
+		}
+		i = e + 1;
+	}
+	return NULL;
+}
+
+/* Whether the comma-separated list v holds a token starting with tok (or
+ * equal to it, when !prefix). */
+static int
+has_token(const uint8_t *v, size_t vlen, const char *tok, int prefix)
+{
+	size_t n = strlen(tok), i = 0, s, e;
+
+	while (i < vlen) {
+		while (i < vlen && (v[i] == ' ' || v[i] == ','))
+			i++;
+		s = i;
+		while (i < vlen && v[i] != ',' && v[i] != ' ')
+			i++;
+		e = i;
+		if (e - s >= n && ieq(v + s, tok, n) && (prefix || e - s == n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether the frame at d (masked when from the client) opens with an SSH
+ * version banner. */
+static int
+ws_frame_ssh(const uint8_t *d, size_t len)
+{
+	static const char ssh[] = "SSH-";
+	size_t off = 2, i;
+	const uint8_t *key = NULL;
+	uint8_t op;
+
+	if (len < 2)
+		return 0;
+	op = d[0] & 0x0f;
+	if (op != 1 && op != 2)
+		return 0;
+	if ((d[1] & 0x7f) == 126)
+		off += 2;
+	else if ((d[1] & 0x7f) == 127)
+		off += 8;
+	if (d[1] & 0x80) {
+		key = d + off;
+		off += 4;
+	}
+	if (off + 8 > len)
+		return 0;
+	for (i = 0; i < 8; i++) {
+		uint8_t c = d[off + i] ^ (key != NULL ? key[i % 4] : 0);
+
+		if (i < 4 ? c != (uint8_t)ssh[i] : (c < '0' || c > '9') &&
+		    c != '.' && c != '-')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+websocket_request(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *d = p->data, *v, *end;
+	size_t len = p->len, vlen, plen;
+	const uint8_t *path;
+	enum policy_category cat = CAT_REMOTE_ACCESS;
+	const char *name = NULL, *what = NULL;
+
+	if (len < 16 || memcmp(d, "GET ", 4) != 0)
+		return 0;
+	end = find(d, len, "\r\n\r\n");
+	if (end != NULL)
+		len = (size_t)(end - d) + 2;
+	v = header(d, len, "upgrade:", &vlen);
+	if (v == NULL || !has_token(v, vlen, "websocket", 0))
+		return 0;
+	st->tunnel[TN_FLAGS] |= TF_WS_REQ;
+	path = d + 4;
+	for (plen = 0; 4 + plen < len && path[plen] != ' '; plen++)
+		;
+	v = header(d, len, "sec-websocket-protocol:", &vlen);
+	if (v != NULL && has_token(v, vlen, "chisel-v", 1)) {
+		cat = CAT_PROXY;
+		name = "chisel";
+		what = "chisel's WebSocket subprotocol";
+	} else if (v != NULL && has_token(v, vlen, "tty", 0)) {
+		name = "ttyd";
+		what = "ttyd's terminal subprotocol";
+	} else if (v != NULL && has_token(v, vlen, "webtty", 0)) {
+		name = "gotty";
+		what = "GoTTY's terminal subprotocol";
+	} else if (find(path, plen, "/terminals/websocket/") != NULL) {
+		name = "jupyter-terminal";
+		what = "a Jupyter terminal's WebSocket";
+	}
+	if (name == NULL || !report(st, hit, cat, CONF_MEDIUM, name))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "%s", what);
+	return 1;
+}
+
+static int
+websocket(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *d = p->data, *end;
+	size_t len = p->len;
+
+	if (p->dir == 0 && !(st->tunnel[TN_FLAGS] & TF_WS_REQ))
+		return websocket_request(st, p, hit);
+	if (!(st->tunnel[TN_FLAGS] & TF_WS_REQ))
+		return 0;
+	if (p->dir == 1 && !(st->tunnel[TN_FLAGS] & TF_WS_OK)) {
+		if (len < 12 || memcmp(d, "HTTP/1.1 101", 12) != 0)
+			return 0;
+		st->tunnel[TN_FLAGS] |= TF_WS_OK;
+		end = find(d, len, "\r\n\r\n");
+		if (end == NULL || (size_t)(end - d) + 4 >= len)
+			return 0;
+		/* The first frame came in the same segment. */
+		len -= (size_t)(end - d) + 4;
+		d = end + 4;
+	}
+	if (!(st->tunnel[TN_FLAGS] & TF_WS_OK) || !ws_frame_ssh(d, len))
+		return 0;
+	if (!report(st, hit, CAT_PROXY, CONF_HIGH, "ssh-websocket"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "SSH version banner in the %s's first WebSocket frame",
+	    p->dir == 0 ? "client" : "server");
+	return 1;
+}
+
+int
+heur_tunnel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	if (p->len == 0 || p->data == NULL)
+		return 0;
+	if (p->proto == 17) {
+		if (p->data[0] == 0x10 && nebula(st, p, hit))
+			return 1;
+		return zerotier(st, p, hit);
+	}
+	if (p->proto != 6)
+		return 0;
+	if (frp(st, p, hit))
+		return 1;
+	return websocket(st, p, hit);
+}
