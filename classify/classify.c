@@ -991,7 +991,8 @@ fet_check(struct classify *c, struct flow *f, uint64_t ts_us)
 	struct heur_hit hit;
 
 	if (f->cls.heur_hit || f->cls.nsigs > 0 || f->cls.verdict_made ||
-	    f->cls.category != CAT_NONE || !f->cls.syn_first ||
+	    f->cls.category != CAT_NONE ||
+	    (f->key.proto == 6 && !f->cls.syn_first) ||
 	    (f->cls.dpi_confidence != DPI_CONF_UNKNOWN &&
 	    f->cls.dpi_confidence != DPI_CONF_PORT &&
 	    (f->cls.master_proto != 0 || f->cls.app_proto != 0)))

@@ -20,8 +20,9 @@
  * opening handshake was not seen (a capture that starts mid-connection) is
  * never judged: its first payload is not its opening (classify.c). It judges only at the end of nDPI's detection, and only when
  * nDPI found no protocol (classify.c), so TLS, SSH, QUIC and the rest are
- * never candidates. TCP only: over UDP, QUIC, DTLS, SRTP, WireGuard and
- * games' own encryption look the same on a first datagram.
+ * never candidates. Over UDP, QUIC, DTLS, SRTP, WireGuard and games' own
+ * encryption look the same on a first datagram: a UDP flow is judged on
+ * three datagrams each way and their first bytes (observe_udp).
  */
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,20 @@
 #define FF_SERVER	0x04	/* the responder's first payload was looked at */
 #define FF_SERVER_RND	0x08	/* ... and looked random */
 #define FF_SERVER_FIRST	0x10	/* the responder spoke first */
+#define FF_FRAMED	0x20	/* a 2-byte length, then random bytes */
+#define FF_UDP		0x40	/* a UDP flow: the layout below */
+#define FF_UDP_NOT	0x80	/* ... one of whose datagrams is not random */
+
+/* st->fet[] of a UDP flow: FT_FLAGS, then */
+#define FU_COUNT	1	/* random datagrams: opener's low nibble,
+				 * responder's high */
+#define FU_SAME		2	/* which of the first 4 bytes are still the
+				 * same in every datagram: the opener's low
+				 * nibble, the responder's high */
+#define FU_HEAD		3	/* 4 + 4 bytes: each side's first datagram's
+				 * first four */
+#define FU_MIN		3	/* random datagrams each way to judge */
+#define FU_MIN_LEN	24	/* bytes of a datagram, at least */
 
 /* Bytes of a first client payload, at least: the smallest Shadowsocks
  * opening (16-byte salt, 2+16-byte length chunk, a 7-byte target and its
@@ -160,6 +175,21 @@ looks_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
 	return varied_enough(distinct, n);
 }
 
+/*
+ * A payload that is a 16-bit length of the rest, then random bytes: how
+ * OpenVPN frames its packets over TCP, which in static-key mode are
+ * random from their first byte (HMAC, IV, ciphertext). Benign protocols
+ * framed this way (DNS, Kerberos, RPC) carry structure after the length.
+ */
+static int
+framed_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
+    uint8_t *print_pct)
+{
+	if (len < 2 + 16 || (size_t)be16(d) + 2 != len)
+		return 0;
+	return looks_random(d + 2, len - 2, client, bits10, print_pct);
+}
+
 static void
 put16(uint8_t *d, size_t v)
 {
@@ -189,12 +219,73 @@ note_sequence(uint8_t *s, const struct heur_pkt *p)
 	s[FT_SEQ]++;
 }
 
+/*
+ * UDP: a tunnel's datagrams are each random from the first byte, both
+ * ways, with no header. Every benign encrypted protocol over UDP keeps
+ * one in clear: QUIC's connection id, DTLS's content type and epoch, SRTP's
+ * version and SSRC, WireGuard's type and zeros, a game's session id. So
+ * besides each datagram passing the tests above, none of the first four
+ * byte positions may hold the same value in all of a side's datagrams
+ * (random bytes do that by chance once in 2^16 per position over three).
+ */
+static void
+observe_udp(uint8_t *s, const struct heur_pkt *p)
+{
+	unsigned shift = p->dir ? 4 : 0, n = (s[FU_COUNT] >> shift) & 15,
+	    same = (s[FU_SAME] >> shift) & 15, i;
+	uint8_t *head = s + FU_HEAD + (p->dir ? 4 : 0);
+
+	s[FT_FLAGS] |= FF_UDP;
+	if (s[FT_FLAGS] & FF_UDP_NOT)
+		return;
+	if (p->len < FU_MIN_LEN || !looks_random(p->data, p->len,
+	    p->dir == 0, NULL, NULL)) {
+		s[FT_FLAGS] |= FF_UDP_NOT;
+		return;
+	}
+	if (n == 0) {
+		memcpy(head, p->data, 4);
+		same = 15;
+	} else {
+		for (i = 0; i < 4; i++)
+			if (p->data[i] != head[i])
+				same &= ~(1u << i);
+	}
+	if (n < 15)
+		n++;
+	s[FU_COUNT] = (uint8_t)((s[FU_COUNT] & (0xf0 >> shift)) | n << shift);
+	s[FU_SAME] = (uint8_t)((s[FU_SAME] & (0xf0 >> shift)) | same << shift);
+}
+
+static int
+judge_udp(const uint8_t *s, struct heur_hit *hit)
+{
+	unsigned nc = s[FU_COUNT] & 15, ns = s[FU_COUNT] >> 4;
+
+	if ((s[FT_FLAGS] & FF_UDP_NOT) || nc < FU_MIN || ns < FU_MIN ||
+	    s[FU_SAME] != 0)
+		return 0;
+	hit->category = CAT_PROXY;
+	hit->confidence = CONF_MEDIUM;
+	hit->name = "fully-encrypted-udp";
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "%u datagrams one way and %u the other, each random from its "
+	    "first byte, no header", nc, ns);
+	return 1;
+}
+
 void
 heur_fet_observe(struct heur_flow *st, const struct heur_pkt *p)
 {
 	uint8_t *s = st->fet;
 
-	if (p->proto != 6 || p->data == NULL || p->len == 0)
+	if (p->data == NULL || p->len == 0)
+		return;
+	if (p->proto == 17) {
+		observe_udp(s, p);
+		return;
+	}
+	if (p->proto != 6)
 		return;
 	note_sequence(s, p);
 	if (p->dir == 0 && !(s[FT_FLAGS] & FF_CLIENT)) {
@@ -205,11 +296,17 @@ heur_fet_observe(struct heur_flow *st, const struct heur_pkt *p)
 		if (p->len >= FET_MIN_LEN && looks_random(p->data, p->len, 1,
 		    &s[FT_BITS10], &s[FT_PRINT]))
 			s[FT_FLAGS] |= FF_CLIENT_RND;
+		else if (p->len >= FET_MIN_LEN && framed_random(p->data,
+		    p->len, 1, &s[FT_BITS10], &s[FT_PRINT]))
+			s[FT_FLAGS] |= FF_CLIENT_RND | FF_FRAMED;
 	} else if (p->dir == 1 && !(s[FT_FLAGS] & FF_SERVER)) {
 		s[FT_FLAGS] |= FF_SERVER;
-		/* The answer matters only to an opening that looked random. */
+		/* The answer matters only to an opening that looked random,
+		 * and is framed as the opening was. */
 		if ((s[FT_FLAGS] & FF_CLIENT_RND) &&
-		    looks_random(p->data, p->len, 0, NULL, NULL))
+		    ((s[FT_FLAGS] & FF_FRAMED) ?
+		    framed_random(p->data, p->len, 0, NULL, NULL) :
+		    looks_random(p->data, p->len, 0, NULL, NULL)))
 			s[FT_FLAGS] |= FF_SERVER_RND;
 	}
 }
@@ -223,6 +320,8 @@ heur_fet_judge(const struct heur_flow *st, struct heur_hit *hit)
 	size_t a1 = be16(s + FT_LEN), b1 = be16(s + FT_SLEN),
 	    a2 = be16(s + FT_C2LEN);
 
+	if (s[FT_FLAGS] & FF_UDP)
+		return judge_udp(s, hit);
 	if ((s[FT_FLAGS] & (all | FF_SERVER_FIRST)) != all)
 		return 0;
 	hit->confidence = CONF_MEDIUM;
@@ -254,6 +353,12 @@ heur_fet_judge(const struct heur_flow *st, struct heur_hit *hit)
 	}
 	hit->category = CAT_PROXY;
 	hit->name = "fully-encrypted";
+	if (s[FT_FLAGS] & FF_FRAMED) {
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "%zu bytes: a 2-byte length, then random (OpenVPN's "
+		    "TCP framing), answered in kind", a1);
+		return 1;
+	}
 	snprintf(hit->detail, sizeof(hit->detail),
 	    "first payload %u bytes looks random (%u.%u bits/byte, %u%% "
 	    "printable), answered in kind",

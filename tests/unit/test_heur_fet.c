@@ -199,6 +199,139 @@ START_TEST(stratum_v2)
 }
 END_TEST
 
+static void
+dgram(struct heur_flow *st, int dir, const uint8_t *d, size_t len)
+{
+	struct heur_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.data = d;
+	p.len = len;
+	p.dir = dir;
+	p.proto = 17;
+	heur_fet_observe(st, &p);
+}
+
+/* n random datagrams each way, alternating; head, when given, is kept in
+ * clear at the start of each (hlen bytes). */
+static int
+udp_flow(unsigned nc, unsigned ns, const uint8_t *head, size_t hlen,
+    struct heur_hit *h)
+{
+	struct heur_flow st;
+	uint8_t d[400];
+	unsigned i;
+
+	memset(&st, 0, sizeof(st));
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < nc || i < ns; i++) {
+		if (i < nc) {
+			fill_random(d, 100 + 37 * i);
+			memcpy(d, head, hlen);
+			dgram(&st, 0, d, 100 + 37 * i);
+		}
+		if (i < ns) {
+			fill_random(d, 120 + 29 * i);
+			memcpy(d, head, hlen);
+			dgram(&st, 1, d, 120 + 29 * i);
+		}
+	}
+	return heur_fet_judge(&st, h);
+}
+
+START_TEST(udp)
+{
+	static const uint8_t dtls[] = { 0x17, 0xfe, 0xfd };
+	static const uint8_t quic[] = { 0x41, 0x8c, 0x21, 0x07 };
+	struct heur_hit h;
+	uint8_t zero = 0;
+
+	/* Shadowsocks' and static-key OpenVPN's datagrams: random from the
+	 * first byte, both ways. */
+	ck_assert_int_eq(udp_flow(3, 3, &zero, 0, &h), 1);
+	ck_assert_int_eq(h.category, CAT_PROXY);
+	ck_assert_str_eq(h.name, "fully-encrypted-udp");
+	ck_assert_str_eq(h.detail, "3 datagrams one way and 3 the other, "
+	    "each random from its first byte, no header");
+	/* Unanswered, or answered twice only. */
+	ck_assert_int_eq(udp_flow(6, 0, &zero, 0, &h), 0);
+	ck_assert_int_eq(udp_flow(3, 2, &zero, 0, &h), 0);
+	/* A header in clear: DTLS's content type and version, a QUIC short
+	 * header's connection id (its first byte changes under header
+	 * protection), even one constant byte. */
+	ck_assert_int_eq(udp_flow(4, 4, dtls, sizeof(dtls), &h), 0);
+	ck_assert_int_eq(udp_flow(4, 4, quic + 1, 3, &h), 0);
+	ck_assert_int_eq(udp_flow(4, 4, &zero, 1, &h), 0);
+}
+END_TEST
+
+START_TEST(udp_not_random)
+{
+	struct heur_flow st;
+	struct heur_hit h;
+	uint8_t d[200];
+	unsigned i;
+
+	/* One datagram of text among random ones ends the judgement. */
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < 4; i++) {
+		fill_random(d, sizeof(d));
+		if (i == 2)
+			memset(d, 'a', 60);
+		dgram(&st, 0, d, sizeof(d));
+		fill_random(d, sizeof(d));
+		dgram(&st, 1, d, sizeof(d));
+	}
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 0);
+	/* Short datagrams (keepalives, acks) are no evidence. */
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < 4; i++) {
+		fill_random(d, 16);
+		dgram(&st, 0, d, 16);
+		dgram(&st, 1, d, 16);
+	}
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 0);
+}
+END_TEST
+
+START_TEST(framed)
+{
+	struct heur_flow st;
+	struct heur_hit h;
+	uint8_t a[82], b[226];
+
+	/* OpenVPN static-key over TCP: a 2-byte length, then HMAC, IV and
+	 * ciphertext. */
+	fill_random(a, sizeof(a));
+	fill_random(b, sizeof(b));
+	a[0] = 0;
+	a[1] = sizeof(a) - 2;
+	b[0] = 0;
+	b[1] = sizeof(b) - 2;
+	memset(&st, 0, sizeof(st));
+	pkt(&st, 0, a, sizeof(a));
+	pkt(&st, 1, b, sizeof(b));
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 1);
+	ck_assert_int_eq(h.category, CAT_PROXY);
+	ck_assert_str_eq(h.detail, "82 bytes: a 2-byte length, then random "
+	    "(OpenVPN's TCP framing), answered in kind");
+	/* An answer not framed so is not in kind. */
+	b[1] ^= 0x10;
+	memset(&st, 0, sizeof(st));
+	pkt(&st, 0, a, sizeof(a));
+	pkt(&st, 1, b, sizeof(b));
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 0);
+	/* A framed body with structure (a DNS query over TCP) is nothing. */
+	memcpy(a + 2, "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	    "\x07" "example\x03" "com\x00\x00\x01\x00\x01", 29);
+	a[1] = 29;
+	memset(&st, 0, sizeof(st));
+	pkt(&st, 0, a, 31);
+	pkt(&st, 1, b, sizeof(b));
+	ck_assert_int_eq(heur_fet_judge(&st, &h), 0);
+}
+END_TEST
+
 Suite *
 heur_fet_suite(void)
 {
@@ -209,6 +342,9 @@ heur_fet_suite(void)
 	tcase_add_test(tc, exemptions);
 	tcase_add_test(tc, mse);
 	tcase_add_test(tc, stratum_v2);
+	tcase_add_test(tc, udp);
+	tcase_add_test(tc, framed);
+	tcase_add_test(tc, udp_not_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
