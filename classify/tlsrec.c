@@ -232,7 +232,8 @@ tor_cells(const struct datum *D, size_t n, unsigned *cells)
  * hex), sent when a hash meets the target, so at irregular times (a
  * Poisson process: the gaps' coefficient of variation is near 1), and
  * each answered at once, a third or more by a short accept alone (a pool
- * may send the next job with it). A timer-driven client (a
+ * may send the next job with it, or answer each with the accept and the
+ * next job in one record of the same size). A timer-driven client (a
  * heartbeat, a poll) has near-constant gaps; HTTP answers are longer. */
 #define SHARE_MIN	80	/* bytes of a share, at least */
 #define SHARE_MAX	400
@@ -244,16 +245,18 @@ static int
 mining_cadence(const struct datum *D, size_t n, unsigned *shares,
     int *size, double *cv)
 {
-	size_t i, j, k = 0, nc = 0, same = 0, answered = 0, short_ans = 0;
-	int c[TLSREC_MAX], cs, best = 0, mode = 0;
+	size_t i, j, k = 0, nc = 0, same = 0, answered = 0, short_ans = 0,
+	    na = 0, same_ans = 0;
+	int c[TLSREC_MAX], a[TLSREC_MAX], cs, best = 0, mode = 0;
 	double t[TLSREC_MAX], mean = 0, var = 0;
 	size_t ci[TLSREC_MAX];
 
-	/* the client's records after its first two (login, subscribe) */
+	/* the client's records after its first (a login; stratum's
+	 * authorize after its subscribe is one record off the mode) */
 	for (i = 0; i < n; i++) {
 		if (D[i].dir != 0)
 			continue;
-		if (k++ < 2)
+		if (k++ < 1)
 			continue;
 		ci[nc] = i;
 		c[nc++] = D[i].size;
@@ -284,12 +287,24 @@ mining_cadence(const struct datum *D, size_t n, unsigned *shares,
 		if (at + 1 < n && D[at + 1].dir == 1 &&
 		    D[at + 1].ms - D[at].ms <= ANSWER_MS) {
 			answered++;
+			a[na++] = D[at + 1].size;
 			if (D[at + 1].size <= ACCEPT_MAX)
 				short_ans++;
 		}
 	}
+	/* A pool that sends the next job with each accept answers every
+	 * share with one record of the same size instead. */
+	for (i = 0; i < na; i++) {
+		size_t cnt = 0;
+
+		for (j = 0; j < na; j++)
+			if (a[j] >= a[i] - 2 && a[j] <= a[i] + 2)
+				cnt++;
+		if (cnt > same_ans)
+			same_ans = cnt;
+	}
 	if (same * 5 < nc * 4 || answered * 5 < same * 4 ||
-	    short_ans * 3 < answered || k < 6)
+	    (short_ans * 3 < answered && same_ans * 3 < answered * 2) || k < 6)
 		return 0;
 	for (i = 1; i < k; i++)
 		mean += t[i] - t[i - 1];

@@ -125,6 +125,54 @@ START_TEST(tor_cells)
 }
 END_TEST
 
+START_TEST(mining_cadence)
+{
+	/* XMRig behind stunnel (xmrig-tls.pcap): the login, the pool's two
+	 * tickets and first job, then shares of 234 bytes at the times the
+	 * miner found them, each answered at once by the accept and the
+	 * next job in one 470-byte record. */
+	static const struct r xmrig[] = {
+		OPEN13,
+		{ 0, AD, 592, 3 }, { 1, AD, 266, 4 }, { 1, AD, 266, 4 },
+		{ 1, AD, 521, 5 }, { 0, AD, 234, 1802 }, { 1, AD, 80, 1803 },
+		{ 1, AD, 407, 1805 }, { 0, AD, 234, 4061 }, { 1, AD, 470, 4062 },
+		{ 0, AD, 234, 4170 }, { 1, AD, 470, 4171 }, { 0, AD, 234, 4471 },
+		{ 1, AD, 470, 4472 }, { 0, AD, 234, 7825 }, { 1, AD, 470, 7826 },
+		{ 0, AD, 234, 10713 }, { 1, AD, 470, 10714 },
+		{ 0, AD, 234, 11025 }, { 1, AD, 470, 11026 },
+	};
+	/* The same exchange on a timer (a poll every 2 s) is no mining. */
+	static const struct r poll[] = {
+		OPEN13,
+		{ 0, AD, 592, 3 }, { 1, AD, 521, 5 },
+		{ 0, AD, 234, 2000 }, { 1, AD, 470, 2001 },
+		{ 0, AD, 234, 4000 }, { 1, AD, 470, 4001 },
+		{ 0, AD, 234, 6001 }, { 1, AD, 470, 6002 },
+		{ 0, AD, 234, 8000 }, { 1, AD, 470, 8001 },
+		{ 0, AD, 234, 10002 }, { 1, AD, 470, 10003 },
+		{ 0, AD, 234, 12000 }, { 1, AD, 470, 12001 },
+	};
+	/* Irregular requests answered with pages of many sizes. */
+	static const struct r pages[] = {
+		OPEN13,
+		{ 0, AD, 592, 3 }, { 1, AD, 521, 5 },
+		{ 0, AD, 234, 1802 }, { 1, AD, 1470, 1803 },
+		{ 0, AD, 234, 4061 }, { 1, AD, 3470, 4062 },
+		{ 0, AD, 234, 4170 }, { 1, AD, 870, 4171 },
+		{ 0, AD, 234, 4471 }, { 1, AD, 2470, 4472 },
+		{ 0, AD, 234, 7825 }, { 1, AD, 5470, 7826 },
+		{ 0, AD, 234, 10713 }, { 1, AD, 670, 10714 },
+	};
+	struct heur_hit h;
+
+	ck_assert_int_eq(judge(xmrig, sizeof(xmrig) / sizeof(xmrig[0]), &h), 1);
+	ck_assert_str_eq(h.name, "mining-cadence");
+	ck_assert_int_eq(h.category, CAT_MINING);
+	ck_assert_int_eq(judge(poll, sizeof(poll) / sizeof(poll[0]), &h), 0);
+	ck_assert_int_eq(judge(pages, sizeof(pages) / sizeof(pages[0]), &h), 0);
+}
+END_TEST
+
 START_TEST(ordinary_https)
 {
 	/* curl, HTTP/1.1: tickets, a GET, the answer */
@@ -209,6 +257,7 @@ tlsrec_suite(void)
 	tcase_add_test(tc, ssh_inside);
 	tcase_add_test(tc, tls_inside);
 	tcase_add_test(tc, tor_cells);
+	tcase_add_test(tc, mining_cadence);
 	tcase_add_test(tc, ordinary_https);
 	tcase_add_test(tc, split_and_pool);
 	suite_add_tcase(s, tc);
