@@ -190,6 +190,12 @@ framed_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
 	return looks_random(d + 2, len - 2, client, bits10, print_pct);
 }
 
+int
+heur_looks_random(const uint8_t *d, size_t len, int opening)
+{
+	return len >= FET_MIN_LEN && looks_random(d, len, opening, NULL, NULL);
+}
+
 static void
 put16(uint8_t *d, size_t v)
 {

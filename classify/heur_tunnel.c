@@ -33,6 +33,12 @@
 #define TF_FRP_HEAD	0x01	/* a lone 0x17 opened the flow */
 #define TF_WS_REQ	0x02	/* the client asked for a WebSocket */
 #define TF_WS_OK	0x04	/* and the server switched protocols */
+#define TF_WS_CFRAME	0x08	/* the client's first frame was looked at */
+#define TF_WS_CRND	0x10	/* ... and its payload looked random */
+#define TF_WS_SFRAME	0x20	/* the same for the server's */
+#define TF_WS_SRND	0x40
+
+#define WS_LOOK_MAX	512	/* bytes of a frame's payload looked at */
 
 static uint32_t
 be32(const uint8_t *p)
@@ -286,6 +292,54 @@ has_token(const uint8_t *v, size_t vlen, const char *tok, int prefix)
 	return 0;
 }
 
+/*
+ * The frame header at d: RFC 6455 section 5.2. A client's frames are
+ * masked, a server's are not; the opcodes are 0-2 and 8-10; of the
+ * reserved bits only RSV1 has a use (permessage-deflate, RFC 7692).
+ * Returns the header's length (the payload's offset), 0 when d is no
+ * frame header; the mask key, when any, is in key.
+ */
+static size_t
+ws_header(const uint8_t *d, size_t len, int client, const uint8_t **key)
+{
+	size_t off = 2;
+	uint8_t op;
+
+	if (len < 2 || (d[0] & 0x30) != 0)
+		return 0;
+	op = d[0] & 0x0f;
+	if (op > 10 || (op > 2 && op < 8) || ((d[1] & 0x80) != 0) != client)
+		return 0;
+	if ((d[1] & 0x7f) == 126)
+		off += 2;
+	else if ((d[1] & 0x7f) == 127)
+		off += 8;
+	*key = NULL;
+	if (client) {
+		*key = d + off;
+		off += 4;
+	}
+	return off <= len ? off : 0;
+}
+
+/* Whether a data frame's payload (what of it the segment holds, unmasked)
+ * looks random; compressed frames (RSV1) are not judged. */
+static int
+ws_payload_random(const uint8_t *d, size_t len, int client)
+{
+	uint8_t buf[WS_LOOK_MAX];
+	const uint8_t *key;
+	size_t off = ws_header(d, len, client, &key), n, i;
+
+	if (off == 0 || (d[0] & 0x40) || ((d[0] & 0x0f) != 1 &&
+	    (d[0] & 0x0f) != 2))
+		return 0;
+	n = len - off < sizeof(buf) ? len - off : sizeof(buf);
+	for (i = 0; i < n; i++)
+		buf[i] = d[off + i] ^ (key != NULL ? key[i % 4] : 0);
+	return heur_looks_random(buf, n, 1);
+}
+
 /* Whether the frame at d (masked when from the client) opens with an SSH
  * version banner. */
 static int
@@ -321,6 +375,8 @@ ws_frame_ssh(const uint8_t *d, size_t len)
 	return 1;
 }
 
+#define FAKE_WS_MIN	56	/* bytes behind a request, at least */
+
 static int
 websocket_request(struct heur_flow *st, const struct heur_pkt *p,
     struct heur_hit *hit)
@@ -340,6 +396,18 @@ websocket_request(struct heur_flow *st, const struct heur_pkt *p,
 	if (v == NULL || !has_token(v, vlen, "websocket", 0))
 		return 0;
 	st->tunnel[TN_FLAGS] |= TF_WS_REQ;
+	/* RFC 6455 section 4.1: the client waits for the server's answer
+	 * before it sends anything more. simple-obfs sends its tunnel's
+	 * first bytes with the request. */
+	if (end != NULL && len + 2 + FAKE_WS_MIN <= p->len &&
+	    heur_looks_random(end + 4, p->len - len - 2, 1)) {
+		if (!report(st, hit, CAT_PROXY, CONF_MEDIUM, "fake-websocket"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "WebSocket upgrade request with %zu random bytes behind it",
+		    p->len - len - 2);
+		return 1;
+	}
 	path = d + 4;
 	for (plen = 0; 4 + plen < len && path[plen] != ' '; plen++)
 		;
@@ -364,6 +432,43 @@ websocket_request(struct heur_flow *st, const struct heur_pkt *p,
 	return 1;
 }
 
+/*
+ * The first frame each way after the switch. Bytes that are no frame at
+ * all from both sides are a tunnel that only borrowed the handshake; a
+ * first data frame of random bytes each way (no JSON, no text, no
+ * protobuf's field tags) is a fully encrypted tunnel inside WebSocket
+ * (Shadowsocks' v2ray-plugin, VMess over ws).
+ */
+static int
+ws_first_frames(struct heur_flow *st, const struct heur_pkt *p,
+    const uint8_t *d, size_t len, struct heur_hit *hit)
+{
+	uint8_t *f = &st->tunnel[TN_FLAGS];
+	const uint8_t *key;
+	int client = p->dir == 0;
+	uint8_t seen = client ? TF_WS_CFRAME : TF_WS_SFRAME,
+	    rnd = client ? TF_WS_CRND : TF_WS_SRND;
+
+	if (*f & seen)
+		return 0;
+	*f |= seen;
+	if (ws_header(d, len, client, &key) == 0) {
+		if (len >= FAKE_WS_MIN && heur_looks_random(d, len, 0))
+			*f |= rnd;
+	} else if (ws_payload_random(d, len, client)) {
+		*f |= rnd | 0x80;	/* 0x80: framed */
+	}
+	if ((*f & (TF_WS_CRND | TF_WS_SRND)) != (TF_WS_CRND | TF_WS_SRND))
+		return 0;
+	if (!report(st, hit, CAT_PROXY, CONF_MEDIUM, (*f & 0x80) ?
+	    "encrypted-websocket" : "fake-websocket"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "%s",
+	    (*f & 0x80) ? "first WebSocket frame each way carries random bytes" :
+	    "random bytes, not WebSocket frames, after the switch");
+	return 1;
+}
+
 static int
 websocket(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 {
@@ -385,8 +490,10 @@ websocket(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		len -= (size_t)(end - d) + 4;
 		d = end + 4;
 	}
-	if (!(st->tunnel[TN_FLAGS] & TF_WS_OK) || !ws_frame_ssh(d, len))
+	if (!(st->tunnel[TN_FLAGS] & TF_WS_OK))
 		return 0;
+	if (!ws_frame_ssh(d, len))
+		return ws_first_frames(st, p, d, len, hit);
 	if (!report(st, hit, CAT_PROXY, CONF_HIGH, "ssh-websocket"))
 		return 0;
 	snprintf(hit->detail, sizeof(hit->detail),

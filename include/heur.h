@@ -62,6 +62,9 @@ int heur_tunnel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit 
  * flow; judge once detection is over and nothing else named the flow. */
 void heur_fet_observe(struct heur_flow *st, const struct heur_pkt *p);
 int heur_fet_judge(const struct heur_flow *st, struct heur_hit *hit);
+/* Whether len bytes (56 at least) pass those tests for random bytes; an
+ * opening is exempt when its first four bytes are printable. */
+int heur_looks_random(const uint8_t *d, size_t len, int opening);
 
 /* Keccak-256 with Ethereum's (original) padding. */
 void heur_keccak256(const uint8_t *in, size_t len, uint8_t out[32]);

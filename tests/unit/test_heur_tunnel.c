@@ -297,6 +297,91 @@ START_TEST(ssh_in_websocket)
 }
 END_TEST
 
+static void
+fill(uint8_t *b, size_t n, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		b[i] = (uint8_t)(seed >> 24);
+	}
+}
+
+#define OK101 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" \
+	"Connection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n"
+
+START_TEST(websocket_pretenders)
+{
+	static const char req[] = WS_REQ("Content-Length: 300\r\n");
+	uint8_t b[1024], c[400], sv[400];
+	struct heur_flow st;
+	struct heur_hit h;
+	size_t i;
+	int r;
+
+	/* simple-obfs: the tunnel's first bytes ride with the request. */
+	memcpy(b, req, sizeof(req) - 1);
+	fill(b + sizeof(req) - 1, 300, 7);
+	memset(&st, 0, sizeof(st));
+	r = feed(&st, TCP, 0, 0, b, sizeof(req) - 1 + 300, &h);
+	HIT(r, h, CAT_PROXY, CONF_MEDIUM, "fake-websocket");
+	ck_assert_str_eq(h.detail,
+	    "WebSocket upgrade request with 300 random bytes behind it");
+
+	/* Random bytes, no frames, both ways after the switch (the 101 and
+	 * the server's bytes in one segment). */
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(feed(&st, TCP, 0, 0, TXT(WS_REQ("")), &h), 0);
+	memcpy(b, OK101, sizeof(OK101) - 1);
+	fill(b + sizeof(OK101) - 1, 200, 9);
+	b[sizeof(OK101) - 1] = 0x3f;	/* no opcode */
+	ck_assert_int_eq(feed(&st, TCP, 1, 1, b, sizeof(OK101) - 1 + 200, &h), 0);
+	fill(c, 180, 11);
+	c[0] = 0x37;
+	r = feed(&st, TCP, 0, 2, c, 180, &h);
+	HIT(r, h, CAT_PROXY, CONF_MEDIUM, "fake-websocket");
+
+	/* v2ray-plugin: real frames, masked from the client, whose payloads
+	 * are random each way. */
+	c[0] = 0x82;
+	c[1] = 0x80 | 126;
+	c[2] = 0x01;
+	c[3] = 0x00;
+	memcpy(c + 4, "\x1a\x2b\x3c\x4d", 4);
+	fill(c + 8, 250, 13);
+	sv[0] = 0x82;
+	sv[1] = 126;
+	sv[2] = 0x00;
+	sv[3] = 0xf0;
+	fill(sv + 4, 240, 17);
+	memset(&st, 0, sizeof(st));
+	(void)feed(&st, TCP, 0, 0, TXT(WS_REQ("")), &h);
+	(void)feed(&st, TCP, 1, 1, TXT(OK101), &h);
+	ck_assert_int_eq(feed(&st, TCP, 0, 2, c, 258, &h), 0);
+	r = feed(&st, TCP, 1, 3, sv, 244, &h);
+	HIT(r, h, CAT_PROXY, CONF_MEDIUM, "encrypted-websocket");
+
+	/* JSON frames, or a random client frame answered by text, are an
+	 * ordinary WebSocket. */
+	memset(&st, 0, sizeof(st));
+	(void)feed(&st, TCP, 0, 0, TXT(WS_REQ("")), &h);
+	(void)feed(&st, TCP, 1, 1, TXT(OK101), &h);
+	ck_assert_int_eq(feed(&st, TCP, 0, 2, c, 258, &h), 0);
+	sv[0] = 0x81;
+	sv[1] = 90;
+	for (i = 0; i < 90; i++)
+		sv[2 + i] = (uint8_t)"{\"type\":\"update\",\"id\":1234,\"v\":[1,2,3]}"[i % 40];
+	ck_assert_int_eq(feed(&st, TCP, 1, 3, sv, 92, &h), 0);
+	/* A request with a short text body behind it is no tunnel either. */
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(feed(&st, TCP, 0, 0,
+	    TXT(WS_REQ("Content-Length: 5\r\n") "hello"), &h), 0);
+}
+END_TEST
+
 START_TEST(random_bytes)
 {
 	uint64_t x = 0x2545f4914f6cdd1dULL;
@@ -338,6 +423,7 @@ heur_tunnel_suite(void)
 	tcase_add_test(tc, frp_openings);
 	tcase_add_test(tc, websocket_openings);
 	tcase_add_test(tc, ssh_in_websocket);
+	tcase_add_test(tc, websocket_pretenders);
 	tcase_add_test(tc, random_bytes);
 	suite_add_tcase(s, tc);
 	return s;
