@@ -105,6 +105,7 @@ struct classify {
 	struct slotpool *ssh;		/* sshshape state of young SSH flows */
 	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
 	int weak[2];			/* nDPI ids that need corroboration */
+	int rtp[2];			/* nDPI's RTP and RTCP */
 	/* counters for stats */
 	uint64_t packets, bytes;
 	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
@@ -183,6 +184,8 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 		goto fail;
 	c->weak[0] = dpi_proto_id(c->dpi, "Mining");
 	c->weak[1] = dpi_proto_id(c->dpi, "CiscoVPN");
+	c->rtp[0] = dpi_proto_id(c->dpi, "RTP");
+	c->rtp[1] = dpi_proto_id(c->dpi, "RTCP");
 	if (load_rules(c, err, errlen) == -1)
 		goto fail;
 	if (cfg->geoip_country_db[0] != '\0' || cfg->geoip_asn_db[0] != '\0') {
@@ -985,15 +988,28 @@ record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
 
 /* Fully encrypted traffic is what is left when nothing named the flow:
  * judged once detection is over (see heur_fet.c). */
+/* Whether nDPI named f with protocol id (app or master). */
+static int
+is_id(int id, const struct flow *f)
+{
+	return id > 0 && (f->cls.app_proto == id || f->cls.master_proto == id);
+}
+
 static void
 fet_check(struct classify *c, struct flow *f, uint64_t ts_us)
 {
 	struct heur_hit hit;
+	/* nDPI 4.2 takes random datagrams for RTP (any first byte of
+	 * 0x80-0xbf and a payload type it knows). RTP keeps its version
+	 * byte and SSRC in clear; the UDP judgement asks that no header
+	 * byte stay the same, so it overrules that answer. */
+	int rtp = f->key.proto == 17 && (is_id(c->rtp[0], f) ||
+	    is_id(c->rtp[1], f));
 
 	if (f->cls.heur_hit || f->cls.nsigs > 0 || f->cls.verdict_made ||
 	    f->cls.category != CAT_NONE ||
 	    (f->key.proto == 6 && !f->cls.syn_first) ||
-	    (f->cls.dpi_confidence != DPI_CONF_UNKNOWN &&
+	    (!rtp && f->cls.dpi_confidence != DPI_CONF_UNKNOWN &&
 	    f->cls.dpi_confidence != DPI_CONF_PORT &&
 	    (f->cls.master_proto != 0 || f->cls.app_proto != 0)))
 		return;

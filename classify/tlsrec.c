@@ -16,6 +16,7 @@
 
 #define REC_HANDSHAKE	22
 #define REC_CCS		20
+#define REC_HS		22
 #define REC_DATA	23
 #define REC_MAX_LEN	(16384 + 2048)	/* RFC 8446 section 5.2 */
 
@@ -319,6 +320,45 @@ mining_cadence(const struct datum *D, size_t n, unsigned *shares,
 	return cs && *cv >= 0.35;
 }
 
+/*
+ * A server that sends application data before the client has finished
+ * its handshake. In TLS 1.2 a ChangeCipherSpec from the server before
+ * the client's second flight is an abbreviated (resumed) handshake, after
+ * which the client sends its own ChangeCipherSpec and Finished (RFC 5246
+ * section 7.3) before the server has anything to read; its Finished is a
+ * handshake record after the ChangeCipherSpec (in TLS 1.3 the records
+ * after it are application data, its encrypted handshake). simple-obfs's
+ * tls mode imitates a resumption and sends the tunnel's answer at once.
+ */
+static int
+early_server_data(const struct tlsrec *t)
+{
+	size_t i;
+	int state = 0;	/* 1 server hello, 2 CCS, 3 Finished */
+
+	if (t->n < 4 || t->r[0].dir != 0 || t->r[0].type != REC_HS)
+		return 0;
+	for (i = 1; i < t->n; i++) {
+		const struct rec *r = &t->r[i];
+
+		if (r->dir == 0)
+			return 0;	/* the client spoke again first */
+		if (state == 0 && r->type == REC_HS)
+			state = 1;
+		else if (state == 1 && r->type == REC_HS)
+			;
+		else if (state == 1 && r->type == REC_CCS)
+			state = 2;
+		else if (state == 2 && r->type == REC_HS)
+			state = 3;
+		else if (state == 3 && r->type == REC_DATA)
+			return 1;
+		else
+			return 0;
+	}
+	return 0;
+}
+
 int
 tlsrec_judge(const struct tlsrec *t, struct heur_hit *hit)
 {
@@ -332,6 +372,14 @@ tlsrec_judge(const struct tlsrec *t, struct heur_hit *hit)
 		return 0;
 	n = data_records(t, D, &v13);
 	hit->confidence = CONF_MEDIUM;
+	if (early_server_data(t)) {
+		hit->category = CAT_PROXY;
+		hit->name = "tls-imitation";
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "server sent data before the client finished a resumed "
+		    "TLS 1.2 handshake");
+		return 1;
+	}
 	if (ssh_inside(D, n)) {
 		hit->category = CAT_REMOTE_ACCESS;
 		hit->name = "ssh-in-tls";

@@ -173,6 +173,32 @@ START_TEST(mining_cadence)
 }
 END_TEST
 
+START_TEST(early_server_data)
+{
+	/* simple-obfs's tls mode (ss-obfs-tls.pcap): a ClientHello carrying
+	 * the request, then the server's hello, CCS, "Finished" and data. */
+	static const struct r obfs[] = {
+		{ 0, HS, 420, 0 }, { 1, HS, 91, 1 }, { 1, CCS, 1, 1 },
+		{ 1, HS, 254, 1 }, { 1, AD, 7874, 2 },
+	};
+	/* A real resumption: the client's CCS and Finished come first. */
+	static const struct r resumed[] = {
+		{ 0, HS, 420, 0 }, { 1, HS, 91, 1 }, { 1, CCS, 1, 1 },
+		{ 1, HS, 40, 1 }, { 0, CCS, 1, 2 }, { 0, HS, 40, 2 },
+		{ 0, AD, 300, 2 }, { 1, AD, 7874, 3 },
+	};
+	/* TLS 1.3 (middlebox compatibility): data records after the CCS
+	 * are the encrypted handshake. */
+	static const struct r v13[] = { OPEN13, { 1, AD, 500, 3 } };
+	struct heur_hit h;
+
+	ck_assert_int_eq(judge(obfs, sizeof(obfs) / sizeof(obfs[0]), &h), 1);
+	ck_assert_str_eq(h.name, "tls-imitation");
+	ck_assert_int_eq(judge(resumed, sizeof(resumed) / sizeof(resumed[0]), &h), 0);
+	ck_assert_int_eq(judge(v13, sizeof(v13) / sizeof(v13[0]), &h), 0);
+}
+END_TEST
+
 START_TEST(ordinary_https)
 {
 	/* curl, HTTP/1.1: tickets, a GET, the answer */
@@ -258,6 +284,7 @@ tlsrec_suite(void)
 	tcase_add_test(tc, tls_inside);
 	tcase_add_test(tc, tor_cells);
 	tcase_add_test(tc, mining_cadence);
+	tcase_add_test(tc, early_server_data);
 	tcase_add_test(tc, ordinary_https);
 	tcase_add_test(tc, split_and_pool);
 	suite_add_tcase(s, tc);
