@@ -838,8 +838,13 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	const uint8_t *vm;
 	unsigned i;
 
-	if (dns_parse(p->payload, p->payload_caplen, &m) == -1)
+	if (dns_parse(p->payload, p->payload_caplen, &m) == -1) {
+		memset(&hit, 0, sizeof(hit));
+		if (!f->cls.heur_hit && dns_iodine_raw(p->payload,
+		    p->payload_caplen, &hit))
+			heur_evidence(c, f, &hit, p->ts_us);
 		return;
+	}
 	/* The VM is the side that asks: the opener unless vm_networks say
 	 * the responder. */
 	vm = side == 1 ? flow_dst_addr(f) : flow_src_addr(f);

@@ -672,3 +672,26 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 		    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
 	return 1;
 }
+
+/* iodine's common.c: raw_header is 10 d1 9e, then the command in the high
+ * nibble (1 login, 2 data, 3 ping) and the user in the low. The client
+ * switches to it once its login over DNS found the server reachable. */
+int
+dns_iodine_raw(const uint8_t *d, size_t len, struct heur_hit *hit)
+{
+	static const char *const cmd[] = { "login", "data", "ping" };
+	unsigned c;
+
+	if (len < 4 || d[0] != 0x10 || d[1] != 0xd1 || d[2] != 0x9e)
+		return 0;
+	c = d[3] >> 4;
+	if (c < 1 || c > 3)
+		return 0;
+	hit->category = CAT_PROXY;
+	hit->confidence = CONF_HIGH;
+	hit->name = "iodine-raw";
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "iodine's raw UDP header (%s, user %u) on a DNS flow", cmd[c - 1],
+	    d[3] & 15u);
+	return 1;
+}

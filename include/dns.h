@@ -48,4 +48,9 @@ void dns_tunnel_free(struct dns_tunnel *t);
 int dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
     const struct dns_msg *q, uint64_t now_us, struct heur_hit *hit);
 
+/* A datagram on a DNS flow that is no DNS message but iodine's raw-mode
+ * header (its three identifying bytes, then a command of login, data or
+ * ping and the user's number): returns 1 and fills hit. */
+int dns_iodine_raw(const uint8_t *d, size_t len, struct heur_hit *hit);
+
 #endif

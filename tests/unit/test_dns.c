@@ -903,6 +903,34 @@ START_TEST(tunnel_base_domains_and_bound)
 }
 END_TEST
 
+/* iodine's raw mode (iodine-raw.pcap): its header on the DNS flow. */
+START_TEST(iodine_raw)
+{
+	static const uint8_t login[] = { 0x10, 0xd1, 0x9e, 0x10, 0x5a, 0x11,
+		0x0c, 0x7e, 0x33, 0x90, 0x21, 0x4d, 0x02, 0xe1, 0x38, 0x6a,
+		0x4f, 0x70, 0x99, 0x0b };
+	static const uint8_t ping[] = { 0x10, 0xd1, 0x9e, 0x31 };
+	uint8_t other[4] = { 0x10, 0xd1, 0x9e, 0x40 };
+	struct heur_hit h;
+
+	memset(&h, 0, sizeof(h));
+	ck_assert_int_eq(dns_iodine_raw(login, sizeof(login), &h), 1);
+	ck_assert_int_eq(h.category, CAT_PROXY);
+	ck_assert_int_eq(h.confidence, CONF_HIGH);
+	ck_assert_str_eq(h.detail,
+	    "iodine's raw UDP header (login, user 0) on a DNS flow");
+	ck_assert_int_eq(dns_iodine_raw(ping, sizeof(ping), &h), 1);
+	ck_assert_str_eq(h.detail,
+	    "iodine's raw UDP header (ping, user 1) on a DNS flow");
+	/* Another command, a short datagram, another header. */
+	ck_assert_int_eq(dns_iodine_raw(other, sizeof(other), &h), 0);
+	ck_assert_int_eq(dns_iodine_raw(ping, 3, &h), 0);
+	other[3] = 0x20;
+	other[2] = 0x9f;
+	ck_assert_int_eq(dns_iodine_raw(other, sizeof(other), &h), 0);
+}
+END_TEST
+
 Suite *
 dns_suite(void)
 {
@@ -919,6 +947,7 @@ dns_suite(void)
 	tcase_add_test(tc, cache_basics);
 	tcase_add_test(tc, cache_lru);
 	tcase_add_test(tc, tunnel_iodine);
+	tcase_add_test(tc, iodine_raw);
 	tcase_add_test(tc, tunnel_long_a_queries_medium);
 	tcase_add_test(tc, tunnel_volume_medium);
 	tcase_add_test(tc, tunnel_window_expires);

@@ -15,7 +15,10 @@
 # 10.11.0.0/24 (ocserv); only the outer packets cross the veth.
 
 ALL_NAMES+=(ptunnel wireguard-go sshuttle ssh-socks ssh-interactive dns2tcp
-    openconnect)
+    openconnect iodine-raw)
+
+# iodine in its default raw mode (record-captures.sh's iodine_exchange).
+run_iodine_raw() { iodine_exchange raw; }
 
 # A plain HTTP server for the tunnels' far end: python3 http.server on
 # ADDR:PORT serving DIR (log in $TMP/NAME.log).
