@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "heur.h"
 #include "util.h"
 
@@ -39,13 +40,6 @@
 #define TF_WS_SRND	0x40
 
 #define WS_LOOK_MAX	512	/* bytes of a frame's payload looked at */
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 static uint64_t
 be64(const uint8_t *p)
