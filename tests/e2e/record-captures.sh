@@ -337,16 +337,23 @@ need_run_sshd() {
     fi
 }
 
-run_ssh() {
-    local d=$TMP/ssh out
-    mkdir -p "$d"
+# key_sshd DIR ADDR [LINE...]: sshd on ADDR port 22 in the server
+# namespace with a throwaway host key, key login for root with
+# DIR/client_key (made here; see ssh_args in exchanges/remote.sh), no
+# forwarding unless a LINE of sshd_config says otherwise (LINEs come
+# first: the first value of a keyword is the one sshd takes).
+key_sshd() {
+    local d=$1 addr=$2
+    shift 2
     need_run_sshd
     ssh-keygen -q -t ed25519 -N '' -C egd-host -f "$d/host_key"
     ssh-keygen -q -t ed25519 -N '' -C egd-client -f "$d/client_key"
     cp "$d/client_key.pub" "$d/authorized_keys"
-    cat >"$d/sshd_config" <<EOF
+    {
+        (($# == 0)) || printf '%s\n' "$@"
+        cat <<EOF
 Port 22
-ListenAddress $SRV_IP
+ListenAddress $addr
 AddressFamily inet
 HostKey $d/host_key
 PidFile $d/sshd.pid
@@ -363,8 +370,15 @@ AllowTcpForwarding no
 PrintMotd no
 PrintLastLog no
 EOF
+    } >"$d/sshd_config"
     start_srv sshd /usr/sbin/sshd -D -e -f "$d/sshd_config"
     wait_listen sshd t 22
+}
+
+run_ssh() {
+    local d=$TMP/ssh out
+    mkdir -p "$d"
+    key_sshd "$d" "$SRV_IP"
 
     cap_start "$d/cap.pcap"
     run_vm 20 ssh -F /dev/null \

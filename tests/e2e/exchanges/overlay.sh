@@ -148,37 +148,6 @@ run_nebula() {
 
 # ---------------------------------------------------------- ssh-websocket --
 
-# sshd on the server's loopback only (reached through websockify), key
-# login for root as run_ssh's.
-overlay_sshd() { # DIR
-    local d=$1
-    need_run_sshd
-    ssh-keygen -q -t ed25519 -N '' -C egd-host -f "$d/host_key"
-    ssh-keygen -q -t ed25519 -N '' -C egd-client -f "$d/client_key"
-    cp "$d/client_key.pub" "$d/authorized_keys"
-    cat >"$d/sshd_config" <<EOF
-Port 22
-ListenAddress 127.0.0.1
-AddressFamily inet
-HostKey $d/host_key
-PidFile $d/sshd.pid
-AuthorizedKeysFile $d/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-X11Forwarding no
-AllowTcpForwarding no
-PrintMotd no
-PrintLastLog no
-EOF
-    start_srv sshd /usr/sbin/sshd -D -e -f "$d/sshd_config"
-    wait_listen sshd t 22
-}
-
 overlay_bridge_gone() { [[ ! -e "$1" ]]; }
 
 # websockify 0.10.0 (Python, Debian's) on 192.0.2.1:8080 forwarding every
@@ -196,7 +165,7 @@ run_ssh_websocket() {
     "$OVERLAY_PY" -c 'import websockets' 2>/dev/null ||
         die "missing python3 module websockets (apt-get install python3-websockets)"
     mkdir -p "$d"
-    overlay_sshd "$d"
+    loopback_sshd "$d"  # exchanges/remote.sh
     start_srv websockify websockify --run-once --timeout 30 \
         "$SRV_IP:8080" 127.0.0.1:22
     wait_listen websockify t 8080

@@ -206,35 +206,7 @@ run_vnc() {
 }
 
 # sshd on the server's loopback only, key login for root (as run_ssh).
-loopback_sshd() { # DIR
-    local d=$1
-    need_run_sshd
-    ssh-keygen -q -t ed25519 -N '' -C egd-host -f "$d/host_key"
-    ssh-keygen -q -t ed25519 -N '' -C egd-client -f "$d/client_key"
-    cp "$d/client_key.pub" "$d/authorized_keys"
-    cat >"$d/sshd_config" <<EOF
-Port 22
-ListenAddress 127.0.0.1
-AddressFamily inet
-HostKey $d/host_key
-PidFile $d/sshd.pid
-AuthorizedKeysFile $d/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-X11Forwarding no
-AllowTcpForwarding no
-PrintMotd no
-PrintLastLog no
-EOF
-    start_srv sshd /usr/sbin/sshd -D -e -f "$d/sshd_config"
-    wait_until 10 in_srv bash -c '[[ -n "$(ss -Hlnt "sport = :22")" ]]' ||
-        die "sshd did not start"
-}
+loopback_sshd() { key_sshd "$1" 127.0.0.1; } # DIR
 
 ssh_args() { # DIR
     echo -F /dev/null -i "$1/client_key" -o IdentitiesOnly=yes \
