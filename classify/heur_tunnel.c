@@ -5,6 +5,8 @@
  * - ZeroTier: a HELLO is the one packet ZeroTier sends in clear (cipher
  *   suite 0); it carries the sender's identity, whose address is the
  *   packet header's source address (ZeroTierOne node/Packet.hpp).
+ * - v2ray's mKCP: the hash and length its simple authenticator seals
+ *   every segment with.
  * - Nebula: the Noise IX handshake's header, version 1, type handshake,
  *   subtype ix_psk0, stage one with no remote index and counter 1, the
  *   answer with the initiator's index and counter 2 (nebula header.go).
@@ -135,6 +137,58 @@ nebula(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 			return 0;
 		snprintf(hit->detail, sizeof(hit->detail),
 		    "Noise IX handshake answered, index %08x", remote);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- v2ray mKCP ---- */
+
+/*
+ * mKCP without a seed seals each KCP segment with v2ray's "simple
+ * authenticator": a 32-bit FNV-1a hash (big-endian), a 16-bit length,
+ * the segment, then every byte from the fifth on XORed with the byte four
+ * before it (v2ray transport/internet/kcp/crypt.go). Undone, the length
+ * is the datagram's less six and the hash is that of the length and the
+ * segment: a check of 48 bits. The header disguises (srtp, utp,
+ * wechat-video, dtls, wireguard) put 4 or 13 bytes before it.
+ */
+#define MKCP_MIN	(6 + 24)	/* a KCP segment header is 24 bytes */
+
+static int
+mkcp_sealed(const uint8_t *x, size_t n)
+{
+	uint32_t h = 2166136261u, want;
+	size_t i;
+
+	if (n < MKCP_MIN || n > 0xffff + 6)
+		return 0;
+	if ((size_t)(((x[4] ^ x[0]) << 8) | (x[5] ^ x[1])) != n - 6)
+		return 0;
+	want = (uint32_t)x[0] << 24 | (uint32_t)x[1] << 16 |
+	    (uint32_t)x[2] << 8 | x[3];
+	for (i = 4; i < n; i++) {
+		h ^= (uint8_t)(x[i] ^ x[i - 4]);
+		h *= 16777619u;
+	}
+	return h == want;
+}
+
+static int
+mkcp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	static const size_t skip[] = { 0, 4, 13 };
+	size_t i;
+
+	for (i = 0; i < NELEM(skip); i++) {
+		if (p->len <= skip[i] || !mkcp_sealed(p->data + skip[i],
+		    p->len - skip[i]))
+			continue;
+		if (!report(st, hit, CAT_PROXY, CONF_HIGH, "v2ray-mkcp"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "KCP segment sealed by v2ray's FNV-1a authenticator%s",
+		    skip[i] ? " behind a disguise header" : "");
 		return 1;
 	}
 	return 0;
@@ -504,7 +558,9 @@ heur_tunnel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit
 	if (p->proto == 17) {
 		if (p->data[0] == 0x10 && nebula(st, p, hit))
 			return 1;
-		return zerotier(st, p, hit);
+		if (zerotier(st, p, hit))
+			return 1;
+		return mkcp(st, p, hit);
 	}
 	if (p->proto != 6)
 		return 0;

@@ -2,10 +2,10 @@
  * test_heur_tunnel.c: overlay networks and tunnel tools. ZeroTier's HELLO,
  * frp's messages and the WebSocket openings of chisel, ttyd, GoTTY and
  * Jupyter are built here from their specifications (ZeroTierOne
- * node/Packet.hpp, frp pkg/msg and pkg/util/net, RFC 6455): Debian 12 has
- * none of these programs. Nebula's handshake and SSH inside a WebSocket
- * (websockify) are recorded from the real programs as well, in
- * tests/captures/nebula.pcap and ssh-websocket.pcap. Near misses and random
+ * node/Packet.hpp, frp pkg/msg and pkg/util/net, RFC 6455), and v2ray's
+ * mKCP seal from its crypt.go. Nebula's handshake, SSH inside a WebSocket
+ * (websockify) and mKCP are recorded from the real programs as well, in
+ * tests/captures/nebula.pcap, ssh-websocket.pcap and v2ray-mkcp.pcap. Near misses and random
  * bytes must never match.
  */
 #include <check.h>
@@ -382,6 +382,64 @@ START_TEST(websocket_pretenders)
 }
 END_TEST
 
+/* v2ray's simple authenticator, as its crypt.go seals: hash, length,
+ * segment, then x[i] ^= x[i - 4] from the fifth byte on. */
+static size_t
+mkcp_seal(uint8_t *out, const uint8_t *seg, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	out[4] = (uint8_t)(n >> 8);
+	out[5] = (uint8_t)n;
+	memcpy(out + 6, seg, n);
+	for (i = 4; i < 6 + n; i++) {
+		h ^= out[i];
+		h *= 16777619u;
+	}
+	out[0] = (uint8_t)(h >> 24);
+	out[1] = (uint8_t)(h >> 16);
+	out[2] = (uint8_t)(h >> 8);
+	out[3] = (uint8_t)h;
+	for (i = 4; i < 6 + n; i++)
+		out[i] ^= out[i - 4];
+	return 6 + n;
+}
+
+START_TEST(v2ray_mkcp)
+{
+	/* A KCP push segment: conv, cmd 81, frg, wnd, ts, sn, una, len,
+	 * then 40 bytes of data. */
+	uint8_t seg[64], b[128];
+	struct heur_flow st;
+	struct heur_hit h;
+	size_t n;
+	int r;
+
+	memset(seg, 0, sizeof(seg));
+	memcpy(seg, "\x9a\x31\x07\xc2\x51\x00\x00\x01\x00\x00\x10\x27"
+	    "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x28", 24);
+	fill(seg + 24, 40, 23);
+	n = mkcp_seal(b, seg, sizeof(seg));
+	memset(&st, 0, sizeof(st));
+	r = feed(&st, UDP, 0, 0, b, n, &h);
+	HIT(r, h, CAT_PROXY, CONF_HIGH, "v2ray-mkcp");
+	/* Behind the 4 bytes of the srtp disguise. */
+	memmove(b + 4, b, n);
+	memcpy(b, "\x80\x60\x12\x34", 4);
+	memset(&st, 0, sizeof(st));
+	r = feed(&st, UDP, 0, 0, b, n + 4, &h);
+	HIT(r, h, CAT_PROXY, CONF_HIGH, "v2ray-mkcp");
+	/* One bit changed breaks the hash; a cut datagram its length. */
+	b[40] ^= 0x04;
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n + 4, &h), 0);
+	b[40] ^= 0x04;
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n + 3, &h), 0);
+}
+END_TEST
+
 START_TEST(random_bytes)
 {
 	uint64_t x = 0x2545f4914f6cdd1dULL;
@@ -424,6 +482,7 @@ heur_tunnel_suite(void)
 	tcase_add_test(tc, websocket_openings);
 	tcase_add_test(tc, ssh_in_websocket);
 	tcase_add_test(tc, websocket_pretenders);
+	tcase_add_test(tc, v2ray_mkcp);
 	tcase_add_test(tc, random_bytes);
 	suite_add_tcase(s, tc);
 	return s;

@@ -11,6 +11,11 @@
 #   vmess-ws-tls      v2ray VMess over WebSocket inside TLS on 443 (self-signed
 #                     certificate, the client allows it)
 #   vless-tcp         v2ray VLESS over plain TCP on 2053
+#   v2ray-mkcp        v2ray VMess over mKCP (UDP, header "none", no seed) on
+#                     7443
+#   v2ray-quic        v2ray VMess over its QUIC transport (security "none",
+#                     header "none", so plain QUIC v1 with v2ray's built-in
+#                     certificate) on UDP 8443
 #   trojan            trojan-gfw server (self-signed certificate, fallback to a
 #                     local HTTP server) and client on 443
 # In every exchange curl on the VM talks SOCKS5 to the proxy client on the
@@ -22,7 +27,7 @@
 # made afresh in $TMP at record time.
 
 ALL_NAMES+=(shadowsocks-aead shadowsocks-v6 vmess-tcp vmess-ws-tls vless-tcp
-    trojan)
+    v2ray-mkcp v2ray-quic trojan)
 
 # proxy_www DIR: a small file to fetch through the proxies (8 KB of text,
 # so the reply is a few full-sized segments).
@@ -63,6 +68,14 @@ vm_conns_closed() {
     [[ -z "$(ip netns exec "$VM_NS" ss -Htn state established \
         state fin-wait-1 state fin-wait-2 state close-wait state last-ack \
         state closing "dport = :$1" 2>/dev/null)" ]]
+}
+
+# vm_udp_closed PORT: the VM holds no UDP socket connected to PORT any more
+# (v2ray's mKCP dialer uses one connected socket per session, closed once
+# the session has terminated; its QUIC dialer uses an unconnected socket,
+# not seen here, and keeps the QUIC connection open for reuse).
+vm_udp_closed() {
+    [[ -z "$(ip netns exec "$VM_NS" ss -Hun "dport = :$1" 2>/dev/null)" ]]
 }
 
 # check_conns FILE PORT N: at least N connections from the VM to PORT.
@@ -185,15 +198,25 @@ run_shadowsocks_v6() {
 
 # ------------------------------------------------------------------ v2ray --
 
-# v2ray_exchange NAME PORT INBOUND_JSON OUTBOUND_JSON [clear]: v2ray 4.x as server
-# (INBOUND on 192.0.2.1:PORT, freedom outbound) and as client (SOCKS
-# inbound on 127.0.0.1:1080 in the VM, OUTBOUND to the server); curl
+# v2ray_exchange NAME PORT INBOUND_JSON OUTBOUND_JSON [clear] [udp]: v2ray
+# 4.x as server (INBOUND on 192.0.2.1:PORT, freedom outbound) and as client
+# (SOCKS inbound on 127.0.0.1:1080 in the VM, OUTBOUND to the server); curl
 # downloads the file twice through the client.  The JSON fragments are
 # complete "inbound"/"outbound" objects (protocol, settings, streamSettings).
 # With "clear" (VLESS, which does not encrypt) the HTTP request must be
-# visible inside the proxy stream, otherwise it must not.
+# visible inside the proxy stream, otherwise it must not.  With "udp" (the
+# mKCP and QUIC transports) the server listens on UDP PORT, and the capture
+# must hold datagrams both ways instead of a TCP connection.
 v2ray_exchange() {
-    local name=$1 port=$2 inbound=$3 outbound=$4 clear=${5:-} d=$TMP/$1 i
+    local name=$1 port=$2 inbound=$3 outbound=$4 d=$TMP/$1 i opt
+    local clear="" proto=t
+    for opt in "${@:5}"; do
+        case $opt in
+        clear) clear=clear ;;
+        udp) proto=u ;;
+        *) die "v2ray_exchange: unknown option $opt" ;;
+        esac
+    done
     need v2ray v2ray
     start_srv http python3 -m http.server --bind 127.0.0.1 8080 \
         --directory "$d/www"
@@ -222,7 +245,7 @@ EOF
         die "$name: v2ray rejects the client configuration"
     }
     start_srv v2ray-srv env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/server.json"
-    wait_listen v2ray-srv t "$port"
+    wait_listen v2ray-srv "$proto" "$port"
     start_vm v2ray-vm env V2RAY_LOCATION_ASSET="$d" v2ray -config "$d/client.json"
     wait_vm_listen v2ray-vm 1080
 
@@ -231,14 +254,25 @@ EOF
         proxy_fetch "$d" 1080 "http://127.0.0.1:8080/data.txt" "$name-$i"
     done
     # v2ray closes an idle VLESS connection only after a few seconds.
-    wait_until 10 vm_conns_closed "$port" || log "$name: connections still open"
+    if [[ "$proto" == u ]]; then
+        wait_until 20 vm_udp_closed "$port" || log "$name: sessions still open"
+    else
+        wait_until 10 vm_conns_closed "$port" || log "$name: connections still open"
+    fi
     cap_stop
     log_has v2ray-srv "accepted tcp:127.0.0.1:8080" || {
         cat "$TMP/v2ray-srv.log" >&2
         die "$name: the v2ray server never accepted the request"
     }
     check_capture "$d/cap.pcap" ""
-    check_conns "$d/cap.pcap" "$port" 1
+    if [[ "$proto" == u ]]; then
+        (($(count_packets "$d/cap.pcap" "udp and src host $VM_IP and dst port $port") >= 4)) ||
+            die "$d/cap.pcap: too few datagrams to UDP $port"
+        (($(count_packets "$d/cap.pcap" "udp and src host $SRV_IP and src port $port") >= 4)) ||
+            die "$d/cap.pcap: too few datagrams from UDP $port"
+    else
+        check_conns "$d/cap.pcap" "$port" 1
+    fi
     if [[ "$clear" == clear ]]; then
         grep -aqF "GET /data.txt" "$d/cap.pcap" ||
             die "$d/cap.pcap: the HTTP request is not in clear"
@@ -301,6 +335,46 @@ run_vless_tcp() {
     {\"protocol\": \"vless\",
      \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 2053,
        \"users\": [{\"id\": \"$id\", \"encryption\": \"none\"}]}]}}" clear
+}
+
+# VMess (as in run_vmess_tcp) over mKCP on UDP 7443: v2ray's defaults
+# (header type "none", so no packet disguise, and no seed, so no
+# obfuscation key beyond mKCP's fixed one).
+run_v2ray_mkcp() {
+    local d=$TMP/v2ray-mkcp id
+    mkdir -p "$d"
+    proxy_www "$d"
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_exchange v2ray-mkcp 7443 "
+    {\"listen\": \"$SRV_IP\", \"port\": 7443, \"protocol\": \"vmess\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\", \"alterId\": 0}]},
+     \"streamSettings\": {\"network\": \"kcp\"}}" "
+    {\"protocol\": \"vmess\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 7443,
+       \"users\": [{\"id\": \"$id\", \"alterId\": 0, \"security\": \"aes-128-gcm\"}]}]},
+     \"streamSettings\": {\"network\": \"kcp\"}}" udp
+}
+
+# VMess (as in run_vmess_tcp) over v2ray's QUIC transport on UDP 8443,
+# quicSettings security "none" and header "none" (the documented defaults,
+# given explicitly: v2ray 4.34 without quicSettings seals every datagram
+# with AES-128-GCM under an empty key), so the packets are plain QUIC v1;
+# its TLS 1.3 handshake uses the certificate v2ray makes up when none is
+# configured (server name quic.internal.v2ray.com).
+run_v2ray_quic() {
+    local d=$TMP/v2ray-quic id
+    local qs='{"security": "none", "header": {"type": "none"}}'
+    mkdir -p "$d"
+    proxy_www "$d"
+    id=$(cat /proc/sys/kernel/random/uuid)
+    v2ray_exchange v2ray-quic 8443 "
+    {\"listen\": \"$SRV_IP\", \"port\": 8443, \"protocol\": \"vmess\",
+     \"settings\": {\"clients\": [{\"id\": \"$id\", \"alterId\": 0}]},
+     \"streamSettings\": {\"network\": \"quic\", \"quicSettings\": $qs}}" "
+    {\"protocol\": \"vmess\",
+     \"settings\": {\"vnext\": [{\"address\": \"$SRV_IP\", \"port\": 8443,
+       \"users\": [{\"id\": \"$id\", \"alterId\": 0, \"security\": \"aes-128-gcm\"}]}]},
+     \"streamSettings\": {\"network\": \"quic\", \"quicSettings\": $qs}}" udp
 }
 
 # ----------------------------------------------------------------- trojan --

@@ -4,7 +4,9 @@
 # an ICMP tunnel (ptunnel), WireGuard (wireguard-go), SSH as a VPN
 # (sshuttle) and as a SOCKS proxy (ssh -D) next to an interactive SSH
 # session, TCP over DNS (dns2tcp) and an AnyConnect-style TLS VPN (ocserv
-# + openconnect).  Sourced by record-captures.sh, whose helpers it uses.
+# + openconnect), with its DTLS channel and without (openconnect-tls: the
+# tunnel over the TLS connection only).  Sourced by record-captures.sh,
+# whose helpers it uses.
 # (hans, the other ICMP tunnel, is not packaged in Debian 12.)
 #
 # Destinations "behind" a tunnel are on the server namespace's loopback:
@@ -15,7 +17,7 @@
 # 10.11.0.0/24 (ocserv); only the outer packets cross the veth.
 
 ALL_NAMES+=(ptunnel wireguard-go sshuttle ssh-socks ssh-interactive dns2tcp
-    openconnect iodine-raw)
+    openconnect openconnect-tls iodine-raw)
 
 # iodine in its default raw mode (record-captures.sh's iodine_exchange).
 run_iodine_raw() { iodine_exchange raw; }
@@ -32,32 +34,7 @@ tun_http() { # NAME ADDR PORT DIR
 # options for a matching ssh are in TUN_SSH (an array).
 tun_sshd() {
     local d=$1
-    need_run_sshd
-    ssh-keygen -q -t ed25519 -N '' -C egd-host -f "$d/host_key"
-    ssh-keygen -q -t ed25519 -N '' -C egd-client -f "$d/client_key"
-    cp "$d/client_key.pub" "$d/authorized_keys"
-    cat >"$d/sshd_config" <<EOF
-Port 22
-ListenAddress $SRV_IP
-AddressFamily inet
-HostKey $d/host_key
-PidFile $d/sshd.pid
-AuthorizedKeysFile $d/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-X11Forwarding no
-AllowTcpForwarding yes
-PermitTTY yes
-PrintMotd no
-PrintLastLog no
-EOF
-    start_srv sshd /usr/sbin/sshd -D -e -f "$d/sshd_config"
-    wait_listen sshd t 22
+    key_sshd "$d" "$SRV_IP" "AllowTcpForwarding yes" "PermitTTY yes"
     TUN_SSH=(-F /dev/null -i "$d/client_key" -o IdentitiesOnly=yes
         -o IdentityAgent=none -o StrictHostKeyChecking=no
         -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5
@@ -424,8 +401,14 @@ oc_connected() { # DEV
 # channel is up; whether it came up is logged ("Established DTLS
 # connection").  ocserv's workers stay root: as nobody they could not reach
 # sec-mod's socket inside the script's private (0700) temporary directory.
-run_openconnect() {
-    local d=$TMP/openconnect vm_pid pin pw vm_if=egoc$$v
+# openconnect_exchange NAME [no-dtls]: that exchange; with no-dtls
+# openconnect is run with --no-dtls (ocserv still offers DTLS), so the
+# tunnel's packets travel over the TLS (CSTP) connection only and no UDP
+# may be on the wire.
+openconnect_exchange() {
+    local name=$1 d=$TMP/$1 vm_pid pin pw vm_if=egoc$$v
+    local -a dtls=()
+    [[ "${2:-}" != no-dtls ]] || dtls=(--no-dtls)
     need ocserv ocserv
     need openconnect openconnect
     need_tun
@@ -477,15 +460,16 @@ EOF2
     start_vm openconnect bash -c 'exec openconnect --protocol=anyconnect \
         --non-inter --passwd-on-stdin -u egd --servercert "pin-sha256:$1" \
         --script "$2" --interface "$3" --resolve "vpn.example.test:$4" \
-        "https://vpn.example.test:10443/" <"$5"' _ \
-        "$pin" "$d/vpnc-script" "$vm_if" "$SRV_IP" "$d/password"
+        "${@:6}" "https://vpn.example.test:10443/" <"$5"' _ \
+        "$pin" "$d/vpnc-script" "$vm_if" "$SRV_IP" "$d/password" "${dtls[@]}"
     vm_pid=$!
     wait_until 15 oc_connected "$vm_if" || {
         cat "$TMP/openconnect.log" "$TMP/ocserv.log" >&2
         die "openconnect did not connect"
     }
     # Give DTLS its chance before the pings.
-    wait_until 5 log_has openconnect 'Established DTLS connection' || true
+    ((${#dtls[@]})) ||
+        wait_until 5 log_has openconnect 'Established DTLS connection' || true
     run_vm 20 ping -n -c 10 -i 0.2 -W 3 10.11.0.1 >"$d/ping.out" 2>&1 || {
         cat "$d/ping.out" "$TMP/openconnect.log" "$TMP/ocserv.log" >&2
         die "no ping answer through the openconnect tunnel"
@@ -497,10 +481,18 @@ EOF2
     stop_pid "$vm_pid"
     cap_stop
     if log_has openconnect 'Established DTLS connection'; then
-        log "openconnect: DTLS channel up"
+        ((${#dtls[@]} == 0)) || die "$name: a DTLS channel despite --no-dtls"
+        log "$name: DTLS channel up"
     else
-        log "openconnect: no DTLS channel, data over the TLS connection"
+        log "$name: no DTLS channel, data over the TLS connection"
     fi
     check_capture "$d/cap.pcap" "vpn.example.test"
+    if ((${#dtls[@]})); then
+        (($(count_packets "$d/cap.pcap" "udp") == 0)) ||
+            die "$d/cap.pcap: UDP packets despite --no-dtls"
+    fi
     CAPTURE=$d/cap.pcap
 }
+
+run_openconnect() { openconnect_exchange openconnect; }
+run_openconnect_tls() { openconnect_exchange openconnect-tls no-dtls; }
