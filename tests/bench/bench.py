@@ -10,6 +10,7 @@ new flow every other packet); bulk, the conversations alone (few flows,
 long transfers); 1M SYN flows.
 
 usage: bench.py EGRESSD PCAPREAD WORKDIR [ROUNDS]"""
+import glob
 import os
 import resource
 import subprocess
@@ -57,9 +58,13 @@ def main():
     rounds = int(sys.argv[4]) if len(sys.argv) == 5 and sys.argv[4] else 5
     caps = (('mixed', 'mixed', 500000), ('bulk', 'bulk', 500000),
             ('1M SYN flows', 'syn', 1000000))
+    # A capture is made again when the fixtures or gen.py changed since.
+    inputs = glob.glob(os.path.join(HERE, '..', 'captures', '*.pcap')) + [
+        os.path.join(HERE, 'gen.py')]
+    newest = max(os.path.getmtime(f) for f in inputs)
     for _, kind, n in caps:
         path = os.path.join(work, kind + '.pcap')
-        if not os.path.exists(path):
+        if not os.path.exists(path) or os.path.getmtime(path) < newest:
             subprocess.run([sys.executable, os.path.join(HERE, 'gen.py'), kind,
                             path, str(n)], check=True)
     print('machine: %s, %d CPUs; %d rounds each, programs interleaved, '
