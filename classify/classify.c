@@ -507,7 +507,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		c->verdicts_not_vm++;
 		return;
 	}
-	if (side == 1 && !c->cfg->ingress_verdicts) {
+	if (side == 1 && !c->cfg->ingress_verdicts && !f->cls.opener_is_server) {
 		c->verdicts_ingress++;
 		return;
 	}
@@ -591,6 +591,11 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		else
 			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s%s",
 			    vmaddr, policy_phrase(v.category), what, peer, how);
+	} else if (f->cls.opener_is_server) {
+		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
+		snprintf(v.reason, sizeof(v.reason),
+		    "VM %s %s: %s to %s (only the server's packets seen)%s",
+		    vmaddr, policy_phrase(v.category), what, peer, how);
 	} else {
 		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
 		snprintf(v.reason, sizeof(v.reason),
@@ -790,6 +795,14 @@ heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
 
 	c->heur_hits++;
 	f->cls.heur_hit = 1;
+	if (hit->opener_is_server) {
+		/* Only one leg was captured and it is the server's: the VM
+		 * is the responder, and the flow is still its egress. Without
+		 * vm_networks the opener is no longer taken for the VM. */
+		f->cls.opener_is_server = 1;
+		if (c->cfg->n_vm_networks == 0)
+			f->cls.vm_side = 1 + 2;
+	}
 	f->cls.heur_name = heur_name_index(c, hit->name);
 	memset(&ev, 0, sizeof(ev));
 	ev.source = EV_HEURISTIC;

@@ -38,6 +38,7 @@
 #define PX_WG_DATA	0x10
 #define PX_S5_TARGET	0x20	/* a SOCKS5 hit with the target was reported */
 #define PX_VLESS_REQ	0x40	/* a VLESS request from the opener */
+#define PX_OVPN_SRV	0x80	/* the OpenVPN reset kept is the server's */
 
 #define DIR_S5		0x01
 #define DIR_S4		0x02
@@ -47,6 +48,7 @@
 /* OpenVPN opcodes (ssl_pkt.h: P_* constants, in the high 5 bits). */
 #define OVPN_CLIENT_V1	1
 #define OVPN_SERVER_V1	2
+#define OVPN_CONTROL_V1	4
 #define OVPN_CLIENT_V2	7
 #define OVPN_SERVER_V2	8
 #define OVPN_CLIENT_V3	10
@@ -113,6 +115,7 @@ report(struct heur_flow *st, struct heur_hit *hit, enum confidence conf,
 	hit->confidence = conf;
 	hit->name = name;
 	hit->detail[0] = '\0';
+	hit->opener_is_server = 0;
 	return 1;
 }
 
@@ -514,6 +517,40 @@ ovpn_reset_body(const uint8_t *q, size_t qlen)
 	return 0;
 }
 
+/*
+ * Whether q is a P_CONTROL_V1 of session sid whose reliable payload opens
+ * with a TLS handshake record of message type hs (1 ClientHello, 2
+ * ServerHello): OpenVPN carries its TLS handshake in control packets.
+ * After opcode and session id: with tls-auth an HMAC and 8 bytes of replay
+ * id and time, then the ack array (length, 4-byte ids, and the remote
+ * session id when not empty) and the 4-byte message packet id. Under
+ * tls-crypt the payload is encrypted and never matches.
+ */
+static int
+ovpn_control_tls(const uint8_t *q, size_t qlen, const uint8_t *sid, int hs)
+{
+	static const uint8_t hmac_lens[] = { 0, 16, 20, 28, 32, 48, 64 };
+	size_t o, k, n;
+
+	if (!ovpn_op(q[0], OVPN_CONTROL_V1) || memcmp(q + 1, sid, 8) != 0)
+		return 0;
+	for (k = 0; k < NELEM(hmac_lens); k++) {
+		o = 9 + (hmac_lens[k] ? hmac_lens[k] + 8u : 0u);
+		if (o >= qlen)
+			break;
+		n = q[o];
+		if (n > 8)
+			continue;
+		o += 1 + 4 * n + (n ? 8 : 0) + 4;
+		if (o + 6 > qlen)
+			continue;
+		if (q[o] == 22 && q[o + 1] == 3 && q[o + 2] <= 4 &&
+		    be16(q + o + 3) >= 4 && q[o + 5] == hs)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 openvpn(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 {
@@ -537,6 +574,20 @@ openvpn(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	if (qlen < 14)
 		return 0;
 
+	if (!(s[PX_FLAGS] & PX_OVPN_RESET) && p->index == 0 &&
+	    ovpn_op(q[0], OVPN_SERVER_V2) && !all_zero(q + 1, 8) &&
+	    !(s[PX_FLAGS] & (PX_WG_INIT | PX_WG_DATA))) {
+		/* A capture of one direction (asymmetric routing, a tap on
+		 * one leg) can start with the server's reset. It is kept and
+		 * only the server's own TLS in a control packet of the same
+		 * session confirms it, below. */
+		s[PX_FLAGS] |= PX_OVPN_RESET | PX_OVPN_SRV;
+		s[PX_OVPN_OP] = q[0];
+		memcpy(s + PX_ID, q + 1, 8);
+		if (p->dir)
+			s[PX_DIRS] |= DIR_OVPN;
+		return 0;
+	}
 	if (!(s[PX_FLAGS] & PX_OVPN_RESET)) {
 		if (!ovpn_op(q[0], OVPN_CLIENT_V1) &&
 		    !ovpn_op(q[0], OVPN_CLIENT_V2) &&
@@ -571,7 +622,24 @@ openvpn(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		    s[PX_OVPN_OP] >> 3 == OVPN_CLIENT_V2 ? 2 : 3);
 		return 1;
 	}
-	if (p->dir == ((s[PX_DIRS] & DIR_OVPN) != 0))
+	if (p->dir == ((s[PX_DIRS] & DIR_OVPN) != 0)) {
+		/* The same side again: its TLS hello inside a control packet
+		 * of the reset's session confirms the reset when the other
+		 * side's answer is not in view. */
+		if (!ovpn_control_tls(q, qlen, s + PX_ID,
+		    (s[PX_FLAGS] & PX_OVPN_SRV) ? 2 : 1))
+			return 0;
+		if (!report(st, hit, CONF_HIGH, 0, "openvpn"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "%s %s hard reset, then its TLS %s in a control packet "
+		    "of the same session", p->proto == 6 ? "tcp" : "udp",
+		    (s[PX_FLAGS] & PX_OVPN_SRV) ? "server" : "client",
+		    (s[PX_FLAGS] & PX_OVPN_SRV) ? "ServerHello" : "ClientHello");
+		hit->opener_is_server = (s[PX_FLAGS] & PX_OVPN_SRV) != 0;
+		return 1;
+	}
+	if (s[PX_FLAGS] & PX_OVPN_SRV)
 		return 0;
 	/* Key method 1 pairs CLIENT_V1 with SERVER_V1; V2 and V3 clients
 	 * are answered by SERVER_V2. */

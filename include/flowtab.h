@@ -68,6 +68,8 @@ struct flow_class {
 	uint8_t name_own:1;	/* server_name read by classify/, not nDPI */
 	uint8_t tls_done:1;	/* TLS records judged, or not TLS */
 	uint8_t ssh_done:1;	/* SSH shape judged, or not SSH */
+	uint8_t opener_is_server:1;	/* a heuristic saw the server's side
+					 * first (one leg captured) */
 	uint16_t ssh_slot;	/* sshshape slot, 0 none */
 	uint16_t tls_slot;	/* tlsrec slot of the records kept, 0 none */
 	uint8_t hint;		/* category a port or address suggested */

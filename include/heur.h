@@ -38,6 +38,8 @@ struct heur_hit {
 	enum confidence confidence;
 	const char *name;	/* static: "stratum", "socks5", ... */
 	char detail[96];	/* e.g. "mining.authorize worker=x.1" */
+	int opener_is_server;	/* the first packet seen was the server's:
+				 * the client is the flow's responder */
 };
 
 /* Payload packets of a flow the heuristics look at, at most. */

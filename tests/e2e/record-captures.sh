@@ -33,7 +33,7 @@ set -euo pipefail
 # The exchanges defined in this file; those of exchanges/*.sh beside it are
 # added to ALL_NAMES when those files are read (see the end of the helpers).
 ALL_NAMES=(ssh https socks5 bittorrent stratum xmrig jsonrpc openvpn
-    openvpn-tcp iodine tinyproxy tor synflood udpflood icmpflood portscan
+    openvpn-tcp openvpn-upstream openvpn-downstream iodine tinyproxy tor synflood udpflood icmpflood portscan
     addrscan hydra dnsamp iperf3 httpmany httpsburst)
 readonly VM_IP=192.0.2.10
 readonly SRV_IP=192.0.2.1
@@ -676,11 +676,12 @@ openvpn_pki() {
 # (AES-256-GCM after negotiation).  Over UDP the control channel is
 # authenticated with --tls-auth and the server listens on 1195/udp; over
 # TCP it is encrypted with --tls-crypt and the server listens on 8443/tcp,
-# so neither is found by the default port.  Once both peers are up five
-# pings cross the tunnel.  Only the outer packets are captured (tcpdump is
-# on the veth).
-openvpn_exchange() { # PROTO
-    local d=$TMP/openvpn-$1 vm_pid port
+# so neither is found by the default port.  MODE udp-plain is UDP on
+# 1196/udp with no control-channel wrapping at all (what many published
+# client profiles still use).  Once both peers are up five pings cross the
+# tunnel.  Only the outer packets are captured (tcpdump is on the veth).
+openvpn_exchange() { # MODE: udp, tcp or udp-plain
+    local d=$TMP/openvpn-$1 vm_pid port proto=${1%%-*}
     local -a srv_proto vm_proto srv_key vm_key
     local -a common=(--dev tun0 --dev-type tun --disable-dco
         --ca "$d/ca.crt" --auth SHA256 --verb 3)
@@ -695,6 +696,12 @@ openvpn_exchange() { # PROTO
             die "openvpn --genkey tls-crypt failed"
         srv_key=(--tls-crypt "$d/tc.key")
         vm_key=(--tls-crypt "$d/tc.key")
+    elif [[ "$1" == udp-plain ]]; then
+        port=1196
+        srv_proto=(--proto udp)
+        vm_proto=(--proto udp --nobind)
+        srv_key=()
+        vm_key=()
     else
         port=1195
         srv_proto=(--proto udp)
@@ -708,7 +715,7 @@ openvpn_exchange() { # PROTO
         --cert "$d/server.crt" --key "$d/server.key" --remote-cert-tls client \
         "${srv_key[@]}" "${srv_proto[@]}" \
         --local "$SRV_IP" --lport "$port" --ifconfig 10.8.0.1 10.8.0.2
-    wait_listen ovpn-srv "${1:0:1}" "$port"
+    wait_listen ovpn-srv "${proto:0:1}" "$port"
 
     cap_start "$d/cap.pcap"
     start_vm ovpn-vm openvpn "${common[@]}" --tls-client \
@@ -717,7 +724,7 @@ openvpn_exchange() { # PROTO
         "${vm_key[@]}" "${vm_proto[@]}" \
         --remote "$SRV_IP" "$port" --ifconfig 10.8.0.2 10.8.0.1
     vm_pid=$!
-    wait_until 15 openvpn_up "$1" || {
+    wait_until 15 openvpn_up "$proto" || {
         cat "$TMP/ovpn-srv.log" "$TMP/ovpn-vm.log" >&2
         die "openvpn ($1) tunnel did not come up"
     }
@@ -732,13 +739,28 @@ openvpn_exchange() { # PROTO
     stop_pid "$vm_pid"
     cap_stop
     check_capture "$d/cap.pcap" ""
-    (($(count_packets "$d/cap.pcap" "$1 port $port") >= 10)) ||
+    (($(count_packets "$d/cap.pcap" "$proto port $port") >= 10)) ||
         die "$d/cap.pcap: too few OpenVPN packets"
     CAPTURE=$d/cap.pcap
 }
 
 run_openvpn() { openvpn_exchange udp; }
 run_openvpn_tcp() { openvpn_exchange tcp; }
+
+# A tap that sees one leg only (asymmetric routing, a span of one
+# direction): the same real exchanges, keeping the packets one side sent.
+# openvpn-upstream keeps the VM's packets of the tls-auth exchange,
+# openvpn-downstream the server's packets of the unwrapped one.
+one_direction() { # SRC_IP
+    local in=$CAPTURE out=${CAPTURE%.pcap}.oneway.pcap
+    tcpdump -r "$in" -w "$out" "src host $1" 2>/dev/null ||
+        die "tcpdump cannot filter $in"
+    (($(count_packets "$out" "src host $1") >= 5)) ||
+        die "$out: too few packets from $1"
+    CAPTURE=$out
+}
+run_openvpn_upstream() { openvpn_exchange udp; one_direction "$VM_IP"; }
+run_openvpn_downstream() { openvpn_exchange udp-plain; one_direction "$SRV_IP"; }
 
 iodine_up() { log_has iodine 'Connection setup complete'; }
 

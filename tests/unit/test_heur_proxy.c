@@ -664,6 +664,114 @@ START_TEST(openvpn_udp)
 }
 END_TEST
 
+/* A P_CONTROL_V1 of session sid carrying the start of a TLS handshake
+ * record of type hs: with hmac > 0 the tls-auth HMAC, replay id 2 and
+ * time; an ack array of one (id 0, remote session rsid) when rsid is set;
+ * message packet id 1. */
+static size_t
+ovpn_udp_control(uint8_t *b, const uint8_t *sid, size_t hmac,
+    const uint8_t *rsid, int hs)
+{
+	size_t n = 0;
+
+	b[n++] = 4 << 3;
+	memcpy(b + n, sid, 8);
+	n += 8;
+	if (hmac) {
+		fill_random(b + n, hmac);
+		n += hmac;
+		memcpy(b + n, "\x00\x00\x00\x02\x66\x1e\x2a\x10", 8);
+		n += 8;
+	}
+	if (rsid) {
+		b[n++] = 1;
+		memset(b + n, 0, 4);
+		n += 4;
+		memcpy(b + n, rsid, 8);
+		n += 8;
+	} else
+		b[n++] = 0;
+	memcpy(b + n, "\x00\x00\x00\x01", 4);
+	n += 4;
+	/* A TLS record header and the handshake message's type. */
+	memcpy(b + n, "\x16\x03\x01\x01\x10", 5);
+	n += 5;
+	b[n++] = (uint8_t)hs;
+	fill_random(b + n, 60);
+	return n + 60;
+}
+
+/* Only one leg in the capture: the reset is confirmed by the same side's
+ * TLS hello in a control packet of the same session. */
+START_TEST(openvpn_one_leg)
+{
+	uint8_t c[100], k[200], b[100];
+	size_t cl, kl, sl;
+	struct heur_hit h;
+	struct sim s;
+
+	/* The client's leg, tls-auth with HMAC-SHA1. */
+	rng_state = 5;
+	cl = ovpn_udp_tls_auth(c, 0);
+	kl = ovpn_udp_control(k, ovpn_csid, 20, NULL, 1);
+	sim_init(&s, UDP, 45000, 1194);
+	ck_assert_int_eq(feed(&s, 0, c, cl, &h), 0);
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 1);
+	ck_assert_str_eq(h.name, "openvpn");
+	ck_assert_int_eq(h.confidence, CONF_HIGH);
+	ck_assert_str_eq(h.detail, "udp client hard reset, then its TLS "
+	    "ClientHello in a control packet of the same session");
+	ck_assert_int_eq(h.opener_is_server, 0);
+	{
+		const struct msg m[] = { { 0, c, cl }, { 0, k, kl } };
+
+		every_prefix(UDP, 45000, 1194, m, NELEM(m));
+	}
+	/* The server's leg, no wrapping: its reset comes first, then its
+	 * ServerHello acking the client's session. */
+	sl = ovpn_tcp_server(b, 8) - 2;
+	kl = ovpn_udp_control(k, ovpn_ssid, 0, ovpn_csid, 2);
+	sim_init(&s, UDP, 1194, 45000);
+	ck_assert_int_eq(feed(&s, 0, b + 2, sl, &h), 0);
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 1);
+	ck_assert_int_eq(h.confidence, CONF_HIGH);
+	ck_assert_str_eq(h.detail, "udp server hard reset, then its TLS "
+	    "ServerHello in a control packet of the same session");
+	ck_assert_int_eq(h.opener_is_server, 1);
+	{
+		const struct msg m[] = { { 0, b + 2, sl }, { 0, k, kl } };
+
+		every_prefix(UDP, 1194, 45000, m, NELEM(m));
+	}
+
+	/* Another session's control packet. */
+	cl = ovpn_udp_tls_auth(c, 0);
+	kl = ovpn_udp_control(k, ovpn_ssid, 20, NULL, 1);
+	sim_init(&s, UDP, 45000, 1194);
+	ck_assert_int_eq(feed(&s, 0, c, cl, &h), 0);
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 0);
+	/* The client's session, but the wrong hello for its side. */
+	kl = ovpn_udp_control(k, ovpn_csid, 20, NULL, 2);
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 0);
+	/* A control packet whose payload is no TLS record. */
+	kl = ovpn_udp_control(k, ovpn_csid, 20, NULL, 1);
+	k[1 + 8 + 20 + 8 + 1 + 4] = 0x17;
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 0);
+	/* A server reset that is not the flow's first packet starts
+	 * nothing; nor does a server leg with a ClientHello. */
+	sim_init(&s, UDP, 1194, 45000);
+	fill_random(c, 40);
+	ck_assert_int_eq(feed(&s, 0, c, 40, &h), 0);
+	ck_assert_int_eq(feed(&s, 0, b + 2, sl, &h), 0);
+	kl = ovpn_udp_control(k, ovpn_ssid, 0, ovpn_csid, 2);
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 0);
+	sim_init(&s, UDP, 1194, 45000);
+	ck_assert_int_eq(feed(&s, 0, b + 2, sl, &h), 0);
+	kl = ovpn_udp_control(k, ovpn_ssid, 0, ovpn_csid, 1);
+	ck_assert_int_eq(feed(&s, 0, k, kl, &h), 0);
+}
+END_TEST
+
 START_TEST(openvpn_negatives)
 {
 	uint8_t c[100], sv[100];
@@ -1238,6 +1346,7 @@ heur_proxy_suite(void)
 	tcase_add_test(tc, http_negatives);
 	tcase_add_test(tc, openvpn_tcp);
 	tcase_add_test(tc, openvpn_udp);
+	tcase_add_test(tc, openvpn_one_leg);
 	tcase_add_test(tc, openvpn_negatives);
 	tcase_add_test(tc, wireguard_handshake);
 	tcase_add_test(tc, wireguard_transport_only);
