@@ -4,7 +4,10 @@
  * tracker requests, the Mainline DHT, uTP itself, local service
  * discovery), Gnutella (TCP handshake, UDP descriptors and LimeWire's
  * Mojito DHT, Gnutella2's "GND" datagrams), and eDonkey/eMule (TCP hello,
- * Kad over UDP).
+ * Kad over UDP), Soulseek (the server login and the peer-init message:
+ * little-endian length-prefixed messages whose every field must fit the
+ * length exactly) and Direct Connect (NMDC's $Lock / $MyNick / $Key
+ * commands, ADC's SUP handshake naming the mandatory BASE feature).
  *
  * The design decision: each check keys on fixed bytes or exact framing the
  * protocol defines (a 20-byte magic string, a length field that must equal
@@ -911,6 +914,203 @@ kad_udp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	return 1;
 }
 
+/* ---- Soulseek ---- */
+
+/*
+ * Soulseek (nicotine-plus doc/SLSKPROTOCOL.md): every message is a
+ * little-endian uint32 length of what follows, then the code: a uint32 on
+ * the server connection, a uint8 for peer-init messages. Strings are a
+ * uint32 length and the bytes. Two openings are recognised, each only when
+ * its fields end exactly where the length says:
+ *   Login (server code 1): username, password, version (uint32), the MD5
+ *     of username and password as 32 hex digits, minor version (uint32);
+ *   PeerInit (peer-init code 1): username, connection type "P", "F" or
+ *     "D", token (uint32).
+ */
+#define SLSK_NAME_MAX	256	/* longest username or password accepted */
+
+/* A Soulseek string at b[*off]: 1..max (0..max when may_be_empty) bytes
+ * before end, none a control character. Advances *off past it. */
+static int
+slsk_string(const uint8_t *b, size_t end, size_t *off, size_t max,
+    int may_be_empty, struct span *s)
+{
+	size_t n, i;
+
+	if (*off + 4 > end)
+		return 0;
+	n = le32(b + *off);
+	if (n > max || (n == 0 && !may_be_empty) || n > end - *off - 4)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (b[*off + 4 + i] < 0x20 || b[*off + 4 + i] == 0x7f)
+			return 0;
+	s->p = b + *off + 4;
+	s->len = n;
+	*off += 4 + n;
+	return 1;
+}
+
+static int
+is_hex_span(struct span s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if (!((s.p[i] >= '0' && s.p[i] <= '9') ||
+		    (s.p[i] >= 'a' && s.p[i] <= 'f') ||
+		    (s.p[i] >= 'A' && s.p[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+static int
+soulseek(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	struct span user, pass, hash, type;
+	char name[DETAIL_VALUE_MAX + 1];
+	size_t end, off;
+
+	if (p->dir != 0 || p->index != 0 || p->len < 4 + 5)
+		return 0;
+	end = 4 + (size_t)le32(b);
+	if (end > p->len)
+		return 0;
+	if (end >= 8 && le32(b + 4) == 1) {
+		off = 8;
+		if (slsk_string(b, end, &off, SLSK_NAME_MAX, 0, &user) &&
+		    slsk_string(b, end, &off, SLSK_NAME_MAX, 1, &pass) &&
+		    off + 4 <= end && (off += 4, 1) &&
+		    slsk_string(b, end, &off, 32, 0, &hash) &&
+		    hash.len == 32 && is_hex_span(hash) && off + 4 == end) {
+			if (!report(st, hit, CONF_HIGH, "soulseek"))
+				return 0;
+			print_copy(name, sizeof(name), user.p, user.len);
+			snprintf(hit->detail, sizeof(hit->detail),
+			    "server login user=%s version=%u", name,
+			    le32(b + end - 4 - 4 - 32 - 4));
+			return 1;
+		}
+	}
+	if (b[4] == 1) {
+		off = 5;
+		if (slsk_string(b, end, &off, SLSK_NAME_MAX, 0, &user) &&
+		    slsk_string(b, end, &off, 1, 0, &type) &&
+		    (type.p[0] == 'P' || type.p[0] == 'F' || type.p[0] == 'D') &&
+		    off + 4 == end) {
+			if (!report(st, hit, CONF_HIGH, "soulseek"))
+				return 0;
+			print_copy(name, sizeof(name), user.p, user.len);
+			snprintf(hit->detail, sizeof(hit->detail),
+			    "peer init user=%s type=%c", name, type.p[0]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- Direct Connect ---- */
+
+/*
+ * NMDC (the Direct Connect protocol of DC++ and its hubs): '|'-terminated
+ * commands; a hub opens with "$Lock <lock> Pk=<pk>|", a client answers
+ * "$Key ...|" (often behind "$Supports ...|") and "$ValidateNick <nick>|",
+ * and a client connecting to another opens with "$MyNick <nick>|" then
+ * its own $Lock. ADC (the protocol of ADC hubs such as uhub): lines end in
+ * '\n', and the first is SUP with the context letter H (to a hub) or C
+ * (client to client) and feature tokens of "AD" or "RM" and four upper
+ * case letters or digits, BASE among them, which ADC makes mandatory.
+ */
+#define DC_LINE_MAX	512	/* bytes of a first command looked at */
+
+/* The length of the first '|'-terminated NMDC command, 0 when there is
+ * none in the first DC_LINE_MAX bytes or it holds a control character. */
+static size_t
+nmdc_command(const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < DC_LINE_MAX; i++) {
+		if (b[i] == '|')
+			return i + 1;
+		if (b[i] < 0x20 && b[i] != '\t')
+			return 0;
+	}
+	return 0;
+}
+
+static int
+adc_sup(const uint8_t *b, size_t len)
+{
+	size_t i = 5, tokens = 0;
+	int base = 0;
+
+	/* "HSUP " or "CSUP ", then " "-separated tokens, then '\n'. */
+	for (;;) {
+		if (i + 6 > len || i + 6 > DC_LINE_MAX)
+			return 0;
+		if (!((b[i] == 'A' && b[i + 1] == 'D') ||
+		    (b[i] == 'R' && b[i + 1] == 'M')))
+			return 0;
+		for (size_t k = 2; k < 6; k++)
+			if (!((b[i + k] >= 'A' && b[i + k] <= 'Z') ||
+			    (b[i + k] >= '0' && b[i + k] <= '9')))
+				return 0;
+		if (b[i] == 'A' && memcmp(b + i + 2, "BASE", 4) == 0)
+			base = 1;
+		tokens++;
+		i += 6;
+		if (i < len && b[i] == ' ') {
+			i++;
+			continue;
+		}
+		return i < len && b[i] == '\n' && base && tokens >= 1;
+	}
+}
+
+static int
+directconnect(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	char what[DETAIL_VALUE_MAX + 1];
+	size_t n;
+
+	if (p->index > 1)
+		return 0;
+	if (p->len > 5 && (b[0] == 'H' || b[0] == 'C') &&
+	    memcmp(b + 1, "SUP ", 4) == 0 && adc_sup(b, p->len)) {
+		if (!report(st, hit, CONF_HIGH, "directconnect"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail), "ADC %s handshake "
+		    "(%cSUP with BASE)", b[0] == 'H' ? "hub" : "client-client",
+		    b[0]);
+		return 1;
+	}
+	if (b[0] != '$' || (n = nmdc_command(b, p->len)) == 0)
+		return 0;
+	/* The hub's or a peer's lock: "$Lock <lock> Pk=<pk>|". */
+	if (n > 6 && memcmp(b, "$Lock ", 6) == 0) {
+		const uint8_t *pk = memmem(b + 6, n - 6, " Pk=", 4);
+
+		if (pk == NULL || pk == b + 6 || pk + 4 >= b + n - 1)
+			return 0;
+	} else if (!(p->dir == 0 && n > 9 && memcmp(b, "$MyNick ", 8) == 0 &&
+	    n + 6 <= p->len && memcmp(b + n, "$Lock ", 6) == 0)) {
+		return 0;
+	}
+	if (!report(st, hit, CONF_HIGH, "directconnect"))
+		return 0;
+	print_copy(what, sizeof(what), b, n - 1);
+	for (n = 0; what[n] != '\0' && what[n] != ' '; n++)
+		;
+	what[n] = '\0';
+	snprintf(hit->detail, sizeof(hit->detail), "NMDC %s from the %s",
+	    what, p->dir ? "hub or called peer" : "client");
+	return 1;
+}
+
 /* ---- entry ---- */
 
 static int
@@ -918,17 +1118,26 @@ p2p_tcp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 {
 	switch (p->data[0]) {
 	case BT_PSTR_LEN:
-		return bt_handshake(st, p->data, p->len, "", hit);
+		if (bt_handshake(st, p->data, p->len, "", hit))
+			return 1;
+		break;
 	case 'G':
-		if (p->len > 1 && p->data[1] == 'E')
-			return bt_tracker(st, p, hit);
-		if (p->len > 1 && p->data[1] == 'N')
-			return gnutella_tcp(st, p, hit);
-		return 0;
+		if (p->len > 1 && p->data[1] == 'E' && bt_tracker(st, p, hit))
+			return 1;
+		if (p->len > 1 && p->data[1] == 'N' && gnutella_tcp(st, p, hit))
+			return 1;
+		break;
 	case 0xe3: case 0xc5: case 0xd4:
-		return edonkey_tcp(st, p, hit);
+		if (edonkey_tcp(st, p, hit))
+			return 1;
+		break;
+	case '$': case 'H': case 'C':
+		if (directconnect(st, p, hit))
+			return 1;
+		break;
 	}
-	return 0;
+	/* A Soulseek message opens with its length's low byte: any value. */
+	return soulseek(st, p, hit);
 }
 
 static int

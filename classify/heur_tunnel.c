@@ -14,6 +14,9 @@
  *   0x17, before its ClientHello; without, its login message: type 'o', a
  *   64-bit length and JSON naming privilege_key or run_id, possibly behind
  *   yamux headers (frp pkg/msg, pkg/util/net/tls.go).
+ * - SoftEther VPN: its PACK serialisation (Mayaqua's Pack.c) as a whole
+ *   datagram, which its NAT traversal and UDP control messages use, and
+ *   the NAT-T server's "IP=...,PORT=..." answer.
  * - WebSocket tunnels and web terminals (RFC 6455): chisel's subprotocol
  *   chisel-v*, ttyd's tty, gotty's webtty, Jupyter's terminal path, and
  *   any WebSocket whose first frame of either side is an SSH banner
@@ -273,6 +276,141 @@ frp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 	}
 	return 0;
 }
+
+/* ---- SoftEther PACK ---- */
+
+/*
+ * A PACK (SoftEther's Mayaqua Pack.c, WritePack): a big-endian uint32
+ * element count, then per element its name (uint32 length + 1, then the
+ * name without its NUL), its value type (0 int, 1 data, 2 str, 3 unistr,
+ * 4 int64), the number of values and the values: an int is 4 bytes, an
+ * int64 8, data and str a uint32 length and the bytes, unistr a uint32
+ * size and UTF-8 bytes whose last is the NUL. Accepted only when every
+ * element parses, names are 1-63 bytes of [A-Za-z0-9_.-] and the last
+ * value ends exactly at the datagram's end.
+ */
+#define SE_MAX_ELEMENTS	64
+#define SE_NAME_MAX	63
+#define SE_MAX_VALUES	4096
+
+static int
+se_name_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/* Returns the number of elements of a PACK filling d exactly, 0 when d is
+ * not one; the first element's name goes to first (NUL-terminated). */
+static unsigned
+se_pack(const uint8_t *d, size_t len, char *first, size_t firstlen)
+{
+	size_t off = 4, n, i;
+	uint32_t count, e, type, nv, v;
+
+	if (len < 4 + 4 + 1 + 8 + 4)
+		return 0;
+	count = be32(d);
+	if (count == 0 || count > SE_MAX_ELEMENTS)
+		return 0;
+	for (e = 0; e < count; e++) {
+		if (off + 4 > len)
+			return 0;
+		n = be32(d + off);
+		if (n < 2 || n - 1 > SE_NAME_MAX || off + 4 + (n - 1) + 8 > len)
+			return 0;
+		off += 4;
+		for (i = 0; i < n - 1; i++)
+			if (!se_name_char(d[off + i]))
+				return 0;
+		if (e == 0 && firstlen > 0) {
+			size_t k = n - 1 < firstlen - 1 ? n - 1 : firstlen - 1;
+
+			memcpy(first, d + off, k);
+			first[k] = '\0';
+		}
+		off += n - 1;
+		type = be32(d + off);
+		nv = be32(d + off + 4);
+		off += 8;
+		if (type > 4 || nv == 0 || nv > SE_MAX_VALUES)
+			return 0;
+		for (v = 0; v < nv; v++) {
+			if (type == 0 || type == 4) {
+				off += type == 0 ? 4 : 8;
+				if (off > len)
+					return 0;
+				continue;
+			}
+			if (off + 4 > len)
+				return 0;
+			n = be32(d + off);
+			if (n > len - off - 4)
+				return 0;
+			/* unistr: its size counts the NUL it ends with. */
+			if (type == 3 && (n == 0 || d[off + 4 + n - 1] != 0))
+				return 0;
+			off += 4 + n;
+		}
+	}
+	return off == len ? count : 0;
+}
+
+/* "IP=<address>,PORT=<1-5 digits>", the whole datagram: SoftEther's NAT-T
+ * server telling the client its public address. */
+static int
+se_natt_answer(const uint8_t *d, size_t len)
+{
+	size_t i = 3, start, digits = 0;
+	int colon = 0, dot = 0;
+
+	if (len < 3 + 2 + 6 + 1 || len > 3 + 45 + 6 + 5 ||
+	    memcmp(d, "IP=", 3) != 0)
+		return 0;
+	for (start = i; i < len && d[i] != ','; i++) {
+		if (d[i] == ':')
+			colon = 1;
+		else if (d[i] == '.')
+			dot = 1;
+		else if (!((d[i] >= '0' && d[i] <= '9') ||
+		    (d[i] >= 'a' && d[i] <= 'f') || (d[i] >= 'A' && d[i] <= 'F')))
+			return 0;
+	}
+	if (i == start || (!colon && !dot) || len - i < 7 ||
+	    memcmp(d + i, ",PORT=", 6) != 0)
+		return 0;
+	for (i += 6; i < len && d[i] >= '0' && d[i] <= '9'; i++)
+		digits++;
+	return i == len && digits >= 1 && digits <= 5;
+}
+
+static int
+softether(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	char first[SE_NAME_MAX + 1];
+	unsigned n;
+
+	if (p->data[0] == 'I' && se_natt_answer(p->data, p->len)) {
+		if (!report(st, hit, CAT_PROXY, CONF_MEDIUM, "softether"))
+			return 0;
+		snprintf(hit->detail, sizeof(hit->detail),
+		    "NAT-T server's address answer (IP=...,PORT=...)");
+		return 1;
+	}
+	if (p->data[0] != 0 || (n = se_pack(p->data, p->len, first,
+	    sizeof(first))) == 0)
+		return 0;
+	/* One element of a few bytes could happen by chance more easily
+	 * than several that each parse: medium for one, high for more. */
+	if (!report(st, hit, CAT_PROXY, n >= 2 ? CONF_HIGH : CONF_MEDIUM,
+	    "softether"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "PACK of %u element%s, the first \"%.40s\"", n, n == 1 ? "" : "s",
+	    first);
+	return 1;
+}
+
 
 /* ---- WebSocket (RFC 6455) ---- */
 
@@ -557,6 +695,8 @@ heur_tunnel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit
 		return 0;
 	if (p->proto == 17) {
 		if (p->data[0] == 0x10 && nebula(st, p, hit))
+			return 1;
+		if (softether(st, p, hit))
 			return 1;
 		if (zerotier(st, p, hit))
 			return 1;

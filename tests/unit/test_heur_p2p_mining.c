@@ -3,7 +3,8 @@
  * messages written from each protocol's documented layout (Stratum v1,
  * XMRig's CryptoNote stratum, Ethereum getwork and stratum, Bitcoin P2P;
  * BitTorrent BEPs 3, 5, 14, 15 and 29, Gnutella 0.6 and Shareaza's GND
- * datagrams, eDonkey and Kad as eMule frames them), on ordinary traffic
+ * datagrams, eDonkey and Kad as eMule frames them, Soulseek's login and
+ * peer init as nicotine-plus documents them, NMDC and ADC openings), on ordinary traffic
  * that must not match (JSON-RPC wallets and language servers, plain HTTP),
  * on every prefix of every positive, and on random payloads with a fixed
  * seed. Every packet is handed over in a heap copy of its exact size, so
@@ -1326,6 +1327,125 @@ struct positive {
 
 /* Every prefix of every positive, through both families, in a fresh
  * flow and in one that has seen the whole message before. */
+/* Appends a Soulseek string (uint32 LE length, bytes) at b + n. */
+static size_t
+slsk_str(uint8_t *b, size_t n, const char *str)
+{
+	size_t l = strlen(str);
+
+	b[n] = (uint8_t)l;
+	b[n + 1] = (uint8_t)(l >> 8);
+	b[n + 2] = 0;
+	b[n + 3] = 0;
+	memcpy(b + n + 4, str, l);
+	return n + 4 + l;
+}
+
+static size_t
+slsk_u32(uint8_t *b, size_t n, uint32_t v)
+{
+	b[n] = (uint8_t)v;
+	b[n + 1] = (uint8_t)(v >> 8);
+	b[n + 2] = (uint8_t)(v >> 16);
+	b[n + 3] = (uint8_t)(v >> 24);
+	return n + 4;
+}
+
+/* Soulseek's Login (server code 1) as nicotine-plus's SLSKPROTOCOL.md
+ * lays it out; with bad, the hash is one digit short. */
+static size_t
+slsk_login(uint8_t *b, int bad)
+{
+	size_t n = 4;
+
+	n = slsk_u32(b, n, 1);
+	n = slsk_str(b, n, "vmuser");
+	n = slsk_str(b, n, "secret");
+	n = slsk_u32(b, n, 160);
+	n = slsk_str(b, n, bad ? "6f2c0b8d1e07a0ff3c8a4e6b1d9e2f7" :
+	    "6f2c0b8d1e07a0ff3c8a4e6b1d9e2f70");
+	n = slsk_u32(b, n, 1);
+	slsk_u32(b, 0, (uint32_t)(n - 4));
+	return n;
+}
+
+/* PeerInit: length, code 1 (one byte), username, type, token. */
+static size_t
+slsk_peer_init(uint8_t *b, const char *type)
+{
+	size_t n = 5;
+
+	b[4] = 1;
+	n = slsk_str(b, n, "vmuser");
+	n = slsk_str(b, n, type);
+	n = slsk_u32(b, n, 0x1234);
+	slsk_u32(b, 0, (uint32_t)(n - 4));
+	return n;
+}
+
+START_TEST(soulseek_and_dc)
+{
+	uint8_t b[160];
+	struct heur_flow st;
+	struct heur_hit h;
+	size_t n;
+	int r;
+
+	n = slsk_login(b, 0);
+	r = feed1(heur_p2p, TCP, b, n, &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "soulseek",
+	    "server login user=vmuser version=160");
+	n = slsk_peer_init(b, "P");
+	r = feed1(heur_p2p, TCP, b, n, &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "soulseek",
+	    "peer init user=vmuser type=P");
+	/* Not Soulseek: a hash that is not 32 hex digits, a type that is
+	 * none of P, F, D, a length one short or one long, the server's
+	 * side, the same bytes later in the flow. */
+	n = slsk_login(b, 1);
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, n, &h), h);
+	n = slsk_peer_init(b, "X");
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, n, &h), h);
+	n = slsk_peer_init(b, "P");
+	b[0]--;
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, n, &h), h);
+	b[0] += 2;
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, n, &h), h);
+	b[0]--;
+	memset(&st, 0, sizeof(st));
+	EXPECT_MISS(feed(heur_p2p, &st, TCP, 1, b, n, &h), h);
+
+	/* Direct Connect: NMDC's hub lock, a client calling a peer, ADC. */
+	memset(&st, 0, sizeof(st));
+	r = feed(heur_p2p, &st, TCP, 1, TXT("$Lock EXTENDEDPROTOCOL_"
+	    "verlihub Pk=version0.9.8e-r2|$HubName Test hub|"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "directconnect",
+	    "NMDC $Lock from the hub or called peer");
+	r = feed1(heur_p2p, TCP, TXT("$MyNick vm|$Lock EXTENDEDPROTOCOLABCABC"
+	    "ABCABCABCABC Pk=DCPLUSPLUS0.868Ref=hub:411|"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "directconnect",
+	    "NMDC $MyNick from the client");
+	r = feed1(heur_p2p, TCP, TXT("HSUP ADBASE ADTIGR ADPING\n"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "directconnect",
+	    "ADC hub handshake (HSUP with BASE)");
+	r = feed1(heur_p2p, TCP, TXT("CSUP ADBASE ADTIGR ADBZIP\n"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "directconnect",
+	    "ADC client-client handshake (CSUP with BASE)");
+	/* ADC without BASE, a lower-case feature, no end of line; NMDC
+	 * without Pk=, a $MyNick alone, an unterminated command. */
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("HSUP ADTIGR\n"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("HSUP ADbase\n"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("HSUP ADBASE"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("$Lock abc|"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("$MyNick vm|"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("$Lock abc Pk=x"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("HEAD / HTTP/1.1\r\n\r\n"), &h),
+	    h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("CONNECT a:443 HTTP/1.1\r\n\r\n"),
+	    &h), h);
+}
+END_TEST
+
 START_TEST(truncated_positives)
 {
 	static uint8_t bin[20][400];
@@ -1373,6 +1493,10 @@ START_TEST(truncated_positives)
 	ADD_TXT(heur_p2p, UDP, dht_response_ip);
 	ADD_TXT(heur_p2p, UDP, dht_put);
 	ADD_TXT(heur_p2p, UDP, lsd_search);
+	ADD_BIN(heur_p2p, TCP, slsk_login(bin[nbin], 0));
+	ADD_BIN(heur_p2p, TCP, slsk_peer_init(bin[nbin], "F"));
+	ADD_TXT(heur_p2p, TCP, "HSUP ADBASE ADTIGR\n");
+	ADD_TXT(heur_p2p, TCP, "$MyNick a|$Lock b Pk=c|");
 	ADD_TXT(heur_p2p, TCP, gnutella_connect);
 	ADD_TXT(heur_p2p, TCP, gnutella_ok);
 	ADD_BIN(heur_p2p, UDP, build_gnd(bin[nbin], 0x02, 7, 1, 1, 1));
@@ -1492,6 +1616,7 @@ START_TEST(random_payloads_past_first_byte)
 	static const uint8_t firsts[] = {
 		0x01, 0x11, 0x21, 0x31, 0x41, 0xe3, 0xc5, 0xd4, 0xe4, 0xe5,
 		'd', 'G', 'B', '{', 19, 0x00, 0xf9, 0x0b, 0x0a, 0x1c, 0xfa,
+		'$', 'H', 'C',
 	};
 	uint8_t a[200], b[200];
 	unsigned i, hits = 0, kad = 0;
@@ -1539,6 +1664,7 @@ heur_p2p_mining_suite(void)
 	tcase_add_test(tc, utp_single_headers);
 	tcase_add_test(tc, gnutella);
 	tcase_add_test(tc, edonkey);
+	tcase_add_test(tc, soulseek_and_dc);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robustness");
 	tcase_add_test(tc, truncated_positives);

@@ -3,7 +3,7 @@
  * frp's messages and the WebSocket openings of chisel, ttyd, GoTTY and
  * Jupyter are built here from their specifications (ZeroTierOne
  * node/Packet.hpp, frp pkg/msg and pkg/util/net, RFC 6455), and v2ray's
- * mKCP seal from its crypt.go. Nebula's handshake, SSH inside a WebSocket
+ * mKCP seal from its crypt.go, SoftEther's PACK from Mayaqua's Pack.c. Nebula's handshake, SSH inside a WebSocket
  * (websockify) and mKCP are recorded from the real programs as well, in
  * tests/captures/nebula.pcap, ssh-websocket.pcap and v2ray-mkcp.pcap. Near misses and random
  * bytes must never match.
@@ -440,6 +440,100 @@ START_TEST(v2ray_mkcp)
 }
 END_TEST
 
+/* SoftEther PACK writers, as Mayaqua's Pack.c lays elements out. */
+static size_t
+se_u32(uint8_t *b, size_t n, uint32_t v)
+{
+	b[n] = (uint8_t)(v >> 24);
+	b[n + 1] = (uint8_t)(v >> 16);
+	b[n + 2] = (uint8_t)(v >> 8);
+	b[n + 3] = (uint8_t)v;
+	return n + 4;
+}
+
+static size_t
+se_elem_head(uint8_t *b, size_t n, const char *name, uint32_t type)
+{
+	n = se_u32(b, n, (uint32_t)strlen(name) + 1);
+	memcpy(b + n, name, strlen(name));
+	n += strlen(name);
+	n = se_u32(b, n, type);
+	return se_u32(b, n, 1);
+}
+
+/* A NAT-T style request: opcode (str), tran_id (int64), an int and a
+ * unistr host name ending in its NUL. */
+static size_t
+se_pack_sample(uint8_t *b)
+{
+	size_t n = se_u32(b, 0, 4);
+
+	n = se_elem_head(b, n, "opcode", 2);
+	n = se_u32(b, n, 10);
+	memcpy(b + n, "nat_t_hello", 10);
+	n += 10;
+	n = se_elem_head(b, n, "tran_id", 4);
+	n = se_u32(b, n, 0x01020304);
+	n = se_u32(b, n, 0x05060708);
+	n = se_elem_head(b, n, "port", 0);
+	n = se_u32(b, n, 5555);
+	n = se_elem_head(b, n, "host_name", 3);
+	n = se_u32(b, n, 6);
+	memcpy(b + n, "vm-01", 6);
+	return n + 6;
+}
+
+START_TEST(softether_pack)
+{
+	uint8_t b[200];
+	struct heur_flow st;
+	struct heur_hit h;
+	size_t n;
+	int r;
+
+	n = se_pack_sample(b);
+	memset(&st, 0, sizeof(st));
+	r = feed(&st, UDP, 0, 0, b, n, &h);
+	HIT(r, h, CAT_PROXY, CONF_HIGH, "softether");
+	ck_assert_str_eq(h.detail,
+	    "PACK of 4 elements, the first \"opcode\"");
+	/* A byte more or less, or a count one too high, is no PACK. */
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n - 1, &h), 0);
+	b[n] = 0;
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n + 1, &h), 0);
+	b[3] = 5;
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n, &h), 0);
+	b[3] = 4;
+	/* A unistr without its NUL, an unknown type, a name with a space. */
+	b[n - 1] = 'x';
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n, &h), 0);
+	b[n - 1] = 0;
+	b[4 + 4 + 6 + 3] = 5;
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n, &h), 0);
+	b[4 + 4 + 6 + 3] = 2;
+	b[4 + 4 + 2] = ' ';
+	ck_assert_int_eq(feed(&st, UDP, 0, 0, b, n, &h), 0);
+	b[4 + 4 + 2] = 'c';
+	r = feed(&st, UDP, 0, 0, b, n, &h);
+	HIT(r, h, CAT_PROXY, CONF_HIGH, "softether");
+
+	/* The NAT-T server's answer, IPv4 and IPv6. */
+	memset(&st, 0, sizeof(st));
+	r = feed(&st, UDP, 1, 1, TXT("IP=198.51.100.7,PORT=40123"), &h);
+	HIT(r, h, CAT_PROXY, CONF_MEDIUM, "softether");
+	memset(&st, 0, sizeof(st));
+	r = feed(&st, UDP, 1, 1, TXT("IP=2001:db8::7,PORT=5555"), &h);
+	HIT(r, h, CAT_PROXY, CONF_MEDIUM, "softether");
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(feed(&st, UDP, 1, 1, TXT("IP=198.51.100.7,PORT="),
+	    &h), 0);
+	ck_assert_int_eq(feed(&st, UDP, 1, 1,
+	    TXT("IP=198.51.100.7,PORT=40123\n"), &h), 0);
+	ck_assert_int_eq(feed(&st, UDP, 1, 1, TXT("IP=host,PORT=1"), &h), 0);
+}
+END_TEST
+
 START_TEST(random_bytes)
 {
 	uint64_t x = 0x2545f4914f6cdd1dULL;
@@ -483,6 +577,7 @@ heur_tunnel_suite(void)
 	tcase_add_test(tc, ssh_in_websocket);
 	tcase_add_test(tc, websocket_pretenders);
 	tcase_add_test(tc, v2ray_mkcp);
+	tcase_add_test(tc, softether_pack);
 	tcase_add_test(tc, random_bytes);
 	suite_add_tcase(s, tc);
 	return s;
