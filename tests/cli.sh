@@ -166,6 +166,23 @@ printf 'id=LN-T2 category=mining confidence=high host=*.other-pool.example msg="
 expect longnames-other 0 "" -- "$egressd" --rule-files "$tmp/ln2.rules" --suppress-window 0 -r "$tmp/ln.pcap"
 check longnames-other-none sh -c "! grep -q '\"event_type\":\"verdict\"' '$tmp/out'"
 
+# Protocols that no Debian 12 or npm package speaks, built from their
+# specifications (tests/spec-capture.py): each flow, to its own address,
+# must get its category, and no flow another.
+"$here/spec-capture.py" "$tmp/spec.pcap" "$tmp/spec.tsv"
+expect spec-capture 0 "" -- "$egressd" --flows --suppress-window 0 -r "$tmp/spec.pcap"
+while read -r sname saddr sproto scat; do
+	check "spec-$sname-$scat" python3 -c '
+import json, sys
+addr, proto, cat = sys.argv[1:4]
+flows = [e for e in map(json.loads, open(sys.argv[4])) if e["event_type"] == "flow"
+         and e["dest_ip"] == addr and e["proto"] == proto]
+verdicts = {e["category"] for e in map(json.loads, open(sys.argv[4]))
+            if e["event_type"] == "verdict" and addr in (e.get("dest_ip"), e.get("src_ip"))}
+sys.exit(0 if flows and all(f["category"] == cat for f in flows) and verdicts == {cat} else 1)
+' "$saddr" "$sproto" "$scat" "$tmp/out"
+done <"$tmp/spec.tsv"
+
 # A port is never enough: bytes of no protocol to TCP 3389, UDP 1194 and
 # UDP 500, which nDPI names RDP, OpenVPN and IPsec by their ports, make no
 # verdict, at min_confidence low too; each is counted as a hint only.
