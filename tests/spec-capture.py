@@ -28,6 +28,8 @@ the protocol has one, so that only the bytes can name it:
                    0x17 0x24, on 443 (nDPI's teamviewer.c)
   socks4           a SOCKS4 CONNECT (version 4, command 1, port, address,
                    user id, NUL) and its granted reply (0, 90)
+  libp2p           multistream-select's header (libp2p's spec)
+  nomachine        the NX client's NXSH- banner
   tls-NAME         a TLS ClientHello (RFC 8446 4.1.2, RFC 6066 3, RFC 7301)
                    naming a remote-access or tunnel service, for the host
                    and ALPN rules of signatures/
@@ -185,6 +187,7 @@ TLS_SERVICES = [
     ('tls-serveo', 'abc123.serveo.net', None, 'proxy'),
     ('tls-bore', 'bore.pub', None, 'proxy'),
     ('tls-tailscale-derp', 'derp4.tailscale.com', None, 'proxy'),
+    ('tls-syncthing-relay', 'relay.example', ['bep-relay'], 'p2p'),
 ]
 
 
@@ -236,6 +239,14 @@ def main():
             [(0, b'\x04\x01\x01\xbb\xc0\x00\x02\x63vm\x00'),
              (1, b'\x00\x5a\x00\x00\x00\x00\x00\x00'),
              (0, b'GET / HTTP/1.1\r\nHost: example.test\r\n\r\n')])
+    # libp2p (IPFS, Filecoin, Ethereum's consensus layer): multistream-select
+    # 1.0.0, each message a varint length, the protocol id and a newline.
+    cap.tcp(dst('libp2p', 'TCP', 'p2p'), 4101,
+            [(0, b'\x13/multistream/1.0.0\n'), (1, b'\x13/multistream/1.0.0\n'),
+             (0, b'\x07/noise\n'), (1, b'\x07/noise\n'), (0, rand(80))])
+    # NoMachine's nxd: the client's "NXSH-<version>" banner.
+    cap.tcp(dst('nomachine', 'TCP', 'remote_access'), 4400,
+            [(0, b'NXSH-8.10.1\n')])
     for name, sni, alpn, cat in TLS_SERVICES:
         cap.tcp(dst(name, 'TCP', cat), 443, [(0, client_hello(sni, alpn))])
     cap.write(out)
