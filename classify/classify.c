@@ -507,7 +507,8 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		c->verdicts_not_vm++;
 		return;
 	}
-	if (side == 1 && !c->cfg->ingress_verdicts && !f->cls.opener_is_server) {
+	if (side == 1 && !c->cfg->ingress_verdicts && !f->cls.opener_is_server &&
+	    !f->cls.either_side) {
 		c->verdicts_ingress++;
 		return;
 	}
@@ -591,6 +592,11 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		else
 			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s%s",
 			    vmaddr, policy_phrase(v.category), what, peer, how);
+	} else if (f->cls.either_side && !f->cls.opener_is_server) {
+		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
+		snprintf(v.reason, sizeof(v.reason),
+		    "VM %s %s: %s with %s (which sent first)%s", vmaddr,
+		    policy_phrase(v.category), what, peer, how);
 	} else if (f->cls.opener_is_server) {
 		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
 		snprintf(v.reason, sizeof(v.reason),
@@ -795,6 +801,8 @@ heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
 
 	c->heur_hits++;
 	f->cls.heur_hit = 1;
+	if (hit->either_side)
+		f->cls.either_side = 1;
 	if (hit->opener_is_server) {
 		/* Only one leg was captured and it is the server's: the VM
 		 * is the responder, and the flow is still its egress. Without
@@ -993,14 +1001,18 @@ record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
 	f->cls.ndpi_category = r->category;
 	f->cls.dpi_confidence = r->confidence;
 	if (r->server_name[0] != '\0' && !f->cls.name_own &&
-	    strcmp(f->cls.server_name, r->server_name) != 0) {
+	    strncmp(f->cls.server_name, r->server_name,
+	    sizeof(f->cls.server_name) - 1) != 0) {
 		str_copy(f->cls.server_name, r->server_name,
 		    sizeof(f->cls.server_name));
 		f->cls.host_tried = 0;
 	}
 	if (!f->cls.host_tried && f->cls.server_name[0] != '\0') {
+		/* Rules see nDPI's whole name (the QUIC SNI, say), not the
+		 * record's copy cut for the flow event. */
 		f->cls.host_tried = 1;
-		match_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
+		match_signatures(c, f, NULL, 0, NULL, !f->cls.name_own &&
+		    r->server_name[0] != '\0' ? r->server_name : NULL, ts_us);
 	}
 }
 

@@ -16,7 +16,9 @@
  *   yamux headers (frp pkg/msg, pkg/util/net/tls.go).
  * - SoftEther VPN: its PACK serialisation (Mayaqua's Pack.c) as a whole
  *   datagram, which its NAT traversal and UDP control messages use, and
- *   the NAT-T server's "IP=...,PORT=..." answer.
+ *   the NAT-T server's "IP=...,PORT=..." answer; its UDP acceleration,
+ *   whose every datagram opens with the IV the previous one of the same
+ *   side ended or carried (Cedar's UdpAccel.c).
  * - WebSocket tunnels and web terminals (RFC 6455): chisel's subprotocol
  *   chisel-v*, ttyd's tty, gotty's webtty, Jupyter's terminal path, and
  *   any WebSocket whose first frame of either side is an SSH banner
@@ -35,6 +37,8 @@
 #define TN_CONF		0	/* highest confidence reported + 1 */
 #define TN_FLAGS	1
 #define TN_NEB_DIR	2	/* 1 + direction of Nebula's stage one */
+#define TN_SE_NEXT	3	/* 4 x 2 bytes: SoftEther's next IVs, below */
+#define TN_SE_LINKS	11	/* datagrams whose IV was the one announced */
 
 #define TF_FRP_HEAD	0x01	/* a lone 0x17 opened the flow */
 #define TF_WS_REQ	0x02	/* the client asked for a WebSocket */
@@ -384,6 +388,83 @@ se_natt_answer(const uint8_t *d, size_t len)
 	return i == len && digits >= 1 && digits <= 5;
 }
 
+/*
+ * SoftEther's UDP acceleration (Cedar UdpAccel.c, UdpAccelSend) chains its
+ * IVs: version 2 sends IV (12 bytes), ChaCha20-Poly1305 ciphertext and
+ * tag, and the ciphertext's first 12 bytes are the next IV; version 1
+ * sends IV (20 bytes) and RC4 ciphertext whose last 20 bytes (an
+ * encrypted block of zeros) are the next IV. So a datagram's first 12 (or
+ * 20) bytes are bytes 12-23 (or the last 20) of the previous datagram of
+ * the same side, by chance once in 2^96. Both sides send alike and either
+ * may send first (the server answers at the port the client announced
+ * inside TLS). 16-bit hashes of the announced IVs are kept per side; two
+ * datagrams that open with theirs make the verdict.
+ */
+#define SE_V2_IV	12
+#define SE_V1_IV	20
+#define SE_MIN_LEN	40	/* IV, the inner header, the tag */
+#define SE_LINKS	2
+
+static uint16_t
+se_hash(const uint8_t *d, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ d[i]) * 16777619u;
+	return (uint16_t)(h ^ h >> 16);
+}
+
+/* Whether the n bytes hold 6 distinct values at least: a header of
+ * zeros or of one repeated byte announces nothing. */
+static int
+se_varied(const uint8_t *d, size_t n)
+{
+	uint8_t seen[32];
+	size_t i, k = 0;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		if (!(seen[d[i] >> 3] & (1u << (d[i] & 7)))) {
+			seen[d[i] >> 3] |= (uint8_t)(1u << (d[i] & 7));
+			k++;
+		}
+	}
+	return k >= 6;
+}
+
+static int
+se_accel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
+{
+	uint8_t *next = st->tunnel + TN_SE_NEXT + 4 * (p->dir != 0);
+	const uint8_t *d = p->data;
+	int link = 0;
+
+	if (p->len < SE_MIN_LEN)
+		return 0;
+	if (p->index >= 2) {
+		if (se_varied(d, SE_V2_IV) &&
+		    se_hash(d, SE_V2_IV) == be16(next))
+			link = 2;
+		else if (se_varied(d, SE_V1_IV) &&
+		    se_hash(d, SE_V1_IV) == be16(next + 2))
+			link = 1;
+	}
+	next[0] = (uint8_t)(se_hash(d + SE_V2_IV, SE_V2_IV) >> 8);
+	next[1] = (uint8_t)se_hash(d + SE_V2_IV, SE_V2_IV);
+	next[2] = (uint8_t)(se_hash(d + p->len - SE_V1_IV, SE_V1_IV) >> 8);
+	next[3] = (uint8_t)se_hash(d + p->len - SE_V1_IV, SE_V1_IV);
+	if (!link || ++st->tunnel[TN_SE_LINKS] < SE_LINKS)
+		return 0;
+	if (!report(st, hit, CAT_PROXY, CONF_HIGH, "softether-udp-accel"))
+		return 0;
+	hit->either_side = 1;
+	snprintf(hit->detail, sizeof(hit->detail), "UDP acceleration v%d: "
+	    "each datagram opens with the IV the one before announced", link);
+	return 1;
+}
+
 static int
 softether(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 {
@@ -697,6 +778,8 @@ heur_tunnel(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit
 		if (p->data[0] == 0x10 && nebula(st, p, hit))
 			return 1;
 		if (softether(st, p, hit))
+			return 1;
+		if (se_accel(st, p, hit))
 			return 1;
 		if (zerotier(st, p, hit))
 			return 1;

@@ -24,7 +24,8 @@ struct dpi_result {
 	uint16_t app;		/* e.g. Google; 0 when unknown */
 	uint16_t category;	/* nDPI's own category id */
 	uint8_t confidence;	/* enum dpi_confidence */
-	char server_name[64];	/* SNI / Host / DNS query, "" when none */
+	char server_name[80];	/* SNI / Host / DNS query, "" when none: all
+				 * nDPI 4.2 keeps (79 bytes) */
 };
 
 struct dpi *dpi_new(char *err, size_t errlen);

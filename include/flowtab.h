@@ -70,13 +70,16 @@ struct flow_class {
 	uint8_t ssh_done:1;	/* SSH shape judged, or not SSH */
 	uint8_t opener_is_server:1;	/* a heuristic saw the server's side
 					 * first (one leg captured) */
+	uint8_t either_side:1;	/* a heuristic found both ends alike: the
+				 * VM's egress whichever side opened it */
 	uint16_t ssh_slot;	/* sshshape slot, 0 none */
 	uint16_t tls_slot;	/* tlsrec slot of the records kept, 0 none */
 	uint8_t hint;		/* category a port or address suggested */
 	char country[3];	/* of the peer, from GeoIP; "" unknown */
 	struct heur_flow heur;	/* heuristics' per-flow state */
-	char server_name[64];	/* SNI / Host / DNS name, cut to 63 bytes: rules
-				 * saw the whole name (names.h) */
+	char server_name[55];	/* SNI / Host / DNS name, cut to 54 bytes for
+				 * the flow event: rules saw the whole name
+				 * (names.h) */
 };
 
 /* Links are pool indexes + 1 (0: none), half the size of pointers: the

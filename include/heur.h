@@ -20,7 +20,7 @@ struct heur_flow {
 	uint8_t proxy[16];
 	uint8_t remote[4];
 	uint8_t fet[11];		/* heur_fet.c: fully encrypted traffic */
-	uint8_t tunnel[3];		/* heur_tunnel.c */
+	uint8_t tunnel[12];		/* heur_tunnel.c */
 };
 
 struct heur_pkt {
@@ -40,6 +40,9 @@ struct heur_hit {
 	char detail[96];	/* e.g. "mining.authorize worker=x.1" */
 	int opener_is_server;	/* the first packet seen was the server's:
 				 * the client is the flow's responder */
+	int either_side;	/* both ends speak alike (a peer-to-peer
+				 * channel): the flow is the VM's egress
+				 * whichever side opened it */
 };
 
 /* Payload packets of a flow the heuristics look at, at most. */

@@ -2,7 +2,7 @@
  * names.h: the name a client asks for, read from its own first bytes: the
  * server_name of a TLS ClientHello (RFC 8446 section 4.1.2, RFC 6066
  * section 3) and the Host header of an HTTP/1.x request (RFC 9112 section
- * 3.2). nDPI 4.2 keeps 79 bytes of a name and the flow record 63, but host
+ * 3.2). nDPI 4.2 keeps 79 bytes of a name and the flow record 54, but host
  * rules match a name's end ("*.domain"), so rules are matched against the
  * whole name these return, up to the 253 bytes DNS allows. The parsers
  * read only the bytes given, allocate nothing and never fail loudly: a

@@ -3,7 +3,9 @@
  * frp's messages and the WebSocket openings of chisel, ttyd, GoTTY and
  * Jupyter are built here from their specifications (ZeroTierOne
  * node/Packet.hpp, frp pkg/msg and pkg/util/net, RFC 6455), and v2ray's
- * mKCP seal from its crypt.go, SoftEther's PACK from Mayaqua's Pack.c. Nebula's handshake, SSH inside a WebSocket
+ * mKCP seal from its crypt.go, SoftEther's PACK from Mayaqua's Pack.c and
+ * its UDP acceleration's IV chain from Cedar's UdpAccel.c (recorded from
+ * the real vpnserver and vpnclient too, tests/captures/softether.pcap). Nebula's handshake, SSH inside a WebSocket
  * (websockify) and mKCP are recorded from the real programs as well, in
  * tests/captures/nebula.pcap, ssh-websocket.pcap and v2ray-mkcp.pcap. Near misses and random
  * bytes must never match.
@@ -534,6 +536,85 @@ START_TEST(softether_pack)
 }
 END_TEST
 
+/* A pseudo-random byte stream for the datagrams below. */
+static uint8_t
+xorshift8(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (uint8_t)*x;
+}
+
+/*
+ * SoftEther's UDP acceleration as Cedar's UdpAccel.c chains it: version 2
+ * opens each datagram with the first 12 bytes of the previous one's
+ * ciphertext (its bytes 12-23), version 1 with the previous one's last 20
+ * bytes. Each side chains its own datagrams.
+ */
+static void
+se_accel_flow(int version, int chained, unsigned *hits_at)
+{
+	uint8_t prev[2][120], b[120];
+	size_t plen[2] = { 0, 0 }, len, k;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	struct heur_flow st;
+	struct heur_hit h;
+	unsigned i;
+
+	memset(&st, 0, sizeof(st));
+	*hits_at = 0;
+	for (i = 0; i < 8; i++) {
+		int dir = (int)(i & 1);
+
+		len = 52 + (i * 13) % 40;
+		for (k = 0; k < len; k++)
+			b[k] = xorshift8(&x);
+		if (chained && plen[dir] > 0) {
+			if (version == 2)
+				memcpy(b, prev[dir] + 12, 12);
+			else
+				memcpy(b, prev[dir] + plen[dir] - 20, 20);
+		}
+		memcpy(prev[dir], b, len);
+		plen[dir] = len;
+		if (feed(&st, UDP, dir, i, b, len, &h) && *hits_at == 0) {
+			HIT(1, h, CAT_PROXY, CONF_HIGH, "softether-udp-accel");
+			ck_assert_int_eq(h.either_side, 1);
+			*hits_at = i + 1;
+		}
+	}
+}
+
+START_TEST(softether_udp_accel)
+{
+	uint8_t z[60];
+	struct heur_flow st;
+	struct heur_hit h;
+	unsigned at, i;
+
+	/* The second link (a side's second datagram after its first, on
+	 * the other side too) is the verdict: the fourth datagram. */
+	se_accel_flow(2, 1, &at);
+	ck_assert_uint_eq(at, 4);
+	se_accel_flow(1, 1, &at);
+	ck_assert_uint_eq(at, 4);
+	se_accel_flow(2, 0, &at);
+	ck_assert_uint_eq(at, 0);
+	/* Datagrams of zeros, or of one repeated byte, announce nothing. */
+	memset(z, 0, sizeof(z));
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(feed(&st, UDP, (int)(i & 1), i, z, sizeof(z),
+		    &h), 0);
+	memset(z, 0x5a, sizeof(z));
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(feed(&st, UDP, (int)(i & 1), i, z, sizeof(z),
+		    &h), 0);
+}
+END_TEST
+
 START_TEST(random_bytes)
 {
 	uint64_t x = 0x2545f4914f6cdd1dULL;
@@ -578,6 +659,7 @@ heur_tunnel_suite(void)
 	tcase_add_test(tc, websocket_pretenders);
 	tcase_add_test(tc, v2ray_mkcp);
 	tcase_add_test(tc, softether_pack);
+	tcase_add_test(tc, softether_udp_accel);
 	tcase_add_test(tc, random_bytes);
 	suite_add_tcase(s, tc);
 	return s;
