@@ -313,7 +313,9 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 			return DECODE_TRUNCATED;
 		p->sport = be16(b);
 		p->dport = be16(b + 2);
-		p->payload_len = plen;
+		/* The chunks, after the 12-byte common header (RFC 9260 3). */
+		p->payload_len = plen > 12 ? plen - 12 : 0;
+		set_payload(p, b, len, 12);
 		return DECODE_OK;
 	case IPPROTO_IPIP_:
 	case IPPROTO_IPV6_:
@@ -335,7 +337,9 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 		}
 		return DECODE_OK;
 	default:
+		/* Any other protocol: its header and data are the payload. */
 		p->payload_len = plen;
+		set_payload(p, b, len, 0);
 		return DECODE_OK;
 	}
 }

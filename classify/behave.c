@@ -20,7 +20,18 @@
  * from the VM) and "answered" (SYN-ACK, UDP or echo reply from the target),
  * and the estimate is taken over the bits set in sent but not in answered.
  * A VM that talks to 200 web servers on 443 therefore is no address scan;
- * one whose SYNs to 25 hosts go unanswered is. All windows are fixed
+ * one whose SYNs to 25 hosts go unanswered is. Probes are every way a
+ * scanner asks (nmap's scan types): a SYN; a TCP segment without SYN, ACK
+ * or RST opening a flow (FIN, NULL, Xmas: no connection sends one, RFC
+ * 9293 3.10.7); the target's RST to the one packet the VM sent in a flow
+ * (ACK, Window and Maimon scans, and closed ports of the others); UDP
+ * datagrams; an SCTP INIT, answered by anything but an ABORT; the first
+ * packet of any other IP protocol (a protocol scan, answered when the
+ * target speaks it back). An ICMP unreachable or silence leaves a probe
+ * unanswered. Besides Zeek's 25 hosts in 5 minutes, an address scan is
+ * also scan_fast_hosts unanswered hosts within scan_fast_window (12 in
+ * 10 s: more than one new silent host a second, which only a sweep
+ * does). All windows are fixed
  * epochs started by the first packet of a key (as Zeek's SumStats epochs)
  * and end by packet time only; no clock is read here.
  */
@@ -98,6 +109,8 @@ struct port_ent {
 	struct bent h;
 	struct port_key k;
 	uint32_t pkts;
+	uint16_t fast_base;	/* open when the fast window began */
+	uint64_t fast_start;	/* start of the fast rule's window */
 	uint64_t start, bytes;
 	uint64_t last;		/* last report + 1 */
 	uint8_t fired;
@@ -730,6 +743,8 @@ port_roll(const struct behave *b, struct port_ent *e, uint64_t now, int fresh)
 	if (!fresh && (now < e->start || now - e->start < b->cfg.scan_window_us))
 		return;
 	e->start = now;
+	e->fast_start = now;
+	e->fast_base = 0;
 	e->pkts = 0;
 	e->bytes = 0;
 	e->fired = 0;
@@ -743,19 +758,35 @@ port_check(struct behave *b, struct port_ent *e, uint64_t now,
     struct behave_hit *hits, size_t max, size_t *n)
 {
 	struct behave_hit h;
-	uint64_t distinct, elapsed;
+	uint64_t distinct, elapsed, fast = 0;
 	char dur[32];
 
 	if (e->fired)
 		return;
 	distinct = sketch_estimate(b, e->open);
-	if (distinct < b->cfg.scan_hosts)
-		return;
+	if (distinct < b->cfg.scan_hosts) {
+		/* The fast rule: hosts that fell silent within the last
+		 * scan_fast_window (an epoch restarted when it ends). */
+		if (now < e->fast_start ||
+		    now - e->fast_start > b->cfg.scan_fast_window_us) {
+			e->fast_start = now;
+			e->fast_base = e->open;
+		}
+		fast = distinct - (e->open > e->fast_base ?
+		    sketch_estimate(b, e->fast_base) : distinct);
+		if (b->cfg.scan_fast_hosts == 0 ||
+		    fast < b->cfg.scan_fast_hosts)
+			return;
+	}
 	elapsed = now > e->start ? now - e->start : 0;
+	if (fast > 0) {
+		elapsed = now > e->fast_start ? now - e->fast_start : 0;
+		distinct = fast;
+	}
 	hit_init(&h, CAT_SCAN, "address_scan", e->k.vm, NULL, e->k.proto,
 	    e->k.port);
 	hit_figures(&h, elapsed, e->pkts, e->bytes, e->pkts, distinct, distinct,
-	    b->cfg.scan_hosts);
+	    fast > 0 ? b->cfg.scan_fast_hosts : b->cfg.scan_hosts);
 	fmt_dur(dur, sizeof(dur), elapsed);
 	if (e->k.proto == 1 || e->k.proto == 58)
 		snprintf(h.detail, sizeof(h.detail),
@@ -1109,6 +1140,64 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 
 /* ---- packets ---- */
 
+/*
+ * A scan probe (sent 1) or its answer (sent 0) that is not a SYN, a
+ * datagram or an echo: into the port sketch of (VM, target) and the host
+ * sketch of (VM, protocol, port), then the scan checks. The flood
+ * counters are not touched.
+ */
+static void
+scan_probe(struct behave *b, const struct behave_pkt *p, uint16_t port,
+    int sent, struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct tgt_key tk;
+	struct port_key pk;
+	struct tgt_ent *t;
+	struct port_ent *pe;
+	uint64_t now = p->ts_us, htarget, hport;
+	int fresh;
+
+	htarget = target_hash(b, p->target);
+	hport = port_hash(b, port);
+	memset(&tk, 0, sizeof(tk));
+	memcpy(tk.vm, p->vm, 16);
+	memcpy(tk.target, p->target, 16);
+	t = tab_get(b, &b->tgt, &tk, sent, now, &fresh);
+	if (t != NULL) {
+		tgt_roll(b, t, now, fresh);
+		/* A RST to a SYN probe: the SYN was counted already. */
+		if (sent && (p->from_vm || !sketch_has(t->ports_sent, hport))) {
+			add32(&t->scan_pkts, 1);
+			t->scan_bytes += p->wire_len;
+		}
+		if (sent) {
+			sketch_sent(t->ports_sent, t->ports_answered,
+			    &t->ports_open, hport);
+			tgt_check_scan(b, t, now, p->proto, hits, max, n);
+		} else
+			sketch_answered(t->ports_sent, t->ports_answered,
+			    &t->ports_open, hport);
+	}
+	memset(&pk, 0, sizeof(pk));
+	memcpy(pk.vm, p->vm, 16);
+	pk.proto = p->proto;
+	pk.port = p->proto == 6 || p->proto == 132 ? port : 0;
+	pe = tab_get(b, &b->port, &pk, sent, now, &fresh);
+	if (pe != NULL) {
+		port_roll(b, pe, now, fresh);
+		if (sent && (p->from_vm || !sketch_has(pe->sent, htarget))) {
+			add32(&pe->pkts, 1);
+			pe->bytes += p->wire_len;
+		}
+		if (sent) {
+			sketch_sent(pe->sent, pe->answered, &pe->open, htarget);
+			port_check(b, pe, now, hits, max, n);
+		} else
+			sketch_answered(pe->sent, pe->answered, &pe->open,
+			    htarget);
+	}
+}
+
 size_t
 behave_packet(struct behave *b, const struct behave_pkt *p,
     struct behave_hit *hits, size_t max, int *flooding)
@@ -1121,6 +1210,7 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	uint16_t port;
 	size_t n = 0;
 	int syn, synack, udp, echo, echo_reply, sent, answer, probe, fresh;
+	int other, xprobe, xanswer;
 
 	if (flooding != NULL)
 		*flooding = 0;
@@ -1138,6 +1228,36 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	port = (p->proto == 6 || udp) ? p->target_port : 0;
 	/* traceroute's probes walk these ports; nobody answers them in UDP */
 	probe = udp && p->target_port >= 33434 && p->target_port <= 33534;
+
+	/* The scan probes a SYN, a datagram or an echo request are not (see
+	 * the top of the file), each the first packet of its side in a flow
+	 * the VM opened, and their answers. */
+	other = p->proto != 6 && p->proto != 17 && p->proto != 1 &&
+	    p->proto != 58;
+	xprobe = xanswer = 0;
+	if (p->first_of_side && p->vm_opened) {
+		if (p->proto == 6 && p->from_vm)
+			xprobe = !(p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) &&
+			    p->payload_len == 0;
+		else if (p->proto == 6)
+			xprobe = (p->tcp_flags & TH_RST) && p->vm_pkts == 1;
+		else if (p->proto == 132 && p->from_vm)
+			xprobe = p->payload_len > 0 && p->payload[0] == 1;
+		else if (p->proto == 132)
+			xanswer = p->payload_len == 0 || p->payload[0] != 6;
+		else if (other && p->from_vm)
+			xprobe = 1;
+		else if (other)
+			xanswer = 1;
+	}
+	if (other && p->proto != 132)
+		port = (uint16_t)(0xff00 | p->proto);	/* a protocol scan */
+	else if (p->proto == 132)
+		port = p->target_port;
+	if (xprobe || xanswer) {
+		scan_probe(b, p, port, xprobe, hits, max, &n);
+		return n;
+	}
 
 	/* answers only matter to keys the VM opened; they never create */
 	if (!p->from_vm && !answer) {
@@ -1305,6 +1425,24 @@ behave_free(struct behave *b)
 	tab_free(&b->brute);
 	tab_free(&b->amp);
 	free(b);
+}
+
+uint64_t
+behave_unanswered_ports(struct behave *b, const uint8_t vm[16],
+    const uint8_t target[16], uint64_t now)
+{
+	struct tgt_key tk;
+	struct tgt_ent *t;
+	int fresh;
+
+	memset(&tk, 0, sizeof(tk));
+	memcpy(tk.vm, vm, 16);
+	memcpy(tk.target, target, 16);
+	t = tab_get(b, &b->tgt, &tk, 0, now, &fresh);
+	if (t == NULL || now < t->scan_start ||
+	    now - t->scan_start >= b->cfg.scan_window_us)
+		return 0;
+	return sketch_estimate(b, t->ports_open);
 }
 
 void

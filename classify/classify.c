@@ -86,6 +86,10 @@ struct suppress_slot {
 	uint8_t category;
 };
 
+/* Unanswered ports of a target that make a silent flow to it a scan's
+ * probe rather than a conversation (make_verdict). */
+#define SCAN_CONTEXT_PORTS	3
+
 struct classify {
 	const struct config *cfg;
 	struct classify_out out;
@@ -115,6 +119,7 @@ struct classify {
 	uint64_t verdicts_by[EV_SOURCE_N];
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
 	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
+	uint64_t verdicts_scan_probe;	/* unanswered probes of a port scan */
 	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
 	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
 	uint64_t contextual_only;	/* flows whose only evidence was a port
@@ -172,6 +177,8 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	bc.scan_window_us = cfg->scan_window_us;
 	bc.scan_ports = (uint64_t)cfg->scan_ports;
 	bc.scan_hosts = (uint64_t)cfg->scan_hosts;
+	bc.scan_fast_window_us = cfg->scan_fast_window_us;
+	bc.scan_fast_hosts = (uint64_t)cfg->scan_fast_hosts;
 	bc.brute_window_us = cfg->brute_window_us;
 	bc.brute_attempts = (uint64_t)cfg->brute_attempts;
 	bc.suppress_us = cfg->suppress_window_us;
@@ -512,6 +519,16 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		c->verdicts_ingress++;
 		return;
 	}
+	if (side == 0 && f->pkts[1] == 0 && f->key.proto != 6 &&
+	    ev->source != EV_BEHAVIOUR && behave_unanswered_ports(c->behave,
+	    vm_addr(c->cfg, f), peer_addr(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS) {
+		/* The VM is probing this target's ports and the target said
+		 * nothing back: a scanner's probe that carries a protocol's
+		 * opening (nmap -sU's IKE or XDMCP payloads) is part of the
+		 * scan, which the behaviour detectors report. */
+		c->verdicts_scan_probe++;
+		return;
+	}
 	if (suppressed(c, vm_addr(c->cfg, f), peer_addr(c->cfg, f), ev->category,
 	    ts_us)) {
 		c->verdicts_suppressed++;
@@ -822,7 +839,8 @@ heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
 
 /* The first packet of a flow: what its addresses say. */
 static void
-flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
+flow_begins(struct classify *c, struct flow *f, const struct pkt *p,
+    uint64_t ts_us)
 {
 	struct heur_hit hit;
 	const uint8_t *peer = peer_addr(c->cfg, f);
@@ -843,7 +861,7 @@ flow_begins(struct classify *c, struct flow *f, uint64_t ts_us)
 			name_seen(c, f, name, ts_us);
 	}
 	memset(&hit, 0, sizeof(hit));
-	if (heur_ip_proto(f->key.proto, &hit))
+	if (heur_ip_proto(f->key.proto, p->payload, p->payload_caplen, &hit))
 		heur_evidence(c, f, &hit, ts_us);
 	match_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
 }
@@ -937,7 +955,9 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
  * handshake, which heur_node.c proves besides) and left to the stratum
  * heuristics for JSON-RPC. Its CiscoVPN answer is never taken: over TCP
  * it is port 10000 or a byte pattern on 443, and over UDP it was given to
- * DTLS (measured on the corpus in ../shared). */
+ * DTLS (measured on the corpus in ../shared). Its IPsec answer for IP
+ * protocols 50 and 51 is the protocol's number alone (a protocol scan's
+ * bare probes get it): heur_ip_proto() judges those packets instead. */
 static int
 weak_answer_unconfirmed(const struct classify *c, const struct flow *f)
 {
@@ -948,7 +968,7 @@ weak_answer_unconfirmed(const struct classify *c, const struct flow *f)
 
 	if (mining)
 		return f->cls.text_first || f->cls.payload_pkts == 0;
-	return cisco;
+	return cisco || f->key.proto == 50 || f->key.proto == 51;
 }
 
 /* nDPI's answer as evidence. */
@@ -1191,6 +1211,9 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.wire_len = p->wire_len;
 	bp.payload = p->payload_caplen > 0 ? p->payload : NULL;
 	bp.payload_len = p->payload_caplen;
+	bp.first_of_side = f->pkts[dir] == 1;
+	bp.vm_opened = side == 0;
+	bp.vm_pkts = f->pkts[side];
 	n = behave_packet(c->behave, &bp, hits, NELEM(hits), &flooding);
 	for (i = 0; i < n; i++)
 		behave_verdict(c, &hits[i], p->ts_us);
@@ -1316,7 +1339,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	f = flowtab_packet(c->ft, p, &dir);
 	first = f->pkts[0] + f->pkts[1] == 1;
 	if (first)
-		flow_begins(c, f, p->ts_us);
+		flow_begins(c, f, p, p->ts_us);
 	/* A flow that a flood opens with payload is counted and the flood
 	 * reported, but not given to nDPI: each of a flood's new flows would
 	 * cost nDPI state until it times out, for traffic already judged. (A
@@ -1523,6 +1546,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	}
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
 	stats_add(s, "verdicts", "ingress", c->verdicts_ingress);
+	stats_add(s, "verdicts", "scan_probe", c->verdicts_scan_probe);
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
 	stats_add(s, "verdicts", "below_min_confidence", c->below_min_confidence);
 }

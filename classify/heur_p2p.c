@@ -7,7 +7,10 @@
  * Kad over UDP), Soulseek (the server login and the peer-init message:
  * little-endian length-prefixed messages whose every field must fit the
  * length exactly) and Direct Connect (NMDC's $Lock / $MyNick / $Key
- * commands, ADC's SUP handshake naming the mandatory BASE feature).
+ * commands, ADC's SUP handshake naming the mandatory BASE feature) and
+ * Syncthing's relay protocol, whose session connection is in clear, and
+ * libp2p's multistream-select header (IPFS, Filecoin, Ethereum's consensus
+ * layer), whose length byte real nodes send in a segment of its own.
  *
  * The design decision: each check keys on fixed bytes or exact framing the
  * protocol defines (a 20-byte magic string, a length field that must equal
@@ -37,6 +40,10 @@
 #define PF_UTP_SYN_DIR1	0x02	/* ... from the responder */
 #define PF_KAD_PING	0x04	/* a KADEMLIA2_PING was seen */
 #define PF_KAD_PING_DIR1 0x08	/* ... from the responder */
+#define PF_MS_LEN0	0x10	/* the opener sent multistream's length byte alone */
+#define PF_MS_LEN1	0x20	/* ... the responder */
+#define PF_MS_SAID0	0x40	/* the opener sent multistream's header */
+#define PF_MS_SAID1	0x80	/* ... the responder */
 
 #define DETAIL_VALUE_MAX 40	/* characters of a peer's string in detail */
 
@@ -1111,14 +1118,90 @@ directconnect(struct heur_flow *st, const struct heur_pkt *p,
 	return 1;
 }
 
+/* ---- Syncthing relay ---- */
+
+/*
+ * Syncthing's relay protocol (syncthing lib/relay/protocol): a header of
+ * the magic 0x9E79BC40, the message type (0 ping ... 7 relay full) and the
+ * length of what follows, all big-endian. The join to the relay travels
+ * in TLS (ALPN bep-relay, a signature); the session connection that then
+ * carries BEP opens in clear with a JoinSessionRequest (type 3: a 32-byte
+ * key behind its length) that the relay answers with a Response (type 4).
+ */
+#define STR_MAGIC	0x9e79bc40u
+#define STR_HDR		12
+
+static int
+syncthing_relay(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	uint32_t type;
+
+	if (p->index > 1 || p->len < STR_HDR || be32(b) != STR_MAGIC)
+		return 0;
+	type = be32(b + 4);
+	if (type > 7 || be32(b + 8) > p->len - STR_HDR ||
+	    (type == 3 && (p->len != STR_HDR + 4 + 32 || be32(b + 12) != 32)))
+		return 0;
+	if (!report(st, hit, CONF_HIGH, "syncthing-relay"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail), "relay protocol %s",
+	    type == 3 ? "join-session request" : type == 4 ? "response" :
+	    "message");
+	return 1;
+}
+
+/* ---- libp2p multistream-select ---- */
+
+/*
+ * multistream-select 1.0.0 (libp2p specs, connections/README.md): each
+ * side opens with its protocol id as a message, an unsigned varint length
+ * (0x13) then "/multistream/1.0.0\n"; js-libp2p writes the length byte and
+ * the id in two segments. One side saying it is medium, both high.
+ */
+#define MS_ID		"/multistream/1.0.0\n"
+#define MS_ID_LEN	19
+
+static int
+multistream(struct heur_flow *st, const struct heur_pkt *p,
+    struct heur_hit *hit)
+{
+	const uint8_t *b = p->data;
+	uint8_t len_flag = p->dir ? PF_MS_LEN1 : PF_MS_LEN0;
+	uint8_t said = p->dir ? PF_MS_SAID1 : PF_MS_SAID0;
+	uint8_t *fl = &st->p2p[PP_FLAGS];
+
+	if (p->len == 1 && b[0] == MS_ID_LEN) {
+		*fl |= len_flag;
+		return 0;
+	}
+	if (!(p->len >= 1 + MS_ID_LEN && b[0] == MS_ID_LEN &&
+	    memcmp(b + 1, MS_ID, MS_ID_LEN) == 0) &&
+	    !((*fl & len_flag) && p->len >= MS_ID_LEN &&
+	    memcmp(b, MS_ID, MS_ID_LEN) == 0))
+		return 0;
+	*fl |= said;
+	if (!report(st, hit, (*fl & (PF_MS_SAID0 | PF_MS_SAID1)) ==
+	    (PF_MS_SAID0 | PF_MS_SAID1) ? CONF_HIGH : CONF_MEDIUM, "libp2p"))
+		return 0;
+	snprintf(hit->detail, sizeof(hit->detail),
+	    "multistream-select 1.0.0 from the %s%s",
+	    (*fl & (PF_MS_SAID0 | PF_MS_SAID1)) == (PF_MS_SAID0 | PF_MS_SAID1) ?
+	    "two sides" : p->dir ? "responder" : "opener",
+	    " (IPFS and other libp2p nodes)");
+	return 1;
+}
+
 /* ---- entry ---- */
 
 static int
 p2p_tcp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 {
 	switch (p->data[0]) {
-	case BT_PSTR_LEN:
-		if (bt_handshake(st, p->data, p->len, "", hit))
+	case BT_PSTR_LEN:	/* also multistream-select's length byte */
+		if (bt_handshake(st, p->data, p->len, "", hit) ||
+		    multistream(st, p, hit))
 			return 1;
 		break;
 	case 'G':
@@ -1133,6 +1216,14 @@ p2p_tcp(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 		break;
 	case '$': case 'H': case 'C':
 		if (directconnect(st, p, hit))
+			return 1;
+		break;
+	case 0x9e:
+		if (syncthing_relay(st, p, hit))
+			return 1;
+		break;
+	case '/':
+		if (multistream(st, p, hit))
 			return 1;
 		break;
 	}

@@ -1077,13 +1077,27 @@ heur_proxy(struct heur_flow *st, const struct heur_pkt *p, struct heur_hit *hit)
 }
 
 int
-heur_ip_proto(uint8_t proto, struct heur_hit *hit)
+heur_ip_proto(uint8_t proto, const uint8_t *d, size_t len,
+    struct heur_hit *hit)
 {
 	/* RFC 4303 (ESP, protocol 50) and RFC 4302 (AH, protocol 51) are
-	 * IPsec and nothing else. GRE (47) carries PPTP but also plain
+	 * IPsec and nothing else, when the packet is one: an SPI of 256 or
+	 * more (1-255 are reserved), a sequence number from 1, and room for
+	 * ESP's IV, trailer and ICV (20 bytes at least) or AH's ICV (its
+	 * length field, in 32-bit words less 2, covering 12 bytes and an ICV
+	 * of 8 or more, reserved bytes zero). A protocol scan's bare probe of
+	 * 50 or 51 is none. GRE (47) carries PPTP but also plain
 	 * site-to-site and overlay traffic, and the decoder opens it, so it
 	 * is no verdict by itself. */
-	if (proto != 50 && proto != 51)
+	if (proto == 50) {
+		if (d == NULL || len < 20 || be32(d) < 256 || be32(d + 4) == 0)
+			return 0;
+	} else if (proto == 51) {
+		if (d == NULL || len < 20 || d[2] != 0 || d[3] != 0 ||
+		    be32(d + 4) < 256 || be32(d + 8) == 0 ||
+		    ((size_t)d[1] + 2) * 4 < 20 || ((size_t)d[1] + 2) * 4 > len)
+			return 0;
+	} else
 		return 0;
 	hit->category = CAT_PROXY;
 	hit->confidence = CONF_HIGH;

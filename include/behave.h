@@ -33,6 +33,8 @@ struct behave_cfg {
 	uint64_t scan_window_us;	/* Zeek: 5 minutes */
 	uint64_t scan_ports;		/* distinct ports on one target (Zeek: 15) */
 	uint64_t scan_hosts;		/* distinct targets on one port (Zeek: 25) */
+	uint64_t scan_fast_window_us;	/* the fast rule: scan_fast_hosts */
+	uint64_t scan_fast_hosts;	/* unanswered targets within it */
 	uint64_t brute_window_us;	/* Zeek's SSH guessing: 30 minutes */
 	uint64_t brute_attempts;	/* failed or short logins (Zeek: 30) */
 	uint64_t suppress_us;		/* one verdict per (VM, category, target) */
@@ -52,6 +54,9 @@ struct behave_pkt {
 	uint32_t wire_len;
 	const uint8_t *payload;	/* L4 payload, NULL when none */
 	size_t payload_len;
+	int first_of_side;	/* the first packet its sender sent in its flow */
+	int vm_opened;		/* the VM sent the flow's first packet */
+	uint32_t vm_pkts;	/* packets the VM sent in the flow, p included */
 };
 
 /* A connection that ended, for the password-guessing detector. */
@@ -108,6 +113,12 @@ size_t behave_packet(struct behave *b, const struct behave_pkt *p,
     struct behave_hit *hits, size_t max, int *flooding);
 size_t behave_conn_end(struct behave *b, const struct behave_conn *c,
     struct behave_hit *hits, size_t max);
+
+/* The distinct ports of target the VM probed without an answer in the
+ * current scan window (an estimate; 0 when none or the window is over).
+ * A lookup only: nothing is created or counted. */
+uint64_t behave_unanswered_ports(struct behave *b, const uint8_t vm[16],
+    const uint8_t target[16], uint64_t now);
 
 void behave_stats(const struct behave *b, struct behave_stats *st);
 

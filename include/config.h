@@ -64,6 +64,8 @@ struct config {
 	uint64_t scan_window_us;
 	long scan_ports;
 	long scan_hosts;
+	uint64_t scan_fast_window_us;
+	long scan_fast_hosts;
 	uint64_t brute_window_us;
 	long brute_attempts;
 	uint64_t suppress_window_us;	/* one verdict per (VM, category, target) */

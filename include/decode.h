@@ -30,7 +30,9 @@ struct pkt {
 	const uint8_t *l3;	/* the (innermost) IP header */
 	uint32_t l3_len;	/* captured bytes from l3, at most the IP length */
 	uint32_t payload_len;	/* L4 payload bytes by the IP/TCP lengths */
-	const uint8_t *payload;	/* TCP/UDP payload, NULL for other protocols */
+	const uint8_t *payload;	/* TCP/UDP payload, SCTP's chunks, ICMP echo
+				 * data, any other protocol's bytes; NULL for
+				 * the rest of ICMP */
 	uint32_t payload_caplen;	/* captured bytes at payload */
 	uint8_t src[16];	/* IPv4-mapped for IPv4 */
 	uint8_t dst[16];

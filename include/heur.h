@@ -77,7 +77,9 @@ void heur_keccak256(const uint8_t *in, size_t len, uint8_t out[32]);
 int heur_secp256k1_point(const uint8_t xy[64]);
 
 /* IP protocols that are a tunnel by themselves (ESP and AH: IPsec):
- * returns 1 and fills hit for them. */
-int heur_ip_proto(uint8_t proto, struct heur_hit *hit);
+ * returns 1 and fills hit when the flow's first packet (its bytes d, len)
+ * is one of theirs. */
+int heur_ip_proto(uint8_t proto, const uint8_t *d, size_t len,
+    struct heur_hit *hit);
 
 #endif

@@ -1446,6 +1446,65 @@ START_TEST(soulseek_and_dc)
 }
 END_TEST
 
+/* Syncthing's relay protocol (lib/relay/protocol): JoinSessionRequest
+ * with its 32-byte key, and the relay's Response. */
+START_TEST(syncthing_relay)
+{
+	uint8_t b[48];
+	struct heur_flow st;
+	struct heur_hit h;
+	int r;
+
+	memcpy(b, "\x9e\x79\xbc\x40\x00\x00\x00\x03\x00\x00\x00\x24"
+	    "\x00\x00\x00\x20", 16);
+	memset(b + 16, 0x5c, 32);
+	r = feed1(heur_p2p, TCP, b, 48, &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "syncthing-relay",
+	    "relay protocol join-session request");
+	memset(&st, 0, sizeof(st));
+	r = feed(heur_p2p, &st, TCP, 1, TXT("\x9e\x79\xbc\x40\x00\x00\x00\x04"
+	    "\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00\x07success\x00"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "syncthing-relay",
+	    "relay protocol response");
+	/* A key of another size, an unknown type, a wrong magic. */
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, 47, &h), h);
+	b[7] = 9;
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, 48, &h), h);
+	b[7] = 3;
+	b[3] = 0x41;
+	EXPECT_MISS(feed1(heur_p2p, TCP, b, 48, &h), h);
+}
+END_TEST
+
+/* libp2p's multistream-select header, whole or with its length byte in a
+ * segment of its own as js-libp2p sends it; both sides make it high. */
+START_TEST(libp2p_multistream)
+{
+	struct heur_flow st;
+	struct heur_hit h;
+	int r;
+
+	r = feed1(heur_p2p, TCP, TXT("\x13/multistream/1.0.0\n\x07/noise\n"),
+	    &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_MEDIUM, "libp2p",
+	    "multistream-select 1.0.0 from the opener (IPFS and other libp2p "
+	    "nodes)");
+	memset(&st, 0, sizeof(st));
+	EXPECT_MISS(feed(heur_p2p, &st, TCP, 0, TXT("\x13"), &h), h);
+	r = feed(heur_p2p, &st, TCP, 0, TXT("/multistream/1.0.0\n"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_MEDIUM, "libp2p", NULL);
+	EXPECT_MISS(feed(heur_p2p, &st, TCP, 1, TXT("\x13"), &h), h);
+	r = feed(heur_p2p, &st, TCP, 1, TXT("/multistream/1.0.0\n"), &h);
+	EXPECT_HIT(r, h, CAT_P2P, CONF_HIGH, "libp2p",
+	    "multistream-select 1.0.0 from the two sides (IPFS and other "
+	    "libp2p nodes)");
+	/* The id without its length byte before it; another version. */
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("/multistream/1.0.0\n"), &h), h);
+	EXPECT_MISS(feed1(heur_p2p, TCP, TXT("\x13/multistream/2.0.0\n"), &h),
+	    h);
+}
+END_TEST
+
 START_TEST(truncated_positives)
 {
 	static uint8_t bin[20][400];
@@ -1665,6 +1724,8 @@ heur_p2p_mining_suite(void)
 	tcase_add_test(tc, gnutella);
 	tcase_add_test(tc, edonkey);
 	tcase_add_test(tc, soulseek_and_dc);
+	tcase_add_test(tc, syncthing_relay);
+	tcase_add_test(tc, libp2p_multistream);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("robustness");
 	tcase_add_test(tc, truncated_positives);

@@ -1126,19 +1126,43 @@ END_TEST
 
 START_TEST(ip_proto)
 {
+	/* ESP: SPI 0x1000, sequence 1, 8 bytes of IV, 16 of data and ICV;
+	 * AH: next header 4, length 4 (24 bytes), SPI, sequence, a 12-byte
+	 * ICV. */
+	static const uint8_t esp[32] = { 0, 0, 0x10, 0, 0, 0, 0, 1, 0x5a, 0xa5 };
+	static const uint8_t ah[24] = { 4, 4, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 1 };
+	uint8_t b[32];
 	struct heur_hit h;
 	unsigned p;
 
-	ck_assert_int_eq(heur_ip_proto(50, &h), 1);
+	ck_assert_int_eq(heur_ip_proto(50, esp, sizeof(esp), &h), 1);
 	ck_assert_str_eq(h.name, "ipsec");
 	ck_assert_int_eq(h.category, CAT_PROXY);
 	ck_assert_int_eq(h.confidence, CONF_HIGH);
 	ck_assert_str_eq(h.detail, "ESP (IP protocol 50)");
-	ck_assert_int_eq(heur_ip_proto(51, &h), 1);
+	ck_assert_int_eq(heur_ip_proto(51, ah, sizeof(ah), &h), 1);
 	ck_assert_str_eq(h.detail, "AH (IP protocol 51)");
 	for (p = 0; p < 256; p++)
 		if (p != 50 && p != 51)
-			ck_assert_int_eq(heur_ip_proto((uint8_t)p, &h), 0);
+			ck_assert_int_eq(heur_ip_proto((uint8_t)p, esp,
+			    sizeof(esp), &h), 0);
+	/* A protocol scan's bare probe, a reserved SPI, sequence 0, an AH
+	 * longer than the packet or with reserved bytes set. */
+	ck_assert_int_eq(heur_ip_proto(50, NULL, 0, &h), 0);
+	ck_assert_int_eq(heur_ip_proto(51, NULL, 0, &h), 0);
+	ck_assert_int_eq(heur_ip_proto(50, esp, 19, &h), 0);
+	memcpy(b, esp, sizeof(esp));
+	b[2] = 0;
+	ck_assert_int_eq(heur_ip_proto(50, b, sizeof(esp), &h), 0);
+	memcpy(b, esp, sizeof(esp));
+	b[7] = 0;
+	ck_assert_int_eq(heur_ip_proto(50, b, sizeof(esp), &h), 0);
+	memcpy(b, ah, sizeof(ah));
+	b[1] = 5;
+	ck_assert_int_eq(heur_ip_proto(51, b, sizeof(ah), &h), 0);
+	memcpy(b, ah, sizeof(ah));
+	b[2] = 1;
+	ck_assert_int_eq(heur_ip_proto(51, b, sizeof(ah), &h), 0);
 }
 END_TEST
 
