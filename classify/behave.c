@@ -225,6 +225,11 @@ behave_defaults(struct behave_cfg *cfg)
 	cfg->scan_window_us = 300ULL * 1000000;
 	cfg->scan_ports = 15;
 	cfg->scan_hosts = 25;
+	/* And a sweep by its rate: 12 silent hosts in 10 s is more than one
+	 * new dead host a second, which only a sweep produces (nmap -sn's
+	 * default timing probes tens of hosts a second). */
+	cfg->scan_fast_window_us = 10ULL * 1000000;
+	cfg->scan_fast_hosts = 12;
 	/* Zeek policy/protocols/ssh/detect-bruteforcing.zeek: 30 failed
 	 * logins in 30 minutes. */
 	cfg->brute_window_us = 1800ULL * 1000000;
@@ -1443,6 +1448,25 @@ behave_unanswered_ports(struct behave *b, const uint8_t vm[16],
 	    now - t->scan_start >= b->cfg.scan_window_us)
 		return 0;
 	return sketch_estimate(b, t->ports_open);
+}
+
+uint64_t
+behave_unanswered_hosts(struct behave *b, const uint8_t vm[16],
+    uint8_t proto, uint16_t port, uint64_t now)
+{
+	struct port_key pk;
+	struct port_ent *e;
+	int fresh;
+
+	memset(&pk, 0, sizeof(pk));
+	memcpy(pk.vm, vm, 16);
+	pk.proto = proto;
+	pk.port = port;
+	e = tab_get(b, &b->port, &pk, 0, now, &fresh);
+	if (e == NULL || now < e->start ||
+	    now - e->start >= b->cfg.scan_window_us)
+		return 0;
+	return sketch_estimate(b, e->open);
 }
 
 void

@@ -86,8 +86,8 @@ struct suppress_slot {
 	uint8_t category;
 };
 
-/* Unanswered ports of a target that make a silent flow to it a scan's
- * probe rather than a conversation (make_verdict). */
+/* Unanswered ports of a target (or hosts on a port) that make a silent
+ * flow to it a scan's probe rather than a conversation (make_verdict). */
 #define SCAN_CONTEXT_PORTS	3
 
 struct classify {
@@ -120,6 +120,7 @@ struct classify {
 	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
 	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
 	uint64_t verdicts_scan_probe;	/* unanswered probes of a port scan */
+	uint64_t verdicts_p2p_fanout;	/* scans that were a p2p protocol's */
 	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
 	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
 	uint64_t contextual_only;	/* flows whose only evidence was a port
@@ -520,12 +521,17 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		return;
 	}
 	if (side == 0 && f->pkts[1] == 0 && f->key.proto != 6 &&
-	    ev->source != EV_BEHAVIOUR && behave_unanswered_ports(c->behave,
-	    vm_addr(c->cfg, f), peer_addr(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS) {
-		/* The VM is probing this target's ports and the target said
-		 * nothing back: a scanner's probe that carries a protocol's
-		 * opening (nmap -sU's IKE or XDMCP payloads) is part of the
-		 * scan, which the behaviour detectors report. */
+	    ev->source != EV_BEHAVIOUR && ev->category != CAT_P2P &&
+	    (behave_unanswered_ports(c->behave, vm_addr(c->cfg, f),
+	    peer_addr(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS ||
+	    behave_unanswered_hosts(c->behave, vm_addr(c->cfg, f), f->key.proto,
+	    peer_port(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS)) {
+		/* The VM is probing this target's ports (or this port on
+		 * many hosts) and the target said nothing back: a scanner's
+		 * probe that carries a protocol's opening (nmap -sU's IKE or
+		 * XDMCP payloads) is part of the scan, which the behaviour
+		 * detectors report. Peer-to-peer protocols are left out: their
+		 * peers often do not answer, and the flow is theirs. */
 		c->verdicts_scan_probe++;
 		return;
 	}
@@ -1215,8 +1221,16 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.vm_opened = side == 0;
 	bp.vm_pkts = f->pkts[side];
 	n = behave_packet(c->behave, &bp, hits, NELEM(hits), &flooding);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* A peer-to-peer protocol's fan-out to peers that are gone
+		 * (Gnutella's pings, a DHT's lookups) is that protocol,
+		 * reported as such, not a scan. */
+		if (hits[i].category == CAT_SCAN && f->cls.category == CAT_P2P) {
+			c->verdicts_p2p_fanout++;
+			continue;
+		}
 		behave_verdict(c, &hits[i], p->ts_us);
+	}
 	return flooding;
 }
 
@@ -1340,16 +1354,6 @@ classify_packet(struct classify *c, const struct pkt *p)
 	first = f->pkts[0] + f->pkts[1] == 1;
 	if (first)
 		flow_begins(c, f, p, p->ts_us);
-	/* A flow that a flood opens with payload is counted and the flood
-	 * reported, but not given to nDPI: each of a flood's new flows would
-	 * cost nDPI state until it times out, for traffic already judged. (A
-	 * bare SYN costs no nDPI state anyway; see below.) */
-	if (behave_observe(c, f, p, dir) && first && !f->cls.dpi_done &&
-	    !(p->proto == 6 && p->payload_caplen == 0)) {
-		f->cls.dpi_done = 1;
-		f->cls.shed = 1;
-		c->dpi_shed++;
-	}
 	if (p->payload_caplen > 0) {
 		if (is_dns_port(p))
 			inspect_dns(c, f, p, dir);
@@ -1358,6 +1362,18 @@ classify_packet(struct classify *c, const struct pkt *p)
 			tls_track(c, f, p, dir);
 			ssh_track(c, f, p, dir);
 		}
+	}
+	/* After the payload's own evidence, so that a scan verdict knows
+	 * what the probe's flow is (behave_observe). A flow that a flood
+	 * opens with payload is counted and the flood reported, but not
+	 * given to nDPI: each of a flood's new flows would cost nDPI state
+	 * until it times out, for traffic already judged. (A bare SYN costs
+	 * no nDPI state anyway; see below.) */
+	if (behave_observe(c, f, p, dir) && first && !f->cls.dpi_done &&
+	    !(p->proto == 6 && p->payload_caplen == 0)) {
+		f->cls.dpi_done = 1;
+		f->cls.shed = 1;
+		c->dpi_shed++;
 	}
 	if (f->cls.dpi_done)
 		return;
@@ -1547,6 +1563,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
 	stats_add(s, "verdicts", "ingress", c->verdicts_ingress);
 	stats_add(s, "verdicts", "scan_probe", c->verdicts_scan_probe);
+	stats_add(s, "verdicts", "p2p_fanout", c->verdicts_p2p_fanout);
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
 	stats_add(s, "verdicts", "below_min_confidence", c->below_min_confidence);
 }

@@ -119,6 +119,9 @@ size_t behave_conn_end(struct behave *b, const struct behave_conn *c,
  * A lookup only: nothing is created or counted. */
 uint64_t behave_unanswered_ports(struct behave *b, const uint8_t vm[16],
     const uint8_t target[16], uint64_t now);
+/* The same for the hosts the VM probed on proto/port without an answer. */
+uint64_t behave_unanswered_hosts(struct behave *b, const uint8_t vm[16],
+    uint8_t proto, uint16_t port, uint64_t now);
 
 void behave_stats(const struct behave *b, struct behave_stats *st);
 

@@ -18,6 +18,7 @@
 
 #define TH_SYN	0x02
 #define TH_ACK	0x10
+#define TH_RST	0x04
 
 #define MAXHITS	8
 
@@ -401,15 +402,16 @@ START_TEST(test_address_scan)
 	uint8_t t[16];
 	unsigned i;
 
+	/* One host a second: never 12 in 10 s, so Zeek's 25 decides. */
 	run_init(&r, NULL, "address_scan");
 	for (i = 1; i <= 24; i++) {
 		target_addr(t, i);
-		syn(&r, i * 10000, t, 40000, 22);
+		syn(&r, i * SEC, t, 40000, 22);
 	}
 	ck_assert_uint_eq(r.nhits, 0);
 	for (; i <= 500; i++) {
 		target_addr(t, i);
-		syn(&r, i * 10000, t, 40000, 22);
+		syn(&r, i * SEC, t, 40000, 22);
 	}
 	ck_assert_uint_eq(r.by_detector, 1);
 	ck_assert_uint_eq(r.nhits, 1);
@@ -422,6 +424,103 @@ START_TEST(test_address_scan)
 	ck_assert_uint_ge(r.last.distinct, 25);
 	ck_assert_msg(strstr(r.last.detail, "hosts on tcp/22") != NULL, "%s",
 	    r.last.detail);
+	behave_free(r.b);
+}
+END_TEST
+
+/* An echo sweep of 18 hosts in 2 s: under Zeek's 25, over the rate. */
+START_TEST(test_fast_sweep)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	run_init(&r, NULL, "address_scan");
+	for (i = 1; i <= 18; i++) {
+		target_addr(t, i);
+		feed(&r, 100 * SEC + i * (SEC / 9), t, 1, 1, 0, 0, 0, 8, NULL, 0);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_int_ge(r.first_at, 11);
+	ck_assert_int_le(r.first_at, 15);
+	ck_assert_msg(strstr(r.match.detail, "not answering echo requests") !=
+	    NULL, "%s", r.match.detail);
+	behave_free(r.b);
+}
+END_TEST
+
+/* A TCP probe of the VM's, first of its flow, with the given flags; with
+ * rst_back the target's first packet answers it with a RST. */
+static void
+stealth(struct run *r, uint64_t ts, const uint8_t *t, uint16_t port,
+    uint8_t flags, int rst_back)
+{
+	struct behave_pkt p;
+	struct behave_hit hits[MAXHITS];
+	size_t n;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.vm = vm_addr;
+	p.target = t;
+	p.from_vm = 1;
+	p.proto = 6;
+	p.vm_port = 40000;
+	p.target_port = port;
+	p.tcp_flags = flags;
+	p.wire_len = 60;
+	p.first_of_side = 1;
+	p.vm_opened = 1;
+	p.vm_pkts = 1;
+	n = behave_packet(r->b, &p, hits, MAXHITS, NULL);
+	record(r, hits, n);
+	if (!rst_back)
+		return;
+	p.ts_us = ts + 100;
+	p.from_vm = 0;
+	p.tcp_flags = TH_RST;
+	n = behave_packet(r->b, &p, hits, MAXHITS, NULL);
+	record(r, hits, n);
+}
+
+/* nmap's scan types beyond SYN: FIN, NULL and Xmas probes count when
+ * sent; ACK, Window and Maimon (FIN+ACK) when the target resets them;
+ * an ACK of an established connection (answered by data) never does. */
+START_TEST(test_stealth_scans)
+{
+	static const uint8_t kinds[] = { 0x01, 0x00, 0x29 };	/* FIN NULL Xmas */
+	struct run r;
+	uint8_t t[16];
+	unsigned k, port;
+
+	target_addr(t, 7);
+	for (k = 0; k < sizeof(kinds); k++) {
+		run_init(&r, NULL, "port_scan");
+		for (port = 1; port <= 30; port++)
+			stealth(&r, port * 1000, t, (uint16_t)port, kinds[k], 0);
+		ck_assert_uint_eq(r.by_detector, 1);
+		behave_free(r.b);
+	}
+	/* ACK probes: silence is no scan (a flow seen from its middle), a
+	 * RST to each one is. */
+	run_init(&r, NULL, "port_scan");
+	for (port = 1; port <= 30; port++)
+		stealth(&r, port * 1000, t, (uint16_t)port, TH_ACK, 0);
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+	run_init(&r, NULL, "port_scan");
+	for (port = 1; port <= 30; port++)
+		stealth(&r, port * 1000, t, (uint16_t)port, TH_ACK | 0x01, 1);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_ge(r.match.distinct, 15);
+	behave_free(r.b);
+	/* The target's lookups: the unanswered ports are known. */
+	run_init(&r, NULL, NULL);
+	for (port = 1; port <= 5; port++)
+		stealth(&r, port * 1000, t, (uint16_t)port, 0x01, 0);
+	ck_assert_uint_ge(behave_unanswered_ports(r.b, vm_addr, t, 6000), 4);
+	ck_assert_uint_eq(behave_unanswered_ports(r.b, vm_addr, t,
+	    6000 + 301 * SEC), 0);
 	behave_free(r.b);
 }
 END_TEST
@@ -772,6 +871,8 @@ behave_suite(void)
 	tcase_add_test(tc, test_port_scan);
 	tcase_add_test(tc, test_answered_ports_not_scan);
 	tcase_add_test(tc, test_address_scan);
+	tcase_add_test(tc, test_fast_sweep);
+	tcase_add_test(tc, test_stealth_scans);
 	tcase_add_test(tc, test_web_servers_not_address_scan);
 	tcase_add_test(tc, test_dns_amplification);
 	tcase_add_test(tc, test_other_amplification);
