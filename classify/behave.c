@@ -67,6 +67,7 @@
 #define FIRED_UDP	0x02
 #define FIRED_ICMP	0x04
 #define FIRED_PORTSCAN	0x08
+#define FIRED_TCP	0x10
 
 /* Header of every table entry. */
 struct bent {
@@ -90,6 +91,8 @@ struct tgt_ent {
 	uint32_t syns, synacks;
 	uint32_t udp_pkts, udp_replies;
 	uint32_t echoes;
+	uint32_t nosyn, nosyn_answered;	/* TCP flows the VM opened without
+					 * a SYN, and their non-RST answers */
 	uint32_t scan_pkts;	/* sent by the VM in the scan window */
 	uint8_t fired;
 	uint16_t ports_open;	/* bits in ports_sent and not ports_answered */
@@ -616,8 +619,10 @@ tgt_roll(const struct behave *b, struct tgt_ent *t, uint64_t now, int fresh)
 		t->flood_start = now;
 		t->pkts = t->syns = t->synacks = 0;
 		t->udp_pkts = t->udp_replies = t->echoes = 0;
+		t->nosyn = t->nosyn_answered = 0;
 		t->bytes = t->udp_bytes = 0;
-		t->fired &= (uint8_t)~(FIRED_SYN | FIRED_UDP | FIRED_ICMP);
+		t->fired &= (uint8_t)~(FIRED_SYN | FIRED_UDP | FIRED_ICMP |
+		    FIRED_TCP);
 	}
 	if (fresh || (now >= t->scan_start &&
 	    now - t->scan_start >= b->cfg.scan_window_us)) {
@@ -639,15 +644,60 @@ tgt_roll(const struct behave *b, struct tgt_ent *t, uint64_t now, int fresh)
  */
 /* Whether the VM floods t's target with proto in the current bucket: the
  * count crossed the threshold and the target hardly answers. */
+/* The distinct ports the VM sent probes to in the scan window. */
+static uint64_t
+ports_probed(const struct behave *b, const struct tgt_ent *t)
+{
+	unsigned i, bits = 0;
+
+	for (i = 0; i < SKETCH_WORDS; i++)
+		bits += (unsigned)__builtin_popcountll(t->ports_sent[i]);
+	return sketch_estimate(b, bits);
+}
+
+/*
+ * SYNs at flood rate: syn_flood_pps in a window, or a fifth of that at
+ * least at the same rate over the time since the window began (200 SYNs
+ * in 0.2 s). A port scan sends as fast, but each port about once: the
+ * SYNs are a flood only when the window's probes are twice the ports
+ * probed or more (a flood repeats its ports, or keeps sweeping them).
+ */
 static int
-tgt_flooding(const struct behave *b, const struct tgt_ent *t, uint8_t proto)
+syn_flooding(const struct behave *b, const struct tgt_ent *t, uint64_t now)
+{
+	const struct behave_cfg *c = &b->cfg;
+	uint64_t want = per_window(c->syn_flood_pps, c->flood_window_us);
+	uint64_t elapsed = now > t->flood_start ? now - t->flood_start : 0;
+
+	if (t->syns < want && !(t->syns >= want / 5 && t->syns >= 2 &&
+	    (double)t->syns * 1e6 >= (double)c->syn_flood_pps *
+	    (double)(elapsed > 0 ? elapsed : 1)))
+		return 0;
+	return t->scan_pkts >= 2 * ports_probed(b, t);
+}
+
+/* TCP flows opened without a SYN (ACK, RST, FIN or PSH floods from
+ * rotating ports) at SYN-flood rate, nine in ten unanswered but by a
+ * RST: a connection seen from its middle gets data or ACKs back. */
+static int
+tcp_flooding(const struct behave *b, const struct tgt_ent *t)
+{
+	const struct behave_cfg *c = &b->cfg;
+
+	return t->nosyn >= per_window(c->syn_flood_pps, c->flood_window_us) &&
+	    t->nosyn_answered <= t->nosyn / 10;
+}
+
+static int
+tgt_flooding(const struct behave *b, const struct tgt_ent *t, uint8_t proto,
+    uint64_t now)
 {
 	const struct behave_cfg *c = &b->cfg;
 	uint64_t completed = t->synacks < t->syns ? t->synacks : t->syns;
 
 	switch (proto) {
 	case 6:
-		return t->syns >= per_window(c->syn_flood_pps, c->flood_window_us) &&
+		return syn_flooding(b, t, now) &&
 		    (double)completed <= c->syn_flood_completion * t->syns;
 	case 17:
 		/* one-way only: a QUIC upload or a tunnel gets acks back */
@@ -671,7 +721,7 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 	uint8_t bit;
 	char dur[32];
 
-	if (!tgt_flooding(b, t, proto))
+	if (!tgt_flooding(b, t, proto, now))
 		return;
 	elapsed = now > t->flood_start ? now - t->flood_start : 0;
 	completed = t->synacks < t->syns ? t->synacks : t->syns;
@@ -1146,6 +1196,60 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 /* ---- packets ---- */
 
 /*
+ * A TCP flow the VM opened without a SYN (from_vm), or the target's first
+ * answer on one: counted in the flood bucket of (VM, target) for the
+ * tcp_flood detector.
+ */
+static void
+nosyn_packet(struct behave *b, const struct behave_pkt *p,
+    struct behave_hit *hits, size_t max, size_t *n, int *flooding)
+{
+	struct tgt_key tk;
+	struct tgt_ent *t;
+	struct behave_hit h;
+	uint64_t now = p->ts_us, elapsed;
+	int fresh;
+	char dur[32];
+
+	memset(&tk, 0, sizeof(tk));
+	memcpy(tk.vm, p->vm, 16);
+	memcpy(tk.target, p->target, 16);
+	t = tab_get(b, &b->tgt, &tk, p->from_vm, now, &fresh);
+	if (t == NULL)
+		return;
+	tgt_roll(b, t, now, fresh);
+	if (!p->from_vm) {
+		if (!(p->tcp_flags & TH_RST))
+			add32(&t->nosyn_answered, 1);
+		return;
+	}
+	add32(&t->nosyn, 1);
+	t->pkts++;
+	t->bytes += p->wire_len;
+	if (!tcp_flooding(b, t))
+		return;
+	if (flooding != NULL)
+		*flooding = 1;
+	if (t->fired & FIRED_TCP)
+		return;
+	elapsed = now > t->flood_start ? now - t->flood_start : 0;
+	hit_init(&h, CAT_DOS, "tcp_flood", t->k.vm, t->k.target, 6, 0);
+	h.count = t->nosyn;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	snprintf(h.detail, sizeof(h.detail), "%u TCP packets opening no "
+	    "connection (no SYN) in %s, %u answered but by a RST", t->nosyn,
+	    dur, t->nosyn_answered);
+	h.window_us = elapsed;
+	h.packets = t->pkts;
+	h.bytes = t->bytes;
+	h.rate_pps = rate(h.count, elapsed);
+	if (h.rate_pps >= 2.0 * (double)b->cfg.syn_flood_pps)
+		h.confidence = CONF_HIGH;
+	if (emit(b, &t->last_dos, now, &h, hits, max, n))
+		t->fired |= FIRED_TCP;
+}
+
+/*
  * A scan probe (sent 1) or its answer (sent 0) that is not a SYN, a
  * datagram or an echo: into the port sketch of (VM, target) and the host
  * sketch of (VM, protocol, port), then the scan checks. The flood
@@ -1259,6 +1363,9 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		port = (uint16_t)(0xff00 | p->proto);	/* a protocol scan */
 	else if (p->proto == 132)
 		port = p->target_port;
+	if (p->proto == 6 && p->first_of_side && p->vm_opened &&
+	    !(p->tcp_flags & TH_SYN) && (p->from_vm || p->vm_pkts == 1))
+		nosyn_packet(b, p, hits, max, &n, flooding);
 	if (xprobe || xanswer) {
 		scan_probe(b, p, port, xprobe, hits, max, &n);
 		return n;
@@ -1316,7 +1423,7 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		if (sent) {
 			tgt_check_flood(b, t, now, p->proto, hits, max, &n);
 			if (flooding != NULL)
-				*flooding = tgt_flooding(b, t, p->proto);
+				*flooding = tgt_flooding(b, t, p->proto, now);
 			if (syn || udp)
 				tgt_check_scan(b, t, now, p->proto, hits,
 				    max, &n);

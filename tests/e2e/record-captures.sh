@@ -33,7 +33,7 @@ set -euo pipefail
 # The exchanges defined in this file; those of exchanges/*.sh beside it are
 # added to ALL_NAMES when those files are read (see the end of the helpers).
 ALL_NAMES=(ssh https socks5 bittorrent stratum xmrig jsonrpc openvpn
-    openvpn-tcp openvpn-upstream openvpn-downstream iodine tinyproxy tor synflood udpflood icmpflood portscan
+    openvpn-tcp iodine tinyproxy tor synflood udpflood icmpflood portscan
     addrscan hydra dnsamp iperf3 httpmany httpsburst)
 readonly VM_IP=192.0.2.10
 readonly SRV_IP=192.0.2.1
@@ -747,20 +747,6 @@ openvpn_exchange() { # MODE: udp, tcp or udp-plain
 run_openvpn() { openvpn_exchange udp; }
 run_openvpn_tcp() { openvpn_exchange tcp; }
 
-# A tap that sees one leg only (asymmetric routing, a span of one
-# direction): the same real exchanges, keeping the packets one side sent.
-# openvpn-upstream keeps the VM's packets of the tls-auth exchange,
-# openvpn-downstream the server's packets of the unwrapped one.
-one_direction() { # SRC_IP
-    local in=$CAPTURE out=${CAPTURE%.pcap}.oneway.pcap
-    tcpdump -r "$in" -w "$out" "src host $1" 2>/dev/null ||
-        die "tcpdump cannot filter $in"
-    (($(count_packets "$out" "src host $1") >= 5)) ||
-        die "$out: too few packets from $1"
-    CAPTURE=$out
-}
-run_openvpn_upstream() { openvpn_exchange udp; one_direction "$VM_IP"; }
-run_openvpn_downstream() { openvpn_exchange udp-plain; one_direction "$SRV_IP"; }
 
 iodine_up() { log_has iodine 'Connection setup complete'; }
 

@@ -173,7 +173,8 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
-/* 3000 SYNs a second for 3 s, none answered: one report, two suppressed. */
+/* 3000 SYNs a second for 3 s, none answered: one report, at the 200th
+ * (a fifth of the second's threshold, at its rate), two suppressed. */
 START_TEST(test_syn_flood_once)
 {
 	struct run r;
@@ -186,22 +187,99 @@ START_TEST(test_syn_flood_once)
 		syn(&r, 1000 * SEC + i * 333, t, (uint16_t)(1024 + i), 80);
 	ck_assert_uint_eq(r.nhits, 1);
 	ck_assert_uint_eq(r.by_detector, 1);
-	ck_assert_int_eq(r.first_at, 999);
+	ck_assert_int_eq(r.first_at, 199);
 	ck_assert_int_eq(r.last.category, CAT_DOS);
 	ck_assert_int_eq(r.last.confidence, CONF_HIGH);
 	ck_assert_int_eq(r.last.has_target, 1);
 	ck_assert_mem_eq(r.last.target, t, 16);
 	ck_assert_mem_eq(r.last.vm, vm_addr, 16);
-	ck_assert_uint_eq(r.last.count, 1000);
+	ck_assert_uint_eq(r.last.count, 200);
 	ck_assert_uint_eq(r.last.completed, 0);
-	ck_assert_uint_eq(r.last.packets, 1000);
-	ck_assert_uint_eq(r.last.bytes, 60000);
+	ck_assert_uint_eq(r.last.packets, 200);
+	ck_assert_uint_eq(r.last.bytes, 12000);
 	ck_assert(r.last.rate_pps > 2900 && r.last.rate_pps < 3100);
 	ck_assert(r.last.window_us > 0 && r.last.window_us < SEC);
-	ck_assert_msg(strstr(r.last.detail, "1000 SYNs in 0.3 s, 0 completed")
+	ck_assert_msg(strstr(r.last.detail, "200 SYNs in 0.1 s, 0 completed")
 	    != NULL, "%s", r.last.detail);
 	ck_assert_uint_eq(stats(&r).hits, 1);
 	ck_assert_uint_eq(stats(&r).suppressed, 2);
+	behave_free(r.b);
+}
+END_TEST
+
+/* The same SYNs at 500 a second (under the rate), and a port scan as fast
+ * as a flood (each port once): neither is a flood. */
+START_TEST(test_syn_burst_rate_and_scan)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 1);
+	run_init(&r, NULL, "syn_flood");
+	for (i = 0; i < 900; i++)
+		syn(&r, i * 2000, t, (uint16_t)(1024 + i), 80);
+	ck_assert_uint_eq(r.by_detector, 0);
+	behave_free(r.b);
+	run_init(&r, NULL, "syn_flood");
+	for (i = 0; i < 3000; i++)
+		syn(&r, i * 333, t, 40000, (uint16_t)(1 + i));
+	ck_assert_uint_eq(r.by_detector, 0);
+	behave_free(r.b);
+}
+END_TEST
+
+/* One TCP packet of a flow the VM opened, first of its side. */
+static void
+first_tcp(struct run *r, uint64_t ts, const uint8_t *t, int from_vm,
+    uint16_t vm_port, uint8_t flags)
+{
+	struct behave_pkt p;
+	struct behave_hit hits[MAXHITS];
+	size_t n;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.vm = vm_addr;
+	p.target = t;
+	p.from_vm = from_vm;
+	p.proto = 6;
+	p.vm_port = vm_port;
+	p.target_port = 80;
+	p.tcp_flags = flags;
+	p.wire_len = 60;
+	p.first_of_side = 1;
+	p.vm_opened = 1;
+	p.vm_pkts = 1;
+	n = behave_packet(r->b, &p, hits, MAXHITS, NULL);
+	record(r, hits, n);
+}
+
+/* An ACK flood from rotating ports, each reset by the target: tcp_flood.
+ * The first packets of 2000 connections seen from their middle (a
+ * capture started on a busy VM), each answered with data: none. */
+START_TEST(test_tcp_flood)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 3);
+	run_init(&r, NULL, "tcp_flood");
+	for (i = 0; i < 3000; i++) {
+		first_tcp(&r, i * 300, t, 1, (uint16_t)(1024 + i), TH_ACK);
+		first_tcp(&r, i * 300 + 50, t, 0, (uint16_t)(1024 + i), TH_RST);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_int_eq(r.match.category, CAT_DOS);
+	ck_assert_uint_eq(r.match.count, 1000);
+	behave_free(r.b);
+	run_init(&r, NULL, "tcp_flood");
+	for (i = 0; i < 2000; i++) {
+		first_tcp(&r, i * 300, t, 1, (uint16_t)(1024 + i), TH_ACK);
+		first_tcp(&r, i * 300 + 50, t, 0, (uint16_t)(1024 + i), TH_ACK);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
 	behave_free(r.b);
 }
 END_TEST
@@ -863,6 +941,8 @@ behave_suite(void)
 	TCase *tc = tcase_create("detectors");
 
 	tcase_add_test(tc, test_syn_flood_once);
+	tcase_add_test(tc, test_syn_burst_rate_and_scan);
+	tcase_add_test(tc, test_tcp_flood);
 	tcase_add_test(tc, test_syn_flood_not_when_completed);
 	tcase_add_test(tc, test_udp_icmp_floods);
 	tcase_add_test(tc, test_flooding_flag);
