@@ -68,6 +68,16 @@
 #define FIRED_ICMP	0x04
 #define FIRED_PORTSCAN	0x08
 #define FIRED_TCP	0x10
+#define FIRED_HTTP	0x20
+#define FIRED_SLOW	0x40
+
+#define TLS_REQUEST_MAX	1000	/* bytes of a TLS record that is a request */
+/* A slow attack's connections send less than this a second each (on the
+ * wire, ACKs included): slowhttptest's sent 160-260 while they opened. */
+#define SLOW_BYTES_PER_CONN 1024.0
+/* ... and stay open this long: a client that opens many at once and then
+ * uses them is past its handshakes by then. */
+#define SLOW_HOLD_US	(5ULL * 1000000)
 
 /* Header of every table entry. */
 struct bent {
@@ -93,6 +103,12 @@ struct tgt_ent {
 	uint32_t echoes;
 	uint32_t nosyn, nosyn_answered;	/* TCP flows the VM opened without
 					 * a SYN, and their non-RST answers */
+	uint32_t http_reqs;	/* HTTP request lines from the VM, in the bucket */
+	uint32_t tls_hellos;	/* TLS ClientHellos from the VM, in the bucket */
+	uint32_t tls_recs;	/* small TLS records from the VM, in the bucket */
+	uint32_t conns_open;	/* the VM's connections to it now established */
+	uint64_t slow_since;	/* since when slow_conns have been open, 0 not */
+	uint64_t slow_bytes;	/* sent by the VM over TCP since then */
 	uint32_t scan_pkts;	/* sent by the VM in the scan window */
 	uint8_t fired;
 	uint16_t ports_open;	/* bits in ports_sent and not ports_answered */
@@ -219,6 +235,18 @@ behave_defaults(struct behave_cfg *cfg)
 	/* 500 echo requests/s: ping -f sends ~100/s on a LAN, ping's default
 	 * 1/s; 500 is a flood by any tool's measure. */
 	cfg->icmp_flood_pps = 500;
+	/* Application floods, from the recordings (tests/e2e/exchanges/
+	 * appdos.sh), the most in any second to one host: benign 200 HTTP
+	 * requests (httpmany), 59 TLS handshakes and 118 request-sized TLS
+	 * records (httpsburst); wrk and ab 984-2000 requests, 625 handshakes,
+	 * 968-1245 records. The thresholds sit between, 2.5-4 times the
+	 * benign figures. A slow attack holds 200 connections open at once
+	 * to one host with under 1 KiB a second each (slowhttptest opens
+	 * 300; a browser 6 a host, aria2 -x16 16). */
+	cfg->http_flood_rps = 500;
+	cfg->tls_flood_cps = 200;
+	cfg->tls_flood_rps = 500;
+	cfg->slow_conns = 200;
 	/* Amplification: requests for ANY/monlist/stats to 10 distinct
 	 * servers in a minute is reflector abuse (a client uses 1-3
 	 * resolvers; US-CERT TA14-017A lists these protocols). */
@@ -620,9 +648,10 @@ tgt_roll(const struct behave *b, struct tgt_ent *t, uint64_t now, int fresh)
 		t->pkts = t->syns = t->synacks = 0;
 		t->udp_pkts = t->udp_replies = t->echoes = 0;
 		t->nosyn = t->nosyn_answered = 0;
+		t->http_reqs = t->tls_hellos = t->tls_recs = 0;
 		t->bytes = t->udp_bytes = 0;
 		t->fired &= (uint8_t)~(FIRED_SYN | FIRED_UDP | FIRED_ICMP |
-		    FIRED_TCP);
+		    FIRED_TCP | FIRED_HTTP);
 	}
 	if (fresh || (now >= t->scan_start &&
 	    now - t->scan_start >= b->cfg.scan_window_us)) {
@@ -764,6 +793,112 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		h.confidence = CONF_HIGH;
 	if (emit(b, &t->last_dos, now, &h, hits, max, n))
 		t->fired |= bit;
+}
+
+/* An HTTP/1.x request line's start: a method of upper-case letters, a
+ * space, then '/' or an absolute URI's scheme (RFC 9112 3). */
+static int
+http_request_start(const uint8_t *d, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 8 && d[i] >= 'A' && d[i] <= 'Z'; i++)
+		;
+	return i >= 3 && i < len - 1 && d[i] == ' ' &&
+	    (d[i + 1] == '/' || d[i + 1] == 'h');
+}
+
+/*
+ * Application-layer floods on a connection of (VM, target) whose SYN made
+ * its entry: HTTP request lines, TLS ClientHellos, or TLS records of a
+ * request's size (1000 bytes at most: an upload's are 16 KiB) from the VM
+ * at more than http_flood_rps, tls_flood_cps or tls_flood_rps in a flood
+ * window (wrk and ab over HTTP and HTTPS: ab a connection a request, wrk
+ * many requests a connection),
+ * and slow attacks: slow_conns connections established at once with
+ * under SLOW_BYTES_PER_CONN a second each from the VM, for SLOW_HOLD_US
+ * (slowloris, slow body).
+ */
+static void
+tgt_check_app(struct behave *b, struct tgt_ent *t, uint64_t now,
+    const struct behave_pkt *p, struct behave_hit *hits, size_t max,
+    size_t *n)
+{
+	const struct behave_cfg *c = &b->cfg;
+	struct behave_hit h;
+	uint64_t elapsed = now > t->flood_start ? now - t->flood_start : 0;
+	uint64_t count = 0, pps = 0;
+	const char *what = NULL;
+	char dur[32];
+
+	if (p->from_vm && p->payload != NULL && p->payload_len >= 6) {
+		if (http_request_start(p->payload, p->payload_len)) {
+			add32(&t->http_reqs, 1);
+			count = t->http_reqs;
+			pps = c->http_flood_rps;
+			what = "HTTP requests";
+		} else if (p->payload[0] == 0x16 && p->payload[1] == 3 &&
+		    p->payload[5] == 1) {
+			add32(&t->tls_hellos, 1);
+			count = t->tls_hellos;
+			pps = c->tls_flood_cps;
+			what = "TLS handshakes";
+		} else if (p->payload[0] == 0x17 && p->payload[1] == 3 &&
+		    be16(p->payload + 3) <= TLS_REQUEST_MAX) {
+			/* A record the size of a request, not of an upload. */
+			add32(&t->tls_recs, 1);
+			count = t->tls_recs;
+			pps = c->tls_flood_rps;
+			what = "request-sized TLS records";
+		}
+	}
+	if (what != NULL && pps > 0 && !(t->fired & FIRED_HTTP) &&
+	    count >= per_window(pps, c->flood_window_us)) {
+		hit_init(&h, CAT_DOS, "http_flood", t->k.vm, t->k.target, 6,
+		    p->target_port);
+		h.count = count;
+		fmt_dur(dur, sizeof(dur), elapsed);
+		snprintf(h.detail, sizeof(h.detail), "%llu %s in %s",
+		    (unsigned long long)count, what, dur);
+		h.window_us = elapsed;
+		h.packets = t->pkts;
+		h.bytes = t->bytes;
+		h.rate_pps = rate(count, elapsed);
+		if (h.rate_pps >= 2.0 * (double)pps)
+			h.confidence = CONF_HIGH;
+		if (emit(b, &t->last_dos, now, &h, hits, max, n))
+			t->fired |= FIRED_HTTP;
+	}
+	if (t->conns_open < c->slow_conns || c->slow_conns == 0) {
+		t->slow_since = 0;
+		return;
+	}
+	if (t->slow_since == 0) {
+		t->slow_since = now;
+		t->slow_bytes = 0;
+	}
+	t->slow_bytes += p->wire_len;
+	elapsed = now - t->slow_since;
+	if (elapsed >= SLOW_HOLD_US && !(t->fired & FIRED_SLOW) &&
+	    (double)t->slow_bytes * 1e6 / (double)elapsed <
+	    SLOW_BYTES_PER_CONN * (double)t->conns_open) {
+		hit_init(&h, CAT_DOS, "slow_http", t->k.vm, t->k.target, 6,
+		    p->target_port);
+		h.count = t->conns_open;
+		fmt_dur(dur, sizeof(dur), elapsed);
+		snprintf(h.detail, sizeof(h.detail), "%u connections open at "
+		    "once for %s, %.0f bytes a second each from the VM",
+		    t->conns_open, dur, (double)t->slow_bytes * 1e6 /
+		    (double)elapsed / (double)t->conns_open);
+		h.window_us = elapsed;
+		h.packets = t->pkts;
+		h.bytes = t->slow_bytes;
+		h.rate_pps = rate(t->pkts, elapsed);
+		if (t->conns_open >= 2 * c->slow_conns)
+			h.confidence = CONF_HIGH;
+		if (emit(b, &t->last_dos, now, &h, hits, max, n))
+			t->fired |= FIRED_SLOW;
+	}
 }
 
 static void
@@ -1168,6 +1303,17 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 	size_t n = 0;
 	int fresh, web;
 
+	if (c->proto == 6 && c->established) {
+		struct tgt_key tk;
+		struct tgt_ent *t;
+
+		memset(&tk, 0, sizeof(tk));
+		memcpy(tk.vm, c->vm, 16);
+		memcpy(tk.target, c->target, 16);
+		t = tab_get(b, &b->tgt, &tk, 0, c->ts_us, &fresh);
+		if (t != NULL && t->conns_open > 0)
+			t->conns_open--;
+	}
 	if (c->proto != 6 || !c->established || !is_auth_port(c->target_port) ||
 	    c->duration_us >= BRUTE_SHORT_US ||
 	    c->bytes_to_vm >= BRUTE_SMALL_BYTES)
@@ -1411,7 +1557,11 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 			if (syn || (udp && !probe))
 				sketch_sent(t->ports_sent, t->ports_answered,
 				    &t->ports_open, hport);
+			if (p->proto == 6)
+				tgt_check_app(b, t, now, p, hits, max, &n);
 		} else {
+			if (synack && p->first_of_side)
+				add32(&t->conns_open, 1);
 			if (synack)
 				t->synacks++;
 			else if (udp)

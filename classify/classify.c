@@ -173,6 +173,10 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	bc.syn_flood_completion = (double)cfg->syn_flood_completed_pct / 100.0;
 	bc.udp_flood_pps = (uint64_t)cfg->udp_flood_pps;
 	bc.icmp_flood_pps = (uint64_t)cfg->icmp_flood_pps;
+	bc.http_flood_rps = (uint64_t)cfg->http_flood_rps;
+	bc.tls_flood_cps = (uint64_t)cfg->tls_flood_cps;
+	bc.tls_flood_rps = (uint64_t)cfg->tls_flood_rps;
+	bc.slow_conns = (uint64_t)cfg->slow_conns;
 	bc.amp_window_us = cfg->amp_window_us;
 	bc.amp_servers = (uint64_t)cfg->amp_servers;
 	bc.scan_window_us = cfg->scan_window_us;

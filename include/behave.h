@@ -28,6 +28,10 @@ struct behave_cfg {
 	double syn_flood_completion;	/* at most this share completed */
 	uint64_t udp_flood_pps;		/* UDP packets per second to one target */
 	uint64_t icmp_flood_pps;	/* ICMP echo requests per second */
+	uint64_t http_flood_rps;	/* HTTP requests per second to one target */
+	uint64_t tls_flood_cps;		/* TLS handshakes per second to one target */
+	uint64_t tls_flood_rps;		/* request-sized TLS records per second */
+	uint64_t slow_conns;		/* connections open at once to one target */
 	uint64_t amp_window_us;
 	uint64_t amp_servers;		/* distinct servers sent amplification requests */
 	uint64_t scan_window_us;	/* Zeek: 5 minutes */

@@ -59,6 +59,10 @@ struct config {
 	long syn_flood_completed_pct;	/* a flood completes at most this % */
 	long udp_flood_pps;
 	long icmp_flood_pps;
+	long http_flood_rps;
+	long tls_flood_cps;
+	long tls_flood_rps;
+	long slow_conns;
 	uint64_t amp_window_us;
 	long amp_servers;
 	uint64_t scan_window_us;

@@ -284,6 +284,77 @@ START_TEST(test_tcp_flood)
 }
 END_TEST
 
+/* A TCP packet with payload on an established connection. */
+static void
+tcp_data(struct run *r, uint64_t ts, const uint8_t *t, int from_vm,
+    uint16_t vm_port, const char *payload, size_t len)
+{
+	feed(r, ts, t, from_vm, 6, vm_port, 80, TH_ACK | 0x08, 0, payload, len);
+}
+
+/* HTTP requests at 1000 a second over 10 connections: http_flood; at
+ * 100 a second: none. 250 connections held open, each sending a header
+ * line now and then: slow_http; the same 250 busy (28 KB a second each
+ * from the VM): none. */
+START_TEST(test_app_floods)
+{
+	static const char req[] = "GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char bulk[1400];
+	struct run r;
+	uint8_t t[16];
+	unsigned i, k;
+
+	target_addr(t, 9);
+	for (k = 0; k < 2; k++) {
+		uint64_t gap = k == 0 ? 1000 : 10000;
+
+		run_init(&r, NULL, "http_flood");
+		for (i = 0; i < 10; i++) {
+			syn(&r, i, t, (uint16_t)(30000 + i), 80);
+			synack(&r, i + 1, t, (uint16_t)(30000 + i), 80);
+		}
+		for (i = 0; i < 2000; i++)
+			tcp_data(&r, 100 + i * gap, t, 1,
+			    (uint16_t)(30000 + i % 10), req, sizeof(req) - 1);
+		ck_assert_uint_eq(r.by_detector, k == 0 ? 1 : 0);
+		behave_free(r.b);
+	}
+	for (k = 0; k < 2; k++) {
+		struct behave_pkt p;
+		struct behave_hit hits[MAXHITS];
+
+		run_init(&r, NULL, "slow_http");
+		for (i = 0; i < 250; i++) {
+			syn(&r, i * 10000, t, (uint16_t)(20000 + i), 80);
+			memset(&p, 0, sizeof(p));
+			p.ts_us = i * 10000 + 100;
+			p.vm = vm_addr;
+			p.target = t;
+			p.proto = 6;
+			p.vm_port = (uint16_t)(20000 + i);
+			p.target_port = 80;
+			p.tcp_flags = TH_SYN | TH_ACK;
+			p.wire_len = 60;
+			p.first_of_side = 1;
+			p.vm_opened = 1;
+			p.vm_pkts = 1;
+			record(&r, hits, behave_packet(r.b, &p, hits, MAXHITS,
+			    NULL));
+		}
+		/* 10 s of traffic: a header line every 5 s per connection,
+		 * or a download's ACK stream. */
+		for (i = 0; k == 0 && i < 2500; i++)
+			tcp_data(&r, 3 * SEC + i * 4000, t, 1,
+			    (uint16_t)(20000 + i % 250), "X-a: b\r\n", 8);
+		for (i = 0; k == 1 && i < 50000; i++)
+			tcp_data(&r, 3 * SEC + i * 200, t, 1,
+			    (uint16_t)(20000 + i % 250), bulk, sizeof(bulk));
+		ck_assert_uint_eq(r.by_detector, k == 0 ? 1 : 0);
+		behave_free(r.b);
+	}
+}
+END_TEST
+
 START_TEST(test_syn_flood_not_when_completed)
 {
 	struct run r;
@@ -943,6 +1014,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_syn_flood_once);
 	tcase_add_test(tc, test_syn_burst_rate_and_scan);
 	tcase_add_test(tc, test_tcp_flood);
+	tcase_add_test(tc, test_app_floods);
 	tcase_add_test(tc, test_syn_flood_not_when_completed);
 	tcase_add_test(tc, test_udp_icmp_floods);
 	tcase_add_test(tc, test_flooding_flag);

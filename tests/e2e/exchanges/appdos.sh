@@ -14,21 +14,30 @@
 # nginx reads the whole body before answering, as a reverse proxy does.
 # Every capture keeps 128 bytes of each frame.
 #
-#   httpflood-wrk       wrk -t2 -c20: keep-alive GET flood on plain HTTP
+#   httpflood-wrk       wrk -t2 -c20 -d5s: keep-alive GET flood on plain
+#                       HTTP, each connection pausing 20 ms after an answer
+#                       (about 950 requests a second; wrk first opens and
+#                       closes one test connection)
 #   httpsflood-wrk      the same over HTTPS
-#   httpflood-ab        ab -c 50: one new connection per GET
-#   httpsflood-ab       ab -c 20 over HTTPS: a TLS handshake per GET
+#   httpflood-ab        ab -n 2000 -c 50: one new connection per GET (ab
+#                       opens a few more at the end that it closes unused)
+#   httpsflood-ab       ab -n 900 -c 20 over HTTPS: a TLS handshake per GET
 #   slowloris           slowhttptest -H: 300 connections that send a header
-#                       line every 5 s and never end their request
+#                       line every 5 s and never end their request, for 15 s
 #   slowbody            slowhttptest -B: 300 POSTs announcing 8192 bytes of
-#                       body, sent a few bytes every 5 s
-#   benign-aria2-https  aria2c -x16 -s16: one file over 16 HTTPS connections
+#                       body, sent a few bytes every 5 s, for 15 s
+#                       (slowhttptest also makes a complete probe request
+#                       every 5 s on a connection of its own)
+#   benign-aria2-https  aria2c -x16 -s16: one 16 MiB file over 16 HTTPS
+#                       connections, one range each
 #   benign-pip-burst    40 HTTPS GETs of small files (index pages, wheels):
-#                       one keep-alive connection, then 4 parallel ones
-#   benign-poll         curl polls a JSON endpoint once a second for 15 s
+#                       28 on one keep-alive connection, then 12 on 4
+#                       parallel ones
+#   benign-poll         curl polls a JSON endpoint once a second for 15 s,
+#                       a new connection each time
 #
-# The floods are bounded so that each capture stays under 2 MB (see each
-# run_ function for its numbers).
+# The floods and the download are bounded so that each capture stays under
+# 2 MB (see each run_ function for its numbers).
 
 ALL_NAMES+=(httpflood-wrk httpsflood-wrk httpflood-ab httpsflood-ab slowloris
     slowbody benign-aria2-https benign-pip-burst benign-poll)
