@@ -60,6 +60,16 @@
 /* A connection shorter and smaller than this is a login attempt. */
 #define BRUTE_SHORT_US		(30ULL * 1000000)
 #define BRUTE_SMALL_BYTES	(16 * 1024)
+/* On any port, over TLS too: brute_attempts short connections of one
+ * shape (their bytes each way within a tenth, or 64 bytes, of the first
+ * one's) within BRUTE_SHAPE_US, so at least 3 a second at the default 30
+ * (a client polling a second or twice a second stays under it), and at
+ * most BRUTE_SHAPE_MAX_RATE a second (faster is a flood: ab). */
+#define BRUTE_SHAPE_US		(10ULL * 1000000)
+#define BRUTE_SHAPE_MAX_RATE	100.0
+/* ... each getting less than this back (a refusal and a TLS handshake; a
+ * page fetched again and again gets more: httpsburst's 7.4 KB). */
+#define BRUTE_SHAPE_BACK_MAX	4096
 
 /* fired bits: which detector already produced (or was suppressed) in the
  * current window of an entry, so each window yields one candidate. */
@@ -153,6 +163,10 @@ struct brute_ent {
 	uint8_t http_failed;	/* a 401 was seen in this window */
 	uint64_t start, bytes;
 	uint64_t last;
+	uint32_t shape_to[2], shape_from[2];	/* bytes each way of two
+						 * reference short connections */
+	uint32_t shaped[2];	/* short connections of each shape since */
+	uint64_t shape_start[2];	/* when each reference one ended */
 };
 
 enum amp_kind {
@@ -1294,6 +1308,80 @@ brute_reply(struct behave *b, const struct behave_pkt *p,
  * connection (a client that tried three passwords in one FTP session is
  * three attempts, not four). Web ports count only once a 401 was seen.
  */
+/* Whether v is within a tenth, or 64 bytes, of ref. */
+static int
+same_shape(uint32_t ref, uint64_t v)
+{
+	uint64_t d = v > ref ? v - ref : ref - v;
+	uint64_t tol = ref / 10 > 64 ? ref / 10 : 64;
+
+	return d <= tol;
+}
+
+/*
+ * Password guessing on any port and through TLS, where no failure reply
+ * can be read: many short connections to one service that all look
+ * alike and get little back (a guessing tool sends the same request with
+ * another password and gets the same refusal). Two shapes are followed
+ * at once, since some tools alternate (hydra's http-post-form fetches
+ * the form, then posts, each on its own connection).
+ */
+static void
+brute_shape(struct behave *b, struct brute_ent *e, const struct behave_conn *c,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct behave_hit h;
+	uint64_t elapsed;
+	unsigned i, s = 2, total;
+	char dur[32];
+
+	if (c->bytes_to_vm >= BRUTE_SHAPE_BACK_MAX)
+		return;
+	for (i = 0; i < 2; i++)
+		if (e->shaped[i] > 0 && c->ts_us >= e->shape_start[i] &&
+		    c->ts_us - e->shape_start[i] <= BRUTE_SHAPE_US &&
+		    same_shape(e->shape_to[i], c->bytes_to_vm) &&
+		    same_shape(e->shape_from[i], c->bytes_from_vm))
+			s = i;
+	if (s == 2) {
+		/* A new reference in place of the emptier or older one. */
+		s = e->shaped[0] > e->shaped[1] ||
+		    (e->shaped[0] == e->shaped[1] &&
+		    e->shape_start[0] > e->shape_start[1]) ? 1 : 0;
+		if (e->shaped[s] > 0 && c->ts_us >= e->shape_start[s] &&
+		    c->ts_us - e->shape_start[s] <= BRUTE_SHAPE_US &&
+		    e->shaped[!s] > 0 && c->ts_us >= e->shape_start[!s] &&
+		    c->ts_us - e->shape_start[!s] > BRUTE_SHAPE_US)
+			s = !s;		/* replace the one out of its window */
+		e->shape_to[s] = (uint32_t)c->bytes_to_vm;
+		e->shape_from[s] = (uint32_t)c->bytes_from_vm;
+		e->shape_start[s] = c->ts_us;
+		e->shaped[s] = 1;
+		return;
+	}
+	e->shaped[s]++;
+	/* The other shape counts when it began no earlier: alternating. */
+	total = e->shaped[s] + (e->shape_start[!s] >= e->shape_start[s] ?
+	    e->shaped[!s] : 0);
+	if (e->fired || total < b->cfg.brute_attempts)
+		return;
+	elapsed = c->ts_us - e->shape_start[s];
+	if ((double)e->shaped[s] * 1e6 > BRUTE_SHAPE_MAX_RATE *
+	    (double)(elapsed > 0 ? elapsed : 1))
+		return;
+	hit_init(&h, CAT_BRUTEFORCE, brute_detector(e->k.port), e->k.vm,
+	    e->k.target, 6, e->k.port);
+	hit_figures(&h, elapsed, e->pkts, e->bytes, total, 0, total,
+	    b->cfg.brute_attempts);
+	fmt_dur(dur, sizeof(dur), elapsed);
+	snprintf(h.detail, sizeof(h.detail), "%u short connections of %s "
+	    "(%u bytes out, %u back) to port %u in %s", total,
+	    total > e->shaped[s] ? "two alternating shapes" : "one shape",
+	    e->shape_from[s], e->shape_to[s], e->k.port, dur);
+	if (emit(b, &e->last, c->ts_us, &h, hits, max, n))
+		e->fired = 1;
+}
+
 size_t
 behave_conn_end(struct behave *b, const struct behave_conn *c,
     struct behave_hit *hits, size_t max)
@@ -1314,7 +1402,7 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 		if (t != NULL && t->conns_open > 0)
 			t->conns_open--;
 	}
-	if (c->proto != 6 || !c->established || !is_auth_port(c->target_port) ||
+	if (c->proto != 6 || !c->established ||
 	    c->duration_us >= BRUTE_SHORT_US ||
 	    c->bytes_to_vm >= BRUTE_SMALL_BYTES)
 		return 0;
@@ -1323,12 +1411,13 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 	memcpy(k.vm, c->vm, 16);
 	memcpy(k.target, c->target, 16);
 	k.port = c->target_port;
-	e = tab_get(b, &b->brute, &k, !web, c->ts_us, &fresh);
+	e = tab_get(b, &b->brute, &k, 1, c->ts_us, &fresh);
 	if (e == NULL)
 		return 0;
 	brute_roll(b, e, c->ts_us, fresh);
-	if (web && !e->http_failed)
-		return 0;
+	brute_shape(b, e, c, hits, max, &n);
+	if (!is_auth_port(c->target_port) || (web && !e->http_failed))
+		return n;
 	add32(&e->pkts, c->pkts_from_vm);
 	e->bytes += c->bytes_from_vm;
 	if (e->unclaimed > 0)
