@@ -64,9 +64,10 @@
  * shape (their bytes each way within a tenth, or 64 bytes, of the first
  * one's) within BRUTE_SHAPE_US, so at least 3 a second at the default 30
  * (a client polling a second or twice a second stays under it), and at
- * most BRUTE_SHAPE_MAX_RATE a second (faster is a flood: ab). */
+ * most BRUTE_SHAPE_MAX_RATE a second (faster is a flood, as the TLS
+ * handshake flood counts it: ab over HTTPS). */
 #define BRUTE_SHAPE_US		(10ULL * 1000000)
-#define BRUTE_SHAPE_MAX_RATE	100.0
+#define BRUTE_SHAPE_MAX_RATE	200.0
 /* ... each getting less than this back (a refusal and a TLS handshake; a
  * page fetched again and again gets more: httpsburst's 7.4 KB). */
 #define BRUTE_SHAPE_BACK_MAX	4096
