@@ -1370,6 +1370,22 @@ brute_shape(struct behave *b, struct brute_ent *e, const struct behave_conn *c,
 	if ((double)e->shaped[s] * 1e6 > BRUTE_SHAPE_MAX_RATE *
 	    (double)(elapsed > 0 ? elapsed : 1))
 		return;
+	/* Nor when the VM was reported flooding this target within the
+	 * window: alike connections of a flood are the flood (ab). */
+	{
+		struct tgt_key tk;
+		struct tgt_ent *t;
+		int fresh;
+
+		memset(&tk, 0, sizeof(tk));
+		memcpy(tk.vm, c->vm, 16);
+		memcpy(tk.target, c->target, 16);
+		t = tab_get(b, &b->tgt, &tk, 0, c->ts_us, &fresh);
+		if (t != NULL && t->last_dos != 0 &&
+		    (c->ts_us + 1 < t->last_dos ||
+		    c->ts_us + 1 - t->last_dos <= BRUTE_SHAPE_US))
+			return;
+	}
 	hit_init(&h, CAT_BRUTEFORCE, brute_detector(e->k.port), e->k.vm,
 	    e->k.target, 6, e->k.port);
 	hit_figures(&h, elapsed, e->pkts, e->bytes, total, 0, total,
