@@ -168,6 +168,8 @@ struct brute_ent {
 						 * reference short connections */
 	uint32_t shaped[2];	/* short connections of each shape since */
 	uint64_t shape_start[2];	/* when each reference one ended */
+	uint8_t http_plain;	/* HTTP requests in clear were seen */
+	uint8_t http_creds;	/* ... one of them a POST or with credentials */
 };
 
 enum amp_kind {
@@ -823,6 +825,36 @@ http_request_start(const uint8_t *d, size_t len)
 	    (d[i + 1] == '/' || d[i + 1] == 'h');
 }
 
+static int starts(const uint8_t *p, size_t len, const char *s);
+static int contains(const uint8_t *p, size_t len, const char *s);
+static void brute_roll(const struct behave *b, struct brute_ent *e,
+    uint64_t now, int fresh);
+
+/* An HTTP request in clear from the VM: whether the requests to this
+ * service carry credentials (a POST, an Authorization header), for the
+ * guessing-by-shape rule (brute_shape). */
+static void
+brute_http_request(struct behave *b, const struct behave_pkt *p)
+{
+	struct brute_key k;
+	struct brute_ent *e;
+	int fresh;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, p->vm, 16);
+	memcpy(k.target, p->target, 16);
+	k.port = p->target_port;
+	e = tab_get(b, &b->brute, &k, 1, p->ts_us, &fresh);
+	if (e == NULL)
+		return;
+	brute_roll(b, e, p->ts_us, fresh);
+	e->http_plain = 1;
+	if (starts(p->payload, p->payload_len, "POST ") ||
+	    contains(p->payload, p->payload_len < 2048 ? p->payload_len : 2048,
+	    "\nAuthorization:"))
+		e->http_creds = 1;
+}
+
 /*
  * Application-layer floods on a connection of (VM, target) whose SYN made
  * its entry: HTTP request lines, TLS ClientHellos, or TLS records of a
@@ -848,6 +880,7 @@ tgt_check_app(struct behave *b, struct tgt_ent *t, uint64_t now,
 
 	if (p->from_vm && p->payload != NULL && p->payload_len >= 6) {
 		if (http_request_start(p->payload, p->payload_len)) {
+			brute_http_request(b, p);
 			add32(&t->http_reqs, 1);
 			count = t->http_reqs;
 			pps = c->http_flood_rps;
@@ -1247,6 +1280,7 @@ brute_roll(const struct behave *b, struct brute_ent *e, uint64_t now,
 	e->bytes = 0;
 	e->fired = 0;
 	e->http_failed = 0;
+	e->http_plain = e->http_creds = 0;
 }
 
 static void
@@ -1337,6 +1371,10 @@ brute_shape(struct behave *b, struct brute_ent *e, const struct behave_conn *c,
 	char dur[32];
 
 	if (c->bytes_to_vm >= BRUTE_SHAPE_BACK_MAX)
+		return;
+	/* HTTP in clear says what it asks: GETs without credentials (the
+	 * same small file fetched 200 times) are no login attempts. */
+	if (e->http_plain && !e->http_creds)
 		return;
 	for (i = 0; i < 2; i++)
 		if (e->shaped[i] > 0 && c->ts_us >= e->shape_start[i] &&
