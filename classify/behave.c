@@ -170,6 +170,7 @@ struct brute_ent {
 	uint64_t shape_start[2];	/* when each reference one ended */
 	uint8_t http_plain;	/* HTTP requests in clear were seen */
 	uint8_t http_creds;	/* ... one of them a POST or with credentials */
+	uint8_t ssh;		/* SSH logins were read (sshshape.h) */
 };
 
 enum amp_kind {
@@ -1295,9 +1296,9 @@ brute_check(struct behave *b, struct brute_ent *e, uint64_t now,
 	if (e->fired || e->attempts < b->cfg.brute_attempts)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
-	svc = service_name(e->k.port);
-	hit_init(&h, CAT_BRUTEFORCE, brute_detector(e->k.port), e->k.vm,
-	    e->k.target, 6, e->k.port);
+	svc = e->ssh ? "SSH" : service_name(e->k.port);
+	hit_init(&h, CAT_BRUTEFORCE, e->ssh ? "ssh_guessing" :
+	    brute_detector(e->k.port), e->k.vm, e->k.target, 6, e->k.port);
 	hit_figures(&h, elapsed, e->pkts, e->bytes, e->attempts, 0, e->attempts,
 	    b->cfg.brute_attempts);
 	fmt_dur(dur, sizeof(dur), elapsed);
@@ -1437,6 +1438,40 @@ brute_shape(struct behave *b, struct brute_ent *e, const struct behave_conn *c,
 		e->fired = 1;
 }
 
+/*
+ * A connection whose login a protocol reader followed and saw refused
+ * (an SSH session with no success reply): each refused attempt is one,
+ * and a connection that was refused before any counted retry (a client
+ * that skipped the "none" probe and gave up after one try) is one. This
+ * is what finds a guesser trying several passwords a connection on any
+ * port; it replaces the short-connection count for the connection.
+ */
+static size_t
+login_refused(struct behave *b, const struct behave_conn *c,
+    struct behave_hit *hits, size_t max)
+{
+	struct brute_key k;
+	struct brute_ent *e;
+	size_t n = 0;
+	int fresh;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, c->vm, 16);
+	memcpy(k.target, c->target, 16);
+	k.port = c->target_port;
+	e = tab_get(b, &b->brute, &k, 1, c->ts_us, &fresh);
+	if (e == NULL)
+		return 0;
+	brute_roll(b, e, c->ts_us, fresh);
+	e->ssh = 1;
+	add32(&e->pkts, c->pkts_from_vm);
+	e->bytes += c->bytes_from_vm;
+	add32(&e->attempts, c->logins_refused > 0 ? c->logins_refused : 1);
+	add32(&e->replies, c->logins_refused);
+	brute_check(b, e, c->ts_us, hits, max, &n);
+	return n;
+}
+
 size_t
 behave_conn_end(struct behave *b, const struct behave_conn *c,
     struct behave_hit *hits, size_t max)
@@ -1457,6 +1492,8 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 		if (t != NULL && t->conns_open > 0)
 			t->conns_open--;
 	}
+	if (c->proto == 6 && c->login_read)
+		return login_refused(b, c, hits, max);
 	if (c->proto != 6 || !c->established ||
 	    c->duration_us >= BRUTE_SHORT_US ||
 	    c->bytes_to_vm >= BRUTE_SMALL_BYTES)

@@ -108,6 +108,8 @@ struct classify {
 	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
 	struct slotpool *ssh;		/* sshshape state of young SSH flows */
 	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
+	uint64_t ssh_refused_only;	/* SSH connections whose logins all
+					 * failed: no remote-access verdict */
 	int weak[2];			/* nDPI ids that need corroboration */
 	int rtp[2];			/* nDPI's RTP and RTCP */
 	/* counters for stats */
@@ -537,6 +539,14 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		 * detectors report. Peer-to-peer protocols are left out: their
 		 * peers often do not answer, and the flow is theirs. */
 		c->verdicts_scan_probe++;
+		return;
+	}
+	if (ev->category == CAT_REMOTE_ACCESS && f->cls.ssh_slot != 0 &&
+	    sshshape_login_pending(slotpool_get(c->ssh, f->cls.ssh_slot))) {
+		/* An SSH login not yet decided: the verdict waits for it
+		 * (ssh_track, ssh_judge). */
+		sshshape_hold(slotpool_get(c->ssh, f->cls.ssh_slot), 1);
+		f->cls.verdict_made = 0;
 		return;
 	}
 	if (suppressed(c, vm_addr(c->cfg, f), peer_addr(c->cfg, f), ev->category,
@@ -1303,13 +1313,29 @@ refine_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
 	f->cls.verdict_made = 1;
 }
 
+/*
+ * Gives the SSH slot back, judging the session's shape. A remote-access
+ * verdict held for the login (make_verdict) is made now, unless the
+ * connection ended with every login refused: a guesser's connection
+ * (reported by the guessing detector) gave no remote access.
+ */
 static void
-ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us)
+ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 {
+	struct sshshape *t = slotpool_get(c->ssh, f->cls.ssh_slot);
+	struct sshshape_login login;
 	struct heur_hit hit;
 
+	if (sshshape_hold(t, -1)) {
+		sshshape_login(t, &login);
+		if (ended && login.read && !login.success) {
+			f->cls.verdict_made = 1;
+			c->ssh_refused_only++;
+		} else
+			settle(c, f, ts_us);
+	}
 	memset(&hit, 0, sizeof(hit));
-	if (sshshape_judge(slotpool_get(c->ssh, f->cls.ssh_slot), &hit))
+	if (sshshape_judge(t, &hit))
 		refine_evidence(c, f, &hit, ts_us);
 	slotpool_give(c->ssh, f->cls.ssh_slot);
 	f->cls.ssh_slot = 0;
@@ -1319,6 +1345,8 @@ ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us)
 static void
 ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 {
+	struct sshshape *t;
+
 	if (f->cls.ssh_done)
 		return;
 	if (f->cls.ssh_slot == 0) {
@@ -1335,9 +1363,15 @@ ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			return;
 		}
 	}
-	if (sshshape_feed(slotpool_get(c->ssh, f->cls.ssh_slot), dir,
+	t = slotpool_get(c->ssh, f->cls.ssh_slot);
+	if (sshshape_feed(t, dir, p->payload, p->payload_caplen,
 	    p->payload_len))
-		ssh_judge(c, f, p->ts_us);
+		ssh_judge(c, f, p->ts_us, 0);
+	else if (sshshape_hold(t, 0) && !sshshape_login_pending(t)) {
+		/* The login succeeded: the held verdict is made. */
+		sshshape_hold(t, -1);
+		settle(c, f, p->ts_us);
+	}
 }
 
 void
@@ -1428,7 +1462,8 @@ classify_packet(struct classify *c, const struct pkt *p)
 
 /* Tells the password-guessing detector about an ended TCP connection. */
 static void
-conn_ended(struct classify *c, struct flow *f)
+conn_ended(struct classify *c, struct flow *f,
+    const struct sshshape_login *login)
 {
 	struct behave_hit hits[4];
 	struct behave_conn bc;
@@ -1450,6 +1485,10 @@ conn_ended(struct classify *c, struct flow *f)
 	bc.bytes_to_vm = f->bytes[!side];
 	bc.pkts_from_vm = f->pkts[side];
 	bc.pkts_to_vm = f->pkts[!side];
+	if (login->read && !login->success) {
+		bc.logins_refused = login->refused;
+		bc.login_read = 1;
+	}
 	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
 	for (i = 0; i < n; i++)
 		behave_verdict(c, &hits[i], f->last_us);
@@ -1461,15 +1500,19 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	struct classify *c = arg;
 	struct flow_event fe;
 	struct dpi_result r;
+	struct sshshape_login login;
 
 	detection_end(c, f, 1, f->last_us);
 	if (f->cls.tls_slot != 0)
 		tls_judge(c, f, f->last_us);
-	if (f->cls.ssh_slot != 0)
-		ssh_judge(c, f, f->last_us);
+	memset(&login, 0, sizeof(login));
+	if (f->cls.ssh_slot != 0) {
+		sshshape_login(slotpool_get(c->ssh, f->cls.ssh_slot), &login);
+		ssh_judge(c, f, f->last_us, 1);
+	}
 	fet_check(c, f, f->last_us);
 	settle(c, f, f->last_us);
-	conn_ended(c, f);
+	conn_ended(c, f, &login);
 	if (c->out.flow == NULL)
 		return;
 	memset(&fe, 0, sizeof(fe));
@@ -1540,6 +1583,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "detect", "contextual_only", c->contextual_only);
 	stats_add(s, "detect", "tls_untracked", c->tls_untracked);
 	stats_add(s, "detect", "ssh_untracked", c->ssh_untracked);
+	stats_add(s, "detect", "ssh_refused_only", c->ssh_refused_only);
 	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
 	stats_add(s, "detect", "signature_matches", c->sig_matches);
 	stats_add(s, "detect", "heuristic_hits", c->heur_hits);

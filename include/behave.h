@@ -73,6 +73,11 @@ struct behave_conn {
 	uint64_t duration_us;
 	uint64_t bytes_from_vm, bytes_to_vm;
 	uint64_t pkts_from_vm, pkts_to_vm;
+	/* A login a protocol reader followed to a refusal (SSH, by the
+	 * server's reply sizes): the attempts refused; such a connection
+	 * counts whatever its port, length or size. */
+	int login_read;
+	unsigned logins_refused;
 };
 
 /* What a detector found. Plain values: the caller turns it into a verdict. */

@@ -849,6 +849,62 @@ START_TEST(test_ssh_short_connections)
 }
 END_TEST
 
+/* A login reader's refused connections (SSH, several passwords a
+ * connection, on any port and however long): the refusals count. */
+static void
+refused_end(struct run *r, uint64_t ts, const uint8_t *t, uint16_t port,
+    unsigned refused)
+{
+	struct behave_conn c;
+	struct behave_hit hits[MAXHITS];
+	size_t n;
+
+	memset(&c, 0, sizeof(c));
+	c.ts_us = ts;
+	c.vm = vm_addr;
+	c.target = t;
+	c.proto = 6;
+	c.target_port = port;
+	c.established = 1;
+	c.duration_us = 40 * SEC;	/* long: sshd's delays */
+	c.bytes_from_vm = 3000;
+	c.bytes_to_vm = 6000;
+	c.pkts_from_vm = 20;
+	c.pkts_to_vm = 18;
+	c.login_read = 1;
+	c.logins_refused = refused;
+	n = behave_conn_end(r->b, &c, hits, MAXHITS);
+	record(r, hits, n);
+}
+
+START_TEST(test_ssh_refused_logins)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 9);
+	run_init(&r, NULL, "ssh_guessing");
+	for (i = 0; i < 12; i++)
+		refused_end(&r, i * 30 * SEC, t, 2222, 3);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_int_eq(r.first_at, 9);	/* 30 refusals */
+	ck_assert_int_eq(r.last.category, CAT_BRUTEFORCE);
+	ck_assert_uint_eq(r.last.port, 2222);
+	ck_assert_uint_eq(r.last.count, 30);
+	ck_assert_msg(strstr(r.last.detail, "30 SSH login attempts") != NULL,
+	    "%s", r.last.detail);
+	behave_free(r.b);
+
+	/* A person mistyping twice now and then: far below. */
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 10; i++)
+		refused_end(&r, i * 120 * SEC, t, 22, 2);
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
 START_TEST(test_ftp_530_replies)
 {
 	struct run r;
@@ -1029,6 +1085,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_dns_amplification);
 	tcase_add_test(tc, test_other_amplification);
 	tcase_add_test(tc, test_ssh_short_connections);
+	tcase_add_test(tc, test_ssh_refused_logins);
 	tcase_add_test(tc, test_ftp_530_replies);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);
