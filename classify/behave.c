@@ -35,12 +35,14 @@
  * epochs started by the first packet of a key (as Zeek's SumStats epochs)
  * and end by packet time only; no clock is read here.
  */
+#include <arpa/inet.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "behave.h"
 #include "bytes.h"
@@ -129,6 +131,37 @@ struct tgt_ent {
 	uint64_t ports_sent[SKETCH_WORDS], ports_answered[SKETCH_WORDS];
 };
 
+/*
+ * A target as the victim of all VMs together: what every VM sends it that
+ * opens (SYNs, datagrams, echo requests) and its answers, in the flood
+ * bucket, with the distinct senders (a sketch) and the three that sent
+ * the most (space-saving: a newcomer takes the smallest's place and
+ * count + 1). A flood from many sources, spoofed or random, sums here
+ * though each source alone is far below any threshold.
+ */
+#define VIC_TOP		3
+struct vic_key {
+	uint8_t target[16];
+	uint8_t proto, pad[3];
+};
+
+struct vic_ent {
+	struct bent h;
+	struct vic_key k;
+	uint64_t start;		/* the flood bucket */
+	uint64_t bytes;
+	uint32_t sent, answers;	/* openers to it, its answers */
+	uint8_t fired;
+	uint16_t srcs_set;	/* bits set in srcs */
+	uint16_t ports_set;	/* bits set in ports (TCP) */
+	uint64_t last;		/* last report + 1 */
+	uint64_t srcs[SKETCH_WORDS], ports[SKETCH_WORDS];
+	struct {
+		uint8_t vm[16];
+		uint32_t n;
+	} top[VIC_TOP];
+};
+
 struct port_key {
 	uint8_t vm[16];
 	uint8_t proto, pad;
@@ -208,7 +241,7 @@ struct btab {
 struct behave {
 	struct behave_cfg cfg;
 	struct siphash_key key;
-	struct btab tgt, port, brute, amp;
+	struct btab tgt, port, brute, amp, vic;
 	uint16_t estimate[SKETCH_BITS + 1];	/* by bits set */
 	/* the last sketch hashes made (target_hash, port_hash) */
 	uint8_t memo_target[16];
@@ -811,6 +844,165 @@ tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		h.confidence = CONF_HIGH;
 	if (emit(b, &t->last_dos, now, &h, hits, max, n))
 		t->fired |= bit;
+}
+
+/* ---- floods at one target from many sources ---- */
+
+static void
+addr_text(char *buf, size_t len, const uint8_t a[16])
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
+
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		inet_ntop(AF_INET, a + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
+}
+
+static void
+vic_roll(const struct behave *b, struct vic_ent *v, uint64_t now, int fresh)
+{
+	if (!fresh && now >= v->start && now - v->start < b->cfg.flood_window_us)
+		return;
+	v->start = now;
+	v->sent = v->answers = 0;
+	v->bytes = 0;
+	v->fired = 0;
+	v->srcs_set = v->ports_set = 0;
+	memset(v->srcs, 0, sizeof(v->srcs));
+	memset(v->ports, 0, sizeof(v->ports));
+	memset(v->top, 0, sizeof(v->top));
+}
+
+static void
+vic_count_source(struct vic_ent *v, const uint8_t vm[16])
+{
+	unsigned i, low = 0;
+
+	for (i = 0; i < VIC_TOP; i++) {
+		if (v->top[i].n > 0 && memcmp(v->top[i].vm, vm, 16) == 0) {
+			add32(&v->top[i].n, 1);
+			goto sort;
+		}
+		if (v->top[i].n < v->top[low].n)
+			low = i;
+	}
+	memcpy(v->top[low].vm, vm, 16);
+	add32(&v->top[low].n, 1);
+	i = low;
+sort:
+	/* keep the largest first */
+	while (i > 0 && v->top[i].n > v->top[i - 1].n) {
+		uint8_t tvm[16];
+		uint32_t tn = v->top[i].n;
+
+		memcpy(tvm, v->top[i].vm, 16);
+		v->top[i] = v->top[i - 1];
+		memcpy(v->top[i - 1].vm, tvm, 16);
+		v->top[i - 1].n = tn;
+		i--;
+	}
+}
+
+/*
+ * The rule: the per-VM flood thresholds (syn_flood_pps, udp_flood_pps,
+ * icmp_flood_pps) applied to what all VMs send one target in the bucket,
+ * answered as little as a flood is (SYNs completed at most
+ * syn_flood_completion, datagrams answered at most a tenth; echo requests
+ * count answered or not, as for one VM), the SYNs at least twice the
+ * ports they went to (many VMs scanning one host is a scan), and no one
+ * VM at the threshold by itself: that VM's own flood verdict says it.
+ */
+static int
+vic_flooding(const struct behave *b, const struct vic_ent *v)
+{
+	const struct behave_cfg *c = &b->cfg;
+	uint64_t pps = v->k.proto == 6 ? c->syn_flood_pps :
+	    v->k.proto == 17 ? c->udp_flood_pps : c->icmp_flood_pps;
+	uint64_t want = per_window(pps, c->flood_window_us);
+
+	if (v->sent < want || v->top[0].n >= want)
+		return 0;
+	switch (v->k.proto) {
+	case 6:
+		return (double)v->answers <= c->syn_flood_completion *
+		    v->sent && v->sent >= 2 * sketch_estimate(b, v->ports_set);
+	case 17:
+		return v->answers <= v->sent / 10;
+	}
+	return 1;
+}
+
+static void
+vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
+    uint64_t hport, struct behave_hit *hits, size_t max, size_t *n,
+    int *flooding)
+{
+	struct vic_key k;
+	struct vic_ent *v;
+	struct behave_hit h;
+	uint64_t now = p->ts_us, elapsed, hsrc;
+	char dur[32], a[INET6_ADDRSTRLEN], more[96];
+	unsigned i;
+	int fresh;
+	size_t used;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.target, p->target, 16);
+	k.proto = p->proto == 58 ? 1 : p->proto;
+	v = tab_get(b, &b->vic, &k, sent, now, &fresh);
+	if (v == NULL)
+		return;
+	vic_roll(b, v, now, fresh);
+	if (!sent) {
+		add32(&v->answers, 1);
+		return;
+	}
+	add32(&v->sent, 1);
+	v->bytes += p->wire_len;
+	hsrc = siphash24(&sketch_key, p->vm, 16);
+	if (sketch_add(v->srcs, hsrc))
+		v->srcs_set++;
+	if (p->proto == 6 && sketch_add(v->ports, hport))
+		v->ports_set++;
+	vic_count_source(v, p->vm);
+	if (!vic_flooding(b, v))
+		return;
+	if (flooding != NULL)
+		*flooding = 1;
+	if (v->fired)
+		return;
+	elapsed = now > v->start ? now - v->start : 0;
+	hit_init(&h, CAT_DOS, k.proto == 6 ? "distributed_syn_flood" :
+	    k.proto == 17 ? "distributed_udp_flood" : "distributed_icmp_flood",
+	    v->top[0].vm, p->target, p->proto, 0);
+	h.count = v->sent;
+	h.distinct = sketch_estimate(b, v->srcs_set);
+	h.window_us = elapsed;
+	h.packets = v->sent;
+	h.bytes = v->bytes;
+	h.rate_pps = rate(h.count, elapsed);
+	if (k.proto == 6)
+		h.completed = v->answers < v->sent ? v->answers : v->sent;
+	fmt_dur(dur, sizeof(dur), elapsed);
+	more[0] = '\0';
+	for (i = 0, used = 0; i < VIC_TOP && v->top[i].n > 0; i++) {
+		addr_text(a, sizeof(a), v->top[i].vm);
+		if (snprintf(more + used, sizeof(more) - used, "%s%s %u",
+		    i > 0 ? ", " : "", a, v->top[i].n) >= (int)(sizeof(more) -
+		    used)) {
+			more[used] = '\0';
+			break;
+		}
+		used = strlen(more);
+	}
+	snprintf(h.detail, sizeof(h.detail), "%u %s from about %llu sources in "
+	    "%s, %u answered; most from %s", v->sent, k.proto == 6 ? "SYNs" :
+	    k.proto == 17 ? "datagrams" : "echo requests",
+	    (unsigned long long)h.distinct, dur, v->answers, more);
+	if (emit(b, &v->last, now, &h, hits, max, n))
+		v->fired = 1;
 }
 
 /* An HTTP/1.x request line's start: a method of upper-case letters, a
@@ -1781,6 +1973,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		}
 	}
 
+	if (sent || answer || echo_reply)
+		vic_packet(b, p, sent, hport, hits, max, &n, flooding);
 	if (p->from_vm && udp)
 		amp_packet(b, p, htarget, hits, max, &n);
 	return n;
@@ -1848,6 +2042,11 @@ behave_new(const struct behave_cfg *cfg, char *err, size_t errlen)
 	b->bytes += tab_init(&b->amp, cfg->max_entries, sizeof(struct amp_ent),
 	    offsetof(struct amp_ent, k), sizeof(struct amp_key),
 	    cfg->amp_window_us);
+	/* Targets under a flood are few; a quarter of the keys is plenty. */
+	b->bytes += tab_init(&b->vic, cfg->max_entries / 4 > 0 ?
+	    cfg->max_entries / 4 : 1, sizeof(struct vic_ent),
+	    offsetof(struct vic_ent, k), sizeof(struct vic_key),
+	    cfg->flood_window_us);
 	return b;
 }
 
@@ -1867,6 +2066,7 @@ behave_free(struct behave *b)
 	tab_free(&b->port);
 	tab_free(&b->brute);
 	tab_free(&b->amp);
+	tab_free(&b->vic);
 	free(b);
 }
 
@@ -1912,7 +2112,7 @@ behave_stats(const struct behave *b, struct behave_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->entries = (uint64_t)b->tgt.used + b->port.used + b->brute.used +
-	    b->amp.used;
+	    b->amp.used + b->vic.used;
 	st->evicted = b->evicted;
 	st->bytes = b->bytes;
 	st->hits = b->hits;

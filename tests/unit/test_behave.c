@@ -936,6 +936,99 @@ START_TEST(test_ftp_530_replies)
 }
 END_TEST
 
+/* A packet from VM number vm (10.1.x.y) to target. */
+static void
+feed_from(struct run *r, uint64_t ts, uint32_t vm, const uint8_t *target,
+    int from_vm, uint8_t proto, uint16_t vm_port, uint16_t target_port,
+    uint8_t flags, uint8_t icmp_type)
+{
+	struct behave_pkt p;
+	struct behave_hit hits[MAXHITS];
+	uint8_t a[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1 };
+	size_t n;
+
+	a[14] = (uint8_t)(vm >> 8);
+	a[15] = (uint8_t)vm;
+	memset(&p, 0, sizeof(p));
+	p.ts_us = ts;
+	p.vm = a;
+	p.target = target;
+	p.from_vm = from_vm;
+	p.proto = proto;
+	p.vm_port = vm_port;
+	p.target_port = target_port;
+	p.tcp_flags = flags;
+	p.icmp_type = icmp_type;
+	p.wire_len = 60;
+	p.first_of_side = 1;
+	p.vm_opened = 1;
+	p.vm_pkts = 1;
+	n = behave_packet(r->b, &p, hits, MAXHITS, &r->flooding);
+	if (r->flooding && r->flooding_at < 0)
+		r->flooding_at = r->index;
+	record(r, hits, n);
+}
+
+/* A SYN flood from 500 sources (spoofed or many VMs), 4 SYNs each over
+ * half a second, none completed: each source is far below syn_flood_pps,
+ * the target's total is not. One verdict naming the target, about 500
+ * sources, the top senders. The same 2000 SYNs answered, or one VM alone
+ * at flood rate, give no distributed verdict. */
+START_TEST(test_distributed_flood)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 42);
+	run_init(&r, NULL, "distributed_syn_flood");
+	for (i = 0; i < 2000; i++)
+		feed_from(&r, i * 250ULL, i % 500, t, 1, 6,
+		    (uint16_t)(1024 + i), 80, TH_SYN, 0);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_int_eq(r.first_at, 999);
+	ck_assert_int_eq(r.match.category, CAT_DOS);
+	ck_assert_mem_eq(r.match.target, t, 16);
+	ck_assert_uint_ge(r.match.distinct, 400);
+	ck_assert_uint_le(r.match.distinct, 600);
+	ck_assert_msg(strstr(r.match.detail, "1000 SYNs from about") != NULL &&
+	    strstr(r.match.detail, "most from 10.1.") != NULL, "%s",
+	    r.match.detail);
+	ck_assert_int_ge(r.flooding_at, 999);
+	behave_free(r.b);
+
+	/* answered: a popular server */
+	run_init(&r, NULL, NULL);
+	for (i = 0; i < 2000; i++) {
+		feed_from(&r, i * 250ULL, i % 500, t, 1, 6,
+		    (uint16_t)(1024 + i), 443, TH_SYN, 0);
+		feed_from(&r, i * 250ULL + 100, i % 500, t, 0, 6,
+		    (uint16_t)(1024 + i), 443, TH_SYN | TH_ACK, 0);
+	}
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+
+	/* one VM: its own syn_flood, nothing distributed */
+	run_init(&r, NULL, "distributed_syn_flood");
+	for (i = 0; i < 3000; i++)
+		feed_from(&r, i * 250ULL, 3, t, 1, 6, (uint16_t)(1024 + i), 80,
+		    TH_SYN, 0);
+	ck_assert_uint_eq(r.by_detector, 0);
+	ck_assert_uint_eq(r.nhits, 1);
+	ck_assert_str_eq(r.last.detector, "syn_flood");
+	behave_free(r.b);
+
+	/* echo requests from 300 sources, 2 each in half a second */
+	run_init(&r, NULL, "distributed_icmp_flood");
+	for (i = 0; i < 600; i++)
+		feed_from(&r, i * 800ULL, i % 300, t, 1, 1, 0, 0, 0, 8);
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_int_eq(r.first_at, 499);
+	behave_free(r.b);
+}
+END_TEST
+
 START_TEST(test_tables_bounded)
 {
 	struct behave_cfg cfg;
@@ -957,12 +1050,13 @@ START_TEST(test_tables_bounded)
 		feed(&r, i * 100ULL + 2, t, 1, 17, 5000, 19, 0, 0, NULL, 0);
 		conn_end(&r, i * 100ULL + 3, t, 22, SEC, 100);
 		st = stats(&r);
-		ck_assert_uint_le(st.entries, 4 * 16);
+		ck_assert_uint_le(st.entries, 4 * 16 + 4);
 	}
 	st = stats(&r);
-	/* the amplification table holds (vm, chargen) and maybe (vm, qotd) */
-	ck_assert_uint_ge(st.entries, 3 * 16 + 1);
-	ck_assert_uint_le(st.entries, 3 * 16 + 2);
+	/* the amplification table holds (vm, chargen) and maybe (vm, qotd);
+	 * the targets' table (a quarter of the keys) is full */
+	ck_assert_uint_ge(st.entries, 3 * 16 + 4 + 1);
+	ck_assert_uint_le(st.entries, 3 * 16 + 4 + 2);
 	ck_assert_uint_gt(st.evicted, 100000);
 	behave_free(r.b);
 }
@@ -1087,6 +1181,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_ssh_short_connections);
 	tcase_add_test(tc, test_ssh_refused_logins);
 	tcase_add_test(tc, test_ftp_530_replies);
+	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);
 	tcase_add_test(tc, test_packet_time);
