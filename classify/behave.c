@@ -136,7 +136,8 @@ struct tgt_ent {
  * opens (SYNs, datagrams, echo requests) and its answers, in the flood
  * bucket, with the distinct senders (a sketch) and the three that sent
  * the most (space-saving: a newcomer takes the smallest's place and
- * count + 1). A flood from many sources, spoofed or random, sums here
+ * count + 1, and remembers what it inherited, so what it surely sent is
+ * known: that is what a report names). A flood from many sources, spoofed or random, sums here
  * though each source alone is far below any threshold.
  */
 #define VIC_TOP		3
@@ -158,7 +159,8 @@ struct vic_ent {
 	uint64_t srcs[SKETCH_WORDS], ports[SKETCH_WORDS];
 	struct {
 		uint8_t vm[16];
-		uint32_t n;
+		uint32_t n;	/* an upper bound */
+		uint32_t err;	/* of which inherited: n - err is sure */
 	} top[VIC_TOP];
 };
 
@@ -889,18 +891,20 @@ vic_count_source(struct vic_ent *v, const uint8_t vm[16])
 			low = i;
 	}
 	memcpy(v->top[low].vm, vm, 16);
+	v->top[low].err = v->top[low].n;
 	add32(&v->top[low].n, 1);
 	i = low;
 sort:
 	/* keep the largest first */
 	while (i > 0 && v->top[i].n > v->top[i - 1].n) {
 		uint8_t tvm[16];
-		uint32_t tn = v->top[i].n;
+		uint32_t tn = v->top[i].n, te = v->top[i].err;
 
 		memcpy(tvm, v->top[i].vm, 16);
 		v->top[i] = v->top[i - 1];
 		memcpy(v->top[i - 1].vm, tvm, 16);
 		v->top[i - 1].n = tn;
+		v->top[i - 1].err = te;
 		i--;
 	}
 }
@@ -922,7 +926,7 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 	    v->k.proto == 17 ? c->udp_flood_pps : c->icmp_flood_pps;
 	uint64_t want = per_window(pps, c->flood_window_us);
 
-	if (v->sent < want || v->top[0].n >= want)
+	if (v->sent < want || v->top[0].n - v->top[0].err >= want)
 		return 0;
 	switch (v->k.proto) {
 	case 6:
@@ -990,7 +994,8 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	for (i = 0, used = 0; i < VIC_TOP && v->top[i].n > 0; i++) {
 		addr_text(a, sizeof(a), v->top[i].vm);
 		if (snprintf(more + used, sizeof(more) - used, "%s%s %u",
-		    i > 0 ? ", " : "", a, v->top[i].n) >= (int)(sizeof(more) -
+		    i > 0 ? ", " : "", a, v->top[i].n - v->top[i].err) >=
+		    (int)(sizeof(more) -
 		    used)) {
 			more[used] = '\0';
 			break;
@@ -998,7 +1003,7 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 		used = strlen(more);
 	}
 	snprintf(h.detail, sizeof(h.detail), "%u %s from about %llu sources in "
-	    "%s, %u answered; most from %s", v->sent, k.proto == 6 ? "SYNs" :
+	    "%s, %u answered; most (at least) from %s", v->sent, k.proto == 6 ? "SYNs" :
 	    k.proto == 17 ? "datagrams" : "echo requests",
 	    (unsigned long long)h.distinct, dur, v->answers, more);
 	if (emit(b, &v->last, now, &h, hits, max, n))

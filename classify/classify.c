@@ -1374,6 +1374,58 @@ ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	}
 }
 
+/*
+ * Attribution that spoofing cannot defeat: where the inventory names VMs
+ * by MAC, a packet's source MAC says which VM sent it whatever its source
+ * address, and a VM that sends from addresses it does not own (another
+ * VM's, by the inventory's address rows, or outside vm_networks) is
+ * spoofing, itself evidence of a DoS: SPOOF_MIN such packets within
+ * SPOOF_WINDOW_US make a dos verdict (spoofed_source), once per
+ * suppression window per VM. Returns whether the sender is a VM by MAC.
+ */
+#define SPOOF_WINDOW_US	(10ULL * 1000000)
+#define SPOOF_MIN	16
+
+static int
+spoof_check(struct classify *c, const struct pkt *p)
+{
+	struct inventory_foreign *st;
+	struct behave_hit h;
+	char a[64];
+	int in_nets = c->cfg->n_vm_networks == 0 ? -1 :
+	    in_vm_networks(c->cfg, p->src);
+
+	if (inventory_foreign(c->inv, p->smac, p->src, in_nets, p->ts_us,
+	    SPOOF_WINDOW_US, &st) == NULL)
+		return 0;
+	if (st == NULL)
+		return 1;
+	memcpy(st->example, p->src, 16);
+	if (st->count < SPOOF_MIN || (st->last != 0 && p->ts_us + 1 - st->last <
+	    c->cfg->suppress_window_us && p->ts_us + 1 >= st->last))
+		return 1;
+	st->last = p->ts_us + 1;
+	memset(&h, 0, sizeof(h));
+	h.category = CAT_DOS;
+	h.confidence = CONF_HIGH;
+	h.detector = "spoofed_source";
+	memcpy(h.vm, p->src, 16);
+	h.proto = p->proto;
+	h.count = st->count;
+	h.packets = st->count;
+	h.window_us = p->ts_us >= st->start ? p->ts_us - st->start : 0;
+	h.rate_pps = h.window_us > 0 ? (double)st->count * 1e6 /
+	    (double)h.window_us : 0;
+	addr_format(p->src, a, sizeof(a));
+	snprintf(h.detail, sizeof(h.detail), "%u packets from its MAC "
+	    "%02x:%02x:%02x:%02x:%02x:%02x from addresses not its own in "
+	    "%llu s, last %.40s", st->count, p->smac[0], p->smac[1],
+	    p->smac[2], p->smac[3], p->smac[4], p->smac[5],
+	    (unsigned long long)(SPOOF_WINDOW_US / 1000000), a);
+	behave_verdict(c, &h, p->ts_us);
+	return 1;
+}
+
 void
 classify_packet(struct classify *c, const struct pkt *p)
 {
@@ -1382,14 +1434,19 @@ classify_packet(struct classify *c, const struct pkt *p)
 	long budget;
 	int dir, final, first;
 
+	int from_vm_mac = 0;
+
 	c->packets++;
 	c->bytes += p->wire_len;
 	if (c->inv != NULL && p->has_mac && inventory_has_macs(c->inv)) {
 		inventory_learn(c->inv, p->smac, p->src);
 		inventory_learn(c->inv, p->dmac, p->dst);
+		from_vm_mac = spoof_check(c, p);
 	}
 	f = flowtab_packet(c->ft, p, &dir);
 	first = f->pkts[0] + f->pkts[1] == 1;
+	if (first && from_vm_mac)
+		f->cls.vm_side = 2;	/* the sender is the VM, by its MAC */
 	if (first)
 		flow_begins(c, f, p, p->ts_us);
 	if (p->payload_caplen > 0) {

@@ -39,6 +39,7 @@ struct learn_slot {
 
 struct inventory {
 	struct inventory_vm *vms;
+	struct inventory_foreign *foreign;	/* per entry, MAC rows' used */
 	size_t n, cap;
 	char *arena;
 	size_t arena_len, arena_cap;
@@ -355,6 +356,7 @@ inventory_load(const char *path, char *err, size_t errlen)
 			;
 		inv->learn = xcalloc(slots * LEARN_WAYS, sizeof(*inv->learn));
 		inv->learn_mask = slots - 1;
+		inv->foreign = xcalloc(inv->n, sizeof(*inv->foreign));
 	}
 	csv_free(&cp);
 	fclose(fp);
@@ -375,6 +377,7 @@ fail_early:
 	free(inv->arena);
 	free(inv->keys);
 	free(inv->learn);
+	free(inv->foreign);
 	free(inv);
 	return NULL;
 }
@@ -388,6 +391,7 @@ inventory_free(struct inventory *inv)
 	free(inv->arena);
 	free(inv->keys);
 	free(inv->learn);
+	free(inv->foreign);
 	free(inv);
 }
 
@@ -468,4 +472,55 @@ uint64_t
 inventory_replaced(const struct inventory *inv)
 {
 	return inv->replaced;
+}
+
+/* Addresses every host uses whatever it owns: unspecified (DHCP, DAD) and
+ * IPv6 link-local. */
+static int
+addr_anyones(const uint8_t a[16])
+{
+	static const uint8_t zero[16], v4zero[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0xff, 0xff };
+
+	return memcmp(a, zero, 16) == 0 || memcmp(a, v4zero, 16) == 0 ||
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
+const struct inventory_vm *
+inventory_foreign(struct inventory *inv, const uint8_t mac[6],
+    const uint8_t addr[16], int in_nets, uint64_t now, uint64_t window_us,
+    struct inventory_foreign **st)
+{
+	const struct key_slot *s, *a;
+	struct inventory_foreign *f;
+	uint8_t key[16];
+	int foreign;
+
+	*st = NULL;
+	if (inv->foreign == NULL)
+		return NULL;
+	memset(key, 0, sizeof(key));
+	memcpy(key, mac, 6);
+	s = key_find(inv, key, KEY_MAC);
+	if (s->kind == KEY_NONE)
+		return NULL;
+	if (addr_anyones(addr))
+		return &inv->vms[s->entry];
+	a = key_find(inv, addr, KEY_ADDR);
+	if (a->kind != KEY_NONE)
+		foreign = strcmp(inv->vms[a->entry].vm_id,
+		    inv->vms[s->entry].vm_id) != 0;
+	else
+		foreign = in_nets == 0;
+	if (!foreign)
+		return &inv->vms[s->entry];
+	f = &inv->foreign[s->entry];
+	if (f->count == 0 || now < f->start || now - f->start >= window_us) {
+		f->start = now;
+		f->count = 0;
+	}
+	if (f->count < UINT32_MAX)
+		f->count++;
+	*st = f;
+	return &inv->vms[s->entry];
 }

@@ -50,6 +50,25 @@ const struct inventory_vm *inventory_lookup(const struct inventory *inv,
 void inventory_learn(struct inventory *inv, const uint8_t mac[6],
     const uint8_t addr[16]);
 
+/*
+ * A packet from the VM whose MAC is mac, sent from addr: returns that VM
+ * (NULL when mac is no VM's). When addr is not the VM's own (an address
+ * row names another VM, or no row names it and in_nets is 0: outside
+ * vm_networks; in_nets -1 when none are set), *st is the VM's count of
+ * such packets in the current window of window_us, this one included,
+ * and its last report (the caller's); NULL otherwise. The unspecified
+ * address and IPv6 link-local ones are anyone's.
+ */
+struct inventory_foreign {
+	uint64_t start;		/* of the window */
+	uint32_t count;
+	uint64_t last;		/* last report + 1, 0 never (the caller's) */
+	uint8_t example[16];	/* the last foreign address (the caller's) */
+};
+const struct inventory_vm *inventory_foreign(struct inventory *inv,
+    const uint8_t mac[6], const uint8_t addr[16], int in_nets, uint64_t now,
+    uint64_t window_us, struct inventory_foreign **st);
+
 /* Bindings learned, and bindings that replaced an older one. */
 uint64_t inventory_learned(const struct inventory *inv);
 uint64_t inventory_replaced(const struct inventory *inv);

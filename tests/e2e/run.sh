@@ -50,8 +50,10 @@ while IFS='	' read -r name want; do
 		skipped=$((skipped + 1))
 		continue
 	fi
+	set --
+	[ ! -f "$golden/$name.inventory" ] || set -- --inventory "$golden/$name.inventory"
 	got=$("$egressd" -c "$golden/golden.conf" --rule-files "$tmp/tor-test.rules" \
-	    -r "$tmp/$name.pcap" | python3 -c '
+	    "$@" -r "$tmp/$name.pcap" | python3 -c '
 import json, sys
 cats = {e["category"] for e in map(json.loads, sys.stdin) if e["event_type"] == "verdict"}
 print(",".join(sorted(cats)) or "none")')

@@ -104,11 +104,13 @@ stop_egressd() {
     >"$t/tor.rules"
 while IFS='	' read -r name want; do
 	case "$name" in ''|'#'*) continue ;; esac
-	"$egressd" -c "$golden/golden.conf" --rule-files "$t/tor.rules" \
+	set --
+	[ ! -f "$golden/$name.inventory" ] || set -- --inventory "$golden/$name.inventory"
+	"$egressd" -c "$golden/golden.conf" --rule-files "$t/tor.rules" "$@" \
 	    -r "$caps/$name.pcap" >"$t/$name.file.json"
 	file_cats=$(cats "$t/$name.file.json")
 	if ! start_egressd "$t/$name.live.json" --workers 2 \
-	    --rule-files "$t/tor.rules" --stats-interval 0; then
+	    --rule-files "$t/tor.rules" --stats-interval 0 "$@"; then
 		notok "live $name: egressd did not start"
 		continue
 	fi

@@ -136,6 +136,50 @@ START_TEST(learn_by_mac)
 }
 END_TEST
 
+/* A VM by its MAC sending from addresses not its own: another VM's (an
+ * address row), or outside vm_networks; its own, the unspecified and
+ * link-local ones are not counted; the count is per window. */
+START_TEST(foreign_sources)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 };
+	struct inventory *inv;
+	struct inventory_foreign *st;
+	const struct inventory_vm *vm;
+	uint8_t own[16], theirs[16], any[16], ll[16];
+	char err[256];
+
+	inv = load_text("52:54:00:12:34:56,vm-a,t1,\n10.0.0.5,vm-a,t1,\n"
+	    "10.0.0.6,vm-b,t1,\n", err, sizeof(err));
+	ck_assert_msg(inv != NULL, "%s", err);
+	map4("10.0.0.5", own);
+	map4("10.0.0.6", theirs);
+	map4("198.51.100.7", any);
+	memset(ll, 0, 16);
+	ll[0] = 0xfe;
+	ll[1] = 0x80;
+	ll[15] = 1;
+	ck_assert_ptr_null(inventory_foreign(inv, other, any, 0, 1, 10, &st));
+	ck_assert_ptr_null(st);
+	vm = inventory_foreign(inv, mac, own, 1, 1, 10, &st);
+	ck_assert_str_eq(vm->vm_id, "vm-a");
+	ck_assert_ptr_null(st);
+	ck_assert_ptr_nonnull(inventory_foreign(inv, mac, ll, 0, 2, 10, &st));
+	ck_assert_ptr_null(st);
+	/* not in vm_networks, or none set: only with in_nets 0 */
+	inventory_foreign(inv, mac, any, -1, 3, 10, &st);
+	ck_assert_ptr_null(st);
+	inventory_foreign(inv, mac, theirs, 1, 4, 10, &st);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_uint_eq(st->count, 1);
+	inventory_foreign(inv, mac, any, 0, 5, 10, &st);
+	ck_assert_uint_eq(st->count, 2);
+	inventory_foreign(inv, mac, any, 0, 20, 10, &st);	/* new window */
+	ck_assert_uint_eq(st->count, 1);
+	inventory_free(inv);
+}
+END_TEST
+
 START_TEST(bad_files)
 {
 	char err[256];
@@ -179,6 +223,7 @@ inventory_suite(void)
 
 	tcase_add_test(tc, lookup_by_address);
 	tcase_add_test(tc, learn_by_mac);
+	tcase_add_test(tc, foreign_sources);
 	tcase_add_test(tc, bad_files);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # CAPTURE is read by record-captures.sh
+# spoof.sh: a SYN flood from spoofed source addresses, made by hping3 from
+# the VM (sourced by ../record-captures.sh, whose helpers it uses).
+#
+#   synflood-spoofed  hping3 -S -p 80 --faster -a ADDR, 40 SYNs from each
+#                     of 198.51.100.1-100 (four senders at once, 4000 SYNs
+#                     in all), to the server's closed port 80.  Every frame
+#                     carries the VM's MAC; no source is the VM's address,
+#                     and each is far below any per-source threshold.  The
+#                     server's RSTs go to addresses it has no route to and
+#                     never reach the wire.  The capture keeps 96 bytes of
+#                     each frame.
+#
+# The golden, e2e and live tests replay it with the inventory
+# tests/golden/synflood-spoofed.inventory (the VM by its MAC and its
+# address), which is what lets egressd attribute the flood to the VM and
+# see the spoofing.
+#
+# Packages (Debian 12): hping3 tcpdump.
+
+ALL_NAMES+=(synflood-spoofed)
+
+readonly SPOOF_NET=198.51.100
+readonly SPOOF_SOURCES=100
+readonly SPOOF_EACH=40
+
+# spoof_sender FIRST STEP LOG: hping3 for sources FIRST, FIRST+STEP, ...
+spoof_sender() {
+    local i rc
+    for ((i = $1; i <= SPOOF_SOURCES; i += $2)); do
+        rc=0
+        run_vm 10 hping3 -c "$SPOOF_EACH" --faster -S -p 80 \
+            -a "$SPOOF_NET.$i" "$SRV_IP" >>"$3" 2>&1 || rc=$?
+        ((rc <= 1)) || return 1
+    done
+}
+
+run_synflood_spoofed() {
+    local d=$TMP/synflood-spoofed n want pids=() p
+    # The live egressd of the recording (EGRESSD_LIVE) gets the inventory
+    # too (cap_start reads this).
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/synflood-spoofed.inventory"
+    mkdir -p "$d"
+    cap_start "$d/cap.pcap" 96
+    for p in 1 2 3 4; do
+        spoof_sender "$p" 4 "$d/hping3-$p.log" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" || die "synflood-spoofed: hping3 failed (see $d/hping3-*.log)"
+    done
+    cap_stop
+    want=$((SPOOF_SOURCES * SPOOF_EACH))
+    n=$(count_packets "$d/cap.pcap" "src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == tcp-syn and dst port 80")
+    ((n == want)) || die "$d/cap.pcap: $n spoofed SYNs, want $want"
+    n=$(count_packets "$d/cap.pcap" "ip and not src net $SPOOF_NET.0/24 and not src host $SRV_IP")
+    ((n == 0)) || die "$d/cap.pcap: $n packets from neither a spoofed source nor the server"
+    n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
+    ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
+    log "synflood-spoofed: $want SYNs from $SPOOF_SOURCES spoofed sources"
+    CAPTURE=$d/cap.pcap
+}
