@@ -206,6 +206,7 @@ struct brute_ent {
 	uint8_t http_plain;	/* HTTP requests in clear were seen */
 	uint8_t http_creds;	/* ... one of them a POST or with credentials */
 	uint8_t ssh;		/* SSH logins were read (sshshape.h) */
+	uint8_t svc;		/* enum login_svc of the refusals read */
 };
 
 enum amp_kind {
@@ -1439,6 +1440,72 @@ contains(const uint8_t *p, size_t len, const char *s)
 	return 0;
 }
 
+/*
+ * Login refusals that say so in their own grammar, read on any port:
+ *  - MySQL: an ERR packet (3-byte length, sequence, 0xff) with error 1045,
+ *    ER_ACCESS_DENIED_ERROR, and SQLSTATE 28000;
+ *  - PostgreSQL: an ErrorResponse ('E', a 4-byte length) whose code field
+ *    is 28P01 (invalid_password) or 28000 (invalid_authorization_spec);
+ *  - Redis: "-WRONGPASS" (6.0 and later) or "-ERR invalid password";
+ *  - SMTP AUTH: reply 535 (RFC 4954: credentials invalid);
+ *  - IMAP: a tagged NO with [AUTHENTICATIONFAILED] (RFC 5530);
+ *  - VNC: a SecurityResult of 1 (failed) followed by its reason string
+ *    (RFB 3.8: a 4-byte length that ends the message exactly);
+ *  - SMB2: a response header with STATUS_LOGON_FAILURE (0xc000006d).
+ */
+enum login_svc {
+	SVC_NONE, SVC_PORT, SVC_MYSQL, SVC_POSTGRES, SVC_REDIS, SVC_SMTP,
+	SVC_IMAP, SVC_VNC, SVC_SMB
+};
+
+static const struct {
+	const char *name, *detector;
+} login_svcs[] = {
+	[SVC_MYSQL] = { "MySQL", "mysql_guessing" },
+	[SVC_POSTGRES] = { "PostgreSQL", "postgresql_guessing" },
+	[SVC_REDIS] = { "Redis", "redis_guessing" },
+	[SVC_SMTP] = { "SMTP AUTH", "smtp_guessing" },
+	[SVC_IMAP] = { "IMAP", "imap_guessing" },
+	[SVC_VNC] = { "VNC", "vnc_guessing" },
+	[SVC_SMB] = { "SMB", "smb_guessing" },
+};
+
+static enum login_svc
+refusal_kind(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	if (len >= 13 && p[4] == 0xff && p[5] == 0x15 && p[6] == 0x04 &&
+	    p[7] == '#' && memcmp(p + 8, "28000", 5) == 0 &&
+	    (size_t)(p[0] | p[1] << 8 | p[2] << 16) + 4 <= len)
+		return SVC_MYSQL;
+	if (len >= 12 && p[0] == 'E' && p[1] == 0 && p[5] == 'S') {
+		for (i = 5; i + 7 <= len && i < 160; i++)
+			if (p[i - 1] == 0 && p[i] == 'C' && p[i + 6] == 0 &&
+			    (memcmp(p + i + 1, "28P01", 5) == 0 ||
+			    memcmp(p + i + 1, "28000", 5) == 0))
+				return SVC_POSTGRES;
+	}
+	if (starts(p, len, "-WRONGPASS ") ||
+	    starts(p, len, "-ERR invalid password"))
+		return SVC_REDIS;
+	if (starts(p, len, "535 ") || starts(p, len, "535-"))
+		return SVC_SMTP;
+	if (len > 0 && p[0] != '*' && contains(p, len < 64 ? len : 64,
+	    " NO [AUTHENTICATIONFAILED]"))
+		return SVC_IMAP;
+	if (len > 8 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 1 &&
+	    (size_t)((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+	    (uint32_t)p[6] << 8 | p[7]) + 8 == len && p[8] >= 0x20 &&
+	    p[8] < 0x7f)
+		return SVC_VNC;
+	if (len >= 16 && p[0] == 0 && p[4] == 0xfe && p[5] == 'S' &&
+	    p[6] == 'M' && p[7] == 'B' && p[12] == 0x6d && p[13] == 0 &&
+	    p[14] == 0 && p[15] == 0xc0)
+		return SVC_SMB;
+	return SVC_NONE;
+}
+
 /* Whether a payload from the server on port says a login failed. */
 static int
 is_failure_reply(uint16_t port, const uint8_t *p, size_t len)
@@ -1493,8 +1560,10 @@ brute_check(struct behave *b, struct brute_ent *e, uint64_t now,
 	if (e->fired || e->attempts < b->cfg.brute_attempts)
 		return;
 	elapsed = now > e->start ? now - e->start : 0;
-	svc = e->ssh ? "SSH" : service_name(e->k.port);
+	svc = e->ssh ? "SSH" : e->svc > SVC_PORT ? login_svcs[e->svc].name :
+	    service_name(e->k.port);
 	hit_init(&h, CAT_BRUTEFORCE, e->ssh ? "ssh_guessing" :
+	    e->svc > SVC_PORT ? login_svcs[e->svc].detector :
 	    brute_detector(e->k.port), e->k.vm, e->k.target, 6, e->k.port);
 	hit_figures(&h, elapsed, e->pkts, e->bytes, e->attempts, 0, e->attempts,
 	    b->cfg.brute_attempts);
@@ -1517,16 +1586,21 @@ brute_reply(struct behave *b, const struct behave_pkt *p,
 	struct brute_key k;
 	struct brute_ent *e;
 	int fresh;
+	enum login_svc svc = refusal_kind(p->payload, p->payload_len);
 
-	if (!is_auth_port(p->target_port) ||
-	    !is_failure_reply(p->target_port, p->payload, p->payload_len))
+	if (svc == SVC_NONE && (!is_auth_port(p->target_port) ||
+	    !is_failure_reply(p->target_port, p->payload, p->payload_len)))
 		return;
 	memset(&k, 0, sizeof(k));
 	memcpy(k.vm, p->vm, 16);
 	memcpy(k.target, p->target, 16);
 	k.port = p->target_port;
 	e = tab_get(b, &b->brute, &k, 1, p->ts_us, &fresh);
+	if (e == NULL)
+		return;
 	brute_roll(b, e, p->ts_us, fresh);
+	if (svc != SVC_NONE)
+		e->svc = (uint8_t)svc;
 	e->attempts++;
 	e->replies++;
 	e->unclaimed++;

@@ -936,6 +936,61 @@ START_TEST(test_ftp_530_replies)
 }
 END_TEST
 
+/* Refusals in each service's own grammar, on ports that are not the
+ * service's: 30 make one verdict named for the service; replies that are
+ * no refusal make none. */
+static void
+refusals(const char *detector, const void *reply, size_t len, int want)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 11);
+	run_init(&r, NULL, detector);
+	for (i = 0; i < 40; i++)
+		feed(&r, i * SEC, t, 0, 6, 40000, 24000, TH_ACK | 0x08, 0,
+		    reply, len);
+	ck_assert_msg(r.by_detector == (unsigned)want, "%s: %u", detector,
+	    r.by_detector);
+	ck_assert_uint_eq(r.nhits, (unsigned)want);
+	if (want)
+		ck_assert_uint_eq(r.match.count, 30);
+	behave_free(r.b);
+}
+
+START_TEST(test_refusals_any_port)
+{
+	static const char mysql[] = "\x3a\x00\x00\x02\xff\x15\x04#28000"
+	    "Access denied for user 'root'@'192.0.2.10' (using password: YES)";
+	static const char pg[] = "E\0\0\0\x54SFATAL\0VFATAL\0C28P01\0"
+	    "Mpassword authentication failed for user \"postgres\"\0"
+	    "Fauth.c\0\0";
+	static const char redis[] = "-WRONGPASS invalid username-password "
+	    "pair or user is disabled.\r\n";
+	static const char smtp[] = "535 5.7.8 Error: authentication failed: "
+	    "authentication failure\r\n";
+	static const char imap[] = "a1 NO [AUTHENTICATIONFAILED] "
+	    "Authentication failed.\r\n";
+	static const char vnc[] = "\0\0\0\x01\0\0\0\x15"
+	    "Authentication failed";
+	static const uint8_t smb[20] = { 0, 0, 0, 0x48, 0xfe, 'S', 'M', 'B',
+		0x40, 0, 0, 0, 0x6d, 0, 0, 0xc0, 1, 0, 1, 0 };
+	static const char redis_other[] = "-ERR unknown command 'FOO'\r\n";
+	static const char vnc_ok[] = "\0\0\0\0";
+
+	refusals("mysql_guessing", mysql, sizeof(mysql) - 1, 1);
+	refusals("postgresql_guessing", pg, sizeof(pg) - 1, 1);
+	refusals("redis_guessing", redis, sizeof(redis) - 1, 1);
+	refusals("smtp_guessing", smtp, sizeof(smtp) - 1, 1);
+	refusals("imap_guessing", imap, sizeof(imap) - 1, 1);
+	refusals("vnc_guessing", vnc, sizeof(vnc) - 1, 1);
+	refusals("smb_guessing", smb, sizeof(smb), 1);
+	refusals("redis_guessing", redis_other, sizeof(redis_other) - 1, 0);
+	refusals("vnc_guessing", vnc_ok, sizeof(vnc_ok) - 1, 0);
+}
+END_TEST
+
 /* A packet from VM number vm (10.1.x.y) to target. */
 static void
 feed_from(struct run *r, uint64_t ts, uint32_t vm, const uint8_t *target,
@@ -1181,6 +1236,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_ssh_short_connections);
 	tcase_add_test(tc, test_ssh_refused_logins);
 	tcase_add_test(tc, test_ftp_530_replies);
+	tcase_add_test(tc, test_refusals_any_port);
 	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);
