@@ -74,11 +74,11 @@ mode_of() { stat -c %a "$1"; }
 # Reference verdict ids.
 "$egressd" -r "$caps/demo.pcap" >"$t/demo.ref.events"
 $v ids "$t/demo.ref.events" >"$t/demo.ref"
-"$egressd" -r "$caps/hydra.pcap" --suppress-window 0 >"$t/hydra.ref.events"
-$v ids "$t/hydra.ref.events" >"$t/hydra.ref"
+"$egressd" -r "$caps/demo.pcap" --suppress-window 0 >"$t/many.ref.events"
+$v ids "$t/many.ref.events" >"$t/many.ref"
 ndemo=$(count "$t/demo.ref")
-nhydra=$(count "$t/hydra.ref")
-echo "# reference: demo.pcap $ndemo verdicts, hydra.pcap $nhydra verdicts"
+nmany=$(count "$t/many.ref")
+echo "# reference: demo.pcap $ndemo verdicts, demo.pcap with --suppress-window 0 $nmany verdicts"
 
 # 1. Every verdict of a replay arrives, signed; the spool empties.
 start_receiver ok "$t/ok.log"
@@ -121,7 +121,7 @@ check "stats of the later run: webhook.recovered = $ndemo" \
 start_receiver slow:2 "$t/slow.log"
 "$egressd" --webhook "http://127.0.0.1:$port/hook" \
     --webhook-secret-file "$t/secret" --spool "$t/spool3" \
-    --webhook-batch 1 --suppress-window 0 -r "$caps/hydra.pcap" \
+    --webhook-batch 1 --suppress-window 0 -r "$caps/demo.pcap" \
     -o /dev/null 2>"$t/kill.err" &
 epid=$!
 sleep 1			# all spooled, the first request waits on the receiver
@@ -134,9 +134,9 @@ start_receiver ok "$t/after.log"
 run_egressd after --spool "$t/spool3" --drain-timeout 20
 stop_receiver
 $v delivered "$t/slow.log" "$t/after.log" >"$t/kill.got"
-sort -u "$t/hydra.ref" >"$t/hydra.ref.s"
-missing=$(sort -u "$t/kill.got" | comm -23 "$t/hydra.ref.s" - | wc -l)
-check "kill -9 then restart: all $nhydra verdicts arrive, $missing missing ($nleft messages were in the spool at the kill)" \
+sort -u "$t/many.ref" >"$t/many.ref.s"
+missing=$(sort -u "$t/kill.got" | comm -23 "$t/many.ref.s" - | wc -l)
+check "kill -9 then restart: all $nmany verdicts arrive, $missing missing ($nleft messages were in the spool at the kill)" \
     [ "$missing" -eq 0 ]
 $v requests "$t/slow.log" | awk '{print $1}' | sort -u >"$t/slow.ids"
 $v requests "$t/after.log" | awk '{print $1}' | sort -u >"$t/after.ids"
@@ -192,12 +192,12 @@ check "400: stats webhook.rejected = $ndemo" \
 # 8. A full spool drops and counts what does not fit.
 start_receiver ok "$t/unused2.log"
 stop_receiver
-run_egressd full -r "$caps/hydra.pcap" --suppress-window 0 --webhook-batch 1 \
+run_egressd full -r "$caps/demo.pcap" --suppress-window 0 --webhook-batch 1 \
     --spool "$t/spool8" --spool-max-bytes 4096 --drain-timeout 1
 spooled=$($v stat "$t/full.events" webhook.spooled)
 dropped=$($v stat "$t/full.events" webhook.spool_dropped)
-check "full spool: $spooled spooled + $dropped dropped = $nhydra, exit 1" \
-    sh -c "[ $((spooled + dropped)) -eq $nhydra ] && [ $dropped -gt 0 ] && [ $rc -eq 1 ]"
+check "full spool: $spooled spooled + $dropped dropped = $nmany, exit 1" \
+    sh -c "[ $((spooled + dropped)) -eq $nmany ] && [ $dropped -gt 0 ] && [ $rc -eq 1 ]"
 check "full spool: the drop is logged" grep -q "spool full" "$t/full.err"
 check "full spool: within its bound" \
     [ "$(cat "$t"/spool8/*.msg | wc -c)" -le 4096 ]
