@@ -494,6 +494,34 @@ found:
 	return e;
 }
 
+/* The (VM, target) entry, created when create is set (NULL when not
+ * found, or when the table cannot make room). */
+static struct tgt_ent *
+tgt_lookup(struct behave *b, const uint8_t vm[16], const uint8_t target[16],
+    int create, uint64_t now, int *fresh)
+{
+	struct tgt_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, vm, 16);
+	memcpy(k.target, target, 16);
+	return tab_get(b, &b->tgt, &k, create, now, fresh);
+}
+
+/* The (VM, target, port) entry of the guessing detectors, created. */
+static struct brute_ent *
+brute_lookup(struct behave *b, const uint8_t vm[16], const uint8_t target[16],
+    uint16_t port, uint64_t now, int *fresh)
+{
+	struct brute_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.vm, vm, 16);
+	memcpy(k.target, target, 16);
+	k.port = port;
+	return tab_get(b, &b->brute, &k, 1, now, fresh);
+}
+
 /* Adds to a 32-bit counter, sticking at its maximum. */
 static void
 add32(uint32_t *v, uint64_t by)
@@ -1035,15 +1063,11 @@ static void brute_roll(const struct behave *b, struct brute_ent *e,
 static void
 brute_http_request(struct behave *b, const struct behave_pkt *p)
 {
-	struct brute_key k;
 	struct brute_ent *e;
 	int fresh;
 
-	memset(&k, 0, sizeof(k));
-	memcpy(k.vm, p->vm, 16);
-	memcpy(k.target, p->target, 16);
-	k.port = p->target_port;
-	e = tab_get(b, &b->brute, &k, 1, p->ts_us, &fresh);
+	e = brute_lookup(b, p->vm, p->target, p->target_port,
+	    p->ts_us, &fresh);
 	if (e == NULL)
 		return;
 	brute_roll(b, e, p->ts_us, fresh);
@@ -1583,7 +1607,6 @@ static void
 brute_reply(struct behave *b, const struct behave_pkt *p,
     struct behave_hit *hits, size_t max, size_t *n)
 {
-	struct brute_key k;
 	struct brute_ent *e;
 	int fresh;
 	enum login_svc svc = refusal_kind(p->payload, p->payload_len);
@@ -1591,11 +1614,8 @@ brute_reply(struct behave *b, const struct behave_pkt *p,
 	if (svc == SVC_NONE && (!is_auth_port(p->target_port) ||
 	    !is_failure_reply(p->target_port, p->payload, p->payload_len)))
 		return;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.vm, p->vm, 16);
-	memcpy(k.target, p->target, 16);
-	k.port = p->target_port;
-	e = tab_get(b, &b->brute, &k, 1, p->ts_us, &fresh);
+	e = brute_lookup(b, p->vm, p->target, p->target_port,
+	    p->ts_us, &fresh);
 	if (e == NULL)
 		return;
 	brute_roll(b, e, p->ts_us, fresh);
@@ -1683,14 +1703,11 @@ brute_shape(struct behave *b, struct brute_ent *e, const struct behave_conn *c,
 	/* Nor when the VM was reported flooding this target within the
 	 * window: alike connections of a flood are the flood (ab). */
 	{
-		struct tgt_key tk;
 		struct tgt_ent *t;
 		int fresh;
 
-		memset(&tk, 0, sizeof(tk));
-		memcpy(tk.vm, c->vm, 16);
-		memcpy(tk.target, c->target, 16);
-		t = tab_get(b, &b->tgt, &tk, 0, c->ts_us, &fresh);
+		t = tgt_lookup(b, c->vm, c->target, 0, c->ts_us,
+		    &fresh);
 		if (t != NULL && t->last_dos != 0 &&
 		    (c->ts_us + 1 < t->last_dos ||
 		    c->ts_us + 1 - t->last_dos <= BRUTE_SHAPE_US))
@@ -1721,16 +1738,12 @@ static size_t
 login_refused(struct behave *b, const struct behave_conn *c,
     struct behave_hit *hits, size_t max)
 {
-	struct brute_key k;
 	struct brute_ent *e;
 	size_t n = 0;
 	int fresh;
 
-	memset(&k, 0, sizeof(k));
-	memcpy(k.vm, c->vm, 16);
-	memcpy(k.target, c->target, 16);
-	k.port = c->target_port;
-	e = tab_get(b, &b->brute, &k, 1, c->ts_us, &fresh);
+	e = brute_lookup(b, c->vm, c->target, c->target_port,
+	    c->ts_us, &fresh);
 	if (e == NULL)
 		return 0;
 	brute_roll(b, e, c->ts_us, fresh);
@@ -1747,19 +1760,15 @@ size_t
 behave_conn_end(struct behave *b, const struct behave_conn *c,
     struct behave_hit *hits, size_t max)
 {
-	struct brute_key k;
 	struct brute_ent *e;
 	size_t n = 0;
 	int fresh, web;
 
 	if (c->proto == 6 && c->established) {
-		struct tgt_key tk;
 		struct tgt_ent *t;
 
-		memset(&tk, 0, sizeof(tk));
-		memcpy(tk.vm, c->vm, 16);
-		memcpy(tk.target, c->target, 16);
-		t = tab_get(b, &b->tgt, &tk, 0, c->ts_us, &fresh);
+		t = tgt_lookup(b, c->vm, c->target, 0, c->ts_us,
+		    &fresh);
 		if (t != NULL && t->conns_open > 0)
 			t->conns_open--;
 	}
@@ -1770,11 +1779,8 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 	    c->bytes_to_vm >= BRUTE_SMALL_BYTES)
 		return 0;
 	web = is_http_port(c->target_port);
-	memset(&k, 0, sizeof(k));
-	memcpy(k.vm, c->vm, 16);
-	memcpy(k.target, c->target, 16);
-	k.port = c->target_port;
-	e = tab_get(b, &b->brute, &k, 1, c->ts_us, &fresh);
+	e = brute_lookup(b, c->vm, c->target, c->target_port,
+	    c->ts_us, &fresh);
 	if (e == NULL)
 		return 0;
 	brute_roll(b, e, c->ts_us, fresh);
@@ -1802,17 +1808,14 @@ static void
 nosyn_packet(struct behave *b, const struct behave_pkt *p,
     struct behave_hit *hits, size_t max, size_t *n, int *flooding)
 {
-	struct tgt_key tk;
 	struct tgt_ent *t;
 	struct behave_hit h;
 	uint64_t now = p->ts_us, elapsed;
 	int fresh;
 	char dur[32];
 
-	memset(&tk, 0, sizeof(tk));
-	memcpy(tk.vm, p->vm, 16);
-	memcpy(tk.target, p->target, 16);
-	t = tab_get(b, &b->tgt, &tk, p->from_vm, now, &fresh);
+	t = tgt_lookup(b, p->vm, p->target, p->from_vm, now,
+	    &fresh);
 	if (t == NULL)
 		return;
 	tgt_roll(b, t, now, fresh);
@@ -1857,7 +1860,6 @@ static void
 scan_probe(struct behave *b, const struct behave_pkt *p, uint16_t port,
     int sent, struct behave_hit *hits, size_t max, size_t *n)
 {
-	struct tgt_key tk;
 	struct port_key pk;
 	struct tgt_ent *t;
 	struct port_ent *pe;
@@ -1866,10 +1868,8 @@ scan_probe(struct behave *b, const struct behave_pkt *p, uint16_t port,
 
 	htarget = target_hash(b, p->target);
 	hport = port_hash(b, port);
-	memset(&tk, 0, sizeof(tk));
-	memcpy(tk.vm, p->vm, 16);
-	memcpy(tk.target, p->target, 16);
-	t = tab_get(b, &b->tgt, &tk, sent, now, &fresh);
+	t = tgt_lookup(b, p->vm, p->target, sent, now,
+	    &fresh);
 	if (t != NULL) {
 		tgt_roll(b, t, now, fresh);
 		/* A RST to a SYN probe: the SYN was counted already. */
@@ -1909,7 +1909,6 @@ size_t
 behave_packet(struct behave *b, const struct behave_pkt *p,
     struct behave_hit *hits, size_t max, int *flooding)
 {
-	struct tgt_key tk;
 	struct port_key pk;
 	struct tgt_ent *t;
 	struct port_ent *pe;
@@ -1986,10 +1985,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		hport = port_hash(b, port);
 	}
 
-	memset(&tk, 0, sizeof(tk));
-	memcpy(tk.vm, p->vm, 16);
-	memcpy(tk.target, p->target, 16);
-	t = tab_get(b, &b->tgt, &tk, sent, now, &fresh);
+	t = tgt_lookup(b, p->vm, p->target, sent, now,
+	    &fresh);
 	if (t != NULL) {
 		tgt_roll(b, t, now, fresh);
 		if (p->from_vm) {
@@ -2153,14 +2150,11 @@ uint64_t
 behave_unanswered_ports(struct behave *b, const uint8_t vm[16],
     const uint8_t target[16], uint64_t now)
 {
-	struct tgt_key tk;
 	struct tgt_ent *t;
 	int fresh;
 
-	memset(&tk, 0, sizeof(tk));
-	memcpy(tk.vm, vm, 16);
-	memcpy(tk.target, target, 16);
-	t = tab_get(b, &b->tgt, &tk, 0, now, &fresh);
+	t = tgt_lookup(b, vm, target, 0, now,
+	    &fresh);
 	if (t == NULL || now < t->scan_start ||
 	    now - t->scan_start >= b->cfg.scan_window_us)
 		return 0;
