@@ -66,7 +66,8 @@ usage(FILE *fp)
 	    "--flows one flow event per flow, and a closing stats event.\n"
 	    "\n"
 	    "  -r FILE       read a pcap or pcapng capture ('-' for standard input)\n"
-	    "  -i IFACE      capture live (same as --interface)\n"
+	    "  -i IFACE      capture live (same as --interface); with -r, the\n"
+	    "                interface the capture was taken on\n"
 	    "  -u USER       run as USER once the capture is open (--user)\n"
 	    "  -o FILE       append events to FILE instead of standard output\n"
 	    "  -c FILE       read settings from FILE (command line wins)\n"
@@ -183,6 +184,8 @@ replay(struct source *src, struct classify *c, struct run *r, char *err,
 		r->tunneled += p.tunneled;
 		p.ts_us = fr.ts_us;
 		p.wire_len = fr.wire_len;
+		p.ifname = r->cfg->interface[0] != '\0' ? r->cfg->interface :
+		    NULL;
 		classify_packet(c, &p);
 	}
 	if (rc == -2) {
@@ -348,14 +351,17 @@ main(int argc, char **argv)
 	}
 	if (test_only)
 		return check_config(&cfg, cfile, verbose);
-	if (cfg.interface[0] != '\0') {
-		struct sidecar_args a;
-
-		if (rfile != NULL) {
-			fprintf(stderr, "egressd: -r and -i (interface) exclude "
-			    "each other\n");
+	if (cfg.interface[0] != '\0' && rfile != NULL) {
+		/* -r FILE -i NAME: the capture was taken on NAME. */
+		if (strchr(cfg.interface, ',') != NULL ||
+		    strlen(cfg.interface) > INVENTORY_IFNAME_MAX) {
+			fprintf(stderr, "egressd: with -r, -i names the one "
+			    "interface the capture was taken on\n");
 			return EXIT_USAGE;
 		}
+	} else if (cfg.interface[0] != '\0') {
+		struct sidecar_args a;
+
 		a.cfile = cfile;
 		a.set_names = set_names;
 		a.set_values = set_values;

@@ -128,6 +128,9 @@ on_frame(const struct frame *fr, int dlt, void *arg)
 	w->tunneled += p.tunneled;
 	p.ts_us = fr->ts_us;
 	p.wire_len = fr->wire_len;
+	p.ifname = fr->ifname;
+	if (fr->link_dir != LINK_UNKNOWN)
+		p.link_dir = fr->link_dir;
 	classify_packet(w->c, &p);
 }
 
@@ -400,6 +403,18 @@ reload(struct sidecar *sc)
  * Setting up and running.
  */
 
+/* Whether the inventory names ifname as one VM's interface. */
+static int
+iface_bound(const char *ifname, void *arg)
+{
+	const struct inventory_vm *vm = inventory_iface(arg, ifname);
+
+	if (vm != NULL)
+		log_info("%s carries %s alone: read by direction", ifname,
+		    vm->vm_id);
+	return vm != NULL;
+}
+
 /* Each worker's classifier and inventory, made while egressd still has
  * the privileges it started with: the rule files, GeoIP databases and
  * inventory need only be readable by whoever starts it. */
@@ -487,6 +502,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 {
 	struct sidecar sc;
 	struct sigaction sa;
+	struct inventory *bound = NULL;
 	char err[512];
 	uint64_t last_stats, left;
 	int status = 0, rc = 0, nft;
@@ -507,7 +523,15 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	if ((sc.live = live_open(cfg, err, sizeof(err))) == NULL) {
+	/* Interfaces the inventory names as a VM's are read by direction
+	 * (a load that fails here fails again in make_workers, which says
+	 * why). */
+	if (cfg->inventory[0] != '\0')
+		bound = inventory_load(cfg->inventory, err, sizeof(err));
+	sc.live = live_open(cfg, bound != NULL ? iface_bound : NULL, bound,
+	    err, sizeof(err));
+	inventory_free(bound);
+	if (sc.live == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		return SIDECAR_EXIT_RUNTIME;
 	}

@@ -485,6 +485,15 @@ decode_null(struct cursor *c, const uint8_t *b, uint32_t len, int loop)
 	return DECODE_NOT_IP;
 }
 
+/* A Linux cooked header's packet type: 4 (PACKET_OUTGOING) was sent by
+ * the capturing host, 0 to 3 (to us, broadcast, multicast, to another
+ * host) were received. */
+static uint8_t
+sll_dir(unsigned pkttype)
+{
+	return pkttype == 4 ? LINK_OUT : pkttype <= 3 ? LINK_IN : LINK_UNKNOWN;
+}
+
 static enum decode_result
 decode_link(struct cursor *c, int dlt, const uint8_t *b, uint32_t len)
 {
@@ -498,10 +507,12 @@ decode_link(struct cursor *c, int dlt, const uint8_t *b, uint32_t len)
 	case DLT_LINUX_SLL:
 		if (len < 16)
 			return DECODE_TRUNCATED;
+		c->p->link_dir = sll_dir(be16(b));
 		return decode_ethertype(c, be16(b + 14), b + 16, len - 16);
 	case DLT_LINUX_SLL2:
 		if (len < 20)
 			return DECODE_TRUNCATED;
+		c->p->link_dir = sll_dir(b[10]);
 		return decode_ethertype(c, be16(b), b + 20, len - 20);
 	case DLT_NULL:
 		return decode_null(c, b, len, 0);
@@ -544,5 +555,6 @@ decode_packet(int dlt, const uint8_t *data, uint32_t caplen, struct pkt *p)
 	p->tunneled = 0;
 	p->proto = 0;
 	p->has_mac = 0;
+	p->link_dir = LINK_UNKNOWN;
 	return decode_link(&c, dlt, data, caplen);
 }

@@ -24,12 +24,15 @@ struct handle {
 	pcap_t *p;
 	int fd;
 	int dlt;
+	uint8_t dir;		/* enum link_dir: which frames it reads */
 	char ifname[64];
 };
 
 struct live {
 	unsigned nworkers, nifaces;
-	struct handle *h;	/* [worker * nifaces + iface] */
+	unsigned nh;		/* handles per worker: one per interface, two
+				 * (in, out) for one opened by direction */
+	struct handle *h;	/* [worker * nh + handle] */
 	struct sock_filter prog[FANOUT_PROG_MAX];	/* the fanout program */
 	unsigned short prog_len;
 };
@@ -143,17 +146,39 @@ struct poll_ctx {
 	live_frame_fn fn;
 	void *arg;
 	int dlt;
+	const char *ifname;
+	uint8_t dir;
 };
+
+/* The filter of a handle: bpf_filter, and for one that reads one
+ * direction libpcap's inbound or outbound (on Linux the kernel's packet
+ * type, so the other direction never reaches the ring). */
+static int
+handle_filter(const struct config *cfg, uint8_t dir, char *buf, size_t len)
+{
+	const char *d = dir == LINK_IN ? "inbound" : dir == LINK_OUT ?
+	    "outbound" : NULL;
+	int n;
+
+	if (d == NULL)
+		n = snprintf(buf, len, "%s", cfg->bpf_filter);
+	else if (cfg->bpf_filter[0] == '\0')
+		n = snprintf(buf, len, "%s", d);
+	else
+		n = snprintf(buf, len, "(%s) and %s", cfg->bpf_filter, d);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
 
 static int
 open_handle(struct live *l, const struct config *cfg, const char *ifname,
-    struct handle *h, int fanout_id, char *err, size_t errlen)
+    uint8_t dir, struct handle *h, int fanout_id, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
+	char ebuf[PCAP_ERRBUF_SIZE], filter[sizeof(cfg->bpf_filter) + 16];
 	struct bpf_program prog;
 	int rc, fanout;
 
 	str_copy(h->ifname, ifname, sizeof(h->ifname));
+	h->dir = dir;
 	if ((h->p = pcap_create(ifname, ebuf)) == NULL) {
 		snprintf(err, errlen, "%s: %s", ifname, ebuf);
 		return -1;
@@ -177,8 +202,12 @@ open_handle(struct live *l, const struct config *cfg, const char *ifname,
 		    pcap_datalink_val_to_name(h->dlt) : "?");
 		return -1;
 	}
-	if (cfg->bpf_filter[0] != '\0') {
-		if (pcap_compile(h->p, &prog, cfg->bpf_filter, 1,
+	if (handle_filter(cfg, dir, filter, sizeof(filter)) == -1) {
+		snprintf(err, errlen, "bpf_filter: too long");
+		return -1;
+	}
+	if (filter[0] != '\0') {
+		if (pcap_compile(h->p, &prog, filter, 1,
 		    PCAP_NETMASK_UNKNOWN) == -1) {
 			snprintf(err, errlen, "bpf_filter: %s", pcap_geterr(h->p));
 			return -1;
@@ -213,10 +242,13 @@ open_handle(struct live *l, const struct config *cfg, const char *ifname,
 }
 
 struct live *
-live_open(const struct config *cfg, char *err, size_t errlen)
+live_open(const struct config *cfg, int (*by_dir)(const char *, void *),
+    void *arg, char *err, size_t errlen)
 {
 	struct live *l = xcalloc(1, sizeof(*l));
 	char names[CONFIG_PATH_MAX], *p, *next, *ifs[LIVE_MAX_IFACES];
+	uint8_t dirs[2 * LIVE_MAX_IFACES];
+	char *hif[2 * LIVE_MAX_IFACES];
 	unsigned i, w;
 
 	str_copy(names, cfg->interface, sizeof(names));
@@ -239,18 +271,30 @@ live_open(const struct config *cfg, char *err, size_t errlen)
 		free(l);
 		return NULL;
 	}
+	for (i = 0; i < l->nifaces; i++) {
+		if (by_dir != NULL && by_dir(ifs[i], arg)) {
+			hif[l->nh] = ifs[i];
+			dirs[l->nh++] = LINK_IN;
+			hif[l->nh] = ifs[i];
+			dirs[l->nh++] = LINK_OUT;
+		} else {
+			hif[l->nh] = ifs[i];
+			dirs[l->nh++] = LINK_UNKNOWN;
+		}
+	}
 	l->nworkers = (unsigned)cfg->workers;
 	build_fanout_prog(l, cfg);
-	l->h = xcalloc((size_t)l->nworkers * l->nifaces, sizeof(*l->h));
+	l->h = xcalloc((size_t)l->nworkers * l->nh, sizeof(*l->h));
 	for (w = 0; w < l->nworkers; w++) {
-		for (i = 0; i < l->nifaces; i++) {
-			/* One fanout group per interface, unique to this
+		for (i = 0; i < l->nh; i++) {
+			/* One fanout group per handle of a worker (an
+			 * interface, or one direction of it), unique to this
 			 * process so that two egressd never share one. */
 			int id = l->nworkers > 1 ?
-			    (int)(((unsigned)getpid() * 16 + i) & 0xffff) : -1;
+			    (int)(((unsigned)getpid() * 32 + i) & 0xffff) : -1;
 
-			if (open_handle(l, cfg, ifs[i], &l->h[w * l->nifaces + i], id,
-			    err, errlen) == -1) {
+			if (open_handle(l, cfg, hif[i], dirs[i],
+			    &l->h[w * l->nh + i], id, err, errlen) == -1) {
 				live_close(l);
 				return NULL;
 			}
@@ -266,7 +310,7 @@ live_close(struct live *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < (size_t)l->nworkers * l->nifaces; i++)
+	for (i = 0; i < (size_t)l->nworkers * l->nh; i++)
 		if (l->h[i].p != NULL)
 			pcap_close(l->h[i].p);
 	free(l->h);
@@ -289,6 +333,8 @@ on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 	fr.data = data;
 	fr.caplen = hdr->caplen;
 	fr.wire_len = hdr->len;
+	fr.ifname = ctx->ifname;
+	fr.link_dir = ctx->dir;
 	ctx->fn(&fr, ctx->dlt, ctx->arg);
 }
 
@@ -296,22 +342,22 @@ int
 live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
     void *arg, char *err, size_t errlen)
 {
-	struct handle *h = &l->h[w * l->nifaces];
-	struct pollfd pfd[LIVE_MAX_IFACES];
-	struct poll_ctx ctx = { fn, arg, 0 };
+	struct handle *h = &l->h[w * l->nh];
+	struct pollfd pfd[2 * LIVE_MAX_IFACES];
+	struct poll_ctx ctx = { fn, arg, 0, NULL, 0 };
 	unsigned i;
 	int n, total = 0;
 
-	for (i = 0; i < l->nifaces; i++) {
+	for (i = 0; i < l->nh; i++) {
 		pfd[i].fd = h[i].fd;
 		pfd[i].events = POLLIN;
 		pfd[i].revents = 0;
 	}
-	if (poll(pfd, l->nifaces, timeout_ms) == -1 && errno != EINTR) {
+	if (poll(pfd, l->nh, timeout_ms) == -1 && errno != EINTR) {
 		snprintf(err, errlen, "poll: %s", strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < l->nifaces; i++) {
+	for (i = 0; i < l->nh; i++) {
 		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
 			snprintf(err, errlen, "%s: the capture failed (the "
 			    "interface went down or away?)", h[i].ifname);
@@ -320,6 +366,8 @@ live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
 		/* Read even without POLLIN: TPACKET_V3 blocks retire on a
 		 * timer, and a bounded batch keeps interfaces fair. */
 		ctx.dlt = h[i].dlt;
+		ctx.ifname = h[i].ifname;
+		ctx.dir = h[i].dir;
 		n = pcap_dispatch(h[i].p, 256, on_packet, (u_char *)&ctx);
 		if (n == PCAP_ERROR) {
 			snprintf(err, errlen, "%s: %s", h[i].ifname,
@@ -340,8 +388,8 @@ live_counters(struct live *l, unsigned w, uint64_t *received,
 	unsigned i;
 
 	*received = *dropped = *if_dropped = 0;
-	for (i = 0; i < l->nifaces; i++) {
-		if (pcap_stats(l->h[w * l->nifaces + i].p, &ps) == 0) {
+	for (i = 0; i < l->nh; i++) {
+		if (pcap_stats(l->h[w * l->nh + i].p, &ps) == 0) {
 			*received += ps.ps_recv;
 			*dropped += ps.ps_drop;
 			*if_dropped += ps.ps_ifdrop;

@@ -103,6 +103,8 @@ source_next(struct source *s, struct frame *fr, char *err, size_t errlen)
 		fr->data = data;
 		fr->caplen = h->caplen;
 		fr->wire_len = h->len;
+		fr->ifname = NULL;
+		fr->link_dir = LINK_UNKNOWN;
 		return 1;
 	case PCAP_ERROR_BREAK:
 		return 0;

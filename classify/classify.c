@@ -103,6 +103,8 @@ struct classify {
 	struct behave *behave;
 	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
 	struct inventory *inv;		/* NULL: a VM is its address */
+	const char *if_last;		/* the last interface looked up, */
+	int if_last_vm;			/* and whether it is a VM's */
 	const char *cur_host;		/* the name being matched, or NULL */
 	struct slotpool *tls;		/* tlsrec state of young TLS flows */
 	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
@@ -1376,27 +1378,31 @@ ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 
 /*
  * Attribution that spoofing cannot defeat: where the inventory names VMs
- * by MAC, a packet's source MAC says which VM sent it whatever its source
- * address, and a VM that sends from addresses it does not own (another
- * VM's, by the inventory's address rows, or outside vm_networks) is
- * spoofing, itself evidence of a DoS: SPOOF_MIN such packets within
- * SPOOF_WINDOW_US make a dos verdict (spoofed_source), once per
- * suppression window per VM. Returns whether the sender is a VM by MAC.
+ * by MAC or by capture interface, a packet's source MAC, or its arrival
+ * from the VM on the VM's own interface, says which VM sent it whatever
+ * its source address, and a VM that sends from addresses it does not own
+ * (another VM's, by the inventory's address rows, or outside
+ * vm_networks) is spoofing, itself evidence of a DoS: SPOOF_MIN such
+ * packets within SPOOF_WINDOW_US make a dos verdict (spoofed_source), once
+ * per suppression window per VM. Returns whether the sender is a VM by
+ * its link. by_iface: the sender is the VM of interface p->ifname.
  */
 #define SPOOF_WINDOW_US	(10ULL * 1000000)
 #define SPOOF_MIN	16
 
 static int
-spoof_check(struct classify *c, const struct pkt *p)
+spoof_check(struct classify *c, const struct pkt *p, int by_iface)
 {
 	struct inventory_foreign *st;
 	struct behave_hit h;
-	char a[64];
+	char a[64], via[28], line[192];
 	int in_nets = c->cfg->n_vm_networks == 0 ? -1 :
 	    in_vm_networks(c->cfg, p->src);
 
-	if (inventory_foreign(c->inv, p->smac, p->src, in_nets, p->ts_us,
-	    SPOOF_WINDOW_US, &st) == NULL)
+	if ((by_iface ? inventory_foreign_iface(c->inv, p->ifname, p->src,
+	    in_nets, p->ts_us, SPOOF_WINDOW_US, &st) :
+	    inventory_foreign(c->inv, p->smac, p->src, in_nets, p->ts_us,
+	    SPOOF_WINDOW_US, &st)) == NULL)
 		return 0;
 	if (st == NULL)
 		return 1;
@@ -1417,13 +1423,49 @@ spoof_check(struct classify *c, const struct pkt *p)
 	h.rate_pps = h.window_us > 0 ? (double)st->count * 1e6 /
 	    (double)h.window_us : 0;
 	addr_format(p->src, a, sizeof(a));
-	snprintf(h.detail, sizeof(h.detail), "%u packets from its MAC "
-	    "%02x:%02x:%02x:%02x:%02x:%02x from addresses not its own in "
-	    "%llu s, last %.40s", st->count, p->smac[0], p->smac[1],
-	    p->smac[2], p->smac[3], p->smac[4], p->smac[5],
+	if (by_iface)
+		snprintf(via, sizeof(via), "interface %.15s", p->ifname);
+	else
+		snprintf(via, sizeof(via), "MAC %02x:%02x:%02x:%02x:%02x:%02x",
+		    p->smac[0], p->smac[1], p->smac[2], p->smac[3],
+		    p->smac[4], p->smac[5]);
+	snprintf(line, sizeof(line), "%u packets from its %s from "
+	    "addresses not its own in %llu s, last %.40s", st->count, via,
 	    (unsigned long long)(SPOOF_WINDOW_US / 1000000), a);
+	str_copy(h.detail, line, sizeof(h.detail));	/* fits for IPv4 */
 	behave_verdict(c, &h, p->ts_us);
 	return 1;
+}
+
+/*
+ * Who a packet is, by its link: 1 its sender is a VM (by its source MAC,
+ * or because it came from the VM on the VM's interface), 2 its receiver is
+ * (sent to the VM on its interface), 0 the link does not say. The
+ * addresses seen on a VM's link are bound to it on the way.
+ */
+static int
+by_link(struct classify *c, const struct pkt *p)
+{
+	if (p->ifname != NULL && p->link_dir != LINK_UNKNOWN) {
+		if (p->ifname != c->if_last) {
+			c->if_last = p->ifname;
+			c->if_last_vm = inventory_iface(c->inv, p->ifname) !=
+			    NULL;
+		}
+		if (c->if_last_vm) {
+			if (p->link_dir == LINK_OUT) {
+				inventory_learn_iface(c->inv, p->ifname, p->dst);
+				return 2;
+			}
+			inventory_learn_iface(c->inv, p->ifname, p->src);
+			return spoof_check(c, p, 1);
+		}
+	}
+	if (!p->has_mac)
+		return 0;
+	inventory_learn(c->inv, p->smac, p->src);
+	inventory_learn(c->inv, p->dmac, p->dst);
+	return spoof_check(c, p, 0);
 }
 
 void
@@ -1434,19 +1476,16 @@ classify_packet(struct classify *c, const struct pkt *p)
 	long budget;
 	int dir, final, first;
 
-	int from_vm_mac = 0;
+	int link = 0;
 
 	c->packets++;
 	c->bytes += p->wire_len;
-	if (c->inv != NULL && p->has_mac && inventory_has_macs(c->inv)) {
-		inventory_learn(c->inv, p->smac, p->src);
-		inventory_learn(c->inv, p->dmac, p->dst);
-		from_vm_mac = spoof_check(c, p);
-	}
+	if (c->inv != NULL && inventory_has_macs(c->inv))
+		link = by_link(c, p);
 	f = flowtab_packet(c->ft, p, &dir);
 	first = f->pkts[0] + f->pkts[1] == 1;
-	if (first && from_vm_mac)
-		f->cls.vm_side = 2;	/* the sender is the VM, by its MAC */
+	if (first && link != 0)	/* the VM opened it, or was sent it */
+		f->cls.vm_side = (uint8_t)(link == 1 ? 0 + 2 : 1 + 2);
 	if (first)
 		flow_begins(c, f, p, p->ts_us);
 	if (p->payload_caplen > 0) {
@@ -1707,5 +1746,6 @@ classify_set_inventory(struct classify *c, struct inventory *inv)
 	struct inventory *old = c->inv;
 
 	c->inv = inv;
+	c->if_last = NULL;
 	return old;
 }

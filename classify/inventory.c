@@ -1,7 +1,7 @@
 /*
  * inventory.c: the VM inventory, read with libcsv. Strings live in one
  * arena; entries point into it once the file is read. Keys (an address, or
- * a MAC) sit in an open-addressing table of at least twice the entries, so
+ * a MAC, or an interface name) sit in an open-addressing table of at least twice the entries, so
  * a lookup is a hash and a probe or two; learned bindings sit in a
  * four-way bucketed table that never grows.
  */
@@ -22,7 +22,7 @@
 #define FIELD_MAX	256	/* bytes of one field, NUL included */
 #define LEARN_WAYS	4
 
-enum key_kind { KEY_NONE, KEY_ADDR, KEY_MAC };
+enum key_kind { KEY_NONE, KEY_ADDR, KEY_MAC, KEY_IFACE };
 
 struct key_slot {
 	uint8_t key[16];
@@ -167,6 +167,20 @@ printable(const char *s)
 	return 1;
 }
 
+/* An interface name as Linux allows it (IFNAMSIZ less its NUL). */
+static int
+iface_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > INVENTORY_IFNAME_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f || *s == '/')
+			return 0;
+	return 1;
+}
+
 /* Parsed keys of the file, before the key table is sized. */
 struct pending {
 	uint8_t key[16];
@@ -198,13 +212,22 @@ add_record(struct inventory *inv, struct pending **keys, size_t *nkeys,
 	}
 	if (parse_mac(r->f[0], k.key) == 0) {
 		k.kind = KEY_MAC;
+	} else if (strncasecmp(r->f[0], "iface:", 6) == 0) {
+		if (!iface_name_ok(r->f[0] + 6)) {
+			snprintf(msg, msglen, "'%.64s': an interface name is 1 "
+			    "to %d bytes, no blank, '/' or control byte",
+			    r->f[0], INVENTORY_IFNAME_MAX);
+			return -1;
+		}
+		memcpy(k.key, r->f[0] + 6, strlen(r->f[0] + 6));
+		k.kind = KEY_IFACE;
 	} else if (strchr(r->f[0], '/') == NULL &&
 	    cidr_parse(r->f[0], &c) == 0 && c.bits == 128) {
 		memcpy(k.key, c.addr, 16);
 		k.kind = KEY_ADDR;
 	} else {
-		snprintf(msg, msglen, "'%.64s' is not an address or a MAC",
-		    r->f[0]);
+		snprintf(msg, msglen, "'%.64s' is not an address, a MAC or "
+		    "iface:NAME", r->f[0]);
 		return -1;
 	}
 	if (r->f[1][0] == '\0' || strlen(r->f[1]) > 63) {
@@ -333,7 +356,10 @@ inventory_load(const char *path, char *err, size_t errlen)
 		char a[64];
 
 		if (s->kind != KEY_NONE) {
-			if (keys[i].kind == KEY_MAC)
+			if (keys[i].kind == KEY_IFACE)
+				snprintf(a, sizeof(a), "iface:%.16s",
+				    (const char *)keys[i].key);
+			else if (keys[i].kind == KEY_MAC)
 				snprintf(a, sizeof(a),
 				    "%02x:%02x:%02x:%02x:%02x:%02x",
 				    keys[i].key[0], keys[i].key[1], keys[i].key[2],
@@ -348,7 +374,7 @@ inventory_load(const char *path, char *err, size_t errlen)
 		s->kind = keys[i].kind;
 		s->entry = (uint32_t)i;
 		s->line = keys[i].line;
-		if (s->kind == KEY_MAC)
+		if (s->kind == KEY_MAC || s->kind == KEY_IFACE)
 			inv->nmacs++;
 	}
 	if (inv->nmacs > 0) {
@@ -426,20 +452,25 @@ inventory_lookup(const struct inventory *inv, const uint8_t addr[16])
 	return NULL;
 }
 
-void
-inventory_learn(struct inventory *inv, const uint8_t mac[6],
+/* The key of a MAC or of an interface name, zero padded. */
+static void
+link_key(uint8_t key[16], const void *k, size_t len)
+{
+	memset(key, 0, 16);
+	memcpy(key, k, len < 16 ? len : 16);
+}
+
+static void
+learn(struct inventory *inv, const uint8_t key[16], uint8_t kind,
     const uint8_t addr[16])
 {
 	const struct key_slot *s;
 	struct learn_slot *b, *victim;
-	uint8_t key[16];
 	unsigned w;
 
 	if (inv->learn == NULL)
 		return;
-	memset(key, 0, sizeof(key));
-	memcpy(key, mac, 6);
-	s = key_find(inv, key, KEY_MAC);
+	s = key_find(inv, key, kind);
 	if (s->kind == KEY_NONE)
 		return;
 	b = &inv->learn[(key_hash(inv, addr, KEY_NONE) & inv->learn_mask) *
@@ -460,6 +491,39 @@ inventory_learn(struct inventory *inv, const uint8_t mac[6],
 	victim->entry_plus1 = s->entry + 1;
 	victim->stamp = ++inv->stamp;
 	inv->learned++;
+}
+
+void
+inventory_learn(struct inventory *inv, const uint8_t mac[6],
+    const uint8_t addr[16])
+{
+	uint8_t key[16];
+
+	link_key(key, mac, 6);
+	learn(inv, key, KEY_MAC, addr);
+}
+
+void
+inventory_learn_iface(struct inventory *inv, const char *ifname,
+    const uint8_t addr[16])
+{
+	uint8_t key[16];
+
+	link_key(key, ifname, strlen(ifname));
+	learn(inv, key, KEY_IFACE, addr);
+}
+
+const struct inventory_vm *
+inventory_iface(const struct inventory *inv, const char *ifname)
+{
+	const struct key_slot *s;
+	uint8_t key[16];
+
+	if (strlen(ifname) > INVENTORY_IFNAME_MAX)
+		return NULL;
+	link_key(key, ifname, strlen(ifname));
+	s = key_find(inv, key, KEY_IFACE);
+	return s->kind == KEY_NONE ? NULL : &inv->vms[s->entry];
 }
 
 uint64_t
@@ -486,22 +550,19 @@ addr_anyones(const uint8_t a[16])
 	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
-const struct inventory_vm *
-inventory_foreign(struct inventory *inv, const uint8_t mac[6],
+static const struct inventory_vm *
+foreign_check(struct inventory *inv, const uint8_t key[16], uint8_t kind,
     const uint8_t addr[16], int in_nets, uint64_t now, uint64_t window_us,
     struct inventory_foreign **st)
 {
 	const struct key_slot *s, *a;
 	struct inventory_foreign *f;
-	uint8_t key[16];
 	int foreign;
 
 	*st = NULL;
 	if (inv->foreign == NULL)
 		return NULL;
-	memset(key, 0, sizeof(key));
-	memcpy(key, mac, 6);
-	s = key_find(inv, key, KEY_MAC);
+	s = key_find(inv, key, kind);
 	if (s->kind == KEY_NONE)
 		return NULL;
 	if (addr_anyones(addr))
@@ -523,4 +584,29 @@ inventory_foreign(struct inventory *inv, const uint8_t mac[6],
 		f->count++;
 	*st = f;
 	return &inv->vms[s->entry];
+}
+
+const struct inventory_vm *
+inventory_foreign(struct inventory *inv, const uint8_t mac[6],
+    const uint8_t addr[16], int in_nets, uint64_t now, uint64_t window_us,
+    struct inventory_foreign **st)
+{
+	uint8_t key[16];
+
+	link_key(key, mac, 6);
+	return foreign_check(inv, key, KEY_MAC, addr, in_nets, now, window_us, st);
+}
+
+const struct inventory_vm *
+inventory_foreign_iface(struct inventory *inv, const char *ifname,
+    const uint8_t addr[16], int in_nets, uint64_t now, uint64_t window_us,
+    struct inventory_foreign **st)
+{
+	uint8_t key[16];
+
+	*st = NULL;
+	if (strlen(ifname) > INVENTORY_IFNAME_MAX)
+		return NULL;
+	link_key(key, ifname, strlen(ifname));
+	return foreign_check(inv, key, KEY_IFACE, addr, in_nets, now, window_us, st);
 }

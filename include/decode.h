@@ -45,14 +45,22 @@ struct pkt {
 	uint8_t tunneled;	/* the packet was inside a tunnel */
 	uint8_t has_mac;	/* smac and dmac are set (Ethernet links) */
 	uint8_t smac[6], dmac[6];	/* outermost Ethernet addresses */
+	uint8_t link_dir;	/* enum link_dir: from a Linux cooked header's
+				 * packet type, or the capture handle's */
+	const char *ifname;	/* the capture interface, NULL when unknown
+				 * (the caller's) */
 };
+
+/* Which way a frame crossed the capture interface, as the capturing host
+ * saw it. On a VM's tap, LINK_IN is what the VM sent. */
+enum link_dir { LINK_UNKNOWN, LINK_IN, LINK_OUT };
 
 /* Whether the decoder knows this libpcap DLT_ value. */
 int decode_linktype_supported(int dlt);
 
 /* Decodes one frame of link type dlt. On DECODE_OK every field of p is set
- * except ts_us and wire_len, which the caller fills (smac and dmac only
- * when has_mac). */
+ * except ts_us, wire_len and ifname, which the caller fills (smac and dmac
+ * only when has_mac). */
 enum decode_result decode_packet(int dlt, const uint8_t *data, uint32_t caplen,
     struct pkt *p);
 

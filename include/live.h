@@ -22,9 +22,14 @@
 struct live;
 
 /* Opens every handle cfg asks for (interface, workers, snaplen,
- * buffer_size, bpf_filter). Needs CAP_NET_RAW. Returns NULL with a message
- * naming the interface. */
-struct live *live_open(const struct config *cfg, char *err, size_t errlen);
+ * buffer_size, bpf_filter). An interface for which by_dir (when not NULL)
+ * returns nonzero gets two handles per worker, one for what the host
+ * received on it (LINK_IN: on a VM's tap, what the VM sent) and one for
+ * what it sent (LINK_OUT), so every frame says which way it went. Needs
+ * CAP_NET_RAW. Returns NULL with a message naming the interface. */
+struct live *live_open(const struct config *cfg,
+    int (*by_dir)(const char *ifname, void *arg), void *arg, char *err,
+    size_t errlen);
 void live_close(struct live *l);
 
 unsigned live_workers(const struct live *l);

@@ -17,6 +17,9 @@ struct frame {
 	const uint8_t *data;
 	uint32_t caplen;	/* bytes captured */
 	uint32_t wire_len;	/* bytes on the wire */
+	const char *ifname;	/* the capture interface, NULL when unknown */
+	uint8_t link_dir;	/* enum link_dir, LINK_UNKNOWN when the
+				 * capture does not say */
 };
 
 /* Opens a capture file; fails for files libpcap cannot read and for link

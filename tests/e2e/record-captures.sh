@@ -260,8 +260,11 @@ cap_start() { # FILE [SNAPLEN]
     # fails where it does not exist); staying root keeps this self-contained.
     # SNAPLEN (default 0, whole frames) keeps floods, scans and bulk
     # transfers small: 96 bytes hold every header the classifier reads.
-    ip netns exec "$VM_NS" tcpdump --immediate-mode -B 65536 -Z root \
-        -i "$VM_IF" -s "${2:-0}" -U -w "$1" >"$TMP/tcpdump.log" 2>&1 </dev/null &
+    # CAP_NS and CAP_IF (default: the VM's namespace and interface) and
+    # LIVE_IF (default: the VM's interface), set by an exchange, capture
+    # elsewhere: at the host end of the VM's link, say.
+    ip netns exec "${CAP_NS:-$VM_NS}" tcpdump --immediate-mode -B 65536 -Z root \
+        -i "${CAP_IF:-$VM_IF}" -s "${2:-0}" -U -w "$1" >"$TMP/tcpdump.log" 2>&1 </dev/null &
     CAP_PID=$!
     wait_until 10 cap_listening || {
         cat "$TMP/tcpdump.log" >&2
@@ -270,7 +273,7 @@ cap_start() { # FILE [SNAPLEN]
     if [[ -n "$EGRESSD_LIVE" ]]; then
         : >"$TMP/live.log"
         # shellcheck disable=SC2086
-        ip netns exec "$VM_NS" "$EGRESSD_LIVE" -i "$VM_IF" -u nobody \
+        ip netns exec "${CAP_NS:-$VM_NS}" "$EGRESSD_LIVE" -i "${LIVE_IF:-$VM_IF}" -u nobody \
             --workers 2 --stats-interval 0 -v $EGRESSD_LIVE_ARGS \
             >"${1%.pcap}.live.json" 2>"$TMP/live.log" </dev/null &
         LIVE_PID=$!

@@ -52,6 +52,7 @@ while IFS='	' read -r name want; do
 	fi
 	set --
 	[ ! -f "$golden/$name.inventory" ] || set -- --inventory "$golden/$name.inventory"
+	[ ! -f "$golden/$name.iface" ] || set -- "$@" -i "$(cat "$golden/$name.iface")"
 	got=$("$egressd" -c "$golden/golden.conf" --rule-files "$tmp/tor-test.rules" \
 	    "$@" -r "$tmp/$name.pcap" | python3 -c '
 import json, sys

@@ -123,6 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    fr.caplen);
 		p.ts_us = fr.ts_us;
 		p.wire_len = fr.wire_len;
+		p.ifname = fr.ifname;
 		classify_packet(fuzz_classify, &p);
 	}
 	source_close(src);

@@ -39,6 +39,8 @@ while IFS='	' read -r name want; do
 	# A capture whose VM is known by its MAC replays with an inventory.
 	set --
 	[ ! -f "$here/$name.inventory" ] || set -- --inventory "$here/$name.inventory"
+	# One taken on a VM's own interface replays as taken there.
+	[ ! -f "$here/$name.iface" ] || set -- "$@" -i "$(cat "$here/$name.iface")"
 	if ! "$egressd" -c "$here/golden.conf" --rule-files "$tmp/tor-test.rules" \
 	    "$@" -r "$cap" >"$tmp/$name.raw" 2>"$tmp/$name.err"; then
 		echo "FAIL $name: egressd exited non-zero:"

@@ -400,6 +400,16 @@ START_TEST(linux_sll)
 	put_buf(&f, &ip);
 	ck_assert_int_eq(dec_off(DLT_SLL_, &f, f.n, &p, &off), DECODE_OK);
 	assert_ref_ipv4(&p, off, 16);
+	ck_assert_int_eq(p.link_dir, LINK_OUT);	/* sent by the host */
+	f.b[1] = 0;			/* PACKET_HOST: received */
+	ck_assert_int_eq(dec(DLT_SLL_, &f, &p), DECODE_OK);
+	ck_assert_int_eq(p.link_dir, LINK_IN);
+	f.b[1] = 3;			/* PACKET_OTHERHOST */
+	ck_assert_int_eq(dec(DLT_SLL_, &f, &p), DECODE_OK);
+	ck_assert_int_eq(p.link_dir, LINK_IN);
+	f.b[1] = 5;			/* loopback: neither */
+	ck_assert_int_eq(dec(DLT_SLL_, &f, &p), DECODE_OK);
+	ck_assert_int_eq(p.link_dir, LINK_UNKNOWN);
 
 	ref_ipv6(&ip);
 	f.n = 0;
@@ -415,6 +425,10 @@ START_TEST(linux_sll)
 	put_buf(&f, &ip);
 	ck_assert_int_eq(dec_off(DLT_SLL2_, &f, f.n, &p, &off), DECODE_OK);
 	assert_ref_ipv6(&p, off, 20);
+	ck_assert_int_eq(p.link_dir, LINK_OUT);
+	f.b[10] = 2;			/* PACKET_MULTICAST: received */
+	ck_assert_int_eq(dec(DLT_SLL2_, &f, &p), DECODE_OK);
+	ck_assert_int_eq(p.link_dir, LINK_IN);
 
 	/* An SLL frame carrying ARP is not IP. */
 	f.n = 0;

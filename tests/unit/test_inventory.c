@@ -180,6 +180,57 @@ START_TEST(foreign_sources)
 }
 END_TEST
 
+/* An iface: row: the interface is the VM's; what comes from the VM on it
+ * binds its source address, and addresses not its own are counted as a
+ * MAC row's are. Interface and MAC keys of the same bytes are distinct. */
+START_TEST(by_interface)
+{
+	struct inventory *inv;
+	struct inventory_foreign *st;
+	const struct inventory_vm *vm;
+	uint8_t own[16], theirs[16], any[16];
+	char err[256];
+
+	inv = load_text("iface:tap-7f3a,vm-a,t1,gpu\n10.0.0.6,vm-b,t1,\n"
+	    "IFACE:veth0,vm-c,t2,\n", err, sizeof(err));
+	ck_assert_msg(inv != NULL, "%s", err);
+	ck_assert_int_eq(inventory_has_macs(inv), 1);
+	vm = inventory_iface(inv, "tap-7f3a");
+	ck_assert_ptr_nonnull(vm);
+	ck_assert_str_eq(vm->vm_id, "vm-a");
+	ck_assert_str_eq(vm->labels, "gpu");
+	ck_assert_str_eq(inventory_iface(inv, "veth0")->vm_id, "vm-c");
+	ck_assert_ptr_null(inventory_iface(inv, "tap-7f3"));
+	ck_assert_ptr_null(inventory_iface(inv, "tap-7f3a0123456789"));
+	map4("10.0.0.5", own);
+	map4("10.0.0.6", theirs);
+	map4("198.51.100.7", any);
+	ck_assert_ptr_null(inventory_lookup(inv, own));
+	inventory_learn_iface(inv, "tap-7f3a", own);
+	ck_assert_str_eq(inventory_lookup(inv, own)->vm_id, "vm-a");
+	inventory_learn_iface(inv, "eth9", any);	/* no VM's */
+	ck_assert_ptr_null(inventory_lookup(inv, any));
+	ck_assert_ptr_null(inventory_foreign_iface(inv, "eth9", any, 0, 1, 10,
+	    &st));
+	vm = inventory_foreign_iface(inv, "tap-7f3a", own, 1, 1, 10, &st);
+	ck_assert_str_eq(vm->vm_id, "vm-a");
+	ck_assert_ptr_null(st);
+	inventory_foreign_iface(inv, "tap-7f3a", theirs, 1, 2, 10, &st);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_uint_eq(st->count, 1);
+	inventory_foreign_iface(inv, "tap-7f3a", any, 0, 3, 10, &st);
+	ck_assert_uint_eq(st->count, 2);
+	inventory_free(inv);
+
+	expect_error("iface:tap0,a\niface:tap0,b\n", 2,
+	    "iface:tap0 already given on line 1");
+	expect_error("iface:,a\n", 1, "an interface name is 1 to 15 bytes");
+	expect_error("iface:a-very-long-name0,a\n", 1, "interface name");
+	expect_error("iface:tap 0,a\n", 1, "interface name");
+	expect_error("iface:../tap0,a\n", 1, "interface name");
+}
+END_TEST
+
 START_TEST(bad_files)
 {
 	char err[256];
@@ -189,8 +240,8 @@ START_TEST(bad_files)
 	    "52:54:00:12:34:56 already given");
 	expect_error("10.0.0.1\n", 1, "expected 2 to 4 fields");
 	expect_error("10.0.0.1,a,b,c,d\n", 1, "expected 2 to 4 fields");
-	expect_error("# ok\n10.0.0.0/8,a\n", 2, "not an address or a MAC");
-	expect_error("host.example,a\n", 1, "not an address or a MAC");
+	expect_error("# ok\n10.0.0.0/8,a\n", 2, "not an address, a MAC or iface:NAME");
+	expect_error("host.example,a\n", 1, "not an address, a MAC or iface:NAME");
 	expect_error("10.0.0.1,,t\n", 1, "VM id");
 	expect_error("10.0.0.1,\"vm\n", 1, "quoted field");
 	expect_error("10.0.0.1,\"v\"m\n", 1, "");	/* libcsv's strict mode */
@@ -224,6 +275,7 @@ inventory_suite(void)
 	tcase_add_test(tc, lookup_by_address);
 	tcase_add_test(tc, learn_by_mac);
 	tcase_add_test(tc, foreign_sources);
+	tcase_add_test(tc, by_interface);
 	tcase_add_test(tc, bad_files);
 	suite_add_tcase(s, tc);
 	return s;

@@ -61,3 +61,37 @@ run_synflood_spoofed() {
     log "synflood-spoofed: $want SYNs from $SPOOF_SOURCES spoofed sources"
     CAPTURE=$d/cap.pcap
 }
+
+# synflood-spoofed-tap: the same flood, seen from the host end of the VM's
+# link, as a sidecar on a VM's tap sees it: tcpdump -i any in the server
+# namespace (a Linux cooked capture, whose packet type says which way each
+# frame went; veth-srv is the namespace's only interface besides lo).  The
+# inventory tests/golden/synflood-spoofed-tap.inventory names the VM only
+# by that interface (iface:veth-srv), and the golden and e2e tests replay
+# it with -i veth-srv (tests/golden/synflood-spoofed-tap.iface); the live
+# egressd of the recording runs on veth-srv with that inventory, reading
+# the interface by direction.
+ALL_NAMES+=(synflood-spoofed-tap)
+
+run_synflood_spoofed_tap() {
+    local d=$TMP/synflood-spoofed-tap n want pids=() p
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/synflood-spoofed-tap.inventory"
+    local CAP_NS=$SRV_NS CAP_IF=any LIVE_IF=$SRV_IF
+    mkdir -p "$d"
+    cap_start "$d/cap.pcap" 96
+    for p in 1 2 3 4; do
+        spoof_sender "$p" 4 "$d/hping3-$p.log" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" || die "synflood-spoofed-tap: hping3 failed (see $d/hping3-*.log)"
+    done
+    cap_stop
+    want=$((SPOOF_SOURCES * SPOOF_EACH))
+    n=$(count_packets "$d/cap.pcap" "inbound and src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == tcp-syn and dst port 80")
+    ((n == want)) || die "$d/cap.pcap: $n spoofed SYNs received, want $want"
+    n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
+    ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
+    log "synflood-spoofed-tap: $want SYNs from $SPOOF_SOURCES spoofed sources, seen at the link's far end"
+    CAPTURE=$d/cap.pcap
+}
