@@ -194,6 +194,7 @@ struct brute_ent {
 	uint32_t attempts;	/* short connections + failure replies */
 	uint32_t replies;	/* failure replies seen */
 	uint32_t unclaimed;	/* replies not yet matched to a connection end */
+	uint32_t ok_unclaimed;	/* success replies not yet matched to one */
 	uint32_t pkts;
 	uint8_t fired;
 	uint8_t http_failed;	/* a 401 was seen in this window */
@@ -1449,6 +1450,13 @@ brute_detector(uint16_t port)
 	case 22: return "ssh_guessing";
 	case 3389: return "rdp_guessing";
 	case 21: return "ftp_guessing";
+	case 23: return "telnet_guessing";
+	case 110: return "pop3_guessing";
+	case 143: return "imap_guessing";
+	case 5900: return "vnc_guessing";
+	case 3306: return "mysql_guessing";
+	case 5432: return "postgresql_guessing";
+	case 1433: return "mssql_guessing";
 	}
 	return is_http_port(port) ? "http_login_guessing" : "login_guessing";
 }
@@ -1473,8 +1481,9 @@ contains(const uint8_t *p, size_t len, const char *s)
  *  - Redis: "-WRONGPASS" (6.0 and later) or "-ERR invalid password";
  *  - SMTP AUTH: reply 535 (RFC 4954: credentials invalid);
  *  - IMAP: a tagged NO with [AUTHENTICATIONFAILED] (RFC 5530);
- *  - VNC: a SecurityResult of 1 (failed) followed by its reason string
- *    (RFB 3.8: a 4-byte length that ends the message exactly);
+ *  - VNC: a SecurityResult of 1 (failed), alone (RFB 3.3 and 3.7) or
+ *    followed by its reason string (RFB 3.8: a 4-byte length that ends
+ *    the message exactly);
  *  - SMB2: a response header with STATUS_LOGON_FAILURE (0xc000006d).
  */
 enum login_svc {
@@ -1494,14 +1503,16 @@ static const struct {
 	[SVC_SMB] = { "SMB", "smb_guessing" },
 };
 
+/* len: the bytes captured at p; wire: the payload's bytes on the wire (a
+ * short snap length cuts a reply, not its header). */
 static enum login_svc
-refusal_kind(const uint8_t *p, size_t len)
+refusal_kind(const uint8_t *p, size_t len, size_t wire)
 {
 	size_t i;
 
 	if (len >= 13 && p[4] == 0xff && p[5] == 0x15 && p[6] == 0x04 &&
 	    p[7] == '#' && memcmp(p + 8, "28000", 5) == 0 &&
-	    (size_t)(p[0] | p[1] << 8 | p[2] << 16) + 4 <= len)
+	    (size_t)(p[0] | p[1] << 8 | p[2] << 16) + 4 <= wire)
 		return SVC_MYSQL;
 	if (len >= 12 && p[0] == 'E' && p[1] == 0 && p[5] == 'S') {
 		for (i = 5; i + 7 <= len && i < 160; i++)
@@ -1520,14 +1531,58 @@ refusal_kind(const uint8_t *p, size_t len)
 		return SVC_IMAP;
 	if (len > 8 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 1 &&
 	    (size_t)((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
-	    (uint32_t)p[6] << 8 | p[7]) + 8 == len && p[8] >= 0x20 &&
+	    (uint32_t)p[6] << 8 | p[7]) + 8 == wire && p[8] >= 0x20 &&
 	    p[8] < 0x7f)
+		return SVC_VNC;
+	if (wire == 4 && len == 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 &&
+	    p[3] == 1)
 		return SVC_VNC;
 	if (len >= 16 && p[0] == 0 && p[4] == 0xfe && p[5] == 'S' &&
 	    p[6] == 'M' && p[7] == 'B' && p[12] == 0x6d && p[13] == 0 &&
 	    p[14] == 0 && p[15] == 0xc0)
 		return SVC_SMB;
 	return SVC_NONE;
+}
+
+/*
+ * Login successes that say so in their own grammar, read on any port: a
+ * connection that got one was a login, not a guess, and is not counted
+ * (a client polling a database with the right password every few seconds
+ * makes as many short connections as a slow guesser):
+ *  - PostgreSQL: AuthenticationOk ('R', length 8, code 0) or ReadyForQuery
+ *    ('Z', length 5), found by walking the messages of the segment by
+ *    their lengths (the code may lie past a short snap length);
+ *  - MySQL: an OK packet (0x00) that is the whole segment, sequence 2 or
+ *    more (after the handshake and the client's login);
+ *  - FTP: 230 (user logged in); SMTP AUTH: 235 (RFC 4954);
+ *  - Redis: "+OK" that is the whole segment (what AUTH answers);
+ *  - VNC: a SecurityResult of 0 (OK), four bytes alone.
+ */
+static int
+is_login_success(const uint8_t *p, size_t len, size_t wire)
+{
+	size_t off, mlen;
+
+	for (off = 0; off + 5 <= len && off + 5 <= wire; off += 1 + mlen) {
+		mlen = (size_t)p[off + 1] << 24 | (size_t)p[off + 2] << 16 |
+		    (size_t)p[off + 3] << 8 | p[off + 4];
+		if (mlen < 4 || off + 1 + mlen > wire ||
+		    strchr("RSKZNE", p[off]) == NULL || p[off] == 0)
+			break;
+		if ((p[off] == 'R' && mlen == 8 && (off + 9 > len ||
+		    (p[off + 5] | p[off + 6] | p[off + 7] | p[off + 8]) == 0)) ||
+		    (p[off] == 'Z' && mlen == 5))
+			return 1;
+	}
+	if (len >= 7 && p[3] >= 2 && p[4] == 0x00 &&
+	    (size_t)(p[0] | p[1] << 8 | p[2] << 16) + 4 == wire)
+		return 1;
+	if (starts(p, len, "230 ") || starts(p, len, "230-") ||
+	    starts(p, len, "235 "))
+		return 1;
+	if (wire == 5 && starts(p, len, "+OK\r\n"))
+		return 1;
+	return wire == 4 && len == 4 && (p[0] | p[1] | p[2] | p[3]) == 0;
 }
 
 /* Whether a payload from the server on port says a login failed. */
@@ -1565,7 +1620,7 @@ brute_roll(const struct behave *b, struct brute_ent *e, uint64_t now,
 	if (!fresh && (now < e->start || now - e->start < b->cfg.brute_window_us))
 		return;
 	e->start = now;
-	e->attempts = e->replies = e->unclaimed = e->pkts = 0;
+	e->attempts = e->replies = e->unclaimed = e->ok_unclaimed = e->pkts = 0;
 	e->bytes = 0;
 	e->fired = 0;
 	e->http_failed = 0;
@@ -1609,8 +1664,21 @@ brute_reply(struct behave *b, const struct behave_pkt *p,
 {
 	struct brute_ent *e;
 	int fresh;
-	enum login_svc svc = refusal_kind(p->payload, p->payload_len);
+	size_t wire = p->payload_wire > p->payload_len ? p->payload_wire :
+	    p->payload_len;
+	enum login_svc svc = refusal_kind(p->payload, p->payload_len, wire);
 
+	if (svc == SVC_NONE && is_login_success(p->payload, p->payload_len,
+	    wire)) {
+		e = brute_lookup(b, p->vm, p->target, p->target_port,
+		    p->ts_us, &fresh);
+		if (e != NULL) {
+			brute_roll(b, e, p->ts_us, fresh);
+			if (e->ok_unclaimed < 1024)
+				e->ok_unclaimed++;
+		}
+		return;
+	}
 	if (svc == SVC_NONE && (!is_auth_port(p->target_port) ||
 	    !is_failure_reply(p->target_port, p->payload, p->payload_len)))
 		return;
@@ -1784,6 +1852,11 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 	if (e == NULL)
 		return 0;
 	brute_roll(b, e, c->ts_us, fresh);
+	if (e->ok_unclaimed > 0) {
+		/* The server said the login succeeded: no guess. */
+		e->ok_unclaimed--;
+		return 0;
+	}
 	brute_shape(b, e, c, hits, max, &n);
 	if (!is_auth_port(c->target_port) || (web && !e->http_failed))
 		return n;
@@ -1802,10 +1875,11 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 /*
  * A TCP flow the VM opened without a SYN (from_vm), or the target's first
  * answer on one: counted in the flood bucket of (VM, target) for the
- * tcp_flood detector.
+ * tcp_flood detector. own: the packet is counted here only (a probe of a
+ * FIN, XMAS or NULL scan never reaches the bucket's packet count).
  */
 static void
-nosyn_packet(struct behave *b, const struct behave_pkt *p,
+nosyn_packet(struct behave *b, const struct behave_pkt *p, int own,
     struct behave_hit *hits, size_t max, size_t *n, int *flooding)
 {
 	struct tgt_ent *t;
@@ -1825,8 +1899,10 @@ nosyn_packet(struct behave *b, const struct behave_pkt *p,
 		return;
 	}
 	add32(&t->nosyn, 1);
-	t->pkts++;
-	t->bytes += p->wire_len;
+	if (own) {
+		t->pkts++;
+		t->bytes += p->wire_len;
+	}
 	if (!tcp_flooding(b, t))
 		return;
 	if (flooding != NULL)
@@ -1838,11 +1914,12 @@ nosyn_packet(struct behave *b, const struct behave_pkt *p,
 	h.count = t->nosyn;
 	fmt_dur(dur, sizeof(dur), elapsed);
 	snprintf(h.detail, sizeof(h.detail), "%u TCP packets opening no "
-	    "connection (no SYN) in %s, %u answered but by a RST", t->nosyn,
-	    dur, t->nosyn_answered);
+	    "connection (no SYN) in %s, %u answered other than by a RST",
+	    t->nosyn, dur, t->nosyn_answered);
 	h.window_us = elapsed;
-	h.packets = t->pkts;
-	h.bytes = t->bytes;
+	/* this packet too, which the bucket counts after */
+	h.packets = t->pkts + (own ? 0 : 1);
+	h.bytes = t->bytes + (own ? 0 : p->wire_len);
 	h.rate_pps = rate(h.count, elapsed);
 	if (h.rate_pps >= 2.0 * (double)b->cfg.syn_flood_pps)
 		h.confidence = CONF_HIGH;
@@ -1962,7 +2039,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		port = p->target_port;
 	if (p->proto == 6 && p->first_of_side && p->vm_opened &&
 	    !(p->tcp_flags & TH_SYN) && (p->from_vm || p->vm_pkts == 1))
-		nosyn_packet(b, p, hits, max, &n, flooding);
+		nosyn_packet(b, p, xprobe || xanswer, hits, max, &n,
+		    flooding);
 	if (xprobe || xanswer) {
 		scan_probe(b, p, port, xprobe, hits, max, &n);
 		return n;

@@ -110,6 +110,9 @@ struct classify {
 	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
 	struct slotpool *ssh;		/* sshshape state of young SSH flows */
 	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
+	uint64_t vnc_refused_only;	/* RFB sessions that ended at login */
+	const struct pkt *cur_pkt;	/* the packet whose payload is read, */
+	int cur_dir;			/* and its direction */
 	uint64_t ssh_refused_only;	/* SSH connections whose logins all
 					 * failed: no remote-access verdict */
 	int weak[2];			/* nDPI ids that need corroboration */
@@ -144,6 +147,7 @@ struct sig_found {
 };
 
 static void on_flow_end(struct flow *f, enum flow_end why, void *arg);
+static void settle(struct classify *c, struct flow *f, uint64_t ts_us);
 
 static int
 load_rules(struct classify *c, char *err, size_t errlen)
@@ -499,6 +503,43 @@ action_of(const struct classify *c, enum policy_category cat)
 	return c->cfg->block_categories & (1u << cat) ? "block" : "alert";
 }
 
+/*
+ * VNC (RFB, RFC 6143) logs in in clear: the server greets with its
+ * version ("RFB 003.008\n"), offers security types, and for a password
+ * sends a challenge and, after the client's answer, a SecurityResult: four
+ * bytes, 0 for success, 1 for failure (with a reason in 3.8). A guesser's
+ * connection ends at the failure and gave no remote access, so a
+ * remote-access verdict made at the greeting waits (login_held) until the
+ * session is past the login: a SecurityResult of 0, or (versions and
+ * security types without one) RFB_SESSION_BYTES from the server or
+ * RFB_SESSION_US of session, far more than a refused login takes. A
+ * session that ends still waiting made no verdict (vnc_refused_only);
+ * the guessing detector counts its refusal.
+ */
+#define RFB_SESSION_BYTES	4096
+#define RFB_SESSION_US		(5ULL * 1000000)
+
+static int
+rfb_banner(const struct pkt *p)
+{
+	return p->payload_len == 12 && p->payload_caplen >= 12 &&
+	    memcmp(p->payload, "RFB ", 4) == 0 && p->payload[7] == '.' &&
+	    p->payload[11] == '\n';
+}
+
+/* A packet of a flow whose verdict waits for its RFB login. */
+static void
+rfb_login(struct classify *c, struct flow *f, const struct pkt *p, int dir)
+{
+	if ((dir == 1 && p->payload_len == 4 && p->payload_caplen == 4 &&
+	    (p->payload[0] | p->payload[1] | p->payload[2] |
+	    p->payload[3]) == 0) || f->bytes[1] >= RFB_SESSION_BYTES ||
+	    p->ts_us >= f->first_us + RFB_SESSION_US) {
+		f->login_held = 0;
+		settle(c, f, p->ts_us);
+	}
+}
+
 static void
 make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
     uint64_t ts_us)
@@ -541,6 +582,15 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		 * detectors report. Peer-to-peer protocols are left out: their
 		 * peers often do not answer, and the flow is theirs. */
 		c->verdicts_scan_probe++;
+		return;
+	}
+	if (ev->category == CAT_REMOTE_ACCESS && f->key.proto == 6 &&
+	    (f->login_held || (c->cur_pkt != NULL && c->cur_dir == 1 &&
+	    rfb_banner(c->cur_pkt)))) {
+		/* A VNC server's greeting: the verdict waits for the login
+		 * (rfb_login). */
+		f->login_held = 1;
+		f->cls.verdict_made = 0;
 		return;
 	}
 	if (ev->category == CAT_REMOTE_ACCESS && f->cls.ssh_slot != 0 &&
@@ -1233,6 +1283,7 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.wire_len = p->wire_len;
 	bp.payload = p->payload_caplen > 0 ? p->payload : NULL;
 	bp.payload_len = p->payload_caplen;
+	bp.payload_wire = p->payload_len;
 	bp.first_of_side = f->pkts[dir] == 1;
 	bp.vm_opened = side == 0;
 	bp.vm_pkts = f->pkts[side];
@@ -1489,6 +1540,8 @@ classify_packet(struct classify *c, const struct pkt *p)
 	if (first)
 		flow_begins(c, f, p, p->ts_us);
 	if (p->payload_caplen > 0) {
+		c->cur_pkt = p;
+		c->cur_dir = dir;
 		if (is_dns_port(p))
 			inspect_dns(c, f, p, dir);
 		inspect_payload(c, f, p, dir);
@@ -1496,7 +1549,10 @@ classify_packet(struct classify *c, const struct pkt *p)
 			tls_track(c, f, p, dir);
 			ssh_track(c, f, p, dir);
 		}
+		c->cur_pkt = NULL;
 	}
+	if (f->login_held)
+		rfb_login(c, f, p, dir);
 	/* After the payload's own evidence, so that a scan verdict knows
 	 * what the probe's flow is (behave_observe). A flow that a flood
 	 * opens with payload is counted and the flood reported, but not
@@ -1607,6 +1663,12 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 		ssh_judge(c, f, f->last_us, 1);
 	}
 	fet_check(c, f, f->last_us);
+	if (f->login_held) {
+		/* An RFB session that never got past its login. */
+		f->login_held = 0;
+		f->cls.verdict_made = 1;
+		c->vnc_refused_only++;
+	}
 	settle(c, f, f->last_us);
 	conn_ended(c, f, &login);
 	if (c->out.flow == NULL)
@@ -1680,6 +1742,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "detect", "tls_untracked", c->tls_untracked);
 	stats_add(s, "detect", "ssh_untracked", c->ssh_untracked);
 	stats_add(s, "detect", "ssh_refused_only", c->ssh_refused_only);
+	stats_add(s, "detect", "vnc_refused_only", c->vnc_refused_only);
 	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
 	stats_add(s, "detect", "signature_matches", c->sig_matches);
 	stats_add(s, "detect", "heuristic_hits", c->heur_hits);

@@ -90,7 +90,9 @@ struct flow {
 	uint32_t prev, next;	/* LRU list of its timeout class */
 	uint8_t src_is_a;	/* the opener is key.a */
 	uint8_t tclass;		/* enum flow_tclass */
-	uint8_t fin_seen;	/* bit per direction */
+	uint8_t fin_seen:2;	/* bit per direction */
+	uint8_t login_held:1;	/* classify.c: a remote-access verdict waits
+				 * for the login (an RFB session's) */
 	uint8_t end_reason;	/* enum flow_end, once closing */
 	uint64_t first_us, last_us;	/* packet times */
 	uint64_t bytes[2];	/* [0] from the opener, [1] to it */

@@ -88,6 +88,10 @@ record(struct run *r, const struct behave_hit *hits, size_t n)
 	r->index++;
 }
 
+/* The payload's bytes on the wire when more than were captured (a short
+ * snap length), for feed; 0: as captured. */
+static size_t wire_override;
+
 static void
 feed(struct run *r, uint64_t ts, const uint8_t *target, int from_vm,
     uint8_t proto, uint16_t vm_port, uint16_t target_port, uint8_t flags,
@@ -110,6 +114,8 @@ feed(struct run *r, uint64_t ts, const uint8_t *target, int from_vm,
 	p.wire_len = 60 + (uint32_t)payload_len;
 	p.payload = payload;
 	p.payload_len = payload_len;
+	p.payload_wire = wire_override > payload_len ? wire_override :
+	    payload_len;
 	n = behave_packet(r->b, &p, hits, MAXHITS, &r->flooding);
 	ck_assert_uint_le(n, MAXHITS);
 	if (r->flooding && r->flooding_at < 0)
@@ -988,6 +994,62 @@ START_TEST(test_refusals_any_port)
 	refusals("smb_guessing", smb, sizeof(smb), 1);
 	refusals("redis_guessing", redis_other, sizeof(redis_other) - 1, 0);
 	refusals("vnc_guessing", vnc_ok, sizeof(vnc_ok) - 1, 0);
+	/* RFB 3.3 and 3.7: the failed SecurityResult alone */
+	refusals("vnc_guessing", "\0\0\0\x01", 4, 1);
+	/* a snap length that cut the MySQL refusal's message */
+	wire_override = sizeof(mysql) - 1;
+	refusals("mysql_guessing", mysql, 20, 1);
+	wire_override = 0;
+}
+END_TEST
+
+/* Connections whose login the server accepted, in its own grammar, are
+ * logins, not guesses: a client polling a database every half second
+ * with the right password makes no verdict however many short connections
+ * it opens; the same connections without the success reply do. */
+static void
+logins(const void *reply, size_t caplen, size_t wire, uint16_t port,
+    int want)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 12);
+	run_init(&r, NULL, NULL);
+	wire_override = wire;
+	for (i = 0; i < 40; i++) {
+		if (reply != NULL)
+			feed(&r, i * SEC / 2, t, 0, 6, 40000 + i, port,
+			    TH_ACK | 0x08, 0, reply, caplen);
+		conn_end(&r, i * SEC / 2 + 1000, t, port, SEC / 10, 300);
+	}
+	wire_override = 0;
+	ck_assert_msg(r.nhits == (unsigned)want, "port %u: %zu hits", port,
+	    r.nhits);
+	behave_free(r.b);
+}
+
+START_TEST(test_login_success_not_guess)
+{
+	/* SCRAM's final message, then AuthenticationOk, whose code a
+	 * 128-byte snap length cut */
+	static const char pg_ok[] = "R\0\0\0\x36\0\0\0\x0cv="
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "R\0\0\0\x08\0\0\0\0";
+	static const char pg_ready[] = "Z\0\0\0\x05I";
+	static const char mysql_ok[] = "\x07\0\0\x02\0\0\0\x02\0\0\0";
+	static const char ftp_ok[] = "230 Login successful.\r\n";
+
+	ck_assert_uint_eq(sizeof(pg_ok) - 1, 64);
+	logins(NULL, 0, 0, 5432, 1);
+	logins(pg_ok, 60, sizeof(pg_ok) - 1, 5432, 0);
+	logins(pg_ready, sizeof(pg_ready) - 1, 0, 5432, 0);
+	logins(mysql_ok, sizeof(mysql_ok) - 1, 0, 3306, 0);
+	logins(NULL, 0, 0, 3306, 1);
+	logins(ftp_ok, sizeof(ftp_ok) - 1, 0, 21, 0);
+	/* an OK packet that is not the whole segment is no login's */
+	logins(mysql_ok, sizeof(mysql_ok) - 1, 40, 3306, 1);
 }
 END_TEST
 
@@ -1237,6 +1299,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_ssh_refused_logins);
 	tcase_add_test(tc, test_ftp_530_replies);
 	tcase_add_test(tc, test_refusals_any_port);
+	tcase_add_test(tc, test_login_success_not_guess);
 	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);
