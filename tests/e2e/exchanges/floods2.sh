@@ -43,6 +43,14 @@
 #                       192.0.2.2 and 192.0.2.3 (all of the server
 #                       namespace) at once
 #
+#   synflood-vxlan      hping3 -S -p 80 --faster -c 1200 from 192.0.2.10 to
+#                       192.0.2.1 (closed port: RSTs), both addresses on a
+#                       VXLAN overlay (VNI 42, UDP 4789) whose underlay is
+#                       the veth pair at 203.0.113.10 and .1, as a host NIC
+#                       sees a platform's overlay; the capture, on the
+#                       veth, holds only the outer datagrams (128 bytes of
+#                       each frame keep both headers)
+#
 # A SYN flood over an 802.1Q VLAN sub-interface is not here: the kernel
 # these captures were recorded on has no 802.1Q support (no 8021q, no
 # bridge VLAN filtering, no tc vlan action), so nothing could tag frames.
@@ -51,7 +59,8 @@
 # iputils-ping python3 tcpdump.
 
 ALL_NAMES+=(ackflood finflood rstflood pshflood icmp6flood icmp6flood-ext
-    alive6 thcsyn6 benign-git-https benign-reconnect benign-ping-monitor)
+    alive6 thcsyn6 benign-git-https benign-reconnect benign-ping-monitor
+    synflood-vxlan)
 
 # floods2_span FILE FILTER: seconds from the first to the last packet of
 # FILE that matches FILTER.
@@ -472,5 +481,52 @@ run_benign_ping_monitor() {
     floods2_check4 "$d/cap.pcap" "${targets[@]}"
     n=$(count_packets "$d/cap.pcap" "src host $VM_IP and icmp[icmptype] == icmp-echo")
     ((n == 300)) || die "$d/cap.pcap: $n echo requests, want 300"
+    CAPTURE=$d/cap.pcap
+}
+
+# ------------------------------------------------------ inside a tunnel --
+
+# The underlay of synflood-vxlan: the veth pair moves to 203.0.113.0/24 and
+# the test addresses live on the VXLAN interfaces, as a host NIC sees a
+# platform's overlay carrying its VMs' traffic.
+readonly VX_VM_UNDER=203.0.113.10
+readonly VX_SRV_UNDER=203.0.113.1
+
+run_synflood_vxlan() {
+    local d=$TMP/synflood-vxlan n rc=0 ns ifc ip under peer mac
+    mkdir -p "$d"
+    for ns in "$VM_NS" "$SRV_NS"; do
+        if [[ $ns == "$VM_NS" ]]; then
+            ifc=$VM_IF ip=$VM_IP under=$VX_VM_UNDER peer=$VX_SRV_UNDER
+            mac=02:00:cb:00:71:0a
+        else
+            ifc=$SRV_IF ip=$SRV_IP under=$VX_SRV_UNDER peer=$VX_VM_UNDER
+            mac=02:00:cb:00:71:01
+        fi
+        ip -n "$ns" addr del "$ip/24" dev "$ifc"
+        ip -n "$ns" addr add "$under/24" dev "$ifc"
+        ip -n "$ns" link add vx42 type vxlan id 42 local "$under" \
+            remote "$peer" dstport 4789 dev "$ifc"
+        ip -n "$ns" link set vx42 address "$mac"
+        ip -n "$ns" addr add "$ip/24" dev vx42
+        ip -n "$ns" link set vx42 up
+    done
+    cap_start "$d/cap.pcap" 128
+    run_vm 30 hping3 -c 1200 --faster -S -p 80 "$SRV_IP" \
+        >"$d/hping3.log" 2>&1 || rc=$?
+    ((rc <= 1)) || {
+        tail -5 "$d/hping3.log" >&2
+        die "synflood-vxlan: hping3 failed (exit status $rc)"
+    }
+    grep -q "^1200 packets transmitted" "$d/hping3.log" || {
+        tail -5 "$d/hping3.log" >&2
+        die "synflood-vxlan: hping3 did not send 1200 packets"
+    }
+    cap_stop
+    n=$(count_packets "$d/cap.pcap" "not (udp port 4789 or arp)")
+    ((n == 0)) || die "$d/cap.pcap: $n packets outside the tunnel"
+    n=$(count_packets "$d/cap.pcap" "src host $VX_VM_UNDER and udp dst port 4789")
+    ((n >= 1200)) || die "$d/cap.pcap: $n tunnel datagrams from the VM, want 1200"
+    log "synflood-vxlan: $n datagrams from the VM in the tunnel"
     CAPTURE=$d/cap.pcap
 }
