@@ -141,6 +141,10 @@ struct tgt_ent {
  * though each source alone is far below any threshold.
  */
 #define VIC_TOP		3
+/* vic_key.proto of ICMPv6 link control (neighbour and router discovery,
+ * MLD): 255, reserved as an IP protocol number. */
+#define VIC_LINKCTL	255
+
 struct vic_key {
 	uint8_t target[16];
 	uint8_t proto, pad[3];
@@ -956,6 +960,8 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 	    v->k.proto == 17 ? c->udp_flood_pps : c->icmp_flood_pps;
 	uint64_t want = per_window(pps, c->flood_window_us);
 
+	if (v->k.proto == VIC_LINKCTL)
+		return v->sent >= want;	/* no one VM's detector for these */
 	if (v->sent < want || v->top[0].n - v->top[0].err >= want)
 		return 0;
 	switch (v->k.proto) {
@@ -985,6 +991,18 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	memset(&k, 0, sizeof(k));
 	memcpy(k.target, p->target, 16);
 	k.proto = p->proto == 58 ? 1 : p->proto;
+	if (p->proto == 58 && p->icmp_type >= 130 && p->icmp_type != 128 &&
+	    p->icmp_type != 129) {
+		/* Link control: one bucket per unicast target, one for all of
+		 * the link's multicast groups (ff02::1). */
+		k.proto = VIC_LINKCTL;
+		if (k.target[0] == 0xff) {
+			memset(k.target, 0, 16);
+			k.target[0] = 0xff;
+			k.target[1] = 0x02;
+			k.target[15] = 1;
+		}
+	}
 	v = tab_get(b, &b->vic, &k, sent, now, &fresh);
 	if (v == NULL)
 		return;
@@ -1009,8 +1027,9 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 		return;
 	elapsed = now > v->start ? now - v->start : 0;
 	hit_init(&h, CAT_DOS, k.proto == 6 ? "distributed_syn_flood" :
-	    k.proto == 17 ? "distributed_udp_flood" : "distributed_icmp_flood",
-	    v->top[0].vm, p->target, p->proto, 0);
+	    k.proto == 17 ? "distributed_udp_flood" : k.proto == VIC_LINKCTL ?
+	    "ndp_flood" : "distributed_icmp_flood", v->top[0].vm, k.target,
+	    p->proto, 0);
 	h.count = v->sent;
 	h.distinct = sketch_estimate(b, v->srcs_set);
 	h.window_us = elapsed;
@@ -1034,7 +1053,8 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	}
 	snprintf(h.detail, sizeof(h.detail), "%u %s from about %llu sources in "
 	    "%s, %u answered; most (at least) from %s", v->sent, k.proto == 6 ? "SYNs" :
-	    k.proto == 17 ? "datagrams" : "echo requests",
+	    k.proto == 17 ? "datagrams" : k.proto == VIC_LINKCTL ?
+	    "neighbour, router or MLD messages" : "echo requests",
 	    (unsigned long long)h.distinct, dur, v->answers, more);
 	if (emit(b, &v->last, now, &h, hits, max, n))
 		v->fired = 1;
@@ -1993,7 +2013,7 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	uint16_t port;
 	size_t n = 0;
 	int syn, synack, udp, echo, echo_reply, sent, answer, probe, fresh;
-	int other, xprobe, xanswer;
+	int other, xprobe, xanswer, linkctl;
 
 	if (flooding != NULL)
 		*flooding = 0;
@@ -2006,6 +2026,10 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	    (p->proto == 58 && p->icmp_type == 128);
 	echo_reply = (p->proto == 1 && p->icmp_type == 0) ||
 	    (p->proto == 58 && p->icmp_type == 129);
+	/* The link's own control messages: router and neighbour discovery
+	 * (RFC 4861) and multicast listener ones (RFC 2710, 3810). */
+	linkctl = p->proto == 58 && p->from_vm && ((p->icmp_type >= 130 &&
+	    p->icmp_type <= 137) || p->icmp_type == 143);
 	sent = p->from_vm && (syn || udp || echo);
 	answer = !p->from_vm && (synack || udp || echo_reply);
 	port = (p->proto == 6 || udp) ? p->target_port : 0;
@@ -2127,8 +2151,9 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		}
 	}
 
-	if (sent || answer || echo_reply)
-		vic_packet(b, p, sent, hport, hits, max, &n, flooding);
+	if (sent || answer || echo_reply || linkctl)
+		vic_packet(b, p, sent || linkctl, hport, hits, max, &n,
+		    flooding);
 	if (p->from_vm && udp)
 		amp_packet(b, p, htarget, hits, max, &n);
 	return n;

@@ -65,7 +65,7 @@ for line in open(sys.argv[1]):
         assert ev["reason"] and ev["verdict_id"], ev
         # A behaviour verdict about one target names it.
         if "target" in ev["evidence"]:
-            assert ev["evidence"]["target"] == ev["dest_ip"] in ("192.0.2.1", "2001:db8::1"), ev
+            assert ev["evidence"]["target"] == ev["dest_ip"] in ("192.0.2.1", "2001:db8::1", "ff02::1"), ev
         cats.add(ev["category"])
 print(",".join(sorted(cats)) or "none")
 PY

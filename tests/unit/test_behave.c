@@ -1146,6 +1146,41 @@ START_TEST(test_distributed_flood)
 }
 END_TEST
 
+/* The link's control messages (thc-ipv6's flood_router26, flood_advertise6:
+ * each from a random link-local source) to the link's multicast groups sum
+ * in one bucket for the link; a host's own neighbour discovery, a message
+ * every few seconds, never comes near. */
+START_TEST(test_ndp_flood)
+{
+	struct run r;
+	uint8_t all_nodes[16] = { 0xff, 0x02 }, solicited[16] = { 0xff, 0x02 };
+	unsigned i;
+
+	all_nodes[15] = 1;
+	solicited[11] = 1;
+	solicited[12] = 0xff;
+	run_init(&r, NULL, "ndp_flood");
+	for (i = 0; i < 600; i++) {
+		solicited[15] = (uint8_t)i;
+		/* router advertisements, neighbour solicitations alternating */
+		feed_from(&r, i * 800ULL, i, i % 2 ? all_nodes : solicited, 1,
+		    58, 0, 0, 0, i % 2 ? 134 : 135);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_int_eq(r.first_at, 499);
+	ck_assert_msg(strstr(r.match.detail, "neighbour, router or MLD") !=
+	    NULL, "%s", r.match.detail);
+	behave_free(r.b);
+
+	run_init(&r, NULL, "ndp_flood");
+	for (i = 0; i < 600; i++)
+		feed_from(&r, i * 3 * SEC, i % 50, all_nodes, 1, 58, 0, 0, 0,
+		    i % 2 ? 136 : 143);
+	ck_assert_uint_eq(r.nhits, 0);
+	behave_free(r.b);
+}
+END_TEST
+
 START_TEST(test_tables_bounded)
 {
 	struct behave_cfg cfg;
@@ -1300,6 +1335,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_ftp_530_replies);
 	tcase_add_test(tc, test_refusals_any_port);
 	tcase_add_test(tc, test_login_success_not_guess);
+	tcase_add_test(tc, test_ndp_flood);
 	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);

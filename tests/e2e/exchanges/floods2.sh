@@ -530,3 +530,43 @@ run_synflood_vxlan() {
     log "synflood-vxlan: $n datagrams from the VM in the tunnel"
     CAPTURE=$d/cap.pcap
 }
+
+# ------------------------------------------- IPv6 link control floods --
+
+# floods2_ndp NAME SECONDS TOOL [ARG...]: a thc-ipv6 flooder of the link's
+# own control messages (it floods until killed, each message from a random
+# link-local address and MAC) runs SECONDS on the VM's veth.  Captured at
+# the link's far end, as a sidecar on the VM's tap would (tcpdump -i any in
+# the server namespace: a Linux cooked capture, 64 bytes of each frame,
+# which keep the ICMPv6 type), replayed with -i veth-srv and the inventory
+# NAME.inventory (iface:veth-srv); the live egressd of the recording reads
+# veth-srv by direction with that inventory.
+floods2_ndp() {
+    local name=$1 secs=$2 tool=$3 d=$TMP/$1 n rc=0
+    shift 3
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/$name.inventory"
+    local CAP_NS=$SRV_NS CAP_IF=any LIVE_IF=$SRV_IF
+    need "$tool" thc-ipv6
+    mkdir -p "$d"
+    net_v6
+    sleep 1
+    cap_start "$d/cap.pcap" 64
+    run_vm "$secs" "$tool" "$VM_IF" "$@" >"$d/tool.log" 2>&1 || rc=$?
+    ((rc == 124)) || {
+        tail -c 500 "$d/tool.log" >&2
+        die "$name: $tool ended by itself (exit status $rc)"
+    }
+    cap_stop
+    n=$(count_packets "$d/cap.pcap" "inbound and icmp6 and ip6 dst ff02::1")
+    ((n >= 1000)) || die "$d/cap.pcap: $n ICMPv6 messages to ff02::1 from the VM, want 1000"
+    log "$name: $n ICMPv6 messages to ff02::1 from the VM"
+    CAPTURE=$d/cap.pcap
+}
+
+#   ra6flood            atk6-flood_router26 for 0.5 s: router
+#                       advertisements to ff02::1 (about 3000)
+run_ra6flood() { floods2_ndp ra6flood 0.5 atk6-flood_router26; }
+#   na6flood            atk6-flood_advertise6 for 0.05 s: neighbour
+#                       advertisements of random addresses to ff02::1
+run_na6flood() { floods2_ndp na6flood 0.05 atk6-flood_advertise6; }
+ALL_NAMES+=(ra6flood na6flood)
