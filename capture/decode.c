@@ -344,6 +344,45 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 	}
 }
 
+/*
+ * Whether a Hop-by-Hop or Destination Options header (b, its elen bytes,
+ * of which cap were captured) holds an option of a type no standard
+ * defines whose action bits (the two high ones, RFC 8200 4.2) are 10 or
+ * 11: discard, and answer with a Parameter Problem (10: even to a
+ * multicast destination). No stack sends one; host discovery tools
+ * (thc-ipv6's alive6) do, to make every host answer.
+ */
+static int
+ipv6_forcing_option(const uint8_t *b, uint32_t elen, uint32_t cap)
+{
+	uint32_t i = 2, end = elen < cap ? elen : cap;
+	uint8_t t;
+
+	while (i < end) {
+		t = b[i];
+		if (t == 0) {		/* Pad1 */
+			i++;
+			continue;
+		}
+		if (t >= 0x80) {
+			switch (t) {
+			case 0x8a: case 0x8b: case 0x8c: case 0xc2: case 0xc9:
+			case 0xee:		/* IANA's: EID, ILNP nonce,
+						 * line ID, jumbo, home
+						 * address, IP_DFF */
+			case 0x9e: case 0xbe: case 0xde: case 0xfe:
+				break;		/* RFC 4727 experiments */
+			default:
+				return 1;
+			}
+		}
+		if (i + 1 >= end)
+			break;
+		i += 2 + (uint32_t)b[i + 1];
+	}
+	return 0;
+}
+
 /* IPv6 extension headers that use the generic (next, length) layout. */
 static int
 ipv6_is_ext(uint8_t nh)
@@ -428,6 +467,9 @@ decode_ipv6(struct cursor *c, const uint8_t *b, uint32_t len)
 			    ((uint32_t)b[off + 1] + 1) * 8;
 			if (off + elen > 40 + plen)
 				return DECODE_MALFORMED;
+			if ((nh == 0 || nh == 60) && ipv6_forcing_option(b + off,
+			    elen, len - off))
+				p->v6_forcing = 1;
 			nh = b[off];
 			off += elen;
 		} else if (nh == 44) {	/* fragment header */
@@ -556,5 +598,6 @@ decode_packet(int dlt, const uint8_t *data, uint32_t caplen, struct pkt *p)
 	p->proto = 0;
 	p->has_mac = 0;
 	p->link_dir = LINK_UNKNOWN;
+	p->v6_forcing = 0;
 	return decode_link(&c, dlt, data, caplen);
 }

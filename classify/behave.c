@@ -1893,6 +1893,38 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 /* ---- packets ---- */
 
 /*
+ * IPv6 host discovery by multicast: a packet to a multicast group that
+ * carries an option of a type no standard defines, whose action orders
+ * every host to answer with a Parameter Problem even to multicast (RFC
+ * 8200 4.2, decode.c). No stack sends one; thc-ipv6's alive6 sends it to
+ * ff02::1 with its echo request, so one is a scan of the link.
+ */
+static void
+mcast_discovery(struct behave *b, const struct behave_pkt *p,
+    struct behave_hit *hits, size_t max, size_t *n)
+{
+	struct tgt_ent *t;
+	struct behave_hit h;
+	char a[INET6_ADDRSTRLEN];
+	int fresh;
+
+	t = tgt_lookup(b, p->vm, p->target, 1, p->ts_us, &fresh);
+	if (t == NULL)
+		return;
+	tgt_roll(b, t, p->ts_us, fresh);
+	hit_init(&h, CAT_SCAN, "multicast_discovery", p->vm, p->target,
+	    p->proto, 0);
+	h.confidence = CONF_HIGH;
+	h.count = 1;
+	h.packets = 1;
+	h.bytes = p->wire_len;
+	addr_text(a, sizeof(a), p->target);
+	snprintf(h.detail, sizeof(h.detail), "a probe to %s with an unknown "
+	    "IPv6 option that orders every host to answer", a);
+	emit(b, &t->last_scan, p->ts_us, &h, hits, max, n);
+}
+
+/*
  * A TCP flow the VM opened without a SYN (from_vm), or the target's first
  * answer on one: counted in the flood bucket of (VM, target) for the
  * tcp_flood detector. own: the packet is counted here only (a probe of a
@@ -2065,6 +2097,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	    !(p->tcp_flags & TH_SYN) && (p->from_vm || p->vm_pkts == 1))
 		nosyn_packet(b, p, xprobe || xanswer, hits, max, &n,
 		    flooding);
+	if (p->from_vm && p->forcing && p->target[0] == 0xff)
+		mcast_discovery(b, p, hits, max, &n);
 	if (xprobe || xanswer) {
 		scan_probe(b, p, port, xprobe, hits, max, &n);
 		return n;

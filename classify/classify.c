@@ -1284,6 +1284,7 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.payload = p->payload_caplen > 0 ? p->payload : NULL;
 	bp.payload_len = p->payload_caplen;
 	bp.payload_wire = p->payload_len;
+	bp.forcing = p->v6_forcing;
 	bp.first_of_side = f->pkts[dir] == 1;
 	bp.vm_opened = side == 0;
 	bp.vm_pkts = f->pkts[side];

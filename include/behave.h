@@ -59,6 +59,8 @@ struct behave_pkt {
 	const uint8_t *payload;	/* L4 payload, NULL when none */
 	size_t payload_len;	/* captured bytes of it */
 	size_t payload_wire;	/* its bytes by the IP and TCP lengths */
+	int forcing;		/* IPv6, with an unknown option that orders
+				 * an answer (decode.h's v6_forcing) */
 	int first_of_side;	/* the first packet its sender sent in its flow */
 	int vm_opened;		/* the VM sent the flow's first packet */
 	uint32_t vm_pkts;	/* packets the VM sent in the flow, p included */

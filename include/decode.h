@@ -45,6 +45,8 @@ struct pkt {
 	uint8_t tunneled;	/* the packet was inside a tunnel */
 	uint8_t has_mac;	/* smac and dmac are set (Ethernet links) */
 	uint8_t smac[6], dmac[6];	/* outermost Ethernet addresses */
+	uint8_t v6_forcing;	/* an IPv6 option header holds an unknown
+				 * option that orders an answer (decode.c) */
 	uint8_t link_dir;	/* enum link_dir: from a Linux cooked header's
 				 * packet type, or the capture handle's */
 	const char *ifname;	/* the capture interface, NULL when unknown

@@ -1181,6 +1181,53 @@ START_TEST(test_ndp_flood)
 }
 END_TEST
 
+/* A probe to a multicast group carrying an option that orders every host
+ * to answer (alive6) is host discovery at once; the same to a unicast
+ * address, or a plain echo request to ff02::1, is not. */
+START_TEST(test_multicast_discovery)
+{
+	struct run r;
+	struct behave_pkt p;
+	struct behave_hit hits[MAXHITS];
+	uint8_t vm6[16] = { 0x20, 0x01, 0x0d, 0xb8 }, all[16] = { 0xff, 2 },
+	    host[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	size_t n;
+	int flooding;
+
+	vm6[15] = 0x10;
+	all[15] = 1;
+	host[15] = 1;
+	run_init(&r, NULL, "multicast_discovery");
+	memset(&p, 0, sizeof(p));
+	p.vm = vm6;
+	p.from_vm = 1;
+	p.proto = 58;
+	p.icmp_type = 128;
+	p.wire_len = 78;
+	p.first_of_side = 1;
+	p.vm_opened = 1;
+	p.vm_pkts = 1;
+	p.target = all;
+	p.ts_us = SEC;
+	n = behave_packet(r.b, &p, hits, MAXHITS, &flooding);
+	ck_assert_uint_eq(n, 0);
+	p.target = host;
+	p.forcing = 1;
+	n = behave_packet(r.b, &p, hits, MAXHITS, &flooding);
+	ck_assert_uint_eq(n, 0);
+	p.target = all;
+	p.ts_us = 2 * SEC;
+	n = behave_packet(r.b, &p, hits, MAXHITS, &flooding);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(hits[0].detector, "multicast_discovery");
+	ck_assert_int_eq(hits[0].category, CAT_SCAN);
+	p.ts_us = 3 * SEC;	/* once per suppression window */
+	n = behave_packet(r.b, &p, hits, MAXHITS, &flooding);
+	ck_assert_uint_eq(n, 0);
+	behave_free(r.b);
+}
+END_TEST
+
 START_TEST(test_tables_bounded)
 {
 	struct behave_cfg cfg;
@@ -1336,6 +1383,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_refusals_any_port);
 	tcase_add_test(tc, test_login_success_not_guess);
 	tcase_add_test(tc, test_ndp_flood);
+	tcase_add_test(tc, test_multicast_discovery);
 	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);

@@ -611,6 +611,20 @@ START_TEST(ipv6_extension_headers)
 	ck_assert_uint_eq(p.l3_len, 40 + 32 + 12);
 	assert_v6(p.src, "fe80::1");
 	assert_v6(p.dst, "ff02::fb");
+	ck_assert_int_eq(p.v6_forcing, 0);	/* 0x1e: skip and go on */
+
+	/* Options that order a Parameter Problem back: an unknown type
+	 * with action bits 10 (alive6's 0x80) is a forcing probe; the jumbo
+	 * payload option (0xc2), a known one, is not. */
+	ext.b[10] = 0x80;
+	ipv6(&ip, 0, "fe80::1", "ff02::fb", &ext);
+	ck_assert_int_eq(dec(DLT_RAW_, &ip, &p), DECODE_OK);
+	ck_assert_int_eq(p.v6_forcing, 1);
+	ext.b[10] = 0xc2;
+	ipv6(&ip, 0, "fe80::1", "ff02::fb", &ext);
+	ck_assert_int_eq(dec(DLT_RAW_, &ip, &p), DECODE_OK);
+	ck_assert_int_eq(p.v6_forcing, 0);
+	ext.b[10] = 0x1e;
 
 	/* An extension header claiming more than the payload is malformed. */
 	ext.b[8 + 1] = 200;

@@ -281,6 +281,30 @@ run_alive6() {
     CAPTURE=$d/cap.pcap
 }
 
+#   alive6-link         atk6-alive6 on the link only, with its defaults:
+#                       an echo request to ff02::1 and one behind a
+#                       destination-options header whose unknown option
+#                       (0x80) orders every host to answer
+run_alive6_link() {
+    local d=$TMP/alive6-link
+    need atk6-alive6 thc-ipv6
+    mkdir -p "$d"
+    net_v6
+    sleep 1
+    cap_start "$d/cap.pcap" 96
+    run_vm 30 atk6-alive6 "$VM_IF" >"$d/alive6.log" 2>&1 || {
+        cat "$d/alive6.log" >&2
+        die "alive6-link: atk6-alive6 found nothing on the link"
+    }
+    cap_stop
+    floods2_check6 "$d/cap.pcap"
+    (($(count_packets "$d/cap.pcap" "ip6 and src host $VM_IP6 and dst host ff02::1 and ip6[6] == 60") == 1)) ||
+        die "$d/cap.pcap: no destination-options probe to ff02::1"
+    log "alive6-link: $(grep '^Alive' "$d/alive6.log" | paste -sd, -)"
+    CAPTURE=$d/cap.pcap
+}
+ALL_NAMES+=(alive6-link)
+
 # ------------------------------------------------- benign look-alikes --
 
 # floods2_git_nginx DIR: nginx on $SRV_IP:443 (TLS 1.2 and 1.3, a
