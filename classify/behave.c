@@ -1508,7 +1508,7 @@ contains(const uint8_t *p, size_t len, const char *s)
  */
 enum login_svc {
 	SVC_NONE, SVC_PORT, SVC_MYSQL, SVC_POSTGRES, SVC_REDIS, SVC_SMTP,
-	SVC_IMAP, SVC_VNC, SVC_SMB
+	SVC_IMAP, SVC_VNC, SVC_SMB, SVC_TLS
 };
 
 static const struct {
@@ -1521,6 +1521,7 @@ static const struct {
 	[SVC_IMAP] = { "IMAP", "imap_guessing" },
 	[SVC_VNC] = { "VNC", "vnc_guessing" },
 	[SVC_SMB] = { "SMB", "smb_guessing" },
+	[SVC_TLS] = { "TLS-wrapped", "tls_login_guessing" },
 };
 
 /* len: the bytes captured at p; wire: the payload's bytes on the wire (a
@@ -1816,7 +1817,9 @@ brute_shape(struct behave *b, struct brute_ent *e, const struct behave_conn *c,
 
 /*
  * A connection whose login a protocol reader followed and saw refused
- * (an SSH session with no success reply): each refused attempt is one,
+ * (an SSH session with no success reply, or a TLS session whose server
+ * answered small requests only after a wrong password's delay, see
+ * tlsrec.h): each refused attempt is one,
  * and a connection that was refused before any counted retry (a client
  * that skipped the "none" probe and gave up after one try) is one. This
  * is what finds a guesser trying several passwords a connection on any
@@ -1835,7 +1838,10 @@ login_refused(struct behave *b, const struct behave_conn *c,
 	if (e == NULL)
 		return 0;
 	brute_roll(b, e, c->ts_us, fresh);
-	e->ssh = 1;
+	if (c->login_tls)
+		e->svc = SVC_TLS;
+	else
+		e->ssh = 1;
 	add32(&e->pkts, c->pkts_from_vm);
 	e->bytes += c->bytes_from_vm;
 	add32(&e->attempts, c->logins_refused > 0 ? c->logins_refused : 1);

@@ -1302,16 +1302,32 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	return flooding;
 }
 
-/* The record sizes of a TLS session say what it carries (tlsrec.h). */
+/* The record sizes of a TLS session say what it carries (tlsrec.h). Its
+ * logins refused, by the server's delays, count as password guesses when
+ * there are at least TLS_GUESS_MIN and the connection lasted at most
+ * TLS_GUESS_CONN_US: a guesser's connection ends when the server has
+ * refused a few passwords; a client's long-held one (a long poll that
+ * the server answers after a second or two) does not. */
+#define TLS_GUESS_MIN		2
+#define TLS_GUESS_CONN_US	(60ULL * 1000000)
+
 static void
-tls_judge(struct classify *c, struct flow *f, uint64_t ts_us)
+tls_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 {
 	struct heur_hit hit;
 
+	struct tlsrec *t = slotpool_get(c->tls, f->cls.tls_slot);
+
 	memset(&hit, 0, sizeof(hit));
-	if (!f->cls.verdict_made && tlsrec_judge(slotpool_get(c->tls,
-	    f->cls.tls_slot), &hit))
+	if (!f->cls.tls_done && !f->cls.verdict_made && tlsrec_judge(t, &hit))
 		heur_evidence(c, f, &hit, ts_us);
+	if (!f->cls.tls_done && !ended &&
+	    tlsrec_delayed_replies(t) >= TLS_GUESS_MIN) {
+		/* Judged, but refused logins may be in it: the records
+		 * stay for the connection's end (conn_ended). */
+		f->cls.tls_done = 1;
+		return;
+	}
 	slotpool_give(c->tls, f->cls.tls_slot);
 	f->cls.tls_slot = 0;
 	f->cls.tls_done = 1;
@@ -1320,6 +1336,17 @@ tls_judge(struct classify *c, struct flow *f, uint64_t ts_us)
 static void
 tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 {
+	if (f->cls.tls_done && f->cls.tls_slot != 0) {
+		/* Judged, kept for its logins: only counted on. */
+		struct tlsrec *t = slotpool_get(c->tls, f->cls.tls_slot);
+
+		tlsrec_resync(t, dir, p->payload, p->payload_caplen,
+		    p->payload_len);
+		tlsrec_feed(t, dir, p->payload, p->payload_caplen, p->ts_us);
+		if (p->payload_len > p->payload_caplen)
+			tlsrec_skip(t, dir, p->payload_len - p->payload_caplen);
+		return;
+	}
 	if (f->cls.tls_done)
 		return;
 	if (f->cls.tls_slot == 0) {
@@ -1336,9 +1363,14 @@ tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			return;
 		}
 	}
+	tlsrec_resync(slotpool_get(c->tls, f->cls.tls_slot), dir, p->payload,
+	    p->payload_caplen, p->payload_len);
 	if (tlsrec_feed(slotpool_get(c->tls, f->cls.tls_slot), dir, p->payload,
 	    p->payload_caplen, p->ts_us))
-		tls_judge(c, f, p->ts_us);
+		tls_judge(c, f, p->ts_us, 0);
+	else if (p->payload_len > p->payload_caplen)
+		tlsrec_skip(slotpool_get(c->tls, f->cls.tls_slot), dir,
+		    p->payload_len - p->payload_caplen);
 }
 
 /* A finding that makes the flow's verdict more precise: SSH carrying a
@@ -1616,7 +1648,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 /* Tells the password-guessing detector about an ended TCP connection. */
 static void
 conn_ended(struct classify *c, struct flow *f,
-    const struct sshshape_login *login)
+    const struct sshshape_login *login, unsigned tls_refused)
 {
 	struct behave_hit hits[4];
 	struct behave_conn bc;
@@ -1641,6 +1673,11 @@ conn_ended(struct classify *c, struct flow *f,
 	if (login->read && !login->success) {
 		bc.logins_refused = login->refused;
 		bc.login_read = 1;
+	} else if (tls_refused >= TLS_GUESS_MIN &&
+	    bc.duration_us <= TLS_GUESS_CONN_US) {
+		bc.logins_refused = tls_refused;
+		bc.login_read = 1;
+		bc.login_tls = 1;
 	}
 	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
 	for (i = 0; i < n; i++)
@@ -1655,9 +1692,14 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	struct dpi_result r;
 	struct sshshape_login login;
 
+	unsigned tls_refused = 0;
+
 	detection_end(c, f, 1, f->last_us);
-	if (f->cls.tls_slot != 0)
-		tls_judge(c, f, f->last_us);
+	if (f->cls.tls_slot != 0) {
+		tls_refused = tlsrec_delayed_replies(slotpool_get(c->tls,
+		    f->cls.tls_slot));
+		tls_judge(c, f, f->last_us, 1);
+	}
 	memset(&login, 0, sizeof(login));
 	if (f->cls.ssh_slot != 0) {
 		sshshape_login(slotpool_get(c->ssh, f->cls.ssh_slot), &login);
@@ -1671,7 +1713,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 		c->vnc_refused_only++;
 	}
 	settle(c, f, f->last_us);
-	conn_ended(c, f, &login);
+	conn_ended(c, f, &login, tls_refused);
 	if (c->out.flow == NULL)
 		return;
 	memset(&fe, 0, sizeof(fe));

@@ -35,7 +35,15 @@ struct tlsrec {
 	uint8_t broken[2];	/* not TLS records (any more) */
 	uint8_t n;
 	struct rec r[TLSREC_MAX];
+	/* Delayed refusals (tlsrec_delayed_replies), counted as records go
+	 * by, past TLSREC_MAX too: */
+	uint32_t req_ms, reply_ms;	/* the last small request, reply */
+	uint8_t req_small, replied, reply_late;
+	uint16_t delayed;
 };
+
+static void count_delay(struct tlsrec *t, int dir, uint16_t len,
+    uint32_t ms);
 
 size_t
 tlsrec_size(void)
@@ -49,12 +57,11 @@ tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
 {
 	uint16_t rl;
 	uint64_t ms;
+	int judge = 0;
 
 	if (t == NULL)
 		return 0;
 	dir = dir != 0;
-	if (t->n == TLSREC_MAX)
-		return 1;
 	if (t->broken[dir])
 		return 0;
 	if (t->n == 0 && t->hlen[0] == 0 && t->hlen[1] == 0)
@@ -82,15 +89,49 @@ tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
 			return 0;
 		}
 		ms = ts_us > t->t0_us ? (ts_us - t->t0_us) / 1000 : 0;
+		t->need[dir] = rl;
+		if (t->hdr[dir][0] == REC_DATA)
+			count_delay(t, dir, rl, ms > UINT32_MAX ? UINT32_MAX :
+			    (uint32_t)ms);
+		if (t->n == TLSREC_MAX)
+			continue;	/* past the kept ones: counted only */
 		t->r[t->n].len = rl;
 		t->r[t->n].ms = (uint16_t)(ms > 0xffff ? 0xffff : ms);
 		t->r[t->n].dir = (uint8_t)dir;
 		t->r[t->n].type = t->hdr[dir][0];
-		t->need[dir] = rl;
 		if (++t->n == TLSREC_MAX)
-			return 1;
+			judge = 1;
 	}
-	return 0;
+	return judge;
+}
+
+void
+tlsrec_resync(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
+    size_t wire)
+{
+	if (t == NULL)
+		return;
+	dir = dir != 0;
+	if (!t->broken[dir] || len < 5 ||
+	    d[0] != REC_DATA || d[1] != 3 || (size_t)be16(d + 3) + 5 != wire)
+		return;
+	t->broken[dir] = 0;
+	t->hlen[dir] = 0;
+	t->need[dir] = 0;
+}
+
+void
+tlsrec_skip(struct tlsrec *t, int dir, size_t len)
+{
+	if (t == NULL || len == 0)
+		return;
+	dir = dir != 0;
+	if (t->broken[dir])
+		return;
+	if (t->hlen[dir] == 0 && t->need[dir] >= len)
+		t->need[dir] = (uint16_t)(t->need[dir] - len);
+	else
+		t->broken[dir] = 1;	/* a record header was not captured */
 }
 
 /* The session's data records, handshake left out, as (direction, size
@@ -413,4 +454,49 @@ tlsrec_judge(const struct tlsrec *t, struct heur_hit *hit)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Login refusals inside TLS, by their timing: servers answer a wrong
+ * password only after a delay (dovecot's auth_failure_delay and PAM's
+ * pam_faildelay are 2 s, vsftpd's delay_failed_login 1 s) and a right one
+ * at once; a guesser sends its next password as soon as the refusal is in.
+ * One refusal: a small client record (at most DELAY_REQ_MAX bytes with
+ * the record's overhead: a LOGIN, PASS or AUTH line), the server's next
+ * record small too (at most DELAY_REPLY_MAX) and DELAY_MIN_MS to
+ * DELAY_MAX_MS after it, and the client's next record within
+ * DELAY_NEXT_MS of that reply.
+ */
+#define DELAY_REQ_MAX	152
+#define DELAY_REPLY_MAX	184
+#define DELAY_MIN_MS	900
+#define DELAY_MAX_MS	4500
+#define DELAY_NEXT_MS	1000
+
+static void
+count_delay(struct tlsrec *t, int dir, uint16_t len, uint32_t ms)
+{
+	if (dir == 0) {
+		if (t->reply_late && ms - t->reply_ms <= DELAY_NEXT_MS &&
+		    t->delayed < UINT16_MAX)
+			t->delayed++;
+		t->reply_late = t->replied = 0;
+		t->req_small = len <= DELAY_REQ_MAX;
+		t->req_ms = ms;
+		return;
+	}
+	if (!t->replied)
+		t->reply_late = t->req_small && len <= DELAY_REPLY_MAX &&
+		    ms >= t->req_ms + DELAY_MIN_MS &&
+		    ms <= t->req_ms + DELAY_MAX_MS;
+	else
+		t->reply_late = 0;	/* more than one record: no refusal */
+	t->replied = 1;
+	t->reply_ms = ms;
+}
+
+unsigned
+tlsrec_delayed_replies(const struct tlsrec *t)
+{
+	return t == NULL ? 0 : t->delayed;
 }

@@ -81,6 +81,9 @@ struct behave_conn {
 	 * counts whatever its port, length or size. */
 	int login_read;
 	unsigned logins_refused;
+	/* ... read inside TLS, from the server's delayed answers
+	 * (tlsrec.h's tlsrec_delayed_replies) */
+	int login_tls;
 };
 
 /* What a detector found. Plain values: the caller turns it into a verdict. */

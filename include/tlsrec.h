@@ -36,9 +36,27 @@ size_t tlsrec_size(void);
 int tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
     uint64_t ts_us);
 
+/* After tlsrec_feed of a segment that a short snap length cut: len more
+ * bytes of it went by uncaptured. Inside the current record they are
+ * skipped; where they held a record header, that direction can no longer
+ * be followed. */
+void tlsrec_skip(struct tlsrec *t, int dir, size_t len);
+
+/* Before tlsrec_feed of a segment of wire bytes, len of them captured:
+ * a direction lost to a short snap length is found again at a segment
+ * that is one whole application-data record (an interactive protocol's
+ * line, each in a record and a segment of its own). */
+void tlsrec_resync(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
+    size_t wire);
+
 /* Judges the records kept: fills hit and returns 1 when they show SSH,
  * an inner TLS handshake, Tor cells or a miner's shares inside the
  * session. */
 int tlsrec_judge(const struct tlsrec *t, struct heur_hit *hit);
+
+/* How many of the client's small requests the server answered only after
+ * a delay of about a second or more, with the client's next request right
+ * after: a server's wrong-password delay, met by a guesser (tlsrec.c). */
+unsigned tlsrec_delayed_replies(const struct tlsrec *t);
 
 #endif

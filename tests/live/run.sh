@@ -119,13 +119,15 @@ while IFS='	' read -r name want; do
 		continue
 	fi
 	# Four times faster than recorded, but for the captures whose
-	# verdict is a rate (application floods, guessing by shape, slow
-	# attacks) or that must stay under one (their benign look-alikes):
+	# verdict is a rate or a delay (application floods, guessing by
+	# shape or by the server's refusal delay, slow attacks) or that must
+	# stay under one (their benign look-alikes):
 	# four times faster they would be other traffic.
 	case "$name" in
 	slowloris|slowbody|httpflood-*|httpsflood-*|hydra-https-basic|\
 	hydra-http-form|benign-api-client|benign-pip-burst|\
-	benign-aria2-https|benign-poll) speed=1 ;;
+	benign-aria2-https|benign-poll|hydra-imaps|hydra-pop3s|\
+	benign-imaps-poll) speed=1 ;;
 	*) speed=4 ;;
 	esac
 	in_ns tcpreplay -q -i vA -x $speed "$caps/$name.pcap" >/dev/null 2>&1

@@ -51,6 +51,33 @@ judge(const struct r *rs, size_t n, struct heur_hit *h)
 	return r;
 }
 
+/* Feeds the records as judge does; returns the delayed refusals. */
+static unsigned
+delayed(const struct r *rs, size_t n)
+{
+	struct slotpool *p = slotpool_new(2, tlsrec_size());
+	static uint8_t seg[17000];
+	uint16_t s = slotpool_take(p);
+	struct tlsrec *t = slotpool_get(p, s);
+	unsigned d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(seg, 0, 5 + (size_t)rs[i].len);
+		seg[0] = (uint8_t)rs[i].type;
+		seg[1] = 3;
+		seg[2] = 3;
+		seg[3] = (uint8_t)(rs[i].len >> 8);
+		seg[4] = (uint8_t)rs[i].len;
+		tlsrec_feed(t, rs[i].dir, seg, 5 + (size_t)rs[i].len,
+		    1000000ULL + (uint64_t)rs[i].ms * 1000);
+	}
+	d = tlsrec_delayed_replies(t);
+	slotpool_give(p, s);
+	slotpool_free(p);
+	return d;
+}
+
 /* TLS 1.3 opening: ClientHello; ServerHello, CCS, encrypted flight;
  * client CCS and Finished. */
 #define OPEN13 \
@@ -274,6 +301,44 @@ START_TEST(split_and_pool)
 }
 END_TEST
 
+/* hydra against dovecot's IMAPS (TLS 1.2, record sizes and times of the
+ * recording): AUTHENTICATE LOGIN's three steps, the refusal 1.4 to 1.7 s
+ * after the password, the next try 0.1 s later; ten tries, past the
+ * records kept. A client whose logins are answered at once, and a long
+ * poll answered after 2 s with a large reply, have none. */
+START_TEST(delayed_refusals)
+{
+	struct r guess[8 + 6 * 10], quick[8 + 6 * 10], poll[8 + 2 * 10];
+	static const struct r open12[8] = {
+		{ 0, HS, 512, 0 }, { 1, HS, 122, 200 }, { 1, HS, 700, 200 },
+		{ 0, HS, 70, 203 }, { 0, CCS, 1, 203 }, { 0, AD, 69, 203 },
+		{ 1, CCS, 1, 204 }, { 1, AD, 69, 204 }
+	};
+	size_t i, n;
+	uint16_t ms;
+
+	memcpy(guess, open12, sizeof(open12));
+	memcpy(quick, open12, sizeof(open12));
+	memcpy(poll, open12, sizeof(open12));
+	for (i = 0, n = 8, ms = 300; i < 10; i++, n += 6, ms += 1800) {
+		struct r g[6] = {
+			{ 0, AD, 39, ms }, { 1, AD, 33, ms + 1 },
+			{ 0, AD, 31, ms + 100 }, { 1, AD, 33, ms + 102 },
+			{ 0, AD, 31, ms + 204 }, { 1, AD, 69, ms + 1700 }
+		};
+
+		memcpy(guess + n, g, sizeof(g));
+		memcpy(quick + n, g, sizeof(g));
+		quick[n + 5].ms = ms + 210;	/* answered at once */
+		poll[8 + 2 * i] = (struct r){ 0, AD, 90, ms };
+		poll[8 + 2 * i + 1] = (struct r){ 1, AD, 900, ms + 1700 };
+	}
+	ck_assert_uint_eq(delayed(guess, n), 9);	/* the tenth: no next */
+	ck_assert_uint_eq(delayed(quick, n), 0);
+	ck_assert_uint_eq(delayed(poll, 8 + 2 * 10), 0);
+}
+END_TEST
+
 Suite *
 tlsrec_suite(void)
 {
@@ -287,6 +352,7 @@ tlsrec_suite(void)
 	tcase_add_test(tc, early_server_data);
 	tcase_add_test(tc, ordinary_https);
 	tcase_add_test(tc, split_and_pool);
+	tcase_add_test(tc, delayed_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }

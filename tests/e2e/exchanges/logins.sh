@@ -47,6 +47,18 @@
 #                   runs SELECT 1 (a monitoring or CI job polling a
 #                   database: the same server and login as hydra-postgres,
 #                   but every login succeeds)
+#   hydra-imaps     hydra imaps, 8 tasks, the logins of hydra-imap inside
+#                   implicit TLS (1.3), against dovecot with ssl = required
+#                   (self-signed P-256 certificate) on 192.0.2.1:993, the
+#                   same user and delays as hydra-imap (see
+#                   login_dovecot_tls)
+#   hydra-pop3s     hydra pop3s, 8 tasks, the logins of hydra-pop3 inside
+#                   implicit TLS, against the same dovecot on 995
+#   benign-imaps-poll  curl checks the same dovecot's INBOX over IMAPS on
+#                   993 with the right password 40 times, one new
+#                   connection every 0.5 s (STATUS INBOX (MESSAGES)): a
+#                   mail client polling its mailbox, the same server and
+#                   login as hydra-imaps, but every login succeeds
 #
 # Not recorded: RDP guessing against xrdp.  xrdp (0.9) has no NLA: it takes
 # any client to its own login screen and only then checks a password, so
@@ -56,7 +68,8 @@
 # makes a login attempt that xrdp checks.
 
 ALL_NAMES+=(ncrack-ssh patator-ssh hydra-ftp hydra-mysql hydra-postgres
-    hydra-redis hydra-imap hydra-pop3 hydra-vnc benign-db-poll)
+    hydra-redis hydra-imap hydra-pop3 hydra-vnc benign-db-poll hydra-imaps
+    hydra-pop3s benign-imaps-poll)
 
 readonly LOGIN_USER=egdguess
 readonly LOGIN_UID=60124
@@ -518,5 +531,151 @@ run_benign_db_poll() {
     ((n == 40)) || die "benign-db-poll: postgres logged $n logins, want 40"
     ! grep -q 'password authentication failed' "$TMP/postgres.log" ||
         die "benign-db-poll: a login failed"
+    CAPTURE=$d/cap.pcap
+}
+
+# ------------------------------------------------------- imaps, pop3s --
+
+readonly LOGIN_MAIL_HOST=mail.example.test
+
+# login_dovecot_tls DIR: dovecot as in login_dovecot (the user egdguess,
+# failed passwords logged in DIR/dovecot.log, answers after 2 s, no
+# per-address penalty), but with implicit TLS only: IMAPS on 993 and POP3S
+# on 995 of 192.0.2.1 (plain 143 and 110 closed), ssl = required, a
+# self-signed P-256 certificate for mail.example.test made in DIR.  A
+# successful login runs as egdguess, who cannot reach the temporary
+# directory (root's alone), so dovecot runs in a mount namespace where
+# DIR/home (owned by egdguess) is mounted on /mnt, the user's home.
+login_dovecot_tls() {
+    local d=$1
+    need dovecot dovecot-core
+    mkdir -p "$d/run" "$d/state" "$d/home"
+    chown "$LOGIN_UID:$LOGIN_UID" "$d/home"
+    chmod 0700 "$d/home"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+        -nodes -days 30 -subj "/CN=$LOGIN_MAIL_HOST" \
+        -addext "subjectAltName=DNS:$LOGIN_MAIL_HOST" \
+        -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+    openssl rand -hex 8 >"$d/account.pw"
+    printf '%s:{SHA512-CRYPT}%s:%d:%d::%s::\n' "$LOGIN_USER" \
+        "$(openssl passwd -6 "$(<"$d/account.pw")")" "$LOGIN_UID" \
+        "$LOGIN_UID" /mnt >"$d/users"
+    cat >"$d/dovecot.conf" <<EOF
+protocols = imap pop3
+listen = $SRV_IP
+base_dir = $d/run
+state_dir = $d/state
+instance_name = egd-dovecot-$$
+log_path = $d/dovecot.log
+info_log_path = $d/dovecot.log
+ssl = required
+ssl_cert = <$d/cert.pem
+ssl_key = <$d/key.pem
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+auth_verbose = yes
+mail_location = maildir:~/Maildir
+passdb {
+  driver = passwd-file
+  args = $d/users
+}
+userdb {
+  driver = passwd-file
+  args = $d/users
+}
+service imap-login {
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    port = 993
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+  inet_listener pop3s {
+    port = 995
+    ssl = yes
+  }
+}
+service auth {
+  user = root
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOF
+    start_srv dovecot unshare -m --propagation private sh -c '
+        mount --bind "$1" /mnt && shift && exec "$@"' sh "$d/home" \
+        dovecot -F -c "$d/dovecot.conf"
+    wait_listen dovecot t 993
+    wait_listen dovecot t 995
+}
+
+run_hydra_imaps() {
+    local d=$TMP/hydra-imaps n
+    mkdir -p "$d"
+    login_dovecot_tls "$d"
+    guess_words "$d/words"
+    cap_start "$d/cap.pcap" "$GUESS_SNAP"
+    login_hydra hydra-imaps "$d" 8 -l "$LOGIN_USER" "imaps://$SRV_IP"
+    cap_stop
+    n=$(login_logged "$d/dovecot.log" "passwd-file($LOGIN_USER,$VM_IP,")
+    login_checks hydra-imaps "$d/cap.pcap" 993 "$n" 4
+    CAPTURE=$d/cap.pcap
+}
+
+run_hydra_pop3s() {
+    local d=$TMP/hydra-pop3s n
+    mkdir -p "$d"
+    login_dovecot_tls "$d"
+    guess_words "$d/words"
+    cap_start "$d/cap.pcap" "$GUESS_SNAP"
+    login_hydra hydra-pop3s "$d" 8 -l "$LOGIN_USER" "pop3s://$SRV_IP"
+    cap_stop
+    n=$(login_logged "$d/dovecot.log" "passwd-file($LOGIN_USER,$VM_IP,")
+    login_checks hydra-pop3s "$d/cap.pcap" 995 "$n" 4
+    CAPTURE=$d/cap.pcap
+}
+
+# 40 IMAPS logins by curl with the right password, a new connection each
+# (TLS with SNI mail.example.test), started every 0.5 s, each asking for
+# the number of messages in INBOX (empty: 0).
+run_benign_imaps_poll() {
+    local d=$TMP/benign-imaps-poll i n t0 now wait
+    mkdir -p "$d"
+    login_dovecot_tls "$d"
+    cap_start "$d/cap.pcap" "$GUESS_SNAP"
+    t0=${EPOCHREALTIME/[.,]/}
+    for ((i = 0; i < 40; i++)); do
+        # Sleep until the i-th half second after t0.
+        now=${EPOCHREALTIME/[.,]/}
+        wait=$((t0 + i * 500000 - now))
+        ((wait <= 0)) || sleep "$(printf '%d.%06d' $((wait / 1000000)) $((wait % 1000000)))"
+        run_vm 10 curl -q -sS -k --max-time 5 \
+            --resolve "$LOGIN_MAIL_HOST:993:$SRV_IP" \
+            -u "$LOGIN_USER:$(<"$d/account.pw")" -X 'STATUS INBOX (MESSAGES)' \
+            -o "$d/got" "imaps://$LOGIN_MAIL_HOST/" 2>"$d/curl.log" || {
+            cat "$d/curl.log" "$d/dovecot.log" >&2
+            die "benign-imaps-poll: login $((i + 1)) failed"
+        }
+        grep -q '^\* STATUS INBOX (MESSAGES 0)' "$d/got" ||
+            die "benign-imaps-poll: login $((i + 1)): wrong answer"
+    done
+    cap_stop
+    check_capture "$d/cap.pcap" ""
+    log "benign-imaps-poll: $(guess_span "$d/cap.pcap") s of traffic"
+    n=$(count_packets "$d/cap.pcap" "$(guess_syn 993)")
+    ((n == 40)) || die "$d/cap.pcap: $n connections, want 40"
+    log "TCP connections: $n"
+    n=$(login_logged "$d/dovecot.log" "imap-login: Info: Login: user=<$LOGIN_USER>,")
+    ((n == 40)) || die "benign-imaps-poll: dovecot logged $n logins, want 40"
+    ! grep -qF "passwd-file($LOGIN_USER," "$d/dovecot.log" ||
+        die "benign-imaps-poll: a login failed"
     CAPTURE=$d/cap.pcap
 }
