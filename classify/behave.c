@@ -156,6 +156,7 @@ struct vic_ent {
 	uint64_t start;		/* the flood bucket */
 	uint64_t bytes;
 	uint32_t sent, answers;	/* openers to it, its answers */
+	uint32_t opens;		/* ... of which the first of their flow */
 	uint8_t fired;
 	uint16_t srcs_set;	/* bits set in srcs */
 	uint16_t ports_set;	/* bits set in ports (TCP) */
@@ -902,7 +903,7 @@ vic_roll(const struct behave *b, struct vic_ent *v, uint64_t now, int fresh)
 	if (!fresh && now >= v->start && now - v->start < b->cfg.flood_window_us)
 		return;
 	v->start = now;
-	v->sent = v->answers = 0;
+	v->sent = v->answers = v->opens = 0;
 	v->bytes = 0;
 	v->fired = 0;
 	v->srcs_set = v->ports_set = 0;
@@ -947,7 +948,8 @@ sort:
  * The rule: the per-VM flood thresholds (syn_flood_pps, udp_flood_pps,
  * icmp_flood_pps) applied to what all VMs send one target in the bucket,
  * answered as little as a flood is (SYNs completed at most
- * syn_flood_completion, datagrams answered at most a tenth; echo requests
+ * syn_flood_completion, datagrams answered at most a tenth and either
+ * new flows or from fast senders, see below; echo requests
  * count answered or not, as for one VM), the SYNs at least twice the
  * ports they went to (many VMs scanning one host is a scan), and no one
  * VM at the threshold by itself: that VM's own flood verdict says it.
@@ -969,7 +971,16 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 		return (double)v->answers <= c->syn_flood_completion *
 		    v->sent && v->sent >= 2 * sketch_estimate(b, v->ports_set);
 	case 17:
-		return v->answers <= v->sent / 10;
+		/* Unanswered datagrams from many sources are also what a
+		 * collector gets (syslog, statsd, flow export: each source
+		 * one steady flow at a low rate). A flood's are new flows
+		 * (random or spoofed sources and ports: an eighth or more),
+		 * or come from senders at a flood's pace (on average a
+		 * twentieth of the threshold or more each). */
+		return v->answers <= v->sent / 10 &&
+		    ((uint64_t)v->opens * 8 >= v->sent ||
+		    (uint64_t)v->sent * 20 >= want *
+		    sketch_estimate(b, v->srcs_set));
 	}
 	return 1;
 }
@@ -1012,6 +1023,8 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 		return;
 	}
 	add32(&v->sent, 1);
+	if (p->first_of_side)
+		add32(&v->opens, 1);
 	v->bytes += p->wire_len;
 	hsrc = siphash24(&sketch_key, p->vm, 16);
 	if (sketch_add(v->srcs, hsrc))

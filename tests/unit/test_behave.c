@@ -1228,6 +1228,61 @@ START_TEST(test_multicast_discovery)
 }
 END_TEST
 
+/* Datagrams to one target from many sources: a flood when they are new
+ * flows (spoofed or random sources and ports) or come from fast senders;
+ * not when each source keeps one steady, slow flow (a collector's
+ * syslog or statsd clients). */
+static unsigned
+udp_fan_in(unsigned sources, unsigned each, uint64_t spacing_us,
+    int new_flows)
+{
+	struct run r;
+	struct behave_pkt p;
+	struct behave_hit hits[MAXHITS];
+	uint8_t vm[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1 };
+	uint8_t t[16];
+	unsigned i, j, hits_seen;
+	size_t n;
+	int flooding;
+
+	target_addr(t, 20);
+	run_init(&r, NULL, "distributed_udp_flood");
+	memset(&p, 0, sizeof(p));
+	p.vm = vm;
+	p.target = t;
+	p.from_vm = 1;
+	p.proto = 17;
+	p.target_port = 8125;
+	p.wire_len = 90;
+	p.vm_opened = 1;
+	for (j = 0; j < each; j++) {
+		for (i = 0; i < sources; i++) {
+			vm[14] = (uint8_t)(i >> 8);
+			vm[15] = (uint8_t)i;
+			p.ts_us = (uint64_t)j * spacing_us + i;
+			p.vm_port = (uint16_t)(new_flows ? 1024 + j : 40000);
+			p.first_of_side = new_flows || j == 0;
+			p.vm_pkts = new_flows ? 1 : j + 1;
+			n = behave_packet(r.b, &p, hits, MAXHITS, &flooding);
+			record(&r, hits, n);
+		}
+	}
+	hits_seen = r.by_detector;
+	behave_free(r.b);
+	return hits_seen;
+}
+
+START_TEST(test_distributed_udp_flood)
+{
+	/* 300 spoofed sources, 20 datagrams each from new ports, in 0.4 s */
+	ck_assert_uint_eq(udp_fan_in(300, 20, 20000, 1), 1);
+	/* 200 statsd clients, one flow each, 30 a second, for 2 s */
+	ck_assert_uint_eq(udp_fan_in(200, 60, SEC / 30, 0), 0);
+	/* 10 VMs, one flow each, 600 a second */
+	ck_assert_uint_eq(udp_fan_in(10, 600, SEC / 600, 0), 1);
+}
+END_TEST
+
 START_TEST(test_tables_bounded)
 {
 	struct behave_cfg cfg;
@@ -1384,6 +1439,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_login_success_not_guess);
 	tcase_add_test(tc, test_ndp_flood);
 	tcase_add_test(tc, test_multicast_discovery);
+	tcase_add_test(tc, test_distributed_udp_flood);
 	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);

@@ -59,6 +59,22 @@
 #                   connection every 0.5 s (STATUS INBOX (MESSAGES)): a
 #                   mail client polling its mailbox, the same server and
 #                   login as hydra-imaps, but every login succeeds
+#   hydra-smtp      hydra smtp (AUTH LOGIN), 8 tasks, against dovecot's
+#                   submission service on 192.0.2.1:587, no TLS, AUTH in
+#                   clear, the passwd-file user egdguess; every wrong
+#                   password answered "535 5.7.8" after 2 s, and dovecot
+#                   keeps the connection, so one connection a task (see
+#                   login_submission)
+#   smb-guessing    patator smb_login (impacket), 4 threads, persistent
+#                   connections, against samba's smbd (standalone, SMB2 and
+#                   3 only) on 192.0.2.1:445, the account egdguess in a
+#                   private tdbsam passdb (see login_samba): an SMB1
+#                   negotiate answered in SMB2, then SMB2 NTLMSSP session
+#                   setups, each refused with STATUS_LOGON_FAILURE, 15 on
+#                   each connection.  (Debian's hydra has no smb2 module,
+#                   and its smb, medusa's smbnt and ncrack's smb speak only
+#                   SMB1, which samba no longer serves by default: none of
+#                   them makes a login attempt samba checks.)
 #
 # Not recorded: RDP guessing against xrdp.  xrdp (0.9) has no NLA: it takes
 # any client to its own login screen and only then checks a password, so
@@ -69,7 +85,7 @@
 
 ALL_NAMES+=(ncrack-ssh patator-ssh hydra-ftp hydra-mysql hydra-postgres
     hydra-redis hydra-imap hydra-pop3 hydra-vnc benign-db-poll hydra-imaps
-    hydra-pop3s benign-imaps-poll)
+    hydra-pop3s benign-imaps-poll hydra-smtp smb-guessing)
 
 readonly LOGIN_USER=egdguess
 readonly LOGIN_UID=60124
@@ -677,5 +693,162 @@ run_benign_imaps_poll() {
     ((n == 40)) || die "benign-imaps-poll: dovecot logged $n logins, want 40"
     ! grep -qF "passwd-file($LOGIN_USER," "$d/dovecot.log" ||
         die "benign-imaps-poll: a login failed"
+    CAPTURE=$d/cap.pcap
+}
+
+# ------------------------------------------------------------------ smtp --
+
+# login_submission DIR: dovecot's submission service (an SMTP server for
+# mail clients) on 192.0.2.1:587, no TLS, AUTH PLAIN and LOGIN offered in
+# clear, the user egdguess (random password) in the passwd-file DIR/users;
+# every failed password logged (auth_verbose) in DIR/dovecot.log.  A wrong
+# password is answered "535 5.7.8" after 2 s (auth_failure_delay), with no
+# per-address penalty (as in login_dovecot).  The relay it would hand mail
+# to, 127.0.0.1:25 of the server namespace, is never reached: no login
+# succeeds, so no mail is sent.
+login_submission() {
+    local d=$1
+    need dovecot dovecot-core
+    need /usr/lib/dovecot/submission-login dovecot-submissiond
+    mkdir -p "$d/run" "$d/state"
+    openssl rand -hex 8 >"$d/account.pw"
+    printf '%s:{SHA512-CRYPT}%s:%d:%d::%s::\n' "$LOGIN_USER" \
+        "$(openssl passwd -6 "$(<"$d/account.pw")")" "$LOGIN_UID" \
+        "$LOGIN_UID" "$d/home" >"$d/users"
+    cat >"$d/dovecot.conf" <<EOF
+protocols = submission
+listen = $SRV_IP
+base_dir = $d/run
+state_dir = $d/state
+instance_name = egd-dovecot-$$
+log_path = $d/dovecot.log
+info_log_path = $d/dovecot.log
+hostname = $LOGIN_MAIL_HOST
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+mail_location = maildir:~/Maildir
+submission_relay_host = 127.0.0.1
+submission_relay_port = 25
+passdb {
+  driver = passwd-file
+  args = $d/users
+}
+userdb {
+  driver = passwd-file
+  args = $d/users
+}
+service submission-login {
+  inet_listener submission {
+    port = 587
+  }
+}
+service auth {
+  user = root
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOF
+    start_srv dovecot dovecot -F -c "$d/dovecot.conf"
+    wait_listen dovecot t 587
+}
+
+run_hydra_smtp() {
+    local d=$TMP/hydra-smtp n
+    mkdir -p "$d"
+    login_submission "$d"
+    guess_words "$d/words"
+    cap_start "$d/cap.pcap" "$GUESS_SNAP"
+    login_hydra hydra-smtp "$d" 8 -l "$LOGIN_USER" "smtp://$SRV_IP:587"
+    cap_stop
+    n=$(login_logged "$d/dovecot.log" "passwd-file($LOGIN_USER,$VM_IP,")
+    login_checks hydra-smtp "$d/cap.pcap" 587 "$n" 8
+    n=$(grep -aoF '535 5.7.8 ' "$d/cap.pcap" | wc -l)
+    guess_min "535 replies" "$n" 60 "$d/cap.pcap"
+    CAPTURE=$d/cap.pcap
+}
+
+# ------------------------------------------------------------------ smb --
+
+# login_samba DIR: smbd (started by hand, standalone server, SMB2 and 3
+# only, no NetBIOS) on 192.0.2.1:445 with one read-only share, its
+# configuration, state and user database (a tdbsam passdb) all in DIR; the
+# account egdguess (login_account DIR first) has its random password in
+# that passdb too.  smbd and smbpasswd see the private /etc/passwd of
+# login_start.  Every failed login is logged by the authentication audit
+# in DIR/smbd.log.
+login_samba() {
+    local d=$1 s=$1/samba
+    need smbd samba
+    need smbpasswd samba-common-bin
+    mkdir -p "$s/private" "$s/lock" "$s/state" "$s/cache" "$s/run" \
+        "$s/ncalrpc" "$s/bind-dns" "$s/usershares" "$d/share"
+    cat >"$d/smb.conf" <<EOF
+[global]
+workgroup = EXAMPLE
+netbios name = FILES
+server string = files
+server role = standalone server
+interfaces = $SRV_IP/24
+bind interfaces only = yes
+smb ports = 445
+disable netbios = yes
+passdb backend = tdbsam:$s/private/passdb.tdb
+private dir = $s/private
+lock directory = $s/lock
+state directory = $s/state
+cache directory = $s/cache
+pid directory = $s/run
+ncalrpc dir = $s/ncalrpc
+binddns dir = $s/bind-dns
+usershare path = $s/usershares
+log file = $d/smbd.log
+max log size = 0
+log level = 1 auth_audit:3
+load printers = no
+printing = bsd
+printcap name = /dev/null
+disable spoolss = yes
+map to guest = Never
+[files]
+path = $d/share
+read only = yes
+EOF
+    printf '%s\n%s\n' "$(<"$d/account.pw")" "$(<"$d/account.pw")" |
+        unshare -m --propagation private sh -c '
+        mount --bind "$1/passwd" /etc/passwd &&
+        mount --bind "$1/shadow" /etc/shadow &&
+        exec smbpasswd -c "$1/smb.conf" -s -a "$2"' sh "$d" "$LOGIN_USER" \
+        >"$d/smbpasswd.log" 2>&1 || {
+        cat "$d/smbpasswd.log" >&2
+        die "smbpasswd cannot add $LOGIN_USER"
+    }
+    login_start smbd "$d" smbd --foreground --configfile="$d/smb.conf"
+    wait_listen smbd t 445
+}
+
+run_smb_guessing() {
+    local d=$TMP/smb-guessing n
+    need patator patator
+    mkdir -p "$d"
+    login_account "$d"
+    login_samba "$d"
+    guess_words "$d/words"
+    cap_start "$d/cap.pcap" "$GUESS_SNAP"
+    run_vm 30 env -C "$d" patator smb_login host="$SRV_IP" port=445 \
+        user="$LOGIN_USER" password=FILE0 0="$d/words" -t 4 \
+        --max-retries 2 -x ignore:code=c000006d \
+        >"$d/patator.log" 2>&1 || true
+    cap_stop
+    grep -q 'Hits/Done/Skip/Fail/Size: 0/60/0/0/60' "$d/patator.log" || {
+        tail -20 "$d/patator.log" >&2
+        die "smb-guessing: patator did not finish its 60 guesses"
+    }
+    n=$(login_logged "$d/smbd.log" "status [NT_STATUS_WRONG_PASSWORD]")
+    login_checks smb-guessing "$d/cap.pcap" 445 "$n" 4
     CAPTURE=$d/cap.pcap
 }
