@@ -179,8 +179,9 @@ login_checks() {
 # ------------------------------------------------------------------ ssh --
 
 # ncrack opens up to 4 connections at a time (cl=4) and makes as many
-# guesses on each as sshd allows.  (Stopped early, it would save its state
-# in ~/.ncrack: HOME is DIR.)
+# guesses on each as sshd allows.  (Stopped early, it saves its state in
+# ~/.ncrack of the user it runs as, found by its passwd entry, not by HOME:
+# a run the timeout cuts leaves /root/.ncrack/restore.* behind.)
 run_ncrack_ssh() {
     local d=$TMP/ncrack-ssh n
     need ncrack ncrack
