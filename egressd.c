@@ -392,6 +392,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_RUNTIME;
 	}
+	if (src != NULL && cfg.interface[0] != '\0' &&
+	    !decode_linktype_has_direction(source_linktype(src)))
+		log_warn("%s: taken on %s, but its link type does not say which "
+		    "way frames went: the inventory's iface: rows do not apply "
+		    "(capture with tcpdump -i any for that)", rfile,
+		    cfg.interface);
 	if (sinks_open(&run.out, ofile, cfg.eve, 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_RUNTIME;

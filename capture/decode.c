@@ -536,6 +536,12 @@ sll_dir(unsigned pkttype)
 	return pkttype == 4 ? LINK_OUT : pkttype <= 3 ? LINK_IN : LINK_UNKNOWN;
 }
 
+int
+decode_linktype_has_direction(int dlt)
+{
+	return dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2;
+}
+
 static enum decode_result
 decode_link(struct cursor *c, int dlt, const uint8_t *b, uint32_t len)
 {

@@ -59,6 +59,9 @@ enum link_dir { LINK_UNKNOWN, LINK_IN, LINK_OUT };
 
 /* Whether the decoder knows this libpcap DLT_ value. */
 int decode_linktype_supported(int dlt);
+/* Whether frames of this link type say which way they went (Linux cooked
+ * captures: link_dir). */
+int decode_linktype_has_direction(int dlt);
 
 /* Decodes one frame of link type dlt. On DECODE_OK every field of p is set
  * except ts_us, wire_len and ifname, which the caller fills (smac and dmac

@@ -57,7 +57,7 @@ expect not-a-capture 1 "junk.pcap" -- "$egressd" -r "$tmp/junk.pcap"
 expect bad-option-value 2 "max_flows" -- "$egressd" --max-flows 0 -r "$cap"
 # With -r, -i names the one interface the capture was taken on.
 expect replay-two-interfaces 2 "the one interface" -- "$egressd" -r "$cap" -i a,b
-expect replay-interface 0 "" -- "$egressd" -r "$cap" -i tap-7f3a
+expect replay-interface 0 "does not say which way" -- "$egressd" -r "$cap" -i tap-7f3a
 
 # A config with an error on line 3 names the file and the line.
 printf '# comment\nmax_flows = 1000\nudp_idle_timeout = soon\n' >"$tmp/bad.conf"

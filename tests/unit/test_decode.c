@@ -772,6 +772,9 @@ START_TEST(not_ip_and_unsupported)
 	ck_assert_int_eq(decode_linktype_supported(DLT_EN10MB_), 1);
 	ck_assert_int_eq(decode_linktype_supported(DLT_SLL_), 1);
 	ck_assert_int_eq(decode_linktype_supported(DLT_SLL2_), 1);
+	ck_assert_int_eq(decode_linktype_has_direction(DLT_SLL_), 1);
+	ck_assert_int_eq(decode_linktype_has_direction(DLT_SLL2_), 1);
+	ck_assert_int_eq(decode_linktype_has_direction(DLT_EN10MB_), 0);
 	ck_assert_int_eq(decode_linktype_supported(DLT_RAW_), 1);
 	ck_assert_int_eq(decode_linktype_supported(DLT_IPV4_), 1);
 	ck_assert_int_eq(decode_linktype_supported(DLT_IPV6_), 1);
