@@ -144,6 +144,9 @@ struct tgt_ent {
 /* vic_key.proto of ICMPv6 link control (neighbour and router discovery,
  * MLD): 255, reserved as an IP protocol number. */
 #define VIC_LINKCTL	255
+/* ... of TCP packets that open no connection (no bare SYN: ACK, RST, FIN
+ * or PSH floods, SYN-ACKs reflected at their victim): 254, reserved too */
+#define VIC_NOSYN	254
 
 struct vic_key {
 	uint8_t target[16];
@@ -958,7 +961,8 @@ static int
 vic_flooding(const struct behave *b, const struct vic_ent *v)
 {
 	const struct behave_cfg *c = &b->cfg;
-	uint64_t pps = v->k.proto == 6 ? c->syn_flood_pps :
+	uint64_t pps = v->k.proto == 6 || v->k.proto == VIC_NOSYN ?
+	    c->syn_flood_pps :
 	    v->k.proto == 17 ? c->udp_flood_pps : c->icmp_flood_pps;
 	uint64_t want = per_window(pps, c->flood_window_us);
 
@@ -970,6 +974,8 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 	case 6:
 		return (double)v->answers <= c->syn_flood_completion *
 		    v->sent && v->sent >= 2 * sketch_estimate(b, v->ports_set);
+	case VIC_NOSYN:
+		return v->answers <= v->sent / 10;
 	case 17:
 		/* Unanswered datagrams from many sources are also what a
 		 * collector gets (syslog, statsd, flow export: each source
@@ -1002,6 +1008,9 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	memset(&k, 0, sizeof(k));
 	memcpy(k.target, p->target, 16);
 	k.proto = p->proto == 58 ? 1 : p->proto;
+	if (p->proto == 6 && !(sent ? (p->tcp_flags & (TH_SYN | TH_ACK)) ==
+	    TH_SYN : (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)))
+		k.proto = VIC_NOSYN;
 	if (p->proto == 58 && p->icmp_type >= 130 && p->icmp_type != 128 &&
 	    p->icmp_type != 129) {
 		/* Link control: one bucket per unicast target, one for all of
@@ -1019,7 +1028,9 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 		return;
 	vic_roll(b, v, now, fresh);
 	if (!sent) {
-		add32(&v->answers, 1);
+		/* a RST is no answer to a packet that opened nothing */
+		if (k.proto != VIC_NOSYN || !(p->tcp_flags & TH_RST))
+			add32(&v->answers, 1);
 		return;
 	}
 	add32(&v->sent, 1);
@@ -1041,8 +1052,8 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	elapsed = now > v->start ? now - v->start : 0;
 	hit_init(&h, CAT_DOS, k.proto == 6 ? "distributed_syn_flood" :
 	    k.proto == 17 ? "distributed_udp_flood" : k.proto == VIC_LINKCTL ?
-	    "ndp_flood" : "distributed_icmp_flood", v->top[0].vm, k.target,
-	    p->proto, 0);
+	    "ndp_flood" : k.proto == VIC_NOSYN ? "distributed_tcp_flood" :
+	    "distributed_icmp_flood", v->top[0].vm, k.target, p->proto, 0);
 	h.count = v->sent;
 	h.distinct = sketch_estimate(b, v->srcs_set);
 	h.window_us = elapsed;
@@ -1067,7 +1078,9 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	snprintf(h.detail, sizeof(h.detail), "%u %s from about %llu sources in "
 	    "%s, %u answered; most (at least) from %s", v->sent, k.proto == 6 ? "SYNs" :
 	    k.proto == 17 ? "datagrams" : k.proto == VIC_LINKCTL ?
-	    "neighbour, router or MLD messages" : "echo requests",
+	    "neighbour, router or MLD messages" : k.proto == VIC_NOSYN ?
+	    "TCP packets opening no connection" :
+	    "echo requests or unasked replies",
 	    (unsigned long long)h.distinct, dur, v->answers, more);
 	if (emit(b, &v->last, now, &h, hits, max, n))
 		v->fired = 1;
@@ -2116,6 +2129,14 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	    !(p->tcp_flags & TH_SYN) && (p->from_vm || p->vm_pkts == 1))
 		nosyn_packet(b, p, xprobe || xanswer, hits, max, &n,
 		    flooding);
+	/* The same from many sources at one target (spoofed ACK or RST
+	 * floods, SYN-ACKs reflected at their victim), with the target's
+	 * first answers. */
+	if (p->proto == 6 && p->first_of_side && p->vm_opened &&
+	    (p->from_vm ? (p->tcp_flags & (TH_SYN | TH_ACK)) != TH_SYN :
+	    p->vm_pkts == 1 && (p->tcp_flags & (TH_SYN | TH_ACK)) !=
+	    (TH_SYN | TH_ACK)))
+		vic_packet(b, p, p->from_vm, 0, hits, max, &n, flooding);
 	if (p->from_vm && p->forcing && p->target[0] == 0xff)
 		mcast_discovery(b, p, hits, max, &n);
 	if (xprobe || xanswer) {
@@ -2204,8 +2225,11 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		}
 	}
 
+	/* An echo reply that opens its flow answers nothing the capture
+	 * saw: reflected at its victim (smurf), it floods like a request. */
 	if (sent || answer || echo_reply || linkctl)
-		vic_packet(b, p, sent || linkctl, hport, hits, max, &n,
+		vic_packet(b, p, sent || linkctl || (echo_reply && p->from_vm &&
+		    p->first_of_side && p->vm_opened), hport, hits, max, &n,
 		    flooding);
 	if (p->from_vm && udp)
 		amp_packet(b, p, htarget, hits, max, &n);

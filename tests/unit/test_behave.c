@@ -1283,6 +1283,38 @@ START_TEST(test_distributed_udp_flood)
 }
 END_TEST
 
+/* TCP packets that open no connection, from 500 sources at one target,
+ * answered by RSTs alone (a spoofed ACK flood, or SYN-ACKs reflected at
+ * their victim), sum to one distributed_tcp_flood; echo replies that
+ * answer nothing seen, from 300 sources (a smurf's), to a
+ * distributed_icmp_flood. */
+START_TEST(test_distributed_nosyn_and_replies)
+{
+	struct run r;
+	uint8_t t[16];
+	unsigned i;
+
+	target_addr(t, 21);
+	run_init(&r, NULL, "distributed_tcp_flood");
+	for (i = 0; i < 1500; i++) {
+		feed_from(&r, i * 300ULL, i % 500, t, 1, 6, 1024 + i, 80,
+		    i % 2 ? TH_ACK : TH_SYN | TH_ACK, 0);
+		feed_from(&r, i * 300ULL + 50, i % 500, t, 0, 6, 1024 + i, 80,
+		    TH_RST, 0);
+	}
+	ck_assert_uint_eq(r.by_detector, 1);
+	ck_assert_msg(strstr(r.match.detail, "opening no connection") != NULL,
+	    "%s", r.match.detail);
+	behave_free(r.b);
+
+	run_init(&r, NULL, "distributed_icmp_flood");
+	for (i = 0; i < 600; i++)
+		feed_from(&r, i * 800ULL, i % 300, t, 1, 1, 0, 0, 0, 0);
+	ck_assert_uint_eq(r.by_detector, 1);
+	behave_free(r.b);
+}
+END_TEST
+
 START_TEST(test_tables_bounded)
 {
 	struct behave_cfg cfg;
@@ -1440,6 +1472,7 @@ behave_suite(void)
 	tcase_add_test(tc, test_ndp_flood);
 	tcase_add_test(tc, test_multicast_discovery);
 	tcase_add_test(tc, test_distributed_udp_flood);
+	tcase_add_test(tc, test_distributed_nosyn_and_replies);
 	tcase_add_test(tc, test_distributed_flood);
 	tcase_add_test(tc, test_tables_bounded);
 	tcase_add_test(tc, test_flood_survives_churn);

@@ -25,12 +25,13 @@ readonly SPOOF_NET=198.51.100
 readonly SPOOF_SOURCES=100
 readonly SPOOF_EACH=40
 
-# spoof_sender FIRST STEP LOG: hping3 for sources FIRST, FIRST+STEP, ...
+# spoof_sender FIRST STEP LOG [FLAG]: hping3 for sources FIRST,
+# FIRST+STEP, ... with TCP flag FLAG (default -S: SYNs)
 spoof_sender() {
     local i rc
     for ((i = $1; i <= SPOOF_SOURCES; i += $2)); do
         rc=0
-        run_vm 10 hping3 -c "$SPOOF_EACH" --faster -S -p 80 \
+        run_vm 10 hping3 -c "$SPOOF_EACH" --faster "${4:--S}" -p 80 \
             -a "$SPOOF_NET.$i" "$SRV_IP" >>"$3" 2>&1 || rc=$?
         ((rc <= 1)) || return 1
     done
@@ -93,5 +94,34 @@ run_synflood_spoofed_tap() {
     n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
     ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
     log "synflood-spoofed-tap: $want SYNs from $SPOOF_SOURCES spoofed sources, seen at the link's far end"
+    CAPTURE=$d/cap.pcap
+}
+
+# ackflood-spoofed: hping3 -A (ACKs, no SYN) from the same 100 spoofed
+# sources, 40 each, at the server's closed port 80, captured on the VM's
+# veth and replayed with tests/golden/ackflood-spoofed.inventory (the VM
+# by its MAC): distributed_tcp_flood and spoofed_source.  The server's
+# RSTs go to addresses it has no route to.
+ALL_NAMES+=(ackflood-spoofed)
+
+run_ackflood_spoofed() {
+    local d=$TMP/ackflood-spoofed n want pids=() p
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/ackflood-spoofed.inventory"
+    mkdir -p "$d"
+    cap_start "$d/cap.pcap" 96
+    for p in 1 2 3 4; do
+        spoof_sender "$p" 4 "$d/hping3-$p.log" -A &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" || die "ackflood-spoofed: hping3 failed (see $d/hping3-*.log)"
+    done
+    cap_stop
+    want=$((SPOOF_SOURCES * SPOOF_EACH))
+    n=$(count_packets "$d/cap.pcap" "src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == tcp-ack and dst port 80")
+    ((n == want)) || die "$d/cap.pcap: $n spoofed ACKs, want $want"
+    n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
+    ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
+    log "ackflood-spoofed: $want ACKs from $SPOOF_SOURCES spoofed sources"
     CAPTURE=$d/cap.pcap
 }
