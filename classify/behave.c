@@ -978,8 +978,8 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 		return v->answers <= v->sent / 10;
 	case 17:
 		/* Unanswered datagrams from many sources are also what a
-		 * collector gets (syslog, statsd, flow export: each source
-		 * one steady flow at a low rate). A flood's are new flows
+		 * collector gets (log and metric shippers, flow export: each
+		 * source one steady flow at a low rate). A flood's are new flows
 		 * (random or spoofed sources and ports: an eighth or more),
 		 * or come from senders at a flood's pace (on average a
 		 * twentieth of the threshold or more each). */
@@ -989,6 +989,15 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 		    sketch_estimate(b, v->srcs_set));
 	}
 	return 1;
+}
+
+/* The link's own control messages: router and neighbour discovery (RFC
+ * 4861) and multicast listener ones (RFC 2710, 3810). */
+static int
+is_linkctl(const struct behave_pkt *p)
+{
+	return p->proto == 58 && ((p->icmp_type >= 130 && p->icmp_type <= 137) ||
+	    p->icmp_type == 143);
 }
 
 static void
@@ -1011,10 +1020,10 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	if (p->proto == 6 && !(sent ? (p->tcp_flags & (TH_SYN | TH_ACK)) ==
 	    TH_SYN : (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)))
 		k.proto = VIC_NOSYN;
-	if (p->proto == 58 && p->icmp_type >= 130 && p->icmp_type != 128 &&
-	    p->icmp_type != 129) {
+	if (is_linkctl(p)) {
 		/* Link control: one bucket per unicast target, one for all of
-		 * the link's multicast groups (ff02::1). */
+		 * the link's multicast groups (keyed as the all-nodes group,
+		 * RFC 4291). */
 		k.proto = VIC_LINKCTL;
 		if (k.target[0] == 0xff) {
 			memset(k.target, 0, 16);
@@ -1613,8 +1622,8 @@ is_login_success(const uint8_t *p, size_t len, size_t wire)
 	for (off = 0; off + 5 <= len && off + 5 <= wire; off += 1 + mlen) {
 		mlen = (size_t)p[off + 1] << 24 | (size_t)p[off + 2] << 16 |
 		    (size_t)p[off + 3] << 8 | p[off + 4];
-		if (mlen < 4 || off + 1 + mlen > wire ||
-		    strchr("RSKZNE", p[off]) == NULL || p[off] == 0)
+		if (mlen < 4 || off + 1 + mlen > wire || p[off] == 0 ||
+		    strchr("RSKZNE", p[off]) == NULL)
 			break;
 		if ((p[off] == 'R' && mlen == 8 && (off + 9 > len ||
 		    (p[off + 5] | p[off + 6] | p[off + 7] | p[off + 8]) == 0)) ||
@@ -1929,7 +1938,8 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
  * carries an option of a type no standard defines, whose action orders
  * every host to answer with a Parameter Problem even to multicast (RFC
  * 8200 4.2, decode.c). No stack sends one; thc-ipv6's alive6 sends it to
- * ff02::1 with its echo request, so one is a scan of the link.
+ * the all-nodes group with its echo request, so one is a scan of the
+ * link.
  */
 static void
 mcast_discovery(struct behave *b, const struct behave_pkt *p,
@@ -2090,10 +2100,7 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	    (p->proto == 58 && p->icmp_type == 128);
 	echo_reply = (p->proto == 1 && p->icmp_type == 0) ||
 	    (p->proto == 58 && p->icmp_type == 129);
-	/* The link's own control messages: router and neighbour discovery
-	 * (RFC 4861) and multicast listener ones (RFC 2710, 3810). */
-	linkctl = p->proto == 58 && p->from_vm && ((p->icmp_type >= 130 &&
-	    p->icmp_type <= 137) || p->icmp_type == 143);
+	linkctl = p->from_vm && is_linkctl(p);
 	sent = p->from_vm && (syn || udp || echo);
 	answer = !p->from_vm && (synack || udp || echo_reply);
 	port = (p->proto == 6 || udp) ? p->target_port : 0;

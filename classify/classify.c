@@ -1336,18 +1336,9 @@ tls_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 static void
 tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 {
-	if (f->cls.tls_done && f->cls.tls_slot != 0) {
-		/* Judged, kept for its logins: only counted on. */
-		struct tlsrec *t = slotpool_get(c->tls, f->cls.tls_slot);
+	int judge;
 
-		tlsrec_resync(t, dir, p->payload, p->payload_caplen,
-		    p->payload_len);
-		tlsrec_feed(t, dir, p->payload, p->payload_caplen, p->ts_us);
-		if (p->payload_len > p->payload_caplen)
-			tlsrec_skip(t, dir, p->payload_len - p->payload_caplen);
-		return;
-	}
-	if (f->cls.tls_done)
+	if (f->cls.tls_done && f->cls.tls_slot == 0)
 		return;
 	if (f->cls.tls_slot == 0) {
 		/* Only a session whose opener starts with a ClientHello. */
@@ -1363,14 +1354,12 @@ tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			return;
 		}
 	}
-	tlsrec_resync(slotpool_get(c->tls, f->cls.tls_slot), dir, p->payload,
-	    p->payload_caplen, p->payload_len);
-	if (tlsrec_feed(slotpool_get(c->tls, f->cls.tls_slot), dir, p->payload,
-	    p->payload_caplen, p->ts_us))
+	judge = tlsrec_feed(slotpool_get(c->tls, f->cls.tls_slot), dir,
+	    p->payload, p->payload_caplen, p->payload_len, p->ts_us);
+	/* A session judged already, kept for its logins, is only counted
+	 * on (tls_judge). */
+	if (judge && !f->cls.tls_done)
 		tls_judge(c, f, p->ts_us, 0);
-	else if (p->payload_len > p->payload_caplen)
-		tlsrec_skip(slotpool_get(c->tls, f->cls.tls_slot), dir,
-		    p->payload_len - p->payload_caplen);
 }
 
 /* A finding that makes the flow's verdict more precise: SSH carrying a

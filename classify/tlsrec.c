@@ -51,17 +51,15 @@ tlsrec_size(void)
 	return sizeof(struct tlsrec);
 }
 
-int
-tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
-    uint64_t ts_us)
+/* The records of the len captured bytes at d; returns 1 when the last
+ * one kept came in. */
+static int
+parse(struct tlsrec *t, int dir, const uint8_t *d, size_t len, uint64_t ts_us)
 {
 	uint16_t rl;
 	uint64_t ms;
 	int judge = 0;
 
-	if (t == NULL)
-		return 0;
-	dir = dir != 0;
 	if (t->broken[dir])
 		return 0;
 	if (t->n == 0 && t->hlen[0] == 0 && t->hlen[1] == 0)
@@ -105,13 +103,17 @@ tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
 	return judge;
 }
 
-void
-tlsrec_resync(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
-    size_t wire)
+
+
+/*
+ * A short snap length: a direction whose record header was not captured
+ * is found again at a segment that is one whole application-data record
+ * (an interactive protocol's line, each in a record and a segment of its
+ * own).
+ */
+static void
+resync(struct tlsrec *t, int dir, const uint8_t *d, size_t len, size_t wire)
 {
-	if (t == NULL)
-		return;
-	dir = dir != 0;
 	if (!t->broken[dir] || len < 5 ||
 	    d[0] != REC_DATA || d[1] != 3 || (size_t)be16(d + 3) + 5 != wire)
 		return;
@@ -120,18 +122,34 @@ tlsrec_resync(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
 	t->need[dir] = 0;
 }
 
-void
-tlsrec_skip(struct tlsrec *t, int dir, size_t len)
+/* len bytes of the direction went by uncaptured: skipped inside the
+ * current record; where they held a record header, the direction is lost
+ * until resync. */
+static void
+skip(struct tlsrec *t, int dir, size_t len)
 {
-	if (t == NULL || len == 0)
-		return;
-	dir = dir != 0;
 	if (t->broken[dir])
 		return;
 	if (t->hlen[dir] == 0 && t->need[dir] >= len)
 		t->need[dir] = (uint16_t)(t->need[dir] - len);
 	else
 		t->broken[dir] = 1;	/* a record header was not captured */
+}
+
+int
+tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
+    size_t wire, uint64_t ts_us)
+{
+	int judge;
+
+	if (t == NULL)
+		return 0;
+	dir = dir != 0;
+	resync(t, dir, d, len, wire);
+	judge = parse(t, dir, d, len, ts_us);
+	if (wire > len)
+		skip(t, dir, wire - len);
+	return judge;
 }
 
 /* The session's data records, handshake left out, as (direction, size

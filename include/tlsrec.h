@@ -31,23 +31,13 @@ struct tlsrec;
 /* Bytes of the state one flow keeps (a slot of a slotpool, zeroed). */
 size_t tlsrec_size(void);
 
-/* Feeds one TCP payload of the flow: dir 0 from the opener. Returns 1
- * once TLSREC_MAX records are kept (time to judge). */
+/* Feeds one TCP payload of the flow: dir 0 from the opener, len bytes
+ * captured at d of its wire bytes (more when a short snap length cut the
+ * segment: those are skipped by the records' lengths). Returns 1 when the
+ * TLSREC_MAX-th record is kept (time to judge); records after it are
+ * only counted (tlsrec_delayed_replies). */
 int tlsrec_feed(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
-    uint64_t ts_us);
-
-/* After tlsrec_feed of a segment that a short snap length cut: len more
- * bytes of it went by uncaptured. Inside the current record they are
- * skipped; where they held a record header, that direction can no longer
- * be followed. */
-void tlsrec_skip(struct tlsrec *t, int dir, size_t len);
-
-/* Before tlsrec_feed of a segment of wire bytes, len of them captured:
- * a direction lost to a short snap length is found again at a segment
- * that is one whole application-data record (an interactive protocol's
- * line, each in a record and a segment of its own). */
-void tlsrec_resync(struct tlsrec *t, int dir, const uint8_t *d, size_t len,
-    size_t wire);
+    size_t wire, uint64_t ts_us);
 
 /* Judges the records kept: fills hit and returns 1 when they show SSH,
  * an inner TLS handshake, Tor cells or a miner's shares inside the

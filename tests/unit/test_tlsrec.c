@@ -24,15 +24,11 @@ struct r {
 #define AD 23
 
 /* Feeds the records, each in a segment of its own (payload bytes 0). */
-static int
-judge(const struct r *rs, size_t n, struct heur_hit *h)
+static void
+feed_all(struct tlsrec *t, const struct r *rs, size_t n)
 {
-	struct slotpool *p = slotpool_new(2, tlsrec_size());
 	static uint8_t seg[17000];
-	uint16_t s = slotpool_take(p);
-	struct tlsrec *t = slotpool_get(p, s);
 	size_t i;
-	int r;
 
 	for (i = 0; i < n; i++) {
 		memset(seg, 0, 5 + (size_t)rs[i].len);
@@ -42,8 +38,20 @@ judge(const struct r *rs, size_t n, struct heur_hit *h)
 		seg[3] = (uint8_t)(rs[i].len >> 8);
 		seg[4] = (uint8_t)rs[i].len;
 		tlsrec_feed(t, rs[i].dir, seg, 5 + (size_t)rs[i].len,
+		    5 + (size_t)rs[i].len,
 		    1000000ULL + (uint64_t)rs[i].ms * 1000);
 	}
+}
+
+static int
+judge(const struct r *rs, size_t n, struct heur_hit *h)
+{
+	struct slotpool *p = slotpool_new(2, tlsrec_size());
+	uint16_t s = slotpool_take(p);
+	struct tlsrec *t = slotpool_get(p, s);
+	int r;
+
+	feed_all(t, rs, n);
 	memset(h, 0, sizeof(*h));
 	r = tlsrec_judge(t, h);
 	slotpool_give(p, s);
@@ -51,27 +59,16 @@ judge(const struct r *rs, size_t n, struct heur_hit *h)
 	return r;
 }
 
-/* Feeds the records as judge does; returns the delayed refusals. */
+/* Feeds the records; returns the delayed refusals. */
 static unsigned
 delayed(const struct r *rs, size_t n)
 {
 	struct slotpool *p = slotpool_new(2, tlsrec_size());
-	static uint8_t seg[17000];
 	uint16_t s = slotpool_take(p);
 	struct tlsrec *t = slotpool_get(p, s);
 	unsigned d;
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		memset(seg, 0, 5 + (size_t)rs[i].len);
-		seg[0] = (uint8_t)rs[i].type;
-		seg[1] = 3;
-		seg[2] = 3;
-		seg[3] = (uint8_t)(rs[i].len >> 8);
-		seg[4] = (uint8_t)rs[i].len;
-		tlsrec_feed(t, rs[i].dir, seg, 5 + (size_t)rs[i].len,
-		    1000000ULL + (uint64_t)rs[i].ms * 1000);
-	}
+	feed_all(t, rs, n);
 	d = tlsrec_delayed_replies(t);
 	slotpool_give(p, s);
 	slotpool_free(p);
@@ -282,16 +279,16 @@ START_TEST(split_and_pool)
 	t = slotpool_get(p, s1);
 	/* a header split in three, then a record spanning segments */
 	memcpy(b, "\x16\x03", 2);
-	ck_assert_int_eq(tlsrec_feed(t, 0, b, 2, 1), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 2, 2, 1), 0);
 	memcpy(b, "\x01\x00", 2);
-	ck_assert_int_eq(tlsrec_feed(t, 0, b, 2, 2), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 2, 2, 2), 0);
 	memset(b, 0, sizeof(b));
 	b[0] = 0x30;		/* length 48 */
-	ck_assert_int_eq(tlsrec_feed(t, 0, b, 20, 3), 0);
-	ck_assert_int_eq(tlsrec_feed(t, 0, b, 29, 4), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 20, 20, 3), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 29, 29, 4), 0);
 	/* a byte that is no record type stops the direction */
 	b[0] = 0x42;
-	ck_assert_int_eq(tlsrec_feed(t, 0, b, 10, 5), 0);
+	ck_assert_int_eq(tlsrec_feed(t, 0, b, 10, 10, 5), 0);
 	slotpool_give(p, s1);
 	slotpool_give(p, s1);		/* twice is harmless */
 	ck_assert_ptr_null(slotpool_get(p, s1));
