@@ -37,30 +37,40 @@ spoof_sender() {
     done
 }
 
-run_synflood_spoofed() {
-    local d=$TMP/synflood-spoofed n want pids=() p
-    # The live egressd of the recording (EGRESSD_LIVE) gets the inventory
-    # too (cap_start reads this).
-    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/synflood-spoofed.inventory"
+# spoof_flood NAME FLAG KIND [MATCH]: hping3 FLAG from every spoofed
+# source (four senders at once), captured where CAP_NS and CAP_IF say
+# (cap_start), with the live egressd of the recording (EGRESSD_LIVE) given
+# tests/golden/NAME.inventory; the capture must hold every packet sent
+# (tcp[tcpflags] == KIND, and the tcpdump filter MATCH when given) and
+# none of the VM's own address.
+spoof_flood() {
+    local name=$1 flag=$2 kind=$3 match=${4:+$4 and } d=$TMP/$1 n want
+    local pids=() p
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/$name.inventory"
     mkdir -p "$d"
     cap_start "$d/cap.pcap" 96
     for p in 1 2 3 4; do
-        spoof_sender "$p" 4 "$d/hping3-$p.log" &
+        spoof_sender "$p" 4 "$d/hping3-$p.log" "$flag" &
         pids+=($!)
     done
     for p in "${pids[@]}"; do
-        wait "$p" || die "synflood-spoofed: hping3 failed (see $d/hping3-*.log)"
+        wait "$p" || die "$name: hping3 failed (see $d/hping3-*.log)"
     done
     cap_stop
     want=$((SPOOF_SOURCES * SPOOF_EACH))
-    n=$(count_packets "$d/cap.pcap" "src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == tcp-syn and dst port 80")
-    ((n == want)) || die "$d/cap.pcap: $n spoofed SYNs, want $want"
-    n=$(count_packets "$d/cap.pcap" "ip and not src net $SPOOF_NET.0/24 and not src host $SRV_IP")
-    ((n == 0)) || die "$d/cap.pcap: $n packets from neither a spoofed source nor the server"
+    n=$(count_packets "$d/cap.pcap" "${match}src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == $kind and dst port 80")
+    ((n == want)) || die "$d/cap.pcap: $n spoofed packets ($kind), want $want"
     n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
     ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
-    log "synflood-spoofed: $want SYNs from $SPOOF_SOURCES spoofed sources"
+    log "$name: $want packets ($kind) from $SPOOF_SOURCES spoofed sources"
     CAPTURE=$d/cap.pcap
+}
+
+run_synflood_spoofed() {
+    local n
+    spoof_flood synflood-spoofed -S tcp-syn
+    n=$(count_packets "$CAPTURE" "ip and not src net $SPOOF_NET.0/24 and not src host $SRV_IP")
+    ((n == 0)) || die "$CAPTURE: $n packets from neither a spoofed source nor the server"
 }
 
 # synflood-spoofed-tap: the same flood, seen from the host end of the VM's
@@ -75,26 +85,8 @@ run_synflood_spoofed() {
 ALL_NAMES+=(synflood-spoofed-tap)
 
 run_synflood_spoofed_tap() {
-    local d=$TMP/synflood-spoofed-tap n want pids=() p
-    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/synflood-spoofed-tap.inventory"
     local CAP_NS=$SRV_NS CAP_IF=any LIVE_IF=$SRV_IF
-    mkdir -p "$d"
-    cap_start "$d/cap.pcap" 96
-    for p in 1 2 3 4; do
-        spoof_sender "$p" 4 "$d/hping3-$p.log" &
-        pids+=($!)
-    done
-    for p in "${pids[@]}"; do
-        wait "$p" || die "synflood-spoofed-tap: hping3 failed (see $d/hping3-*.log)"
-    done
-    cap_stop
-    want=$((SPOOF_SOURCES * SPOOF_EACH))
-    n=$(count_packets "$d/cap.pcap" "inbound and src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == tcp-syn and dst port 80")
-    ((n == want)) || die "$d/cap.pcap: $n spoofed SYNs received, want $want"
-    n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
-    ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
-    log "synflood-spoofed-tap: $want SYNs from $SPOOF_SOURCES spoofed sources, seen at the link's far end"
-    CAPTURE=$d/cap.pcap
+    spoof_flood synflood-spoofed-tap -S tcp-syn inbound
 }
 
 # ackflood-spoofed: hping3 -A (ACKs, no SYN) from the same 100 spoofed
@@ -104,24 +96,4 @@ run_synflood_spoofed_tap() {
 # RSTs go to addresses it has no route to.
 ALL_NAMES+=(ackflood-spoofed)
 
-run_ackflood_spoofed() {
-    local d=$TMP/ackflood-spoofed n want pids=() p
-    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/ackflood-spoofed.inventory"
-    mkdir -p "$d"
-    cap_start "$d/cap.pcap" 96
-    for p in 1 2 3 4; do
-        spoof_sender "$p" 4 "$d/hping3-$p.log" -A &
-        pids+=($!)
-    done
-    for p in "${pids[@]}"; do
-        wait "$p" || die "ackflood-spoofed: hping3 failed (see $d/hping3-*.log)"
-    done
-    cap_stop
-    want=$((SPOOF_SOURCES * SPOOF_EACH))
-    n=$(count_packets "$d/cap.pcap" "src net $SPOOF_NET.0/24 and dst host $SRV_IP and tcp[tcpflags] == tcp-ack and dst port 80")
-    ((n == want)) || die "$d/cap.pcap: $n spoofed ACKs, want $want"
-    n=$(count_packets "$d/cap.pcap" "ip and (src host $VM_IP or dst host $VM_IP)")
-    ((n == 0)) || die "$d/cap.pcap: $n packets of the VM's own address"
-    log "ackflood-spoofed: $want ACKs from $SPOOF_SOURCES spoofed sources"
-    CAPTURE=$d/cap.pcap
-}
+run_ackflood_spoofed() { spoof_flood ackflood-spoofed -A tcp-ack; }
