@@ -23,6 +23,13 @@
  * decide the rest); "CiscoVPN", which it gives TCP port 10000, any port-443
  * packet starting 17 01 00 00 and DTLS, is never taken. Both are counted in
  * stats as dpi.unconfirmed.
+ *
+ * Time. Every time the worker uses, a packet's or the wall clock's, is
+ * read through one clock that never goes back (pktclock.h): the flow
+ * table, nDPI, the behaviour detectors, the DNS cache and suppression all
+ * see times that only move forward, also in a replay of merged recordings
+ * or when a live host's clock is stepped back. Events report capture time
+ * again (pktclock_capture_time); ids are derived from the clock's times.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -40,6 +47,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "names.h"
+#include "pktclock.h"
 #include "policy.h"
 #include "sig.h"
 #include "siphash.h"
@@ -93,6 +101,7 @@ struct suppress_slot {
 struct classify {
 	const struct config *cfg;
 	struct classify_out out;
+	struct pktclock clock;		/* every time used is read through it */
 	struct flowtab *ft;
 	struct dpi *dpi;
 	struct policy *policy;
@@ -612,7 +621,7 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		return;
 
 	memset(&v, 0, sizeof(v));
-	v.ts_us = ts_us;
+	v.ts_us = pktclock_capture_time(&c->clock, ts_us);
 	in[0] = flow_id(f);
 	in[1] = f->first_us;
 	in[2] = ev->category;
@@ -1214,7 +1223,7 @@ behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
 	in.port = h->port;
 	in.cat = (uint8_t)h->category;
 	in.proto = h->proto;
-	v.ts_us = ts_us;
+	v.ts_us = pktclock_capture_time(&c->clock, ts_us);
 	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
 	    siphash24(&idk0, &in, sizeof(in)), siphash24(&idk1, &in, sizeof(in)));
 	attribute(c, &v, h->vm, vmaddr, sizeof(vmaddr));
@@ -1545,12 +1554,21 @@ void
 classify_packet(struct classify *c, const struct pkt *p)
 {
 	struct dpi_result r;
+	struct pkt on_clock;
 	struct flow *f;
+	uint64_t t;
 	long budget;
 	int dir, final, first;
 
 	int link = 0;
 
+	/* From here on the packet's time is the clock's: a copy only when
+	 * they differ, after a step back or for a reordered packet. */
+	if ((t = pktclock_read(&c->clock, p->ts_us)) != p->ts_us) {
+		on_clock = *p;
+		on_clock.ts_us = t;
+		p = &on_clock;
+	}
 	c->packets++;
 	c->bytes += p->wire_len;
 	if (c->inv != NULL && inventory_has_macs(c->inv))
@@ -1706,7 +1724,11 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	if (c->out.flow == NULL)
 		return;
 	memset(&fe, 0, sizeof(fe));
-	fe.ts_us = f->last_us;
+	/* The capture time of the first packet, and the duration on the
+	 * clock: a flow alive across a step back ends after it starts. */
+	fe.start_us = pktclock_capture_time(&c->clock, f->first_us);
+	fe.end_us = fe.start_us + (f->last_us - f->first_us);
+	fe.ts_us = fe.end_us;
 	fe.flow_id = flow_id(f);
 	tuple_of(f, &fe.t);
 	memset(&r, 0, sizeof(r));
@@ -1730,8 +1752,6 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	fe.pkts_toclient = f->pkts[1];
 	fe.bytes_toserver = f->bytes[0];
 	fe.bytes_toclient = f->bytes[1];
-	fe.start_us = f->first_us;
-	fe.end_us = f->last_us;
 	fe.end_reason = flow_end_name(why);
 	fe.dpi_confidence = dpi_confidence_name(r.confidence);
 	c->out.flow(&fe, c->out.arg);
@@ -1740,7 +1760,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 void
 classify_expire(struct classify *c, uint64_t now_us)
 {
-	flowtab_expire(c->ft, now_us);
+	flowtab_expire(c->ft, pktclock_read_wall(&c->clock, now_us));
 }
 
 void
@@ -1758,6 +1778,7 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	struct flowtab_stats fs;
 	int i;
 
+	stats_add(s, "capture", "time_steps_back", c->clock.steps_back);
 	flowtab_stats(c->ft, &fs);
 	stats_add(s, "flow", "created", fs.created);
 	stats_add(s, "flow", "active", fs.active);

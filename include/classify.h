@@ -34,8 +34,12 @@ struct classify *classify_new(const struct config *cfg,
     const struct classify_out *out, char *err, size_t errlen);
 void classify_free(struct classify *c);
 
+/* p->ts_us is capture time; it is read through the classifier's clock,
+ * which never goes back (pktclock.h), and events report capture time. */
 void classify_packet(struct classify *c, const struct pkt *p);
-/* Ends flows idle at time now_us (live capture with no packets). */
+/* Ends flows idle at wall time now_us (live capture with no packets),
+ * read through the same clock: a step back of the host's clock ends no
+ * flow. */
 void classify_expire(struct classify *c, uint64_t now_us);
 /* Ends every flow: end of input. */
 void classify_flush(struct classify *c);

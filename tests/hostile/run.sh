@@ -117,16 +117,16 @@ check pcap-random-24 1 'err:rand24.pcap: unknown file format' "$egressd" -r rand
 check pcap-random-1m 1 'err:rand1m.pcap: unknown file format' "$egressd" -r rand1m.pcap
 check pcap-header-cut-10 1 'err:hdr10.pcap: truncated dump file; tried to read 24 file header bytes, only got 6' \
     "$egressd" -r hdr10.pcap
-check pcap-last-record-cut 0 'err:lastcut.pcap: truncated dump file|err:(events cover the 51 packets before it)|out:"capture":{"packets":51,"bytes":10688,"truncated":1}' \
+check pcap-last-record-cut 0 'err:lastcut.pcap: truncated dump file|err:(events cover the 51 packets before it)|out:"capture":{"packets":51,"bytes":10688,"truncated":1,"time_steps_back":0}' \
     "$egressd" -r lastcut.pcap
 # libpcap accepts a record longer than the header's snaplen (up to its own
 # per-link-type maximum).
-check pcap-caplen-over-snaplen 0 'out:"capture":{"packets":1,"bytes":1000,"truncated":0}|out:"ok":1' \
+check pcap-caplen-over-snaplen 0 'out:"capture":{"packets":1,"bytes":1000,"truncated":0,"time_steps_back":0}|out:"ok":1' \
     "$egressd" -r oversnap.pcap
 # Over libpcap's 262144-byte maximum: an error after the records before it.
 check pcap-caplen-300000 1 'err:huge.pcap: invalid packet capture length 300000, bigger than snaplen of 262144|out:"capture":{"packets":1,' \
     "$egressd" -r huge.pcap
-check pcap-caplen-over-wirelen 0 'out:"capture":{"packets":1,"bytes":60,"truncated":0}|out:"ok":1' \
+check pcap-caplen-over-wirelen 0 'out:"capture":{"packets":1,"bytes":60,"truncated":0,"time_steps_back":0}|out:"ok":1' \
     "$egressd" -r capgtwire.pcap
 check pcap-linktype-147 1 'err:dlt147.pcap: link type 147 (unknown) is not supported' "$egressd" -r dlt147.pcap
 check pcap-linktype-9999 1 'err:dlt9999.pcap: link type 9999 (unknown) is not supported' "$egressd" -r dlt9999.pcap

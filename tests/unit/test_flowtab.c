@@ -11,6 +11,7 @@
 
 #include "decode.h"
 #include "flowtab.h"
+#include "pktclock.h"
 #include "suites.h"
 #include "util.h"
 
@@ -601,6 +602,220 @@ START_TEST(end_names)
 }
 END_TEST
 
+/*
+ * The clock that never goes back (pktclock.h), which the classifier reads
+ * every time through before the table sees it.
+ */
+
+/* Feeds one packet with its time read on the clock. */
+static struct flow *
+feed_clocked(struct flowtab *ft, struct pktclock *ck, struct pkt p,
+    int want_dir)
+{
+	p.ts_us = pktclock_read(ck, p.ts_us);
+	return feed(ft, p, want_dir);
+}
+
+/* The second of two recordings merged with `mergecap -a` starts 610 s
+ * before the first ended: its packets continue from the clock, its flows
+ * live their own timeouts, and the first recording's flows end at theirs. */
+START_TEST(clock_step_back)
+{
+	struct pktclock ck;
+	struct recorder r;
+	struct flowtab *ft = table(16, &r);
+	struct flowtab_stats st;
+	struct flow *f, *g;
+	uint64_t t;
+
+	memset(&ck, 0, sizeof(ck));
+	feed_clocked(ft, &ck, pkt("10.0.0.1", 1000, "10.0.0.9", 22, 6, TH_SYN,
+	    1000 * SEC), 0);
+	feed_clocked(ft, &ck, pkt("10.0.0.9", 22, "10.0.0.1", 1000, 6, TH_ACK,
+	    1010 * SEC), 1);
+	ck_assert_uint_eq(ck.steps_back, 0);
+
+	/* The step: 400 s reads as 1 us after the clock. */
+	f = feed_clocked(ft, &ck, pkt("10.0.0.2", 2000, "10.0.0.9", 80, 6,
+	    TH_SYN, 400 * SEC), 0);
+	ck_assert_uint_eq(ck.steps_back, 1);
+	ck_assert_uint_eq(f->first_us, 1010 * SEC + 1);
+	/* Intervals after it are kept: 5 s later is 5 s later. */
+	g = feed_clocked(ft, &ck, pkt("10.0.0.9", 80, "10.0.0.2", 2000, 6,
+	    TH_SYN | TH_ACK, 405 * SEC), 1);
+	ck_assert_ptr_eq(f, g);
+	ck_assert_uint_eq(g->last_us, 1015 * SEC + 1);
+	ck_assert_uint_eq(g->last_us - g->first_us, 5 * SEC);
+	/* Before the fix the flow started at 400 s, 610 s behind the table's
+	 * time, and timed out at its next packet: nothing ended here. */
+	ck_assert_uint_eq(r.n, 0);
+	flowtab_stats(ft, &st);
+	ck_assert_uint_eq(st.created, 2);
+
+	/* Events get capture time back, on both sides of the step. */
+	ck_assert_uint_eq(pktclock_capture_time(&ck, 1010 * SEC), 1010 * SEC);
+	ck_assert_uint_eq(pktclock_capture_time(&ck, f->first_us), 400 * SEC);
+	ck_assert_uint_eq(pktclock_capture_time(&ck, g->last_us), 405 * SEC);
+
+	/* The first recording's flow, idle since 1010 s of the clock, times
+	 * out 600 s later, while the second's keeps going. */
+	for (t = 410 * SEC; t <= 1000 * SEC; t += 10 * SEC)
+		feed_clocked(ft, &ck, pkt("10.0.0.2", 2000, "10.0.0.9", 80, 6,
+		    TH_ACK, t), 0);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_uint_eq(r.e[0].sport, 1000);
+	ck_assert_int_eq(r.e[0].why, FLOW_END_TIMEOUT);
+	ck_assert_uint_eq(f->pkts[0], 61);
+	assert_stats_consistent(ft, 16);
+	flowtab_free(ft);
+}
+END_TEST
+
+/* Reordering within PKTCLOCK_TOLERANCE_US is no step: no time passed. */
+START_TEST(clock_small_reorder)
+{
+	struct pktclock ck;
+	struct recorder r;
+	struct flowtab *ft = table(16, &r);
+	struct flow *f;
+
+	memset(&ck, 0, sizeof(ck));
+	ck_assert_uint_eq(pktclock_read(&ck, 100 * SEC), 100 * SEC);
+	ck_assert_uint_eq(pktclock_read(&ck, 100 * SEC - 300000), 100 * SEC);
+	ck_assert_uint_eq(pktclock_read(&ck, 100 * SEC - PKTCLOCK_TOLERANCE_US),
+	    100 * SEC);
+	ck_assert_uint_eq(ck.steps_back, 0);
+	ck_assert_uint_eq(pktclock_read(&ck, 100 * SEC + 10000),
+	    100 * SEC + 10000);
+	ck_assert_uint_eq(pktclock_capture_time(&ck, 100 * SEC + 10000),
+	    100 * SEC + 10000);
+	/* One microsecond more is a step. */
+	ck_assert_uint_eq(pktclock_read(&ck, 99 * SEC + 10000 - 1),
+	    100 * SEC + 10001);
+	ck_assert_uint_eq(ck.steps_back, 1);
+
+	/* A flow whose first packet came a little late starts at the clock. */
+	memset(&ck, 0, sizeof(ck));
+	feed_clocked(ft, &ck, pkt("10.0.0.1", 1, "10.0.0.9", 53, 17, 0,
+	    50 * SEC), 0);
+	f = feed_clocked(ft, &ck, pkt("10.0.0.1", 2, "10.0.0.9", 53, 17, 0,
+	    50 * SEC - 2000), 0);
+	ck_assert_uint_eq(f->first_us, 50 * SEC);
+	ck_assert_uint_eq(r.n, 0);
+	flowtab_free(ft);
+}
+END_TEST
+
+/* A live worker expires flows with the wall clock, through the same clock
+ * as the packets: the host's clock stepped back an hour ends no flow, a
+ * packet captured before the step and read after it is no jump forward,
+ * and the flow times out 600 s after its last packet, as ever. */
+START_TEST(clock_live_wall_steps_back)
+{
+	const uint64_t t0 = 1780000000ULL * SEC;	/* the wall clock */
+	struct pktclock ck;
+	struct recorder r;
+	struct flowtab *ft = table(16, &r);
+	struct flowtab_stats st;
+	struct flow *f;
+	uint64_t t;
+
+	memset(&ck, 0, sizeof(ck));
+	f = feed_clocked(ft, &ck, pkt("10.0.0.1", 1000, "10.0.0.9", 443, 6,
+	    TH_SYN, t0), 0);
+	feed_clocked(ft, &ck, pkt("10.0.0.1", 1000, "10.0.0.9", 443, 6,
+	    TH_ACK, t0 + 10 * SEC), 0);
+	flowtab_expire(ft, pktclock_read_wall(&ck, t0 + 11 * SEC));
+
+	/* The step, seen first by the worker's expiry. */
+	flowtab_expire(ft, pktclock_read_wall(&ck, t0 - 3600 * SEC));
+	ck_assert_uint_eq(ck.steps_back, 1);
+	ck_assert_uint_eq(r.n, 0);
+	/* Another interface's batch, captured just before the step. */
+	ck_assert_uint_eq(pktclock_read(&ck, t0 + 11 * SEC + 200000), ck.now);
+	flowtab_expire(ft, pktclock_read_wall(&ck, t0 - 3599 * SEC));
+	ck_assert_uint_eq(r.n, 0);
+
+	/* The flow goes on after the step: the same flow. */
+	feed_clocked(ft, &ck, pkt("10.0.0.9", 443, "10.0.0.1", 1000, 6, TH_ACK,
+	    t0 - 3598 * SEC), 1);
+	flowtab_stats(ft, &st);
+	ck_assert_uint_eq(st.created, 1);
+	ck_assert_uint_eq(f->pkts[1], 1);
+	ck_assert_uint_eq(pktclock_capture_time(&ck, f->last_us),
+	    t0 - 3598 * SEC);
+
+	/* Idle, it lasts its 600 s by the wall clock after the step. */
+	for (t = t0 - 3590 * SEC; t <= t0 - 2998 * SEC; t += SEC)
+		flowtab_expire(ft, pktclock_read_wall(&ck, t));
+	ck_assert_uint_eq(r.n, 0);
+	flowtab_expire(ft, pktclock_read_wall(&ck, t0 - 2997 * SEC));
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_int_eq(r.e[0].why, FLOW_END_TIMEOUT);
+	ck_assert_uint_eq(ck.steps_back, 1);
+	flowtab_free(ft);
+}
+END_TEST
+
+/* A worker behind its capture buffer reads packets seconds older than the
+ * wall clock it last read: that is no step, and the clock does not run
+ * ahead of the wall clock by the lag at every read. */
+START_TEST(clock_live_backlog)
+{
+	const uint64_t t0 = 1780000000ULL * SEC;
+	struct pktclock ck;
+	uint64_t i;
+
+	memset(&ck, 0, sizeof(ck));
+	for (i = 0; i < 20; i++) {
+		/* Packets captured 3 s before the wall clock's read. */
+		ck_assert_uint_eq(pktclock_read_wall(&ck, t0 + i * SEC),
+		    t0 + i * SEC);
+		ck_assert_uint_eq(pktclock_read(&ck, t0 + i * SEC - 3 * SEC),
+		    t0 + i * SEC);
+		ck_assert_uint_eq(pktclock_read(&ck, t0 + i * SEC - 2 * SEC),
+		    t0 + i * SEC);
+	}
+	ck_assert_uint_eq(ck.steps_back, 0);
+	ck_assert_uint_eq(ck.offset, 0);
+	/* Packets a step older than the packets before them are one. */
+	ck_assert_uint_eq(pktclock_read(&ck, t0), t0 + 19 * SEC + 1);
+	ck_assert_uint_eq(ck.steps_back, 1);
+}
+END_TEST
+
+/* Steps past the history keep the latest offsets exact; the clock
+ * saturates rather than wrap. */
+START_TEST(clock_many_steps)
+{
+	struct pktclock ck;
+	uint64_t i, j, t;
+
+	/* The same 2 s recorded over and over, in 0.5 s steps. */
+	memset(&ck, 0, sizeof(ck));
+	for (i = 0; i < 3 * PKTCLOCK_HISTORY; i++) {
+		for (j = 0; j <= 4; j++) {
+			t = pktclock_read(&ck, 1000 * SEC + j * SEC / 2);
+			ck_assert_uint_eq(pktclock_capture_time(&ck, t),
+			    1000 * SEC + j * SEC / 2);
+		}
+	}
+	ck_assert_uint_eq(ck.steps_back, 3 * PKTCLOCK_HISTORY - 1);
+	ck_assert_uint_eq(pktclock_capture_time(&ck, ck.now - SEC),
+	    1001 * SEC);
+	ck_assert_uint_eq(pktclock_capture_time(&ck, ck.now - 2 * SEC),
+	    1000 * SEC);
+	/* The round before the last: 2 s + 1 us earlier on the clock. */
+	ck_assert_uint_eq(pktclock_capture_time(&ck, ck.now - 2 * SEC - 1),
+	    1002 * SEC);
+
+	memset(&ck, 0, sizeof(ck));
+	ck_assert_uint_eq(pktclock_read(&ck, UINT64_MAX), PKTCLOCK_MAX);
+	ck_assert_uint_eq(pktclock_read(&ck, 5 * SEC), PKTCLOCK_MAX);
+	ck_assert_uint_eq(ck.steps_back, 0);
+}
+END_TEST
+
 Suite *
 flowtab_suite(void)
 {
@@ -625,6 +840,14 @@ flowtab_suite(void)
 	tcase_add_test(tc, syn_on_closed_flow);
 	tcase_add_test(tc, flush_ends_everything);
 	tcase_add_test(tc, random_flows_bounded);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clock");
+	tcase_add_test(tc, clock_step_back);
+	tcase_add_test(tc, clock_small_reorder);
+	tcase_add_test(tc, clock_live_wall_steps_back);
+	tcase_add_test(tc, clock_live_backlog);
+	tcase_add_test(tc, clock_many_steps);
 	suite_add_tcase(s, tc);
 	return s;
 }
