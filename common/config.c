@@ -4,7 +4,6 @@
  * every way of setting a value goes through the same checks and --help is
  * generated from the same rows.
  */
-#include <errno.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -556,10 +555,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	struct load_ctx ctx = { .cfg = cfg };
 	int line, read_error;
 
-	if ((ctx.fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((ctx.fp = file_fopen_regular(path, err, errlen)) == NULL)
 		return -1;
-	}
 	/* inih returns the first line it found wrong, by its syntax or by the
 	 * handler; ctx has the first line found wrong here, with why. */
 	line = ini_parse_stream(read_line, &ctx, on_ini_line, &ctx);
