@@ -467,8 +467,11 @@ spool_read(struct spool *s, const char *id, char **body, size_t *len,
 	 * since; anything else larger than the bound is not ours. */
 	if ((i = spool_find(s, id)) >= 0 && s->ents[i].size > limit)
 		limit = s->ents[i].size;
-	if ((fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1) {
+	/* O_NONBLOCK: a FIFO put under a message's name since the scan must
+	 * not hold delivery up waiting for a writer; the fstat refuses it.
+	 * On the regular file it has no effect. */
+	if ((fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
 		spool_err(s, NULL, err, errlen, "open", name);
 		return -1;
 	}
