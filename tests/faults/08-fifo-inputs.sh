@@ -7,7 +7,9 @@
 # the inventory or a GeoIP database belongs hung `egressd -t` and every
 # start-up, replay or live, forever and without a word. A directory or a
 # device read as such a file gave a vague error or none (/dev/null read as
-# an empty file). Only the webhook secret file was already guarded.
+# an empty file). The webhook CA file was not looked at before curl opened
+# it, at the first connection, in the delivery thread. Only the webhook
+# secret file was already refused when not a regular file.
 #
 # Provoked here: each file egressd reads because the configuration names
 # it (config file -c, rule_files, inventory, geoip_country_db,
@@ -23,7 +25,9 @@
 # exit 2 with "egressd: PATH: is a FIFO, not a regular file" (or "is a
 # directory", "is a character device"); a signature_dir's entries that are
 # not regular files are skipped, each with a warning that names it, and
-# the run goes on with the good rule file's signature.
+# the run goes on with the good rule file's signature. The capture itself
+# may still be a FIFO (tcpdump writing into it): a replay of one that a
+# writer fills gives the same events as the file.
 #
 #   tests/faults/08-fifo-inputs.sh EGRESSD
 set -u
@@ -47,7 +51,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 limit=10	# seconds a run may take; egressd needs well under one
-url=https://127.0.0.1:1/	# nothing listens there; never reached anyway
+url=https://127.0.0.1:1/	# nothing listens there
 fails=0
 
 say() {
@@ -173,5 +177,22 @@ for mode in check replay; do
 		fi
 	fi
 done
+
+# The capture is the one input that may be a FIFO. The writer opens it
+# itself, under timeout: it would wait for good if egressd never did.
+mkfifo "$t/capture"
+timeout -k 2 $limit dd if="$cap" of="$t/capture" bs=64k status=none &
+rc=0
+timeout -k 2 $limit "$egressd" -r "$t/capture" >"$t/fifo.json" \
+    2>"$t/err" || rc=$?
+wait
+"$egressd" -r "$cap" >"$t/file.json" 2>/dev/null
+if [ $rc -eq 0 ] && [ -s "$t/fifo.json" ] &&
+    cmp -s "$t/fifo.json" "$t/file.json"; then
+	say ok "replay of a capture read from a FIFO: exit 0, the file's events"
+else
+	say "not ok" "replay of a capture read from a FIFO: exit $rc" \
+	    "($(head -c 200 "$t/err"))"
+fi
 
 [ $fails -eq 0 ]
