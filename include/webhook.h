@@ -38,6 +38,10 @@ struct webhook_opts {
 	uint64_t timeout_us;	/* the whole request, connect included */
 	const char *ca_file;	/* NULL or "": the system's CA store */
 	const char *user_agent;
+	/* NULL, or a flag another thread sets (with __atomic_store_n) to give
+	 * up a request under way within about a second: it ends as
+	 * WEBHOOK_RETRY. */
+	const int *stop;
 };
 
 enum webhook_result {
