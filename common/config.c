@@ -389,9 +389,13 @@ set_option(struct config *cfg, const struct option_def *o, const char *value,
 	case OPT_DURATION:
 		if (parse_duration_us(value, (uint64_t)o->min, (uint64_t)o->max,
 		    &us) == -1) {
+			char lo[32], hi[32];
+
+			format_duration_us((uint64_t)o->min, lo, sizeof(lo));
+			format_duration_us((uint64_t)o->max, hi, sizeof(hi));
 			snprintf(err, errlen, "%s: '%s' is not a duration from "
-			    "%llds to %llds (units: ms, s, m, h)", o->name, value,
-			    o->min / SEC, o->max / SEC);
+			    "%s to %s (units: ms, s, m, h, d)", o->name, value,
+			    lo, hi);
 			return -1;
 		}
 		memcpy(field, &us, sizeof(us));

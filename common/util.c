@@ -183,6 +183,8 @@ parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out
 		mult = 60ULL * 1000000;
 	else if (strcmp(end, "h") == 0)
 		mult = 3600ULL * 1000000;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400ULL * 1000000;
 	else
 		return -1;
 	if (v > UINT64_MAX / mult)
@@ -192,6 +194,33 @@ parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void
+format_duration_us(uint64_t us, char *buf, size_t len)
+{
+	static const struct {
+		const char *unit;
+		uint64_t us;
+	} units[] = {
+		{ "d", 86400ULL * 1000000 }, { "h", 3600ULL * 1000000 },
+		{ "m", 60ULL * 1000000 }, { "s", 1000000 }, { "ms", 1000 },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(units); i++) {
+		if (us != 0 && us % units[i].us == 0) {
+			snprintf(buf, len, "%llu%s",
+			    (unsigned long long)(us / units[i].us), units[i].unit);
+			return;
+		}
+	}
+	/* 0, or a figure no unit divides: microseconds have no unit here,
+	 * so say it in ms with a fraction. */
+	if (us == 0)
+		snprintf(buf, len, "0s");
+	else
+		snprintf(buf, len, "%.3fms", (double)us / 1000.0);
 }
 
 char *

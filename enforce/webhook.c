@@ -41,6 +41,7 @@ struct webhook {
 	char *shown;		/* scheme://host[:port]/path, for messages */
 	uint8_t key[WEBHOOK_KEY_MAX];
 	size_t keylen;		/* 0: unsigned posts */
+	const int *stop;	/* set: the attempt under way is given up */
 	char errbuf[CURL_ERROR_SIZE];
 	/* Of the attempt under way, filled by the callbacks: */
 	int64_t retry_after_s;	/* -1: none; else seconds, capped */
@@ -388,6 +389,18 @@ webhook_on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* libcurl calls this at least once a second while a request is under way
+ * (and more often while data moves); a non-zero answer ends it. */
+static int
+webhook_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct webhook *w = arg;
+
+	(void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+	return w->stop != NULL && __atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
+}
+
 struct webhook *
 webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 {
@@ -463,6 +476,12 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 	SETOPT(CURLOPT_WRITEDATA, w);
 	SETOPT(CURLOPT_HEADERFUNCTION, webhook_on_header);
 	SETOPT(CURLOPT_HEADERDATA, w);
+	if (o->stop != NULL) {
+		w->stop = o->stop;
+		SETOPT(CURLOPT_XFERINFOFUNCTION, webhook_on_progress);
+		SETOPT(CURLOPT_XFERINFODATA, w);
+		SETOPT(CURLOPT_NOPROGRESS, 0L);
+	}
 	/*
 	 * curl opens the CA file by its path when it connects, in the delivery
 	 * thread, and its open of a FIFO would wait there for a writer: the

@@ -57,6 +57,10 @@ int parse_long(const char *s, long min, long max, long *out);
  * into microseconds in [min_us, max_us]; returns 0 or -1. */
 int parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out);
 
+/* Writes a duration as parse_duration_us reads it, in the largest unit
+ * that divides it exactly ("100ms", "1s", "5m", "365d"). */
+void format_duration_us(uint64_t us, char *buf, size_t len);
+
 /* Removes leading and trailing white space in place and returns s. */
 char *str_trim(char *s);
 

@@ -40,6 +40,10 @@ struct webhook_opts {
 	const char *ca_file;	/* NULL or "": the system's CA store; else
 				 * a regular file, or webhook_new fails */
 	const char *user_agent;
+	/* NULL, or a flag another thread sets (with __atomic_store_n) to give
+	 * up a request under way within about a second: it ends as
+	 * WEBHOOK_RETRY. */
+	const int *stop;
 };
 
 enum webhook_result {

@@ -295,10 +295,32 @@ START_TEST(parse_duration_units_and_bounds)
 }
 END_TEST
 
+/* Days, as the nft_timeout range (up to 365d) needs; and ranges are said
+ * in the unit that reads best. */
+START_TEST(parse_duration_days)
+{
+	char buf[32];
+	uint64_t us = 0;
+
+	ck_assert_int_eq(parse_duration_us("365d", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 365ULL * 86400 * 1000000);
+	format_duration_us(365ULL * 86400 * 1000000, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "365d");
+	format_duration_us(100000, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "100ms");
+	format_duration_us(300ULL * 1000000, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "5m");
+	format_duration_us(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "0s");
+	format_duration_us(1500, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1.500ms");
+}
+END_TEST
+
 START_TEST(parse_duration_junk)
 {
 	static const char *bad[] = { "", "s", "ms", "-5", "+5", " 5", "5 ",
-	    "5 s", "1.5s", "5sec", "5mm", "5S", "5d", "5us", "5hs", "0x10" };
+	    "5 s", "1.5s", "5sec", "5mm", "5S", "5D", "5us", "5hs", "0x10" };
 	uint64_t us = 77;
 	size_t i;
 
@@ -523,6 +545,7 @@ common_suite(void)
 	tcase_add_test(tc, parse_long_junk);
 	tcase_add_test(tc, parse_duration_units_and_bounds);
 	tcase_add_test(tc, parse_duration_junk);
+	tcase_add_test(tc, parse_duration_days);
 	tcase_add_test(tc, str_copy_truncates);
 	tcase_add_test(tc, str_trim_and_alloc);
 	tcase_add_test(tc, file_type_names);

@@ -209,7 +209,7 @@ START_TEST(bound)
 	/* One byte too many: refused, nothing on disk, nothing counted. */
 	errno = 0;
 	ck_assert_int_eq(spool_put(s, "0002", big, MAX_BYTES - 9, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPOOL_FULL);
 	ck_assert_int_eq(errno, ENOSPC);
 	ck_assert(strstr(err, dir) != NULL);
 	ck_assert(!exists("0002.msg"));
@@ -222,7 +222,8 @@ START_TEST(bound)
 	ck_assert_uint_eq(spool_bytes(s), MAX_BYTES);
 	errno = 0;
 	ck_assert_int_eq(spool_put(s, "0003", "", 0, err, sizeof(err)), 0);
-	ck_assert_int_eq(spool_put(s, "0004", "y", 1, err, sizeof(err)), -1);
+	ck_assert_int_eq(spool_put(s, "0004", "y", 1, err, sizeof(err)),
+	    SPOOL_FULL);
 	ck_assert_int_eq(errno, ENOSPC);
 	/* Removing makes room again. */
 	ck_assert_int_eq(spool_remove(s, "0002", err, sizeof(err)), 0);
