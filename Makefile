@@ -102,7 +102,7 @@ demo: egressd
 check: test-deps
 	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
 	    check-tools check-bound check-hostile check-fuzz check-delivery \
-	    check-live check-deploy check-e2e
+	    check-faults check-live check-deploy check-e2e
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)
@@ -146,6 +146,10 @@ check-delivery: $(BUILD)/egressd
 	tests/delivery/run.sh $(BUILD)/egressd
 	tests/delivery/nft-enforce.sh $(BUILD)/egressd
 
+# One script per fault a fault-injection pass found (tests/faults/run.sh).
+check-faults: $(BUILD)/egressd
+	tests/faults/run.sh $(BUILD)/egressd
+
 # Live capture on a veth in a namespace: tcpreplay of every capture, user,
 # capabilities, metrics, webhook, SIGHUP, SIGTERM.
 check-live: $(BUILD)/egressd
@@ -164,7 +168,7 @@ golden-update: $(BUILD)/egressd
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    check-unit check-golden check-cli check-delivery
+	    check-unit check-golden check-cli check-delivery check-faults
 
 # Loading 100k host and 100k CIDR rules, and the cost of a lookup.
 $(BUILD)/sigbench: tests/sigbench.c $(MOD_OBJS)

@@ -7,6 +7,7 @@
  * 2 usage or configuration error, 3 verdicts left in the spool for a later
  * run to deliver.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pcap/pcap.h>
@@ -22,7 +23,9 @@
 #include "dpi.h"
 #include "eve.h"
 #include "inventory.h"
+#include "live.h"
 #include "log.h"
+#include "metrics.h"
 #include "priv.h"
 #include "sidecar.h"
 #include "sinks.h"
@@ -198,16 +201,30 @@ replay(struct source *src, struct classify *c, struct run *r, char *err,
 }
 
 /* -t: loads everything the configuration names, as a run would, and
- * says whether it is usable. */
+ * says whether it is usable: a configuration -t passes does not fail at
+ * start for a reason -t could have seen (interfaces excepted: a VM bridge
+ * may come up after the check). */
 static int
-check_config(const struct config *cfg, const char *cfile, int verbose)
+check_config(const struct config *cfg, const char *cfile, const char *ofile,
+    int verbose)
 {
 	struct classify_out out;
 	struct classify *c;
 	struct inventory *inv = NULL;
 	struct deliver *d;
 	char err[512];
+	struct sockaddr_storage ss;
+	uid_t uid;
 
+	if (eve_check_path(ofile, err, sizeof(err)) == -1 ||
+	    (cfg->eve[0] != '\0' &&
+	    eve_check_path(cfg->eve, err, sizeof(err)) == -1) ||
+	    live_check_filter(cfg, err, sizeof(err)) == -1 ||
+	    (cfg->metrics[0] != '\0' &&
+	    metrics_parse_addr(cfg->metrics, &ss, err, sizeof(err)) == -1)) {
+		fprintf(stderr, "egressd: %s\n", err);
+		return EXIT_USAGE;
+	}
 	memset(&out, 0, sizeof(out));
 	if ((c = classify_new(cfg, &out, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
@@ -215,7 +232,7 @@ check_config(const struct config *cfg, const char *cfile, int verbose)
 	}
 	printf("egressd: %zu signatures loaded\n", classify_signature_count(c));
 	classify_free(c);
-	if (cfg->user[0] != '\0' && !priv_user_exists(cfg->user)) {
+	if (cfg->user[0] != '\0' && priv_user_uid(cfg->user, &uid) == -1) {
 		fprintf(stderr, "egressd: user %s: no such user\n", cfg->user);
 		return EXIT_USAGE;
 	}
@@ -228,7 +245,7 @@ check_config(const struct config *cfg, const char *cfile, int verbose)
 		printf("egressd: inventory of %zu entries\n", inventory_count(inv));
 		inventory_free(inv);
 	}
-	if ((d = deliver_new(cfg, 1, err, sizeof(err))) == NULL) {
+	if ((d = deliver_new(cfg, DELIVER_CHECK_ONLY, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -242,21 +259,6 @@ check_config(const struct config *cfg, const char *cfile, int verbose)
 	printf("egressd: configuration %s is ok\n",
 	    cfile != NULL ? cfile : "(defaults)");
 	return 0;
-}
-
-/* The end of a run: waits up to drain_timeout for the sinks to take every
- * verdict. Returns the verdicts not delivered. */
-static uint64_t
-finish_delivery(struct run *r, const struct config *cfg)
-{
-	uint64_t left = deliver_drain(r->out.deliver, cfg->drain_timeout_us);
-
-	if (left > 0)
-		log_warn("%llu verdicts not delivered after %.1f s%s",
-		    (unsigned long long)left, (double)cfg->drain_timeout_us / 1e6,
-		    deliver_has_spool(r->out.deliver) ? "; they stay in the spool "
-		    "for the next run" : "");
-	return left;
 }
 
 static void
@@ -350,7 +352,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (test_only)
-		return check_config(&cfg, cfile, verbose);
+		return check_config(&cfg, cfile, ofile, verbose);
 	if (cfg.interface[0] != '\0' && rfile != NULL) {
 		/* -r FILE -i NAME: the capture was taken on NAME. */
 		if (strchr(cfg.interface, ',') != NULL ||
@@ -411,7 +413,8 @@ main(int argc, char **argv)
 	}
 	/* A replay waits for room in a full delivery queue: reading a file
 	 * more slowly loses nothing. */
-	if ((run.out.deliver = deliver_new(&cfg, 1, err, sizeof(err))) == NULL) {
+	if ((run.out.deliver = deliver_new(&cfg, DELIVER_WAIT_WHEN_FULL, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;
@@ -435,14 +438,18 @@ main(int argc, char **argv)
 		}
 		classify_flush(c);
 	}
-	if (finish_delivery(&run, &cfg) != 0 && status == 0)
-		status = deliver_has_spool(run.out.deliver) ? EXIT_SPOOLED :
-		    EXIT_RUNTIME;
-	if (deliver_lost(run.out.deliver) > 0) {
-		log_err("%llu verdicts were lost to a sink (see the stats "
-		    "event)", (unsigned long long)deliver_lost(run.out.deliver));
-		if (status == 0 || status == EXIT_SPOOLED)
-			status = EXIT_RUNTIME;
+	/* Every verdict is now delivered, in the spool, or counted lost: the
+	 * last stats and the exit status say which. */
+	switch (deliver_finish(run.out.deliver, cfg.drain_timeout_us)) {
+	case DELIVER_END_LOST:
+		status = EXIT_RUNTIME;
+		break;
+	case DELIVER_END_SPOOLED:
+		if (status == 0)
+			status = EXIT_SPOOLED;
+		break;
+	case DELIVER_END_ALL:
+		break;
 	}
 	write_stats(&run, c);
 out:

@@ -39,6 +39,7 @@
 #define POLL_MS		200
 #define PUBLISH_US	1000000
 #define STALE_US	5000000		/* a worker silent this long is unhealthy */
+#define NO_INVENTORY	SIZE_MAX
 
 /* Options that a SIGHUP may change; the others need a restart. */
 static const char *const reloadable[] = {
@@ -62,6 +63,7 @@ struct worker {
 	pthread_mutex_t mu;
 	struct stats_event snap;
 	uint64_t heartbeat_us;
+	size_t inv_entries;		/* of the inventory; NO_INVENTORY */
 	int failed;
 	int pending;			/* a reload waits to be applied */
 	const struct config *new_cfg;
@@ -182,6 +184,7 @@ apply_reload(struct worker *w)
 	inventory_free(classify_set_inventory(w->c, inv));
 	w->inv = inv;
 	pthread_mutex_lock(&w->mu);
+	w->inv_entries = inv != NULL ? inventory_count(inv) : NO_INVENTORY;
 	w->applied++;
 	pthread_mutex_unlock(&w->mu);
 }
@@ -244,6 +247,7 @@ collect(struct stats_event *s, void *arg)
 	struct sidecar *sc = arg;
 	struct stats_event snap;
 	unsigned i, j;
+	size_t n;
 
 	memset(s, 0, sizeof(*s));
 	s->ts_us = wall_us();
@@ -256,9 +260,13 @@ collect(struct stats_event *s, void *arg)
 			add_or_sum(s, snap.c[j].section, snap.c[j].name,
 			    snap.c[j].value);
 	}
-	if (sc->w[0].inv != NULL)
-		stats_add(s, "inventory", "entries",
-		    inventory_count(sc->w[0].inv));
+	/* The count, not the inventory (nor sc->cfg): a reload may be
+	 * freeing them. */
+	pthread_mutex_lock(&sc->w[0].mu);
+	n = sc->w[0].inv_entries;
+	pthread_mutex_unlock(&sc->w[0].mu);
+	if (n != NO_INVENTORY)
+		stats_add(s, "inventory", "entries", n);
 	stats_add(s, "sidecar", "reloads", sc->reloads);
 	deliver_stats(sc->out.deliver, s);
 }
@@ -431,6 +439,7 @@ make_workers(struct sidecar *sc, char *err, size_t errlen)
 		w->sc = sc;
 		w->id = i;
 		pthread_mutex_init(&w->mu, NULL);
+		w->inv_entries = NO_INVENTORY;
 		out.verdict = emit_verdict;
 		out.flow = sc->cfg->flows ? emit_flow : NULL;
 		out.arg = w;
@@ -441,6 +450,7 @@ make_workers(struct sidecar *sc, char *err, size_t errlen)
 			    errlen)) == NULL)
 				return -1;
 			classify_set_inventory(w->c, w->inv);
+			w->inv_entries = inventory_count(w->inv);
 		}
 		publish(w, 0);
 	}
@@ -504,7 +514,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	struct sigaction sa;
 	struct inventory *bound = NULL;
 	char err[512];
-	uint64_t last_stats, left;
+	uint64_t last_stats;
 	int status = 0, rc = 0, nft;
 	unsigned i;
 
@@ -523,6 +533,11 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
+	/* A filter that does not compile is the configuration's fault. */
+	if (live_check_filter(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "egressd: %s\n", err);
+		return SIDECAR_EXIT_USAGE;
+	}
 	/* Interfaces the inventory names as a VM's are read by direction
 	 * (a load that fails here fails again in make_workers, which says
 	 * why). */
@@ -600,14 +615,18 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	}
 	log_info("stopping");
 	stop_workers(&sc);
-	left = deliver_drain(sc.out.deliver, sc.cfg->drain_timeout_us);
-	if (left > 0) {
-		log_warn("%llu verdicts not delivered at exit%s",
-		    (unsigned long long)left, deliver_has_spool(sc.out.deliver) ?
-		    "; they stay in the spool for the next run" : "");
+	/* As a replay ends: every verdict delivered, in the spool, or
+	 * counted lost, before the last stats and the exit status. */
+	switch (deliver_finish(sc.out.deliver, sc.cfg->drain_timeout_us)) {
+	case DELIVER_END_LOST:
+		status = SIDECAR_EXIT_RUNTIME;
+		break;
+	case DELIVER_END_SPOOLED:
 		if (status == 0)
-			status = deliver_has_spool(sc.out.deliver) ?
-			    SIDECAR_EXIT_SPOOLED : SIDECAR_EXIT_RUNTIME;
+			status = SIDECAR_EXIT_SPOOLED;
+		break;
+	case DELIVER_END_ALL:
+		break;
 	}
 	write_stats(&sc);
 out:

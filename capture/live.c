@@ -169,6 +169,31 @@ handle_filter(const struct config *cfg, uint8_t dir, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+int
+live_check_filter(const struct config *cfg, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	pcap_t *p;
+	int rc = 0;
+
+	if (cfg->bpf_filter[0] == '\0')
+		return 0;
+	/* Ethernet: what an interface of a host or a VM's tap shows. */
+	if ((p = pcap_open_dead(DLT_EN10MB, (int)cfg->snaplen)) == NULL) {
+		snprintf(err, errlen, "bpf_filter: out of memory");
+		return -1;
+	}
+	if (pcap_compile(p, &prog, cfg->bpf_filter, 1,
+	    PCAP_NETMASK_UNKNOWN) == -1) {
+		snprintf(err, errlen, "bpf_filter: %s", pcap_geterr(p));
+		rc = -1;
+	} else {
+		pcap_freecode(&prog);
+	}
+	pcap_close(p);
+	return rc;
+}
+
 static int
 open_handle(struct live *l, const struct config *cfg, const char *ifname,
     uint8_t dir, struct handle *h, int fanout_id, char *err, size_t errlen)
@@ -227,8 +252,10 @@ open_handle(struct live *l, const struct config *cfg, const char *ifname,
 	if (fanout_id >= 0) {
 		struct sock_fprog fp = { l->prog_len, l->prog };
 
-		fanout = fanout_id | (PACKET_FANOUT_CBPF |
-		    PACKET_FANOUT_FLAG_DEFRAG) << 16;
+		/* Unsigned: the flags shifted by 16 pass INT_MAX. */
+		fanout = (int)((unsigned)fanout_id |
+		    (unsigned)(PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG) <<
+		    16);
 		if (setsockopt(h->fd, SOL_PACKET, PACKET_FANOUT, &fanout,
 		    sizeof(fanout)) == -1 ||
 		    setsockopt(h->fd, SOL_PACKET, PACKET_FANOUT_DATA, &fp,

@@ -35,6 +35,13 @@ source_open_file(const char *path, char *err, size_t errlen)
 	int dlt;
 	pcap_t *p;
 
+	/*
+	 * Not file_open_regular(): a capture may be a pipe or a FIFO that
+	 * tcpdump writes into (tcpdump -w - | egressd -r -), read as it
+	 * comes. Opening a FIFO waits for its writer, which is what the user
+	 * asked for; every file the configuration names is refused instead
+	 * when it is not a regular file.
+	 */
 	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (fp == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

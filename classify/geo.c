@@ -46,6 +46,15 @@ open_db(const char *path, MMDB_s *db, char *err, size_t errlen)
 {
 	int status;
 
+	/*
+	 * libmaxminddb opens the file by its path and has no call that takes
+	 * a descriptor, and its open of a FIFO would wait for a writer: the
+	 * path is checked first to be a regular file. A file swapped for a
+	 * FIFO between this check and MMDB_open() is outside what egressd
+	 * defends against: whoever can do that can write the database.
+	 */
+	if (file_check_regular(path, err, errlen) == -1)
+		return -1;
 	errno = 0;
 	status = MMDB_open(path, MMDB_MODE_MMAP, db);
 	if (status == MMDB_SUCCESS)

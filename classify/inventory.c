@@ -7,7 +7,6 @@
  */
 #include <ctype.h>
 #include <csv.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,10 +296,8 @@ inventory_load(const char *path, char *err, size_t errlen)
 	FILE *fp;
 
 	msg[0] = '\0';
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fp = file_fopen_regular(path, err, errlen)) == NULL)
 		goto fail_early;
-	}
 	if (csv_init(&cp, CSV_STRICT | CSV_APPEND_NULL) != 0) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		fclose(fp);

@@ -83,9 +83,12 @@
  *
  * Errors are "path:line: what is wrong", naming the token at fault; a
  * file that cannot be read gives "path: reason". On error the set keeps
- * the rules read before the bad line. sigset_load_dir() loads every
- * regular file (or link to one) whose name is NAME.rules, in strcoll(3)
- * order (alphasort), and stops at the first error.
+ * the rules read before the bad line. A rule file must be a regular file
+ * (or a link to one): a FIFO, a directory or a device is an error, never
+ * a read that waits. sigset_load_dir() loads every regular file (or link
+ * to one) whose name is NAME.rules, in strcoll(3) order (alphasort), and
+ * stops at the first error; an entry NAME.rules of another type is
+ * skipped with a warning.
  *
  * DESIGN
  *
@@ -117,6 +120,7 @@
 
 #include "cidr.h"
 #include "dpi.h"
+#include "log.h"
 #include "policy.h"
 #include "sig.h"
 #include "util.h"
@@ -1761,10 +1765,8 @@ sigset_load_file(struct sigset *s, const char *path, struct dpi *dpi,
 	size_t len;
 	int c, rc = -1;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fp = file_fopen_regular(path, err, errlen)) == NULL)
 		return -1;
-	}
 	P = xcalloc(1, sizeof(*P));
 	P->s = s;
 	P->dpi = dpi;
@@ -1837,8 +1839,16 @@ sigset_load_dir(struct sigset *s, const char *dir, struct dpi *dpi,
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
-		if (!S_ISREG(st.st_mode))
+		/* Skipped with a warning, not an error: the configuration
+		 * names the directory, not this entry. It is not opened, so a
+		 * FIFO cannot block; one put in place of a regular file after
+		 * this stat is refused by sigset_load_file() without
+		 * blocking. */
+		if (!S_ISREG(st.st_mode)) {
+			log_warn("%s: is %s, not a regular file: skipped", path,
+			    file_type_name(st.st_mode));
 			continue;
+		}
 		if (sigset_load_file(s, path, dpi, err, errlen) == -1)
 			goto out;
 	}

@@ -4,7 +4,6 @@
  * every way of setting a value goes through the same checks and --help is
  * generated from the same rows.
  */
-#include <errno.h>
 #include <ini.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -390,9 +389,13 @@ set_option(struct config *cfg, const struct option_def *o, const char *value,
 	case OPT_DURATION:
 		if (parse_duration_us(value, (uint64_t)o->min, (uint64_t)o->max,
 		    &us) == -1) {
+			char lo[32], hi[32];
+
+			format_duration_us((uint64_t)o->min, lo, sizeof(lo));
+			format_duration_us((uint64_t)o->max, hi, sizeof(hi));
 			snprintf(err, errlen, "%s: '%s' is not a duration from "
-			    "%llds to %llds (units: ms, s, m, h)", o->name, value,
-			    o->min / SEC, o->max / SEC);
+			    "%s to %s (units: ms, s, m, h, d)", o->name, value,
+			    lo, hi);
 			return -1;
 		}
 		memcpy(field, &us, sizeof(us));
@@ -556,10 +559,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	struct load_ctx ctx = { .cfg = cfg };
 	int line, read_error;
 
-	if ((ctx.fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((ctx.fp = file_fopen_regular(path, err, errlen)) == NULL)
 		return -1;
-	}
 	/* inih returns the first line it found wrong, by its syntax or by the
 	 * handler; ctx has the first line found wrong here, with why. */
 	line = ini_parse_stream(read_line, &ctx, on_ini_line, &ctx);

@@ -56,9 +56,14 @@ priv_drop_caps(int keep_net_admin, char *err, size_t errlen)
 }
 
 int
-priv_user_exists(const char *user)
+priv_user_uid(const char *user, uid_t *uid)
 {
-	return getpwnam(user) != NULL;
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		return -1;
+	*uid = pw->pw_uid;
+	return 0;
 }
 
 int

@@ -1,16 +1,20 @@
 /*
- * util.c: allocation wrappers that abort on failure, and bounded string and
- * number parsing. No function here keeps state.
+ * util.c: allocation wrappers that abort on failure, bounded string and
+ * number parsing, and the one way a file named by the configuration is
+ * opened to be read. No function here keeps state.
  */
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -179,6 +183,8 @@ parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out
 		mult = 60ULL * 1000000;
 	else if (strcmp(end, "h") == 0)
 		mult = 3600ULL * 1000000;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400ULL * 1000000;
 	else
 		return -1;
 	if (v > UINT64_MAX / mult)
@@ -188,6 +194,33 @@ parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void
+format_duration_us(uint64_t us, char *buf, size_t len)
+{
+	static const struct {
+		const char *unit;
+		uint64_t us;
+	} units[] = {
+		{ "d", 86400ULL * 1000000 }, { "h", 3600ULL * 1000000 },
+		{ "m", 60ULL * 1000000 }, { "s", 1000000 }, { "ms", 1000 },
+	};
+	size_t i;
+
+	for (i = 0; i < NELEM(units); i++) {
+		if (us != 0 && us % units[i].us == 0) {
+			snprintf(buf, len, "%llu%s",
+			    (unsigned long long)(us / units[i].us), units[i].unit);
+			return;
+		}
+	}
+	/* 0, or a figure no unit divides: microseconds have no unit here,
+	 * so say it in ms with a fraction. */
+	if (us == 0)
+		snprintf(buf, len, "0s");
+	else
+		snprintf(buf, len, "%.3fms", (double)us / 1000.0);
 }
 
 char *
@@ -224,6 +257,97 @@ file_read_line(FILE *fp, char *buf, size_t len, int *nul, int *too_long)
 		n--;
 	buf[n] = '\0';
 	return (int)n;
+}
+
+const char *
+file_type_name(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "a regular file";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	return "of an unknown type";
+}
+
+int
+file_open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, flags;
+
+	/*
+	 * O_NONBLOCK: opening a FIFO to read waits for a writer, forever if
+	 * none comes; with it the open returns at once and the fstat below
+	 * refuses the FIFO. O_NOCTTY: a terminal named here must not become
+	 * the controlling one.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
+		/* A socket cannot be opened at all (ENXIO): say what it is. */
+		if (errno == ENXIO && stat(path, &st) == 0 &&
+		    !S_ISREG(st.st_mode))
+			snprintf(err, errlen, "%s: is %s, not a regular file",
+			    path, file_type_name(st.st_mode));
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: is %s, not a regular file", path,
+		    file_type_name(st.st_mode));
+		goto fail;
+	}
+	/* No effect on a regular file's reads; cleared so that the descriptor
+	 * is the ordinary blocking one its readers expect. */
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+FILE *
+file_fopen_regular(const char *path, char *err, size_t errlen)
+{
+	FILE *fp;
+	int fd;
+
+	if ((fd = file_open_regular(path, err, errlen)) == -1)
+		return NULL;
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
+int
+file_check_regular(const char *path, char *err, size_t errlen)
+{
+	int fd;
+
+	if ((fd = file_open_regular(path, err, errlen)) == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 uint64_t

@@ -8,6 +8,15 @@
  * rejected or dropped: queued, being turned into a message, or in a message
  * that waits (in the spool or in memory). drain waits for it, and for the
  * action queue, to reach zero.
+ *
+ * Every verdict handed in ends in exactly one of these: delivered (or run
+ * by the action sinks), left in the spool for a later run, or lost, and
+ * then counted by the reason: queue_dropped (a full queue, live only),
+ * spool_dropped (the spool's bound), backlog_dropped (the memory backlog
+ * full), rejected (refused for good by the endpoint), abandoned (held in
+ * memory when the run ended), action dropped or abandoned. deliver_finish
+ * settles the figures before the last stats are written and the exit
+ * status is chosen.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +36,7 @@
 #include "log.h"
 #include "nftset.h"
 #include "policy.h"
+#include "priv.h"
 #include "spool.h"
 #include "util.h"
 #include "webhook.h"
@@ -40,12 +50,20 @@ struct queue {
 	size_t cap, head, n;
 };
 
-/* A message held in memory when there is no spool. */
+/* A message held in memory: there is no spool, or the disk failed. */
 struct mem_msg {
 	char id[SPOOL_ID_MAX];
 	char *body;
 	size_t len;
+	unsigned n;			/* verdicts in it */
 };
+
+#define THREAD_INTAKE	0x1
+#define THREAD_SENDER	0x2
+#define THREAD_ACTION	0x4
+
+/* Where store_message put a message. */
+enum stored_in { IN_SPOOL, IN_MEMORY, DROPPED_SPOOL_FULL, DROPPED_BACKLOG };
 
 /* What the action thread needs of one verdict. */
 struct action_item {
@@ -60,9 +78,13 @@ struct action_item {
 struct deliver {
 	const struct config *cfg;
 	int wait_when_full;
+	int check_only;			/* -t: opens nothing, starts nothing */
 	pthread_mutex_t mu;
 	pthread_cond_t wake_intake, wake_wh, wake_act, room, idle;
 	int stop;
+	int stop_post;			/* atomic: give up a request under way */
+	int finished;			/* the threads are joined */
+	int started;			/* THREAD_* bits */
 
 	/* webhook */
 	int has_webhook;
@@ -75,13 +97,15 @@ struct deliver {
 	struct spool *spool;		/* NULL: messages wait in memory */
 	struct mem_msg *mem;
 	size_t nmem, capmem;
-	uint64_t mem_bytes;
+	uint64_t mem_bytes, mem_verdicts;
+	int disk_failing, spool_full, backlog_full;	/* logged once each */
 	uint64_t pending;		/* verdicts not yet delivered */
 	int disabled;			/* a 410 answer */
 	uint64_t seq;
 	uint32_t intake_rnd, sender_rnd;	/* one per thread */
 	/* webhook counters */
 	uint64_t queued, queue_dropped, spooled, spool_dropped, spool_errors;
+	uint64_t backlog_dropped, abandoned;
 	uint64_t delivered, messages, attempts, failures, rejected;
 	uint64_t recovered, recovered_messages;
 	uint64_t spool_msgs_now, spool_bytes_now;	/* for stats, under mu */
@@ -93,7 +117,8 @@ struct deliver {
 	int act_busy;
 	struct exechook *exec;
 	struct nftset *nft;
-	uint64_t act_dropped, exec_runs, exec_failed, exec_timeouts;
+	uint64_t act_dropped, act_abandoned, exec_runs, exec_failed;
+	uint64_t exec_timeouts;
 	uint64_t nft_added, nft_failed, nft_skipped;
 };
 
@@ -184,20 +209,125 @@ next_rand(uint32_t *state)
  * and the memory list; it is never held together with mu.
  */
 
+/* Writes the messages held in memory after a disk error to the spool,
+ * oldest first, until one fails; under store_mu. Returns the verdicts
+ * moved. */
+static uint64_t
+mem_to_spool(struct deliver *d)
+{
+	char err[512];
+	uint64_t moved = 0;
+
+	while (d->spool != NULL && d->nmem > 0) {
+		struct mem_msg *m = &d->mem[0];
+
+		if (spool_put(d->spool, m->id, m->body, m->len, err,
+		    sizeof(err)) != 0)
+			break;
+		moved += m->n;
+		d->mem_bytes -= m->len;
+		d->mem_verdicts -= m->n;
+		free(m->body);
+		memmove(d->mem, d->mem + 1, (d->nmem - 1) * sizeof(*d->mem));
+		d->nmem--;
+	}
+	if (moved > 0 && d->nmem == 0 && d->disk_failing) {
+		/* At the error's level: it closes what the error opened. */
+		log_warn("spool %s: writable again; the messages kept in memory "
+		    "are on disk", d->cfg->spool);
+		d->disk_failing = 0;
+	}
+	return moved;
+}
+
+/* Stores one message (body is taken); under store_mu. With a spool it goes
+ * to disk. When the spool's bound is reached it is dropped: the bound is
+ * what the operator allowed. When the disk fails (full, read-only, an I/O
+ * error) it waits in memory, up to queue_size verdicts, and goes to disk
+ * with a later message once the disk takes it. Without a spool it waits in
+ * memory within spool_max_bytes. *moved gets the verdicts of older
+ * messages this moved from memory to the spool. */
+static enum stored_in
+store_locked(struct deliver *d, const char *id, char *body, size_t len,
+    unsigned n, uint64_t *moved)
+{
+	char err[512];
+	int rc, full;
+
+	*moved = 0;
+	if (d->spool != NULL) {
+		*moved = mem_to_spool(d);
+		rc = spool_put(d->spool, id, body, len, err, sizeof(err));
+		if (rc == 0) {
+			free(body);
+			if (d->spool_full)
+				log_warn("spool %s: has room again", d->cfg->spool);
+			d->spool_full = 0;
+			if (d->disk_failing && d->nmem == 0) {
+				log_warn("spool %s: writable again",
+				    d->cfg->spool);
+				d->disk_failing = 0;
+			}
+			return IN_SPOOL;
+		}
+		if (rc == SPOOL_FULL) {
+			free(body);
+			if (!d->spool_full)
+				log_warn("spool full (%s): verdicts that do not "
+				    "fit are dropped and counted "
+				    "(webhook.spool_dropped) until it has room",
+				    err);
+			d->spool_full = 1;
+			return DROPPED_SPOOL_FULL;
+		}
+		d->spool_errors++;
+		if (!d->disk_failing)
+			log_err("%s: messages wait in memory (up to queue_size "
+			    "verdicts) until the spool takes them again", err);
+		d->disk_failing = 1;
+		full = d->nmem > 0 &&
+		    d->mem_verdicts + n > (uint64_t)d->cfg->queue_size;
+	} else {
+		full = d->nmem > 0 &&
+		    d->mem_bytes + len > (uint64_t)d->cfg->spool_max_bytes;
+	}
+	if (full) {
+		free(body);
+		if (!d->backlog_full)
+			log_warn("webhook backlog full (%" PRIu64 " verdicts, %"
+			    PRIu64 " bytes in memory): verdicts are dropped and "
+			    "counted (webhook.backlog_dropped)", d->mem_verdicts,
+			    d->mem_bytes);
+		d->backlog_full = 1;
+		return DROPPED_BACKLOG;
+	}
+	d->backlog_full = 0;
+	if (d->nmem == d->capmem) {
+		d->capmem = d->capmem ? d->capmem * 2 : 16;
+		d->mem = xreallocarray(d->mem, d->capmem, sizeof(*d->mem));
+	}
+	str_copy(d->mem[d->nmem].id, id, sizeof(d->mem[d->nmem].id));
+	d->mem[d->nmem].body = body;
+	d->mem[d->nmem].len = len;
+	d->mem[d->nmem].n = n;
+	d->nmem++;
+	d->mem_bytes += len;
+	d->mem_verdicts += n;
+	return IN_MEMORY;
+}
+
 /* Makes one message of the verdicts in v (taken off the queue) and stores
- * it. Returns the verdicts it had to drop; *spooled says whether it went to
- * disk. */
-static unsigned
-store_message(struct deliver *d, char **v, unsigned n, int *spooled)
+ * it; *moved as for store_locked. */
+static enum stored_in
+store_message(struct deliver *d, char **v, unsigned n, uint64_t *moved)
 {
 	static const char head[] = "{\"type\":\"egressd.verdicts\","
 	    "\"timestamp\":\"";
-	char id[SPOOL_ID_MAX], ts[40], err[512], *body;
+	char id[SPOOL_ID_MAX], ts[40], *body;
 	size_t len = 0, off, i;
 	uint64_t now = wall_us();
-	int rc;
+	enum stored_in where;
 
-	*spooled = 0;
 	eve_timestamp(now, ts, sizeof(ts));
 	for (i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;	/* and its comma */
@@ -220,43 +350,9 @@ store_message(struct deliver *d, char **v, unsigned n, int *spooled)
 	    now / 1000, d->seq++ % 1000000, next_rand(&d->intake_rnd));
 
 	pthread_mutex_lock(&d->store_mu);
-	if (d->spool != NULL) {
-		rc = spool_put(d->spool, id, body, len, err, sizeof(err));
-		if (rc == 0) {
-			pthread_mutex_unlock(&d->store_mu);
-			free(body);
-			*spooled = 1;
-			return 0;
-		}
-		if (errno == ENOSPC) {
-			log_warn("spool full (%" PRIu64 " bytes): %u verdicts "
-			    "dropped", spool_bytes(d->spool), n);
-			pthread_mutex_unlock(&d->store_mu);
-			free(body);
-			return n;
-		}
-		/* A disk error: keep the message in memory. */
-		log_err("%s (the message is kept in memory)", err);
-		d->spool_errors++;
-	}
-	if (d->mem_bytes + len > (uint64_t)d->cfg->spool_max_bytes) {
-		log_warn("webhook backlog full (%" PRIu64 " bytes in memory): %u "
-		    "verdicts dropped", d->mem_bytes, n);
-		pthread_mutex_unlock(&d->store_mu);
-		free(body);
-		return n;
-	}
-	if (d->nmem == d->capmem) {
-		d->capmem = d->capmem ? d->capmem * 2 : 16;
-		d->mem = xreallocarray(d->mem, d->capmem, sizeof(*d->mem));
-	}
-	str_copy(d->mem[d->nmem].id, id, sizeof(d->mem[d->nmem].id));
-	d->mem[d->nmem].body = body;
-	d->mem[d->nmem].len = len;
-	d->nmem++;
-	d->mem_bytes += len;
+	where = store_locked(d, id, body, len, n, moved);
 	pthread_mutex_unlock(&d->store_mu);
-	return 0;
+	return where;
 }
 
 /* Copies the spool's figures where stats can read them under mu. */
@@ -282,8 +378,9 @@ intake_main(void *arg)
 {
 	struct deliver *d = arg;
 	char **batch;
-	unsigned n, dropped;
-	int spooled;
+	unsigned n;
+	uint64_t moved;
+	enum stored_in where;
 
 	batch = xcalloc((size_t)d->cfg->webhook_batch, sizeof(*batch));
 	pthread_mutex_lock(&d->mu);
@@ -297,15 +394,18 @@ intake_main(void *arg)
 		d->in_intake = n;
 		pthread_cond_broadcast(&d->room);
 		pthread_mutex_unlock(&d->mu);
-		dropped = store_message(d, batch, n, &spooled);
+		where = store_message(d, batch, n, &moved);
 		note_spool(d);
 		pthread_mutex_lock(&d->mu);
 		d->in_intake = 0;
-		if (spooled)
-			d->spooled += n;
-		d->spool_dropped += dropped;
-		d->pending -= dropped;
-		if (dropped < n)
+		d->spooled += moved + (where == IN_SPOOL ? n : 0);
+		if (where == DROPPED_SPOOL_FULL)
+			d->spool_dropped += n;
+		else if (where == DROPPED_BACKLOG)
+			d->backlog_dropped += n;
+		if (where == DROPPED_SPOOL_FULL || where == DROPPED_BACKLOG)
+			d->pending -= n;
+		else
 			d->stored++;
 		pthread_cond_broadcast(&d->wake_wh);
 		pthread_cond_broadcast(&d->idle);
@@ -315,20 +415,27 @@ intake_main(void *arg)
 	return NULL;
 }
 
-/* Forgets the oldest message: delivered, rejected or unreadable. */
+/* Forgets the message id: delivered, rejected or unreadable. It is looked
+ * for in memory first: since it was read there, the intake thread may have
+ * moved it to the spool. */
 static void
-drop_head(struct deliver *d, const char *id, int from_mem, int reject)
+drop_head(struct deliver *d, const char *id, int reject)
 {
 	char err[512];
+	size_t i;
 	int rc = 0;
 
 	pthread_mutex_lock(&d->store_mu);
-	if (from_mem) {
-		d->mem_bytes -= d->mem[0].len;
-		free(d->mem[0].body);
-		memmove(d->mem, d->mem + 1, (d->nmem - 1) * sizeof(*d->mem));
+	for (i = 0; i < d->nmem && strcmp(d->mem[i].id, id) != 0; i++)
+		;
+	if (i < d->nmem) {
+		d->mem_bytes -= d->mem[i].len;
+		d->mem_verdicts -= d->mem[i].n;
+		free(d->mem[i].body);
+		memmove(d->mem + i, d->mem + i + 1,
+		    (d->nmem - i - 1) * sizeof(*d->mem));
 		d->nmem--;
-	} else {
+	} else if (d->spool != NULL) {
 		rc = reject ? spool_reject(d->spool, id, err, sizeof(err)) :
 		    spool_remove(d->spool, id, err, sizeof(err));
 	}
@@ -365,7 +472,7 @@ oldest(struct deliver *d, char id[SPOOL_ID_MAX], char **body, size_t *len,
 	pthread_mutex_unlock(&d->store_mu);
 	if (rc == -2) {
 		log_err("%s (message %s skipped)", err, id);
-		drop_head(d, id, 0, 0);
+		drop_head(d, id, 0);
 	}
 	return rc == 0 ? 0 : -1;
 }
@@ -390,7 +497,7 @@ attempt(struct deliver *d, unsigned *tries)
 	    sizeof(err));
 	free(body);
 	if (res == WEBHOOK_DELIVERED || res == WEBHOOK_REJECTED)
-		drop_head(d, id, from_mem, res == WEBHOOK_REJECTED);
+		drop_head(d, id, res == WEBHOOK_REJECTED);
 
 	pthread_mutex_lock(&d->mu);
 	d->attempts++;
@@ -423,6 +530,10 @@ attempt(struct deliver *d, unsigned *tries)
 	case WEBHOOK_RETRY:
 	default:
 		d->failures++;
+		if (d->stop) {
+			log_warn("%s; message %s given up at stop", err, id);
+			break;
+		}
 		(*tries)++;
 		wait = webhook_backoff_us(*tries, d->cfg->webhook_retry_max_us,
 		    next_rand(&d->sender_rnd));
@@ -578,11 +689,23 @@ open_webhook(struct deliver *d, char *err, size_t errlen)
 	o.timeout_us = cfg->webhook_timeout_us;
 	o.ca_file = cfg->webhook_ca_file;
 	o.user_agent = USER_AGENT;
+	o.stop = &d->stop_post;
 	d->wh = webhook_new(&o, err, errlen);
 	memset(key, 0, sizeof(key));
 	if (d->wh == NULL)
 		return -1;
-	if (cfg->spool[0] != '\0') {
+	if (cfg->spool[0] != '\0' && d->check_only) {
+		uid_t owner = geteuid();
+
+		/* Checked for the user the run switches to; not made: a
+		 * directory -t made as root would not be that user's. */
+		if (cfg->user[0] != '\0' && priv_user_uid(cfg->user, &owner) == -1) {
+			snprintf(err, errlen, "user %s: no such user", cfg->user);
+			return -1;
+		}
+		if (spool_check_dir(cfg->spool, owner, err, errlen) == -1)
+			return -1;
+	} else if (cfg->spool[0] != '\0') {
 		if ((d->spool = spool_open(cfg->spool,
 		    (uint64_t)cfg->spool_max_bytes, err, errlen)) == NULL)
 			return -1;
@@ -632,13 +755,13 @@ open_actions(struct deliver *d, char *err, size_t errlen)
 }
 
 struct deliver *
-deliver_new(const struct config *cfg, int wait_when_full, char *err,
-    size_t errlen)
+deliver_new(const struct config *cfg, int flags, char *err, size_t errlen)
 {
 	struct deliver *d = xcalloc(1, sizeof(*d));
 
 	d->cfg = cfg;
-	d->wait_when_full = wait_when_full;
+	d->wait_when_full = (flags & DELIVER_WAIT_WHEN_FULL) != 0;
+	d->check_only = (flags & DELIVER_CHECK_ONLY) != 0;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_mutex_init(&d->store_mu, NULL);
 	cond_init_mono(&d->wake_intake);
@@ -662,34 +785,31 @@ deliver_new(const struct config *cfg, int wait_when_full, char *err,
 		goto fail;
 	if (open_actions(d, err, errlen) == -1)
 		goto fail;
+	if (d->check_only)
+		return d;
 	if (d->has_webhook) {
 		if (pthread_create(&d->intake_thread, NULL, intake_main, d) != 0) {
 			snprintf(err, errlen, "cannot start the webhook threads");
-			d->has_webhook = 0;
 			goto fail;
 		}
+		d->started |= THREAD_INTAKE;
 		if (pthread_create(&d->sender_thread, NULL, sender_main, d) != 0) {
 			snprintf(err, errlen, "cannot start the webhook threads");
-			d->has_webhook = 2;	/* only the intake to join */
 			goto fail;
 		}
+		d->started |= THREAD_SENDER;
 	}
-	if (d->has_action &&
-	    pthread_create(&d->act_thread, NULL, action_main, d) != 0) {
-		snprintf(err, errlen, "cannot start the action thread");
-		d->has_action = 0;
-		goto fail;
+	if (d->has_action) {
+		if (pthread_create(&d->act_thread, NULL, action_main, d) != 0) {
+			snprintf(err, errlen, "cannot start the action thread");
+			goto fail;
+		}
+		d->started |= THREAD_ACTION;
 	}
 	return d;
 fail:
 	deliver_free(d);
 	return NULL;
-}
-
-int
-deliver_has_spool(const struct deliver *d)
-{
-	return d->spool != NULL;
 }
 
 /* Waits for room in q when the run may wait; returns whether there is. */
@@ -770,7 +890,10 @@ undelivered(const struct deliver *d)
 	return d->pending + d->aq.n + (uint64_t)d->act_busy;
 }
 
-uint64_t
+/* Waits up to timeout_us for every queue and the spool to empty, the
+ * webhook having taken everything. Returns the verdicts not yet
+ * delivered. */
+static uint64_t
 deliver_drain(struct deliver *d, uint64_t timeout_us)
 {
 	uint64_t deadline = mono_us() + timeout_us, left;
@@ -795,7 +918,8 @@ deliver_lost(struct deliver *d)
 	uint64_t n;
 
 	pthread_mutex_lock(&d->mu);
-	n = d->queue_dropped + d->spool_dropped + d->rejected + d->act_dropped;
+	n = d->queue_dropped + d->spool_dropped + d->backlog_dropped +
+	    d->rejected + d->abandoned + d->act_dropped + d->act_abandoned;
 	pthread_mutex_unlock(&d->mu);
 	return n;
 }
@@ -810,6 +934,8 @@ deliver_stats(struct deliver *d, struct stats_event *s)
 		stats_add(s, "webhook", "spooled", d->spooled);
 		stats_add(s, "webhook", "spool_dropped", d->spool_dropped);
 		stats_add(s, "webhook", "spool_errors", d->spool_errors);
+		stats_add(s, "webhook", "backlog_dropped", d->backlog_dropped);
+		stats_add(s, "webhook", "abandoned", d->abandoned);
 		stats_add(s, "webhook", "recovered", d->recovered);
 		stats_add(s, "webhook", "delivered", d->delivered);
 		stats_add(s, "webhook", "messages", d->messages);
@@ -824,6 +950,7 @@ deliver_stats(struct deliver *d, struct stats_event *s)
 	}
 	if (d->exec != NULL || d->nft != NULL) {
 		stats_add(s, "action", "dropped", d->act_dropped);
+		stats_add(s, "action", "abandoned", d->act_abandoned);
 		stats_add(s, "action", "queue_depth", d->aq.n);
 	}
 	if (d->exec != NULL) {
@@ -839,6 +966,75 @@ deliver_stats(struct deliver *d, struct stats_event *s)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* Stops and joins the threads: the intake thread stores everything still
+ * queued first; a request under way is given up (within about a second);
+ * a hook or nftables call under way ends (the hook within exec_timeout).
+ * Then settles what the threads left: messages in memory go to the spool
+ * if it takes them now, else they are abandoned, and so are queued
+ * actions. */
+static void
+stop_threads(struct deliver *d)
+{
+	uint64_t moved;
+
+	pthread_mutex_lock(&d->mu);
+	if (d->finished) {
+		pthread_mutex_unlock(&d->mu);
+		return;
+	}
+	d->stop = 1;
+	__atomic_store_n(&d->stop_post, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&d->wake_intake);
+	pthread_cond_broadcast(&d->wake_wh);
+	pthread_cond_broadcast(&d->wake_act);
+	pthread_cond_broadcast(&d->room);
+	pthread_mutex_unlock(&d->mu);
+	if (d->started & THREAD_INTAKE)
+		pthread_join(d->intake_thread, NULL);
+	if (d->started & THREAD_SENDER)
+		pthread_join(d->sender_thread, NULL);
+	if (d->started & THREAD_ACTION)
+		pthread_join(d->act_thread, NULL);
+
+	pthread_mutex_lock(&d->store_mu);
+	moved = mem_to_spool(d);
+	pthread_mutex_unlock(&d->store_mu);
+	note_spool(d);
+	pthread_mutex_lock(&d->mu);
+	d->spooled += moved;
+	d->abandoned = d->mem_verdicts;
+	d->pending -= d->abandoned < d->pending ? d->abandoned : d->pending;
+	while (d->aq.n > 0) {
+		action_free(queue_pop(&d->aq));
+		d->act_abandoned++;
+	}
+	d->finished = 1;
+	pthread_mutex_unlock(&d->mu);
+}
+
+enum deliver_end
+deliver_finish(struct deliver *d, uint64_t timeout_us)
+{
+	uint64_t left, lost;
+
+	left = deliver_drain(d, timeout_us);
+	stop_threads(d);
+	pthread_mutex_lock(&d->mu);
+	left = d->pending;	/* what is left is in the spool */
+	pthread_mutex_unlock(&d->mu);
+	lost = deliver_lost(d);
+	if (left > 0)
+		log_warn("%" PRIu64 " verdicts not delivered after %.1f s; they "
+		    "stay in the spool %s for the next run", left,
+		    (double)timeout_us / 1e6, d->cfg->spool);
+	if (lost > 0) {
+		log_err("%" PRIu64 " verdicts were lost (see the stats event: "
+		    "webhook and action)", lost);
+		return DELIVER_END_LOST;
+	}
+	return left > 0 ? DELIVER_END_SPOOLED : DELIVER_END_ALL;
+}
+
 void
 deliver_free(struct deliver *d)
 {
@@ -846,23 +1042,9 @@ deliver_free(struct deliver *d)
 
 	if (d == NULL)
 		return;
-	pthread_mutex_lock(&d->mu);
-	d->stop = 1;
-	pthread_cond_broadcast(&d->wake_intake);
-	pthread_cond_broadcast(&d->wake_wh);
-	pthread_cond_broadcast(&d->wake_act);
-	pthread_cond_broadcast(&d->room);
-	pthread_mutex_unlock(&d->mu);
-	if (d->has_webhook)
-		pthread_join(d->intake_thread, NULL);
-	if (d->has_webhook == 1)
-		pthread_join(d->sender_thread, NULL);
-	if (d->has_action)
-		pthread_join(d->act_thread, NULL);
+	stop_threads(d);
 	for (i = 0; i < d->wq.n; i++)
 		free(d->wq.slot[(d->wq.head + i) % d->wq.cap]);
-	for (i = 0; i < d->aq.n; i++)
-		action_free(d->aq.slot[(d->aq.head + i) % d->aq.cap]);
 	for (i = 0; i < d->nmem; i++)
 		free(d->mem[i].body);
 	free(d->mem);

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +47,48 @@ open_append(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	return fp;
+}
+
+int
+eve_check_path(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory", path);
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Not there yet: its directory must be. */
+	if (str_copy(dir, path, sizeof(dir)) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL)
+		str_copy(dir, ".", sizeof(dir));
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) == -1) {
+		snprintf(err, errlen, "%s: directory %s: %s", path, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s is not a directory", path, dir);
+		return -1;
+	}
+	return 0;
 }
 
 struct eve *

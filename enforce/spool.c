@@ -9,6 +9,11 @@
  * spool keeps working on the directory it opened even if its path is
  * renamed, and the directory fsync that makes a rename durable is on the
  * same descriptor.
+ *
+ * egressd signs and sends whatever the spool holds, so only the user it
+ * runs as may put anything there: the directory must be that user's, not a
+ * symbolic link, and writable by nobody else, and a message file owned by
+ * anyone else is refused (spool_check_dir, spool_scan_one, spool_read).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "spool.h"
 #include "util.h"
 
@@ -30,8 +36,8 @@
 /*
  * The index grows with the number of files, which the size bound does not
  * limit when messages are tiny; this caps it (72 bytes an entry, so about
- * 19 MiB). A put past it fails with ENOSPC; an open that finds more keeps
- * the oldest.
+ * 19 MiB). A put past it fails as the size bound does (SPOOL_FULL); an
+ * open that finds more keeps the oldest.
  */
 #define SPOOL_COUNT_MAX	(256 * 1024)
 
@@ -40,8 +46,12 @@ struct spool_ent {
 	uint64_t size;		/* body bytes, the file's size */
 };
 
+/* Refused files named in the log, one by one, before a summary. */
+#define SPOOL_REFUSED_SHOWN	8
+
 struct spool {
 	char *dir;		/* for messages only */
+	size_t refused;		/* message files not owned by us, at open */
 	int dirfd;
 	uint64_t max_bytes;
 	uint64_t bytes;		/* sum of the sizes of indexed messages */
@@ -221,6 +231,14 @@ spool_scan_one(struct spool *s, const char *name, char *err, size_t errlen)
 	}
 	if (!S_ISREG(st.st_mode))
 		return 0;
+	if (st.st_uid != geteuid()) {
+		if (s->refused++ < SPOOL_REFUSED_SHOWN)
+			log_err("spool %s: %s is owned by uid %u, not by uid %u "
+			    "that egressd runs as: refused, left where it is",
+			    s->dir, name, (unsigned)st.st_uid,
+			    (unsigned)geteuid());
+		return 0;
+	}
 	/* Unsorted while scanning: one sort at the end. */
 	spool_grow(s);
 	str_copy(s->ents[s->n].id, id, sizeof(s->ents[s->n].id));
@@ -269,26 +287,85 @@ spool_scan(struct spool *s, char *err, size_t errlen)
 	closedir(d);
 	if (rc == 0)
 		spool_trim(s);
+	if (s->refused > SPOOL_REFUSED_SHOWN)
+		log_err("spool %s: %zu message files in all refused for their "
+		    "owner", s->dir, s->refused);
 	return rc;
+}
+
+/* Checks what st (of dir, not following a link) says against the rules
+ * above; owner is the uid egressd runs as. */
+static int
+spool_check_stat(const char *dir, const struct stat *st, uid_t owner,
+    char *err, size_t errlen)
+{
+	if (S_ISLNK(st->st_mode)) {
+		snprintf(err, errlen, "spool %s: is a symbolic link: name the "
+		    "directory itself", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(err, errlen, "spool %s: not a directory", dir);
+		return -1;
+	}
+	if (st->st_uid != owner) {
+		snprintf(err, errlen, "spool %s: owned by uid %u, not by uid %u "
+		    "that egressd runs as: chown it (egressd signs what it "
+		    "finds there)", dir, (unsigned)st->st_uid, (unsigned)owner);
+		return -1;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "spool %s: mode %04o lets other users "
+		    "write there, and egressd signs what it finds there: "
+		    "chmod 700 it", dir, (unsigned)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+spool_check_dir(const char *dir, uid_t owner, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		spool_err(NULL, dir, err, errlen, "stat", NULL);
+		return -1;
+	}
+	return spool_check_stat(dir, &st, owner, err, errlen);
 }
 
 struct spool *
 spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 {
 	struct spool *s;
+	struct stat st;
+	int rc;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	if ((rc = spool_check_dir(dir, geteuid(), err, errlen)) == -1)
+		return NULL;
+	if (rc == 1 && mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		spool_err(NULL, dir, err, errlen, "mkdir", NULL);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
 	s->max_bytes = max_bytes;
-	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* O_NOFOLLOW, and the checks again on what was opened: the path may
+	 * have changed since the lstat. */
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (s->dirfd == -1) {
 		spool_err(s, NULL, err, errlen, "open", NULL);
 		goto fail;
 	}
+	if (fstat(s->dirfd, &st) == -1) {
+		spool_err(s, NULL, err, errlen, "stat", NULL);
+		goto fail;
+	}
+	if (spool_check_stat(dir, &st, geteuid(), err, errlen) == -1)
+		goto fail;
 	if (spool_scan(s, err, errlen) == -1)
 		goto fail;
 	return s;
@@ -386,12 +463,12 @@ spool_put(struct spool *s, const char *id, const void *body, size_t len,
 	}
 	if (s->bytes > s->max_bytes || len > s->max_bytes - s->bytes ||
 	    s->n >= SPOOL_COUNT_MAX) {
-		errno = ENOSPC;
 		snprintf(err, errlen, "spool %s: put %s: %zu bytes would pass "
 		    "the bound (%llu of %llu bytes in %zu messages)", s->dir,
 		    name, len, (unsigned long long)s->bytes,
 		    (unsigned long long)s->max_bytes, s->n);
-		return -1;
+		errno = ENOSPC;
+		return SPOOL_FULL;
 	}
 
 	/* A temporary file of this id can only be one an earlier failed put
@@ -467,13 +544,23 @@ spool_read(struct spool *s, const char *id, char **body, size_t *len,
 	 * since; anything else larger than the bound is not ours. */
 	if ((i = spool_find(s, id)) >= 0 && s->ents[i].size > limit)
 		limit = s->ents[i].size;
-	if ((fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1) {
+	/* O_NONBLOCK: a FIFO put under a message's name since the scan must
+	 * not hold delivery up waiting for a writer; the fstat refuses it.
+	 * On the regular file it has no effect. */
+	if ((fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
 		spool_err(s, NULL, err, errlen, "open", name);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
 		spool_err(s, NULL, err, errlen, "stat", name);
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode) && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "spool %s: %s is owned by uid %u, not by "
+		    "uid %u that egressd runs as: refused", s->dir, name,
+		    (unsigned)st.st_uid, (unsigned)geteuid());
+		errno = EPERM;
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < 0 ||

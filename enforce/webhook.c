@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -21,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +41,7 @@ struct webhook {
 	char *shown;		/* scheme://host[:port]/path, for messages */
 	uint8_t key[WEBHOOK_KEY_MAX];
 	size_t keylen;		/* 0: unsigned posts */
+	const int *stop;	/* set: the attempt under way is given up */
 	char errbuf[CURL_ERROR_SIZE];
 	/* Of the attempt under way, filled by the callbacks: */
 	int64_t retry_after_s;	/* -1: none; else seconds, capped */
@@ -185,26 +184,13 @@ webhook_load_secret(const char *path, uint8_t *key, size_t *keylen,
 {
 	char buf[WEBHOOK_SECRET_FILE_MAX + 1];
 	const size_t plen = strlen(WEBHOOK_SECRET_PREFIX);
-	struct stat st;
 	size_t len = 0;
 	long n;
 	int fd, rc = -1;
 
 	*keylen = 0;
-	/* O_NONBLOCK: a FIFO put there must not hang start-up; it is then
-	 * refused as not a regular file. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = file_open_regular(path, err, errlen)) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
 	while (len < sizeof(buf)) {
 		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
 
@@ -403,6 +389,18 @@ webhook_on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* libcurl calls this at least once a second while a request is under way
+ * (and more often while data moves); a non-zero answer ends it. */
+static int
+webhook_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct webhook *w = arg;
+
+	(void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+	return w->stop != NULL && __atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
+}
+
 struct webhook *
 webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 {
@@ -478,8 +476,24 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 	SETOPT(CURLOPT_WRITEDATA, w);
 	SETOPT(CURLOPT_HEADERFUNCTION, webhook_on_header);
 	SETOPT(CURLOPT_HEADERDATA, w);
-	if (o->ca_file != NULL && o->ca_file[0] != '\0')
+	if (o->stop != NULL) {
+		w->stop = o->stop;
+		SETOPT(CURLOPT_XFERINFOFUNCTION, webhook_on_progress);
+		SETOPT(CURLOPT_XFERINFODATA, w);
+		SETOPT(CURLOPT_NOPROGRESS, 0L);
+	}
+	/*
+	 * curl opens the CA file by its path when it connects, in the delivery
+	 * thread, and its open of a FIFO would wait there for a writer: the
+	 * file is checked here, at setup, to be a regular file. One swapped
+	 * for a FIFO later is outside what egressd defends against (whoever
+	 * can do that can change the CAs).
+	 */
+	if (o->ca_file != NULL && o->ca_file[0] != '\0') {
+		if (file_check_regular(o->ca_file, err, errlen) == -1)
+			goto fail;
 		SETOPT(CURLOPT_CAINFO, o->ca_file);
+	}
 #undef SETOPT
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "webhook %s: %s", w->shown,

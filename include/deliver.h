@@ -28,33 +28,44 @@
 
 struct deliver;
 
+#define DELIVER_WAIT_WHEN_FULL	0x1	/* a replay: wait for queue room */
+#define DELIVER_CHECK_ONLY	0x2	/* -t: check, open nothing durable */
+
 /* Checks and opens every sink cfg names (secret file, spool, exec program,
  * nftables sets) and starts their threads. Returns NULL with a message for
  * a configuration that cannot work. With no such sink configured it returns
- * a deliver that does nothing. */
-struct deliver *deliver_new(const struct config *cfg, int wait_when_full,
-    char *err, size_t errlen);
+ * a deliver that does nothing. With DELIVER_CHECK_ONLY the spool directory
+ * is checked for the configured user but neither made nor read, and no
+ * thread starts. */
+struct deliver *deliver_new(const struct config *cfg, int flags, char *err,
+    size_t errlen);
 
 /* Hands a verdict to every sink (the packet path: copies, never blocks
  * unless wait_when_full). */
 void deliver_verdict(struct deliver *d, const struct verdict *v);
 
-/* Waits up to timeout_us for every queue and the spool to empty, the
- * webhook having taken everything. Returns the number of verdicts not yet
- * delivered (still queued, in memory, or in the spool). */
-uint64_t deliver_drain(struct deliver *d, uint64_t timeout_us);
-
-/* Whether the webhook keeps what it has not delivered on disk. */
-int deliver_has_spool(const struct deliver *d);
-
-/* Verdicts a sink will never get: dropped by a full queue or spool, or
- * refused for good by the endpoint. */
+/* Verdicts a sink will never get: dropped by a full queue, spool or memory
+ * backlog, refused for good by the endpoint, or abandoned at the end. */
 uint64_t deliver_lost(struct deliver *d);
+
+enum deliver_end {
+	DELIVER_END_ALL,	/* every verdict delivered */
+	DELIVER_END_SPOOLED,	/* some wait in the spool, none lost */
+	DELIVER_END_LOST	/* some were lost */
+};
+
+/* The end of a run: waits up to timeout_us for every sink (deliver_drain),
+ * then stops the threads (a request under way is given up within about a
+ * second, an exec hook under way ends within exec_timeout) and settles
+ * every verdict as delivered, in the spool, or lost, and logs what is not
+ * delivered. Call it before the last deliver_stats, whose figures are then
+ * final. */
+enum deliver_end deliver_finish(struct deliver *d, uint64_t timeout_us);
 
 void deliver_stats(struct deliver *d, struct stats_event *s);
 
-/* Stops the threads: a webhook attempt in flight ends (within
- * webhook_timeout); what is still queued for the webhook is spooled. */
+/* Stops the threads as deliver_finish does, if it was not called, and
+ * frees everything. */
 void deliver_free(struct deliver *d);
 
 #endif

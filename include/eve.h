@@ -16,6 +16,11 @@ struct eve;
 
 /* Opens path for appending ("-" is standard output). */
 struct eve *eve_open(const char *path, char *err, size_t errlen);
+
+/* For -t: whether eve_open could open path ("-", an existing file that is
+ * not a directory, or a new name in an existing directory), without
+ * making it. Returns 0, or -1 with a message. */
+int eve_check_path(const char *path, char *err, size_t errlen);
 /* Flushes and closes; returns 0, or -1 with a message if data was lost. */
 int eve_close(struct eve *e, char *err, size_t errlen);
 

@@ -2,9 +2,10 @@
  * live.h: live capture for the sidecar. For each worker and each interface
  * one libpcap handle (TPACKET_V3 memory-mapped ring of buffer_size bytes);
  * with more than one worker, the handles of an interface join one
- * PACKET_FANOUT group in hash mode, so the kernel sends both directions of
- * a flow (its hash is symmetric) to the same worker, and IP fragments are
- * reassembled for the hash (PACKET_FANOUT_FLAG_DEFRAG). Each worker reads
+ * PACKET_FANOUT group whose classic BPF program (PACKET_FANOUT_CBPF, see
+ * live.c) picks the worker by the VM's address, or by both addresses
+ * combined symmetrically, so both directions of a flow reach the same
+ * worker; IP fragments are reassembled first (PACKET_FANOUT_FLAG_DEFRAG). Each worker reads
  * only its own handles: nothing is shared on the packet path.
  */
 #ifndef EGRESSD_LIVE_H
@@ -31,6 +32,11 @@ struct live *live_open(const struct config *cfg,
     int (*by_dir)(const char *ifname, void *arg), void *arg, char *err,
     size_t errlen);
 void live_close(struct live *l);
+
+/* Whether bpf_filter compiles (for an Ethernet interface): -t and the
+ * start check it before anything is opened. Returns 0, or -1 with a
+ * message. */
+int live_check_filter(const struct config *cfg, char *err, size_t errlen);
 
 unsigned live_workers(const struct live *l);
 

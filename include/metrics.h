@@ -1,7 +1,10 @@
 /*
  * metrics.h: /metrics (Prometheus text format 0.0.4) and /healthz over HTTP,
- * served by libmicrohttpd from a thread of its own. The figures are those
- * of the stats event: each (section, name) becomes egressd_<section>_<name>,
+ * served by libmicrohttpd from a thread of its own, behind a thread of
+ * ours that lets a connection in once its request header is whole, so
+ * that slow clients cannot keep the health probe out (see metrics.c). The
+ * figures are those of the stats event, and the server's own counts of
+ * connections cut: each (section, name) becomes egressd_<section>_<name>,
  * with "_total" for counters; verdicts per category become one series
  * egressd_verdicts_total{category="..."}. The collect callback is called on
  * the HTTP thread for every scrape and must be thread-safe.

@@ -9,6 +9,8 @@
 #ifndef EGRESSD_PRIV_H
 #define EGRESSD_PRIV_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 /* Switches to user (its uid, primary gid and no supplementary groups),
@@ -21,7 +23,8 @@ int priv_drop(const char *user, int keep_net_admin, char *err, size_t errlen);
  * Returns 0, or -1 with a message. */
 int priv_drop_caps(int keep_net_admin, char *err, size_t errlen);
 
-/* Whether user names an account (for egressd -t). */
-int priv_user_exists(const char *user);
+/* The uid of the account user (for egressd -t); returns 0, or -1 when
+ * there is no such account. */
+int priv_user_uid(const char *user, uid_t *uid);
 
 #endif

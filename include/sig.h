@@ -72,12 +72,15 @@ struct sig_facts {
 struct sigset *sigset_new(void);
 void sigset_free(struct sigset *s);
 
-/* Adds the rules of one file. dpi resolves ndpi= names (an unknown name is
- * an error). Returns 0, or -1 with "file:line: what is wrong" in err; on
+/* Adds the rules of one file, which must be a regular file (a FIFO is an
+ * error, not a wait). dpi resolves ndpi= names (an unknown name is an
+ * error). Returns 0, or -1 with "file:line: what is wrong" in err; on
  * error the set keeps the rules read before the bad line. */
 int sigset_load_file(struct sigset *s, const char *path, struct dpi *dpi,
     char *err, size_t errlen);
-/* Adds every "*.rules" file of a directory, in name order. */
+/* Adds every "*.rules" file of a directory, in name order; an entry of that
+ * name that is not a regular file (a FIFO, a directory...) is skipped with
+ * a warning. */
 int sigset_load_dir(struct sigset *s, const char *dir, struct dpi *dpi,
     char *err, size_t errlen);
 

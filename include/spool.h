@@ -5,7 +5,7 @@
  * spool_put() returns 0 the message survives a crash or kill -9 and is never
  * seen half written. Ids sort by age (the caller makes them so), and the
  * spool hands them out oldest first. The sum of message sizes is bounded;
- * a put that would pass the bound fails with ENOSPC and writes nothing.
+ * a put that would pass the bound fails with SPOOL_FULL and writes nothing.
  *
  * One thread owns a spool; nothing here locks.
  */
@@ -14,12 +14,21 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SPOOL_ID_MAX 64		/* bytes of an id with its NUL */
 
 struct spool;
 
-/* Opens dir, creating it with mode 0700 when missing. Removes temporary
+/* Checks that dir can be a spool for the user owner: a directory (not a
+ * symbolic link) owned by owner that no group or other user can write.
+ * Returns 0 when it can, 1 when it does not exist (spool_open makes it),
+ * -1 with a message. */
+int spool_check_dir(const char *dir, uid_t owner, char *err, size_t errlen);
+
+/* Opens dir, creating it with mode 0700 when missing, after the checks of
+ * spool_check_dir for the effective user; a message file owned by another
+ * user is refused (logged, left alone, not indexed). Removes temporary
  * files an interrupted put left, and indexes the messages already there
  * (an earlier run's), oldest first. A file there that is not a message is
  * left alone and not counted. Returns NULL with a message on error. */
@@ -31,9 +40,12 @@ void spool_close(struct spool *s);
  * [A-Za-z0-9_.-], not starting with '.'. */
 int spool_id_valid(const char *id);
 
-/* Stores a message durably. Returns 0; or -1 with errno ENOSPC when the
- * bound would be passed, EEXIST when id is there already, or the errno of a
- * failed system call, with a message. */
+#define SPOOL_FULL	(-2)	/* spool_put: the bound would be passed */
+
+/* Stores a message durably. Returns 0; SPOOL_FULL when the bound would be
+ * passed (nothing is wrong with the disk); or -1 with errno EEXIST when id
+ * is there already, or the errno of a failed system call (ENOSPC: the
+ * file system is full), with a message. */
 int spool_put(struct spool *s, const char *id, const void *body, size_t len,
     char *err, size_t errlen);
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,6 +57,10 @@ int parse_long(const char *s, long min, long max, long *out);
  * into microseconds in [min_us, max_us]; returns 0 or -1. */
 int parse_duration_us(const char *s, uint64_t min_us, uint64_t max_us, uint64_t *out);
 
+/* Writes a duration as parse_duration_us reads it, in the largest unit
+ * that divides it exactly ("100ms", "1s", "5m", "365d"). */
+void format_duration_us(uint64_t us, char *buf, size_t len);
+
 /* Removes leading and trailing white space in place and returns s. */
 char *str_trim(char *s);
 
@@ -65,6 +70,26 @@ char *str_trim(char *s);
  * and *too_long say whether it held a NUL byte (left out) or more than
  * fits (the rest is skipped). */
 int file_read_line(FILE *fp, char *buf, size_t len, int *nul, int *too_long);
+
+/*
+ * Every file egressd reads because the configuration names it (the config
+ * file, rule files, the inventory, GeoIP databases, the webhook's secret
+ * and CA files) is opened through file_open_regular(): anything but a
+ * regular file, after symbolic links, is refused, so that a FIFO put in
+ * place of one is an error at once rather than a read that waits forever
+ * for a writer, and a directory or a device is refused by name. The open
+ * itself does not wait (O_NONBLOCK, cleared once the file is known to be
+ * regular). Returns a close-on-exec descriptor, or -1 with err set to
+ * "PATH: why", e.g. "PATH: is a FIFO, not a regular file".
+ */
+int file_open_regular(const char *path, char *err, size_t errlen);
+/* The same as a stdio stream for reading, which the caller fcloses. */
+FILE *file_fopen_regular(const char *path, char *err, size_t errlen);
+/* The same check for a file a library opens by its path: opens the file as
+ * above and closes it again. Returns 0 or -1 with err set. */
+int file_check_regular(const char *path, char *err, size_t errlen);
+/* What a file of this mode is, for messages: "a FIFO", "a directory"... */
+const char *file_type_name(mode_t mode);
 
 /* Microseconds: since the epoch, and since an arbitrary start. */
 uint64_t wall_us(void);

@@ -22,7 +22,8 @@
 #define WEBHOOK_SIG_MAX 64		/* "v1," + base64 of 32 bytes + NUL */
 
 /* Reads a secret file: "whsec_" and base64, optionally followed by blanks
- * and a newline. Fills key (WEBHOOK_KEY_MAX bytes) and *keylen. Returns 0,
+ * and a newline, in a regular file (a FIFO is refused at once, not waited
+ * on). Fills key (WEBHOOK_KEY_MAX bytes) and *keylen. Returns 0,
  * or -1 with a message that never contains the secret. */
 int webhook_load_secret(const char *path, uint8_t *key, size_t *keylen,
     char *err, size_t errlen);
@@ -36,8 +37,13 @@ struct webhook_opts {
 	const uint8_t *key;	/* copied; NULL with keylen 0 sends unsigned */
 	size_t keylen;
 	uint64_t timeout_us;	/* the whole request, connect included */
-	const char *ca_file;	/* NULL or "": the system's CA store */
+	const char *ca_file;	/* NULL or "": the system's CA store; else
+				 * a regular file, or webhook_new fails */
 	const char *user_agent;
+	/* NULL, or a flag another thread sets (with __atomic_store_n) to give
+	 * up a request under way within about a second: it ends as
+	 * WEBHOOK_RETRY. */
+	const int *stop;
 };
 
 enum webhook_result {

@@ -2,13 +2,23 @@
  * test_common.c: the common/ helpers. SipHash is checked against the test
  * vector of the SipHash paper (Aumasson and Bernstein, appendix A), the
  * prefix code against hand-computed networks, and the parsers against both
- * their bounds and the junk a config file can hold.
+ * their bounds and the junk a config file can hold. file_open_regular() is
+ * given one file of each type in a fresh directory: only the regular file
+ * (and a link to one) opens, and a FIFO with no writer is refused at once
+ * (a wait would show as the test's timeout).
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cidr.h"
 #include "siphash.h"
@@ -285,10 +295,32 @@ START_TEST(parse_duration_units_and_bounds)
 }
 END_TEST
 
+/* Days, as the nft_timeout range (up to 365d) needs; and ranges are said
+ * in the unit that reads best. */
+START_TEST(parse_duration_days)
+{
+	char buf[32];
+	uint64_t us = 0;
+
+	ck_assert_int_eq(parse_duration_us("365d", 0, UINT64_MAX, &us), 0);
+	ck_assert_uint_eq(us, 365ULL * 86400 * 1000000);
+	format_duration_us(365ULL * 86400 * 1000000, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "365d");
+	format_duration_us(100000, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "100ms");
+	format_duration_us(300ULL * 1000000, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "5m");
+	format_duration_us(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "0s");
+	format_duration_us(1500, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1.500ms");
+}
+END_TEST
+
 START_TEST(parse_duration_junk)
 {
 	static const char *bad[] = { "", "s", "ms", "-5", "+5", " 5", "5 ",
-	    "5 s", "1.5s", "5sec", "5mm", "5S", "5d", "5us", "5hs", "0x10" };
+	    "5 s", "1.5s", "5sec", "5mm", "5S", "5D", "5us", "5hs", "0x10" };
 	uint64_t us = 77;
 	size_t i;
 
@@ -342,6 +374,153 @@ START_TEST(str_trim_and_alloc)
 }
 END_TEST
 
+static char tmpdir[256];
+
+static void
+file_setup(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/egressd-common-XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static const char *const tmp_names[] = {
+	"regular", "link", "fifo", "dir", "sock", "dangling"
+};
+
+static void
+file_teardown(void)
+{
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < NELEM(tmp_names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, tmp_names[i]);
+		(void)remove(path);
+	}
+	(void)rmdir(tmpdir);
+}
+
+/* Writes the path of name in tmpdir into path. */
+static const char *
+tmp_path(const char *name, char *path, size_t len)
+{
+	ck_assert_uint_lt((size_t)snprintf(path, len, "%s/%s", tmpdir, name),
+	    len);
+	return path;
+}
+
+/* Expects path to be refused with exactly "PATH: why". */
+static void
+assert_refused(const char *path, const char *why)
+{
+	char err[512], want[600];
+
+	err[0] = '\0';
+	ck_assert_int_eq(file_open_regular(path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: %s", path, why);
+	ck_assert_str_eq(err, want);
+	err[0] = '\0';
+	ck_assert_ptr_null(file_fopen_regular(path, err, sizeof(err)));
+	ck_assert_str_eq(err, want);
+	err[0] = '\0';
+	ck_assert_int_eq(file_check_regular(path, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, want);
+}
+
+START_TEST(file_open_regular_reads)
+{
+	char path[512], link[512], err[256], buf[16];
+	FILE *fp;
+	int fd, flags;
+
+	tmp_path("regular", path, sizeof(path));
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs("key = value\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+
+	err[0] = '\0';
+	ck_assert_int_ge(fd = file_open_regular(path, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "");
+	/* An ordinary blocking descriptor, not inherited by a hook. */
+	ck_assert_int_ne(flags = fcntl(fd, F_GETFL), -1);
+	ck_assert_int_eq(flags & O_NONBLOCK, 0);
+	ck_assert_int_eq(flags & O_ACCMODE, O_RDONLY);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 12);
+	ck_assert_int_eq(memcmp(buf, "key = value\n", 12), 0);
+	close(fd);
+
+	ck_assert_ptr_nonnull(fp = file_fopen_regular(path, err,
+	    sizeof(err)));
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+	ck_assert_str_eq(buf, "key = value\n");
+	ck_assert_int_ne(fcntl(fileno(fp), F_GETFD) & FD_CLOEXEC, 0);
+	fclose(fp);
+	ck_assert_int_eq(file_check_regular(path, err, sizeof(err)), 0);
+
+	/* A symbolic link to a regular file is that file. */
+	tmp_path("link", link, sizeof(link));
+	ck_assert_int_eq(symlink(path, link), 0);
+	ck_assert_int_ge(fd = file_open_regular(link, err, sizeof(err)), 0);
+	close(fd);
+	ck_assert_int_eq(file_check_regular(link, err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(file_open_regular_refuses_others)
+{
+	struct sockaddr_un sa;
+	char path[512];
+	int s;
+
+	/* No writer ever opens it: a blocking open would wait forever. */
+	tmp_path("fifo", path, sizeof(path));
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	assert_refused(path, "is a FIFO, not a regular file");
+
+	tmp_path("dir", path, sizeof(path));
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	assert_refused(path, "is a directory, not a regular file");
+	assert_refused(tmpdir, "is a directory, not a regular file");
+
+	assert_refused("/dev/null", "is a character device, not a regular file");
+
+	/* open(2) of a socket fails (ENXIO); the message still says what it
+	 * is. */
+	tmp_path("sock", path, sizeof(path));
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ck_assert_int_ge(s = socket(AF_UNIX, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_refused(path, "is a socket, not a regular file");
+	close(s);
+
+	tmp_path("missing", path, sizeof(path));
+	assert_refused(path, strerror(ENOENT));
+	tmp_path("dangling", path, sizeof(path));
+	ck_assert_int_eq(symlink("missing", path), 0);
+	assert_refused(path, strerror(ENOENT));
+}
+END_TEST
+
+START_TEST(file_type_names)
+{
+	ck_assert_str_eq(file_type_name(S_IFREG | 0644), "a regular file");
+	ck_assert_str_eq(file_type_name(S_IFDIR | 0755), "a directory");
+	ck_assert_str_eq(file_type_name(S_IFIFO | 0600), "a FIFO");
+	ck_assert_str_eq(file_type_name(S_IFCHR | 0666), "a character device");
+	ck_assert_str_eq(file_type_name(S_IFBLK | 0660), "a block device");
+	ck_assert_str_eq(file_type_name(S_IFSOCK | 0777), "a socket");
+	ck_assert_str_eq(file_type_name(S_IFLNK | 0777), "a symbolic link");
+	ck_assert_str_eq(file_type_name(0), "of an unknown type");
+}
+END_TEST
+
 Suite *
 common_suite(void)
 {
@@ -366,8 +545,16 @@ common_suite(void)
 	tcase_add_test(tc, parse_long_junk);
 	tcase_add_test(tc, parse_duration_units_and_bounds);
 	tcase_add_test(tc, parse_duration_junk);
+	tcase_add_test(tc, parse_duration_days);
 	tcase_add_test(tc, str_copy_truncates);
 	tcase_add_test(tc, str_trim_and_alloc);
+	tcase_add_test(tc, file_type_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("file");
+	tcase_add_checked_fixture(tc, file_setup, file_teardown);
+	tcase_add_test(tc, file_open_regular_reads);
+	tcase_add_test(tc, file_open_regular_refuses_others);
 	suite_add_tcase(s, tc);
 	return s;
 }

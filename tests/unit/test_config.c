@@ -485,7 +485,7 @@ START_TEST(load_long_line)
 }
 END_TEST
 
-/* A directory opens but cannot be read: an error, not an empty file. */
+/* A directory or a device is an error, not an empty file. */
 START_TEST(load_directory)
 {
 	struct config cfg;
@@ -493,7 +493,10 @@ START_TEST(load_directory)
 
 	config_defaults(&cfg);
 	ck_assert_int_eq(config_load(&cfg, "/", err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "/: cannot be read");
+	ck_assert_str_eq(err, "/: is a directory, not a regular file");
+	ck_assert_int_eq(config_load(&cfg, "/dev/null", err, sizeof(err)), -1);
+	ck_assert_str_eq(err,
+	    "/dev/null: is a character device, not a regular file");
 }
 END_TEST
 

@@ -12,10 +12,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -313,6 +316,18 @@ START_TEST(parse_addr_bad)
 }
 END_TEST
 
+/* The server's own counts, after what collect gave. */
+#define SERVER_LINES(timeouts, dropped) \
+	"# HELP egressd_metrics_conn_timeouts_total Connections to this " \
+	"server cut for a request header not whole 2 s after the accept, " \
+	"or an answer not taken 5 s after the request.\n" \
+	"# TYPE egressd_metrics_conn_timeouts_total counter\n" \
+	"egressd_metrics_conn_timeouts_total " #timeouts "\n" \
+	"# HELP egressd_metrics_conn_dropped_total Connections to this " \
+	"server closed for want of a place.\n" \
+	"# TYPE egressd_metrics_conn_dropped_total counter\n" \
+	"egressd_metrics_conn_dropped_total " #dropped "\n"
+
 /* What the server is given: a counter that moves, and a health flag. */
 struct fixture {
 	uint64_t packets;
@@ -439,7 +454,8 @@ START_TEST(http_serve)
 	    "egressd_capture_packets_total 42\n"
 	    "# HELP egressd_verdicts_total Verdicts by policy category.\n"
 	    "# TYPE egressd_verdicts_total counter\n"
-	    "egressd_verdicts_total{category=\"mining\"} 1\n");
+	    "egressd_verdicts_total{category=\"mining\"} 1\n"
+	    SERVER_LINES(0, 0));
 
 	/* Every scrape collects afresh; a query string is ignored. */
 	__atomic_store_n(&f.packets, 43, __ATOMIC_RELAXED);
@@ -492,7 +508,7 @@ START_TEST(http_no_callbacks)
 	ck_assert_msg(m != NULL, "%s", err);
 	fetch(metrics_port(m), "GET", "/metrics", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(r.body, UP_LINES);
+	ck_assert_str_eq(r.body, UP_LINES SERVER_LINES(0, 0));
 	fetch(metrics_port(m), "GET", "/healthz", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	metrics_stop(m);
@@ -562,6 +578,267 @@ START_TEST(http_ipv6)
 }
 END_TEST
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A connection to 127.0.0.1:port; its receive buffer rcvbuf bytes
+ * unless 0. */
+static int
+dial(int port, int rcvbuf)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(fd, -1);
+	if (rcvbuf > 0)
+		ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+		    &rcvbuf, sizeof(rcvbuf)), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+static void
+send_text(int fd, const char *text)
+{
+	ck_assert_int_eq(send(fd, text, strlen(text), MSG_NOSIGNAL),
+	    (ssize_t)strlen(text));
+}
+
+/* Reads fd until the server closes it; returns the bytes read, in buf
+ * with a NUL, or -1 when ms passed first. */
+static ssize_t
+read_to_end(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	uint64_t end = now_ms() + (uint64_t)ms;
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		uint64_t now = now_ms();
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) == 0)
+			return -1;
+		n = recv(fd, buf + got, len - 1 - got, 0);
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			break;
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+		if (got == len - 1)
+			break;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+/* Whether the server has closed fd, without waiting. */
+static int
+closed_now(int fd)
+{
+	char c;
+	ssize_t n;
+
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* The value of series name in a /metrics body. */
+static unsigned long long
+series(const char *body, const char *name)
+{
+	char line[160];
+	const char *p;
+
+	snprintf(line, sizeof(line), "\n%s ", name);
+	p = strstr(body, line);
+	ck_assert_msg(p != NULL, "no %s", name);
+	return strtoull(p + strlen(line), NULL, 10);
+}
+
+/* The library is given a request only once its header is whole; it
+ * answers one per connection. */
+START_TEST(http_whole_header)
+{
+	struct metrics *m;
+	char err[256], big[9000], buf[4096];
+	int port, fd;
+
+	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(m != NULL, "%s", err);
+	port = metrics_port(m);
+
+	/* In two parts: waited for. */
+	fd = dial(port, 0);
+	send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+	usleep(200 * 1000);
+	ck_assert(!closed_now(fd));
+	send_text(fd, "\r\n");
+	ck_assert_int_gt(read_to_end(fd, buf, sizeof(buf), 2000), 0);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+	ck_assert_ptr_nonnull(strcasestr(buf, "\r\nConnection: close\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "\r\n\r\nok\n"));
+	close(fd);
+
+	/* Lines that end in a bare LF, and empty lines before the request,
+	 * which do not end a header. */
+	fd = dial(port, 0);
+	send_text(fd, "\r\n\r\n");
+	usleep(100 * 1000);
+	send_text(fd, "GET /healthz HTTP/1.0\n\n");
+	ck_assert_int_gt(read_to_end(fd, buf, sizeof(buf), 2000), 0);
+	ck_assert_msg(strncmp(buf, "HTTP/1.0 200", 12) == 0 ||
+	    strncmp(buf, "HTTP/1.1 200", 12) == 0, "%s", buf);
+	close(fd);
+
+	/* Two requests at once: the first is answered, then the end. */
+	fd = dial(port, 0);
+	send_text(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+	    "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_gt(read_to_end(fd, buf, sizeof(buf), 2000), 0);
+	ck_assert_msg(strstr(buf, "HTTP/1.1 200") == buf &&
+	    strstr(buf + 1, "HTTP/1.1") == NULL, "%s", buf);
+	close(fd);
+
+	/* A header longer than any of ours: closed unanswered. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "GET /healthz HTTP/1.1\r\nX: ", 26);
+	fd = dial(port, 0);
+	send_text(fd, big);
+	ck_assert_int_eq(read_to_end(fd, buf, sizeof(buf), 2000), 0);
+	close(fd);
+	metrics_stop(m);
+}
+END_TEST
+
+#define SLOW_CLIENTS	80	/* more than the server's 64 places */
+#define SLOW_SILENT	16	/* of them, the last, send nothing */
+
+/* Clients that trickle a header or send nothing: the oldest make room
+ * for the newest, all are cut 2 s after their accept, and a whole
+ * request is answered at once all along. */
+START_TEST(http_slow_clients)
+{
+	struct fixture f = { 1, 1 };
+	struct metrics *m;
+	struct reply r;
+	char err[256];
+	int fds[SLOW_CLIENTS], port, i, closed, newest_open;
+	uint64_t start, t;
+
+	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
+	m = metrics_start("127.0.0.1:0", collect, health, &f, err,
+	    sizeof(err));
+	ck_assert_msg(m != NULL, "%s", err);
+	port = metrics_port(m);
+	start = now_ms();
+	for (i = 0; i < SLOW_CLIENTS; i++) {
+		fds[i] = dial(port, 0);
+		if (i < SLOW_CLIENTS - SLOW_SILENT)
+			send_text(fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+			    "X-Slow: a");
+		usleep(1000);
+	}
+	usleep(300 * 1000);
+	for (i = closed = 0; i < SLOW_CLIENTS; i++)
+		closed += closed_now(fds[i]);
+	ck_assert_int_eq(closed, SLOW_CLIENTS - 64);
+	for (i = 0; i < SLOW_CLIENTS - 64; i++)
+		ck_assert_msg(closed_now(fds[i]), "client %d open", i);
+
+	for (i = 0; i < 5; i++) {
+		t = now_ms();
+		fetch(port, "GET", "/healthz", NULL, &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_str_eq(r.body, "ok\n");
+		ck_assert_uint_lt(now_ms() - t, 1000);
+	}
+	/* The first whole request took the place of one more slow client;
+	 * handed over, it left its place to the next. */
+	for (i = SLOW_CLIENTS - 64, closed = 0; i < SLOW_CLIENTS; i++)
+		closed += closed_now(fds[i]);
+	ck_assert_int_eq(closed, 1);
+
+	/* Trickling on is no use: the deadline counts from the accept. */
+	while (usleep(100 * 1000), now_ms() - start < 1500)
+		for (i = SLOW_CLIENTS - 64; i < SLOW_CLIENTS - SLOW_SILENT; i++)
+			if (!closed_now(fds[i]))
+				send_text(fds[i], "a");
+	for (i = SLOW_CLIENTS - 64, newest_open = 0; i < SLOW_CLIENTS; i++)
+		newest_open += !closed_now(fds[i]);
+	ck_assert_int_eq(newest_open, 64 - 1);
+	while (now_ms() - start < 3000) {
+		for (i = closed = 0; i < SLOW_CLIENTS; i++)
+			closed += closed_now(fds[i]);
+		if (closed == SLOW_CLIENTS)
+			break;
+		usleep(50 * 1000);
+	}
+	ck_assert_int_eq(closed, SLOW_CLIENTS);
+
+	fetch(port, "GET", "/metrics", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(series(r.body, "egressd_metrics_conn_timeouts_total"),
+	    64 - 1);
+	ck_assert_uint_eq(series(r.body, "egressd_metrics_conn_dropped_total"),
+	    SLOW_CLIENTS - 64 + 1);
+	for (i = 0; i < SLOW_CLIENTS; i++)
+		close(fds[i]);
+	metrics_stop(m);
+	curl_global_cleanup();
+}
+END_TEST
+
+#define MANY_REQUESTS	40	/* more than the library's places */
+
+/* Whole requests beyond the library's places wait for one in the gate;
+ * none is refused. */
+START_TEST(http_many_requests)
+{
+	struct fixture f = { 7, 1 };
+	struct metrics *m;
+	struct reply r;
+	char err[256], buf[4096];
+	int fds[MANY_REQUESTS], port, i;
+
+	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
+	m = metrics_start("127.0.0.1:0", collect, health, &f, err,
+	    sizeof(err));
+	ck_assert_msg(m != NULL, "%s", err);
+	port = metrics_port(m);
+	for (i = 0; i < MANY_REQUESTS; i++)
+		fds[i] = dial(port, 0);
+	for (i = 0; i < MANY_REQUESTS; i++)
+		send_text(fds[i], i % 2 ? "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" :
+		    "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	for (i = 0; i < MANY_REQUESTS; i++) {
+		ck_assert_int_gt(read_to_end(fds[i], buf, sizeof(buf), 2000),
+		    0);
+		ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0,
+		    "request %d: %s", i, buf);
+		close(fds[i]);
+	}
+	fetch(port, "GET", "/metrics", NULL, &r);
+	ck_assert_uint_eq(series(r.body, "egressd_metrics_conn_timeouts_total"),
+	    0);
+	ck_assert_uint_eq(series(r.body, "egressd_metrics_conn_dropped_total"),
+	    0);
+	metrics_stop(m);
+	curl_global_cleanup();
+}
+END_TEST
+
 Suite *
 metrics_suite(void)
 {
@@ -584,6 +861,9 @@ metrics_suite(void)
 	tcase_add_test(tc, http_no_callbacks);
 	tcase_add_test(tc, http_addr_in_use);
 	tcase_add_test(tc, http_ipv6);
+	tcase_add_test(tc, http_whole_header);
+	tcase_add_test(tc, http_slow_clients);
+	tcase_add_test(tc, http_many_requests);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -209,7 +209,7 @@ START_TEST(bound)
 	/* One byte too many: refused, nothing on disk, nothing counted. */
 	errno = 0;
 	ck_assert_int_eq(spool_put(s, "0002", big, MAX_BYTES - 9, err,
-	    sizeof(err)), -1);
+	    sizeof(err)), SPOOL_FULL);
 	ck_assert_int_eq(errno, ENOSPC);
 	ck_assert(strstr(err, dir) != NULL);
 	ck_assert(!exists("0002.msg"));
@@ -222,7 +222,8 @@ START_TEST(bound)
 	ck_assert_uint_eq(spool_bytes(s), MAX_BYTES);
 	errno = 0;
 	ck_assert_int_eq(spool_put(s, "0003", "", 0, err, sizeof(err)), 0);
-	ck_assert_int_eq(spool_put(s, "0004", "y", 1, err, sizeof(err)), -1);
+	ck_assert_int_eq(spool_put(s, "0004", "y", 1, err, sizeof(err)),
+	    SPOOL_FULL);
 	ck_assert_int_eq(errno, ENOSPC);
 	/* Removing makes room again. */
 	ck_assert_int_eq(spool_remove(s, "0002", err, sizeof(err)), 0);
@@ -443,6 +444,34 @@ START_TEST(put_fails_cleanly)
 }
 END_TEST
 
+/* A FIFO under a message's name is not a message: an open skips it, and
+ * one put there after the open is refused by a read without waiting for a
+ * writer (a wait would show as the test's timeout). */
+START_TEST(fifo_not_read)
+{
+	char err[512] = "", p[400], *body = NULL;
+	struct spool *s;
+	size_t len = 0;
+
+	s = open_ok(MAX_BYTES);
+	put_ok(s, "0001", "one");
+	snprintf(p, sizeof(p), "%s/0002.msg", dir);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	spool_close(s);
+
+	s = open_ok(MAX_BYTES);
+	ck_assert_uint_eq(spool_count(s), 1);
+	snprintf(p, sizeof(p), "%s/0001.msg", dir);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	ck_assert_int_eq(spool_read(s, "0001", &body, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_null(body);
+	ck_assert(strstr(err, "0001.msg") != NULL);
+	spool_close(s);
+}
+END_TEST
+
 Suite *
 spool_suite(void)
 {
@@ -460,6 +489,7 @@ spool_suite(void)
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, loose_dir_kept);
 	tcase_add_test(tc, put_fails_cleanly);
+	tcase_add_test(tc, fifo_not_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
