@@ -208,6 +208,8 @@ static const struct {
 	{ "capture", "truncated", "1 when the capture file ended mid-record." },
 	{ "capture", "kernel_drops", "Packets the kernel dropped before capture." },
 	{ "capture", "if_drops", "Packets the interface dropped." },
+	{ "capture", "time_steps_back", "Times packet or wall time went back "
+	    "by more than 1 s." },
 	{ "capture", "workers", "Capture worker threads." },
 	{ "decoder", "ok", "Packets decoded to an IP packet." },
 	{ "flow", "created", "Flows created." },
@@ -219,10 +221,18 @@ static const struct {
 	{ "verdicts", "suppressed", "Verdicts suppressed as repeats." },
 	{ "webhook", "delivered", "Verdicts delivered to the webhook." },
 	{ "webhook", "failures", "Webhook requests that failed." },
+	{ "webhook", "queue_dropped", "Verdicts dropped by a full webhook "
+	    "queue." },
+	{ "webhook", "spool_dropped", "Verdicts dropped by the spool's bound." },
+	{ "webhook", "spool_errors", "Spool writes the disk refused." },
+	{ "webhook", "backlog_dropped", "Verdicts dropped by a full memory "
+	    "backlog." },
+	{ "webhook", "rejected", "Verdicts the webhook refused for good." },
 	{ "webhook", "pending", "Verdicts waiting for delivery." },
 	{ "webhook", "queue_depth", "Verdicts in the webhook queue." },
 	{ "webhook", "disabled", "1 while webhook delivery is disabled." },
 	{ "action", "queue_depth", "Verdicts waiting for an action." },
+	{ "action", "dropped", "Verdicts dropped by a full action queue." },
 	{ "metrics", "conn_timeouts", "Connections to this server cut for "
 	    "a request header not whole 2 s after the accept, or an answer "
 	    "not taken 5 s after the request." },
