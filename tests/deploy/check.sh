@@ -161,8 +161,11 @@ check "unit: says why \`user =\` is not needed" \
 
 # --- example config ----------------------------------------------------------
 
+# The signatures and the EVE file's directory are where a package puts
+# them on a real host (-t checks that the EVE file can be opened): here
+# they stand in the tree and in $TMP.
 check "egressd.conf: egressd -t -c deploy/egressd.conf --signature-dir signatures" \
-    "$EGRESSD" -t -c "$CONF" --signature-dir "$SIGS"
+    "$EGRESSD" -t -c "$CONF" --signature-dir "$SIGS" --eve "$TMP/eve.json"
 
 every_option() {
 	"$EGRESSD" --help >"$TMP/help" 2>&1 || return 1
@@ -182,7 +185,8 @@ defaults_valid() {
 	sed -E 's/^# ([a-z_0-9]+ = .*)/\1/' "$CONF" |
 	    grep -Ev '^(user|rule_files|geoip_country_db|geoip_asn_db|inventory|webhook|webhook_secret_file|webhook_ca_file|spool|exec|nft_set|nft_set6) =' \
 	    >"$TMP/defaults.conf"
-	"$EGRESSD" -t -c "$TMP/defaults.conf" --signature-dir "$SIGS"
+	"$EGRESSD" -t -c "$TMP/defaults.conf" --signature-dir "$SIGS" \
+	    --eve "$TMP/eve.json"
 }
 check "egressd.conf: the commented values pass egressd -t too" defaults_valid
 for want in 'interface = br-vms' 'vm_networks = 10\.128\.0\.0/16' \
@@ -279,7 +283,8 @@ if have python3 && python3 -c 'import yaml' 2>/dev/null; then
 			how=" (user $u -> nobody: no $u here)"
 		fi
 		check "kubernetes: the ConfigMap's egressd.conf passes egressd -t$how" \
-		    "$EGRESSD" -t -c "$TMP/configmap.conf" --signature-dir "$SIGS"
+		    "$EGRESSD" -t -c "$TMP/configmap.conf" --signature-dir "$SIGS" \
+		    --eve "$TMP/eve.json"
 	else
 		notok "kubernetes: the ConfigMap's egressd.conf passes egressd -t (not extracted)"
 	fi
