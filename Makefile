@@ -48,7 +48,7 @@ ALL_LDLIBS   = $(LIB_LIBS) $(LDLIBS)
 
 MODULES := $(sort $(wildcard common/*.c capture/*.c classify/*.c enforce/*.c))
 MOD_OBJS := $(MODULES:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/egressd.o $(BUILD)/sidecar.o
+MAIN_OBJ := $(BUILD)/egressd.o $(BUILD)/sidecar.o $(BUILD)/pipeline.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests

@@ -26,6 +26,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "priv.h"
 #include "sidecar.h"
 #include "sinks.h"
@@ -34,9 +35,8 @@
 
 #define EGRESSD_VERSION "0.1.0"
 
-#define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
-#define EXIT_SPOOLED	3
+#define EXIT_RUNTIME	EGRESSD_EXIT_RUNTIME
+#define EXIT_USAGE	EGRESSD_EXIT_USAGE
 
 #define OPT_TABLE_BASE	1000	/* getopt codes of option-table entries */
 #define MAX_TABLE_OPTS	96
@@ -48,10 +48,7 @@ struct run {
 	struct sinks out;
 	struct classify *c;
 	struct inventory *inv;
-	uint64_t decode[DECODE_NRESULTS];
-	uint64_t tunneled;
-	uint64_t packets, bytes;
-	uint64_t last_ts_us;
+	struct pipeline pl;
 	uint64_t truncated;	/* the capture ended in a cut-off record */
 };
 
@@ -130,25 +127,25 @@ reload(struct run *r)
 	    inventory_count(inv));
 }
 
+/* A file's own figure for the stats. */
 static void
-write_stats(struct run *r, struct classify *c)
+file_figures(struct stats_event *s, void *arg)
+{
+	const struct run *r = arg;
+
+	stats_add(s, "capture", "truncated", r->truncated);
+}
+
+static void
+write_stats(struct run *r)
 {
 	struct stats_event s;
-	int i;
 
 	memset(&s, 0, sizeof(s));
-	s.ts_us = r->last_ts_us;
+	s.ts_us = r->pl.last_ts_us;
 	if (s.ts_us == 0)	/* no packets: delivering a spool */
 		s.ts_us = wall_us();
-	stats_add(&s, "capture", "packets", r->packets);
-	stats_add(&s, "capture", "bytes", r->bytes);
-	stats_add(&s, "capture", "truncated", r->truncated);
-	for (i = 0; i < DECODE_NRESULTS; i++)
-		stats_add(&s, "decoder", decode_result_name((enum decode_result)i),
-		    r->decode[i]);
-	stats_add(&s, "decoder", "tunneled", r->tunneled);
-	if (c != NULL)
-		classify_stats(c, &s);
+	pipeline_stats(&r->pl, &s, file_figures, r);
 	if (r->inv != NULL) {
 		stats_add(&s, "inventory", "entries", inventory_count(r->inv));
 		stats_add(&s, "inventory", "learned", inventory_learned(r->inv));
@@ -163,37 +160,20 @@ write_stats(struct run *r, struct classify *c)
  * off in its last record is read to that point, warned about and counted:
  * it is how a file looks when copied while tcpdump still writes it. */
 static int
-replay(struct source *src, struct classify *c, struct run *r, char *err,
-    size_t errlen)
+replay(struct source *src, struct run *r, char *err, size_t errlen)
 {
 	struct frame fr;
-	struct pkt p;
 	int dlt = source_linktype(src), rc;
 
 	rc = 0;
 	while (!stop_requested && (rc = source_next(src, &fr, err, errlen)) == 1) {
-		enum decode_result d;
-
 		if (reload_requested)
 			reload(r);
-		r->packets++;
-		r->bytes += fr.wire_len;
-		if (fr.ts_us > r->last_ts_us)
-			r->last_ts_us = fr.ts_us;
-		d = decode_packet(dlt, fr.data, fr.caplen, &p);
-		r->decode[d]++;
-		if (d != DECODE_OK)
-			continue;
-		r->tunneled += p.tunneled;
-		p.ts_us = fr.ts_us;
-		p.wire_len = fr.wire_len;
-		p.ifname = r->cfg->interface[0] != '\0' ? r->cfg->interface :
-		    NULL;
-		classify_packet(c, &p);
+		pipeline_frame(&r->pl, dlt, &fr);
 	}
 	if (rc == -2) {
 		log_warn("%s (events cover the %llu packets before it)", err,
-		    (unsigned long long)r->packets);
+		    (unsigned long long)r->pl.packets);
 		r->truncated = 1;
 		return 0;
 	}
@@ -431,7 +411,9 @@ main(int argc, char **argv)
 		}
 		run.c = c;
 		classify_set_inventory(c, run.inv);
-		if (replay(src, c, &run, err, sizeof(err)) == -1) {
+		pipeline_init(&run.pl, c, cfg.interface[0] != '\0' ?
+		    cfg.interface : NULL);
+		if (replay(src, &run, err, sizeof(err)) == -1) {
 			/* Keep what was read: flows and stats are still written. */
 			fprintf(stderr, "egressd: %s\n", err);
 			status = EXIT_RUNTIME;
@@ -440,18 +422,9 @@ main(int argc, char **argv)
 	}
 	/* Every verdict is now delivered, in the spool, or counted lost: the
 	 * last stats and the exit status say which. */
-	switch (deliver_finish(run.out.deliver, cfg.drain_timeout_us)) {
-	case DELIVER_END_LOST:
-		status = EXIT_RUNTIME;
-		break;
-	case DELIVER_END_SPOOLED:
-		if (status == 0)
-			status = EXIT_SPOOLED;
-		break;
-	case DELIVER_END_ALL:
-		break;
-	}
-	write_stats(&run, c);
+	status = pipeline_exit_status(status,
+	    deliver_finish(run.out.deliver, cfg.drain_timeout_us));
+	write_stats(&run);
 out:
 	classify_free(c);
 	deliver_free(run.out.deliver);

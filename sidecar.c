@@ -9,7 +9,8 @@
  * packet path waits for another thread except for a queue slot.
  *
  * A worker publishes a stats snapshot once a second; stats events and
- * /metrics sum the snapshots. A reload is prepared and checked entirely by
+ * /metrics combine the snapshots, each figure as its kind says
+ * (statreg.h). A reload is prepared and checked entirely by
  * the main thread, then handed to each worker, which swaps it in between
  * two packet batches: packets wait in the kernel ring meanwhile.
  */
@@ -31,9 +32,11 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "pipeline.h"
 #include "priv.h"
 #include "sidecar.h"
 #include "sinks.h"
+#include "statreg.h"
 #include "util.h"
 
 #define POLL_MS		200
@@ -58,7 +61,7 @@ struct worker {
 	int started;
 	struct classify *c;
 	struct inventory *inv;
-	uint64_t decode[DECODE_NRESULTS], tunneled, packets, bytes;
+	struct pipeline pl;
 	/* shared with the main thread, under mu */
 	pthread_mutex_t mu;
 	struct stats_event snap;
@@ -118,42 +121,29 @@ static void
 on_frame(const struct frame *fr, int dlt, void *arg)
 {
 	struct worker *w = arg;
-	enum decode_result d;
-	struct pkt p;
 
-	w->packets++;
-	w->bytes += fr->wire_len;
-	d = decode_packet(dlt, fr->data, fr->caplen, &p);
-	w->decode[d]++;
-	if (d != DECODE_OK)
-		return;
-	w->tunneled += p.tunneled;
-	p.ts_us = fr->ts_us;
-	p.wire_len = fr->wire_len;
-	p.ifname = fr->ifname;
-	if (fr->link_dir != LINK_UNKNOWN)
-		p.link_dir = fr->link_dir;
-	classify_packet(w->c, &p);
+	pipeline_frame(&w->pl, dlt, fr);
+}
+
+/* The kernel's figures of a worker's handles, for the stats. */
+static void
+live_figures(struct stats_event *s, void *arg)
+{
+	struct worker *w = arg;
+	uint64_t recv, drop, ifdrop;
+
+	live_counters(w->sc->live, w->id, &recv, &drop, &ifdrop);
+	stats_add(s, "capture", "kernel_drops", drop);
+	stats_add(s, "capture", "if_drops", ifdrop);
 }
 
 static void
 publish(struct worker *w, uint64_t now)
 {
 	struct stats_event s;
-	uint64_t recv, drop, ifdrop;
-	int i;
 
 	memset(&s, 0, sizeof(s));
-	live_counters(w->sc->live, w->id, &recv, &drop, &ifdrop);
-	stats_add(&s, "capture", "packets", w->packets);
-	stats_add(&s, "capture", "bytes", w->bytes);
-	stats_add(&s, "capture", "kernel_drops", drop);
-	stats_add(&s, "capture", "if_drops", ifdrop);
-	for (i = 0; i < DECODE_NRESULTS; i++)
-		stats_add(&s, "decoder", decode_result_name((enum decode_result)i),
-		    w->decode[i]);
-	stats_add(&s, "decoder", "tunneled", w->tunneled);
-	classify_stats(w->c, &s);
+	pipeline_stats(&w->pl, &s, live_figures, w);
 	pthread_mutex_lock(&w->mu);
 	w->snap = s;
 	w->heartbeat_us = now;
@@ -225,16 +215,22 @@ worker_main(void *arg)
  * Stats, metrics, health.
  */
 
+/* Adds a worker's figure to s, combined with the other workers' as its
+ * kind says (statreg.h): counts add up, a maximum stays the largest, a
+ * setting is counted once. */
 static void
-add_or_sum(struct stats_event *s, const char *section, const char *name,
+add_or_combine(struct stats_event *s, const char *section, const char *name,
     uint64_t value)
 {
+	const struct stat_def *d;
 	unsigned i;
 
 	for (i = 0; i < s->n; i++) {
 		if (strcmp(s->c[i].section, section) == 0 &&
 		    strcmp(s->c[i].name, name) == 0) {
-			s->c[i].value += value;
+			d = stat_find(section, name);
+			s->c[i].value = stat_combine(d != NULL ? d->kind :
+			    STAT_COUNTER, s->c[i].value, value);
 			return;
 		}
 	}
@@ -257,7 +253,7 @@ collect(struct stats_event *s, void *arg)
 		snap = sc->w[i].snap;
 		pthread_mutex_unlock(&sc->w[i].mu);
 		for (j = 0; j < snap.n; j++)
-			add_or_sum(s, snap.c[j].section, snap.c[j].name,
+			add_or_combine(s, snap.c[j].section, snap.c[j].name,
 			    snap.c[j].value);
 	}
 	/* The count, not the inventory (nor sc->cfg): a reload may be
@@ -445,6 +441,7 @@ make_workers(struct sidecar *sc, char *err, size_t errlen)
 		out.arg = w;
 		if ((w->c = classify_new(sc->cfg, &out, err, errlen)) == NULL)
 			return -1;
+		pipeline_init(&w->pl, w->c, NULL);
 		if (sc->cfg->inventory[0] != '\0') {
 			if ((w->inv = inventory_load(sc->cfg->inventory, err,
 			    errlen)) == NULL)
@@ -536,7 +533,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	/* A filter that does not compile is the configuration's fault. */
 	if (live_check_filter(cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		return SIDECAR_EXIT_USAGE;
+		return EGRESSD_EXIT_USAGE;
 	}
 	/* Interfaces the inventory names as a VM's are read by direction
 	 * (a load that fails here fails again in make_workers, which says
@@ -548,11 +545,11 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	inventory_free(bound);
 	if (sc.live == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
-		return SIDECAR_EXIT_RUNTIME;
+		return EGRESSD_EXIT_RUNTIME;
 	}
 	if (make_workers(&sc, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = SIDECAR_EXIT_USAGE;
+		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
 	/* The sockets are open: what made them is no longer needed. */
@@ -565,27 +562,27 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		log_warn("running as root: set user (-u) to drop privileges");
 	if (rc == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = SIDECAR_EXIT_USAGE;
+		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
 	/* From here on, files are opened as the user the sidecar runs as. */
 	if (sinks_open(&sc.out, a->ofile, cfg->eve, 1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = SIDECAR_EXIT_RUNTIME;
+		status = EGRESSD_EXIT_RUNTIME;
 		goto out;
 	}
 	/* A live capture never waits for a full queue: it counts a drop. */
 	if ((sc.out.deliver = deliver_new(cfg, 0, err, sizeof(err))) == NULL ||
 	    start_workers(&sc, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = SIDECAR_EXIT_USAGE;
+		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
 	if (cfg->metrics[0] != '\0' &&
 	    (sc.metrics = metrics_start(cfg->metrics, collect, healthy, &sc,
 	    err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = SIDECAR_EXIT_USAGE;
+		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
 	log_info("capturing on %s with %u worker%s", cfg->interface,
@@ -603,7 +600,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 			failed = sc.w[i].failed;
 			pthread_mutex_unlock(&sc.w[i].mu);
 			if (failed) {
-				status = SIDECAR_EXIT_RUNTIME;
+				status = EGRESSD_EXIT_RUNTIME;
 				sc_stop = 1;
 			}
 		}
@@ -617,17 +614,8 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	stop_workers(&sc);
 	/* As a replay ends: every verdict delivered, in the spool, or
 	 * counted lost, before the last stats and the exit status. */
-	switch (deliver_finish(sc.out.deliver, sc.cfg->drain_timeout_us)) {
-	case DELIVER_END_LOST:
-		status = SIDECAR_EXIT_RUNTIME;
-		break;
-	case DELIVER_END_SPOOLED:
-		if (status == 0)
-			status = SIDECAR_EXIT_SPOOLED;
-		break;
-	case DELIVER_END_ALL:
-		break;
-	}
+	status = pipeline_exit_status(status,
+	    deliver_finish(sc.out.deliver, sc.cfg->drain_timeout_us));
 	write_stats(&sc);
 out:
 	stop_workers(&sc);
@@ -638,7 +626,7 @@ out:
 	free(sc.reloaded);
 	if (sinks_close(&sc.out, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = SIDECAR_EXIT_RUNTIME;
+		status = EGRESSD_EXIT_RUNTIME;
 	}
 	return status;
 }

@@ -58,6 +58,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "statreg.h"
 #include "util.h"
 
 /*
@@ -172,27 +173,6 @@ struct metrics {
 	uint64_t dropped;		/* closed for want of a place */
 };
 
-/* Figures that go up and down; everything else is a counter. */
-static const struct {
-	const char *section, *name;
-} metrics_gauges[] = {
-	{ "capture", "workers" },
-	{ "capture", "truncated" },	/* 1 when the capture file was cut off */
-	{ "flow", "active" },
-	{ "dpi", "in_progress" },
-	{ "dpi", "in_progress_max" },
-	{ "behaviour", "entries" },
-	{ "behaviour", "bytes" },
-	{ "inventory", "entries" },
-	{ "detect", "signatures_loaded" },
-	{ "webhook", "pending" },
-	{ "webhook", "spool_messages" },
-	{ "webhook", "spool_bytes" },
-	{ "webhook", "disabled" },
-	{ "webhook", "queue_depth" },
-	{ "action", "queue_depth" },
-};
-
 /* The names in section "verdicts" that are policy categories; they share
  * one family with a category label. */
 static const char *const metrics_categories[] = {
@@ -200,45 +180,6 @@ static const char *const metrics_categories[] = {
 };
 #define METRICS_NCATEGORIES	NELEM(metrics_categories)
 
-static const struct {
-	const char *section, *name, *help;
-} metrics_helps[] = {
-	{ "capture", "packets", "Packets read from the capture source." },
-	{ "capture", "bytes", "Bytes on the wire of the packets read." },
-	{ "capture", "truncated", "1 when the capture file ended mid-record." },
-	{ "capture", "kernel_drops", "Packets the kernel dropped before capture." },
-	{ "capture", "if_drops", "Packets the interface dropped." },
-	{ "capture", "time_steps_back", "Times packet or wall time went back "
-	    "by more than 1 s." },
-	{ "capture", "workers", "Capture worker threads." },
-	{ "decoder", "ok", "Packets decoded to an IP packet." },
-	{ "flow", "created", "Flows created." },
-	{ "flow", "active", "Flows in the flow table." },
-	{ "flow", "evicted", "Flows evicted from a full flow table." },
-	{ "dpi", "detected", "Flows nDPI classified." },
-	{ "dpi", "in_progress", "Flows still in protocol detection." },
-	{ "detect", "signatures_loaded", "Signatures loaded." },
-	{ "verdicts", "suppressed", "Verdicts suppressed as repeats." },
-	{ "webhook", "delivered", "Verdicts delivered to the webhook." },
-	{ "webhook", "failures", "Webhook requests that failed." },
-	{ "webhook", "queue_dropped", "Verdicts dropped by a full webhook "
-	    "queue." },
-	{ "webhook", "spool_dropped", "Verdicts dropped by the spool's bound." },
-	{ "webhook", "spool_errors", "Spool writes the disk refused." },
-	{ "webhook", "backlog_dropped", "Verdicts dropped by a full memory "
-	    "backlog." },
-	{ "webhook", "rejected", "Verdicts the webhook refused for good." },
-	{ "webhook", "pending", "Verdicts waiting for delivery." },
-	{ "webhook", "queue_depth", "Verdicts in the webhook queue." },
-	{ "webhook", "disabled", "1 while webhook delivery is disabled." },
-	{ "action", "queue_depth", "Verdicts waiting for an action." },
-	{ "action", "dropped", "Verdicts dropped by a full action queue." },
-	{ "metrics", "conn_timeouts", "Connections to this server cut for "
-	    "a request header not whole 2 s after the accept, or an answer "
-	    "not taken 5 s after the request." },
-	{ "metrics", "conn_dropped", "Connections to this server closed for "
-	    "want of a place." },
-};
 
 /* One family of the output: a series, or the verdict categories. */
 struct metrics_family {
@@ -262,13 +203,9 @@ struct metrics_out {
 static int
 is_gauge(const char *section, const char *name)
 {
-	size_t i;
+	const struct stat_def *d = stat_find(section, name);
 
-	for (i = 0; i < NELEM(metrics_gauges); i++)
-		if (strcmp(section, metrics_gauges[i].section) == 0 &&
-		    strcmp(name, metrics_gauges[i].name) == 0)
-			return 1;
-	return 0;
+	return d != NULL && d->kind != STAT_COUNTER;
 }
 
 /* Returns the index of name among the categories, or -1. */
@@ -288,13 +225,9 @@ category_index(const char *section, const char *name)
 static const char *
 help_text(const char *section, const char *name)
 {
-	size_t i;
+	const struct stat_def *d = stat_find(section, name);
 
-	for (i = 0; i < NELEM(metrics_helps); i++)
-		if (strcmp(section, metrics_helps[i].section) == 0 &&
-		    strcmp(name, metrics_helps[i].name) == 0)
-			return metrics_helps[i].help;
-	return NULL;
+	return d != NULL ? d->help : NULL;
 }
 
 /* Appends s to dst (of dstlen, NUL-terminated) with every character outside

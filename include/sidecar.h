@@ -8,10 +8,6 @@
 
 #include "config.h"
 
-#define SIDECAR_EXIT_RUNTIME	1
-#define SIDECAR_EXIT_USAGE	2
-#define SIDECAR_EXIT_SPOOLED	3
-
 /* What a reload needs to rebuild the settings as they were given. */
 struct sidecar_args {
 	const char *cfile;		/* -c, or NULL */
@@ -22,7 +18,7 @@ struct sidecar_args {
 };
 
 /* Runs until SIGTERM or SIGINT (or a capture fails); returns the exit
- * status: 0, or one of the SIDECAR_EXIT_ codes. */
+ * status, one of the EGRESSD_EXIT_ codes of pipeline.h. */
 int sidecar_run(const struct config *cfg, const struct sidecar_args *a);
 
 #endif

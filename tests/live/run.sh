@@ -180,6 +180,13 @@ until ip netns exec "$ns" curl -sf "http://127.0.0.1:$mport/metrics" |
 	i=$((i + 1)); sleep 0.1
 done
 check "/metrics counts the verdict" [ $i -lt 30 ]
+# Two workers, one set of signatures: a setting is not summed.
+want=$("$egressd" -t -c "$t/golden.conf" --signature-dir "$t/signatures" \
+    --rule-files "$t/extra.rules" 2>/dev/null | awk '/signatures loaded/ {print $2}')
+got=$(ip netns exec "$ns" curl -sf "http://127.0.0.1:$mport/metrics" |
+    awk '$1 == "egressd_detect_signatures_loaded" {print $2}')
+check "/metrics with 2 workers: signatures_loaded $got, as -t counts ($want)" \
+    sh -c "[ -n '$want' ] && [ '$got' = '$want' ]"
 
 # jsonrpc.pcap is no verdict ... until a rule says JSON-RPC on its port is
 # a pool (a port alone is only a hint: it never makes a verdict).

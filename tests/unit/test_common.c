@@ -22,6 +22,7 @@
 
 #include "cidr.h"
 #include "siphash.h"
+#include "statreg.h"
 #include "suites.h"
 #include "util.h"
 
@@ -295,6 +296,29 @@ START_TEST(parse_duration_units_and_bounds)
 }
 END_TEST
 
+/* Workers' figures combine by kind: counts add up, a maximum and a
+ * setting do not; a figure the table does not know is a counter. */
+START_TEST(stats_kinds)
+{
+	const struct stat_def *d;
+
+	d = stat_find("detect", "signatures_loaded");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->kind, STAT_SAME);
+	ck_assert_uint_eq(stat_combine(d->kind, 283, 283), 283);
+	d = stat_find("dpi", "in_progress_max");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(stat_combine(d->kind, 7, 12), 12);
+	ck_assert_uint_eq(stat_combine(d->kind, 12, 7), 12);
+	d = stat_find("flow", "active");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->kind, STAT_GAUGE);
+	ck_assert_uint_eq(stat_combine(d->kind, 3, 4), 7);
+	ck_assert_ptr_null(stat_find("flow", "no_such_figure"));
+	ck_assert_uint_eq(stat_combine(STAT_COUNTER, 3, 4), 7);
+}
+END_TEST
+
 /* Days, as the nft_timeout range (up to 365d) needs; and ranges are said
  * in the unit that reads best. */
 START_TEST(parse_duration_days)
@@ -546,6 +570,7 @@ common_suite(void)
 	tcase_add_test(tc, parse_duration_units_and_bounds);
 	tcase_add_test(tc, parse_duration_junk);
 	tcase_add_test(tc, parse_duration_days);
+	tcase_add_test(tc, stats_kinds);
 	tcase_add_test(tc, str_copy_truncates);
 	tcase_add_test(tc, str_trim_and_alloc);
 	tcase_add_test(tc, file_type_names);

@@ -82,7 +82,7 @@ START_TEST(render_exact)
 	    "# HELP egressd_my_sec_we_ird_name_total egressd stats my-sec.we.ird name\n"
 	    "# TYPE egressd_my_sec_we_ird_name_total counter\n"
 	    "egressd_my_sec_we_ird_name_total 5\n"
-	    "# HELP egressd_webhook_spool_bytes egressd stats webhook.spool_bytes\n"
+	    "# HELP egressd_webhook_spool_bytes Bytes of the spool's messages.\n"
 	    "# TYPE egressd_webhook_spool_bytes gauge\n"
 	    "egressd_webhook_spool_bytes 18446744073709551615\n");
 }

@@ -1,0 +1,53 @@
+/*
+ * pipeline.h: what a replay (egressd.c) and a live capture (sidecar.c)
+ * both do with a frame and at the end of a run. A frame is decoded and,
+ * when it is an IP packet, classified; the figures of both steps are kept
+ * here and written into stats events the same way by both run modes; the
+ * end of delivery decides the exit status the same way too. A live
+ * capture has one pipeline per worker, a replay one.
+ */
+#ifndef EGRESSD_PIPELINE_H
+#define EGRESSD_PIPELINE_H
+
+#include <stdint.h>
+
+#include "classify.h"
+#include "decode.h"
+#include "deliver.h"
+#include "event.h"
+#include "source.h"
+
+/* Exit status, replay and live alike. */
+#define EGRESSD_EXIT_OK		0
+#define EGRESSD_EXIT_RUNTIME	1	/* a read or write failed, verdicts lost */
+#define EGRESSD_EXIT_USAGE	2	/* the command line or configuration */
+#define EGRESSD_EXIT_SPOOLED	3	/* verdicts wait in the spool, none lost */
+
+struct pipeline {
+	struct classify *c;
+	const char *ifname;	/* for frames that do not name theirs */
+	uint64_t packets, bytes, tunneled;
+	uint64_t last_ts_us;	/* the latest capture time seen */
+	uint64_t decode[DECODE_NRESULTS];
+};
+
+/* Starts a pipeline into c; ifname names the interface of frames that do
+ * not say (a replay's -i NAME), or is NULL. */
+void pipeline_init(struct pipeline *pl, struct classify *c,
+    const char *ifname);
+
+/* One frame of link type dlt: counted, decoded, classified. */
+void pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr);
+
+/* Adds the pipeline's figures to s: capture.packets and capture.bytes,
+ * then whatever source_figures adds (the source's own, in section
+ * "capture"), then the decoder's results and the classifier's stats. */
+void pipeline_stats(const struct pipeline *pl, struct stats_event *s,
+    void (*source_figures)(struct stats_event *s, void *arg), void *arg);
+
+/* The exit status once delivery has ended as end, status being what the
+ * run had decided so far: lost verdicts make it 1, verdicts left in the
+ * spool 3 unless something else was wrong. */
+int pipeline_exit_status(int status, enum deliver_end end);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * pipeline.c: decode -> classify for one frame, and the figures and exit
+ * status both run modes share (see pipeline.h). The per-frame path adds
+ * counters and hands the packet on; it allocates nothing.
+ */
+#include <string.h>
+
+#include "pipeline.h"
+
+void
+pipeline_init(struct pipeline *pl, struct classify *c, const char *ifname)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->c = c;
+	pl->ifname = ifname;
+}
+
+void
+pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr)
+{
+	enum decode_result d;
+	struct pkt p;
+
+	pl->packets++;
+	pl->bytes += fr->wire_len;
+	if (fr->ts_us > pl->last_ts_us)
+		pl->last_ts_us = fr->ts_us;
+	d = decode_packet(dlt, fr->data, fr->caplen, &p);
+	pl->decode[d]++;
+	if (d != DECODE_OK)
+		return;
+	pl->tunneled += p.tunneled;
+	p.ts_us = fr->ts_us;
+	p.wire_len = fr->wire_len;
+	p.ifname = fr->ifname != NULL ? fr->ifname : pl->ifname;
+	/* A live handle that reads one direction says which; otherwise the
+	 * decoder's reading of the link header (SLL's packet type) stays. */
+	if (fr->link_dir != LINK_UNKNOWN)
+		p.link_dir = fr->link_dir;
+	classify_packet(pl->c, &p);
+}
+
+void
+pipeline_stats(const struct pipeline *pl, struct stats_event *s,
+    void (*source_figures)(struct stats_event *s, void *arg), void *arg)
+{
+	int i;
+
+	stats_add(s, "capture", "packets", pl->packets);
+	stats_add(s, "capture", "bytes", pl->bytes);
+	if (source_figures != NULL)
+		source_figures(s, arg);
+	for (i = 0; i < DECODE_NRESULTS; i++)
+		stats_add(s, "decoder", decode_result_name((enum decode_result)i),
+		    pl->decode[i]);
+	stats_add(s, "decoder", "tunneled", pl->tunneled);
+	if (pl->c != NULL)
+		classify_stats(pl->c, s);
+}
+
+int
+pipeline_exit_status(int status, enum deliver_end end)
+{
+	switch (end) {
+	case DELIVER_END_LOST:
+		return EGRESSD_EXIT_RUNTIME;
+	case DELIVER_END_SPOOLED:
+		return status == EGRESSD_EXIT_OK ? EGRESSD_EXIT_SPOOLED : status;
+	case DELIVER_END_ALL:
+		break;
+	}
+	return status;
+}
