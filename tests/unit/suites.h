@@ -1,8 +1,7 @@
 /*
  * suites.h: the Check suites of the unit tests, one per module. main.c runs
- * them all in one SRunner; each test_*.c file defines one of them. Suites
- * of modules still being written are declared weak, so the runner links
- * (and skips them) until their file exists.
+ * them all in one SRunner; each test_*.c file defines one of them. None is
+ * optional: a suite declared here and not defined fails the link.
  */
 #ifndef EGRESSD_TEST_SUITES_H
 #define EGRESSD_TEST_SUITES_H
@@ -15,25 +14,25 @@ Suite *decode_suite(void);
 Suite *flowtab_suite(void);
 Suite *policy_suite(void);
 Suite *eve_suite(void);
-Suite *sig_suite(void) __attribute__((weak));
-Suite *heur_p2p_mining_suite(void) __attribute__((weak));
-Suite *heur_proxy_suite(void) __attribute__((weak));
-Suite *heur_remote_suite(void) __attribute__((weak));
-Suite *heur_tunnel_suite(void) __attribute__((weak));
-Suite *names_suite(void) __attribute__((weak));
-Suite *heur_fet_suite(void) __attribute__((weak));
-Suite *tlsrec_suite(void) __attribute__((weak));
-Suite *sshshape_suite(void) __attribute__((weak));
-Suite *dns_suite(void) __attribute__((weak));
-Suite *geo_suite(void) __attribute__((weak));
-Suite *classify_suite(void) __attribute__((weak));
-Suite *behave_suite(void) __attribute__((weak));
-Suite *spool_suite(void) __attribute__((weak));
-Suite *webhook_suite(void) __attribute__((weak));
-Suite *exechook_suite(void) __attribute__((weak));
-Suite *nftset_suite(void) __attribute__((weak));
-Suite *inventory_suite(void) __attribute__((weak));
-Suite *deliver_suite(void) __attribute__((weak));
-Suite *metrics_suite(void) __attribute__((weak));
+Suite *sig_suite(void);
+Suite *heur_p2p_mining_suite(void);
+Suite *heur_proxy_suite(void);
+Suite *heur_remote_suite(void);
+Suite *heur_tunnel_suite(void);
+Suite *names_suite(void);
+Suite *heur_fet_suite(void);
+Suite *tlsrec_suite(void);
+Suite *sshshape_suite(void);
+Suite *dns_suite(void);
+Suite *geo_suite(void);
+Suite *classify_suite(void);
+Suite *behave_suite(void);
+Suite *spool_suite(void);
+Suite *webhook_suite(void);
+Suite *exechook_suite(void);
+Suite *nftset_suite(void);
+Suite *inventory_suite(void);
+Suite *deliver_suite(void);
+Suite *metrics_suite(void);
 
 #endif
