@@ -2,7 +2,10 @@
 #
 #   make            build ./egressd (installs missing build packages first)
 #   make demo       build, replay the bundled demo capture, print the verdicts
-#   make check      build and run every test (unit, golden replay, end-to-end)
+#   make check      build and run every test (lint, unit, golden replay, faults,
+#                   end-to-end)
+#   make lint       banned functions; option defaults and the reload list
+#                   against the README and the example config
 #   make asan       unit, golden, CLI and delivery tests under ASan + UBSan
 #   make valgrind   every recorded capture under valgrind's memcheck
 #   make fuzz       libFuzzer on the packet path and every parser
@@ -53,7 +56,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
 
-.PHONY: all deps test-deps demo check check-unit check-golden check-cli \
+.PHONY: all deps test-deps demo check lint check-faults check-unit check-golden check-cli \
 	check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz soak bench flowcost sigbench clean
 
 all: egressd
@@ -100,9 +103,14 @@ demo: egressd
 	@tests/demo.sh ./egressd
 
 check: test-deps
-	@$(MAKE) --no-print-directory check-unit check-golden check-cli \
+	@$(MAKE) --no-print-directory lint check-unit check-golden check-cli \
 	    check-tools check-bound check-hostile check-fuzz check-delivery \
 	    check-faults check-live check-deploy check-e2e
+
+# Banned functions; option defaults in the table, README and example config;
+# the README's reload list against the table.
+lint: $(BUILD)/egressd
+	tests/lint.sh $(BUILD)/egressd
 
 check-unit: $(UNIT_BIN)
 	CK_DEFAULT_TIMEOUT=60 $(UNIT_BIN)

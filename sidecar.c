@@ -44,14 +44,6 @@
 #define STALE_US	5000000		/* a worker silent this long is unhealthy */
 #define NO_INVENTORY	SIZE_MAX
 
-/* Options that a SIGHUP may change; the others need a restart. */
-static const char *const reloadable[] = {
-	"signature_dir", "rule_files", "inventory", "block_categories",
-	"suppress_window", "ingress_verdicts", "dpi_guess", "vm_networks",
-	"dpi_tcp_packets", "dpi_udp_packets", "stats_interval",
-	"drain_timeout",
-};
-
 struct sidecar;
 
 struct worker {
@@ -306,17 +298,6 @@ write_stats(struct sidecar *sc)
  * Reload.
  */
 
-static int
-is_reloadable(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(reloadable); i++)
-		if (strcmp(reloadable[i], name) == 0)
-			return 1;
-	return 0;
-}
-
 static void
 reload(struct sidecar *sc)
 {
@@ -341,7 +322,8 @@ reload(struct sidecar *sc)
 		return;
 	}
 	for (k = 0; (name = config_option_name(k, &takes)) != NULL; k++) {
-		if (is_reloadable(name) || !config_changed(sc->cfg, cfg, name))
+		if (config_option_reloads(name) ||
+		    !config_changed(sc->cfg, cfg, name))
 			continue;
 		log_warn("reload: %s changed; it takes effect at restart", name);
 		config_copy_option(cfg, sc->cfg, name);

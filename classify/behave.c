@@ -281,9 +281,8 @@ void
 behave_defaults(struct behave_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	/* 65536 keys per table: a busy host's working set; 736 bytes a key
-	 * over the four tables (entries and buckets), 46 MiB in all. */
-	cfg->max_entries = 65536;
+	/* The option table's default of behave_max_entries. */
+	cfg->max_entries = 16384;
 	/* Rates are per second, as every flood threshold below is quoted. */
 	cfg->flood_window_us = 1000000;
 	/* 1000 half-open SYNs/s to one host: an order of magnitude above what

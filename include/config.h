@@ -4,7 +4,7 @@
  * config.c and tmux options-table.c). A config key is also a long option:
  * `vm_networks = 10.0.0.0/8` in the file is `--vm-networks 10.0.0.0/8` on the
  * command line ('-' and '_' are the same in names). The file is INI-style,
- * read with libinih; keys before any [section] are the main settings.
+ * read with libinih, without sections: a [section] line is an error.
  */
 #ifndef EGRESSD_CONFIG_H
 #define EGRESSD_CONFIG_H
@@ -120,6 +120,15 @@ int config_is_option(const char *name, int *takes_value);
 
 /* The i-th table option's name (with '_'), or NULL past the end. */
 const char *config_option_name(size_t i, int *takes_value);
+
+/* Where an option applies, from its table row: */
+#define MODE_REPLAY	0x1	/* -r */
+#define MODE_LIVE	0x2	/* -i */
+unsigned config_option_modes(const char *name);
+
+/* Whether a live capture's SIGHUP puts a new value of the option in use
+ * (the others keep theirs until a restart), from its table row. */
+int config_option_reloads(const char *name);
 
 /* Whether option name has different values in a and b. */
 int config_changed(const struct config *a, const struct config *b,

@@ -1435,7 +1435,7 @@ START_TEST(test_new_free_stats)
 	ck_assert_ptr_nonnull(b);
 	behave_stats(b, &st);
 	ck_assert_uint_eq(st.entries, 0);
-	ck_assert_uint_gt(st.bytes, 4 * 65536 * 64);
+	ck_assert_uint_gt(st.bytes, 4 * 16384 * 64);
 	ck_assert_uint_lt(st.bytes, 64ULL << 20);
 	behave_free(b);
 }

@@ -1,0 +1,126 @@
+#!/bin/sh
+# make lint: what a reader of the code and of the manual should be able to
+# trust, checked against its source.
+#  1. No banned C function (unbounded copies and formats, non-reentrant
+#     tokenizing, unchecked number parsing) in egressd's sources or tests.
+#  2. Every option's default is the same in the option table (as
+#     `egressd --help` prints it), in the README's configuration table and
+#     in deploy/egressd.conf.
+#  3. The options a SIGHUP puts in use are those the table marks
+#     `.reloads = 1`, and the README lists exactly those.
+#
+#   tests/lint.sh EGRESSD
+set -u
+egressd=${1:?usage: lint.sh EGRESSD}
+top=$(cd "$(dirname "$0")/.." && pwd)
+fail=0
+ok() { echo "ok - $*"; }
+notok() { fail=1; echo "not ok - $*"; }
+
+# 1. Banned functions: each has a bounded or checked replacement in use
+# (snprintf, str_copy, strtok_r, parse_long, ...).
+banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atoll|atof|tmpnam|tempnam|mktemp)\('
+hits=$(cd "$top" && grep -nEr --include='*.c' --include='*.h' "$banned" \
+    egressd.c sidecar.c pipeline.c capture classify common enforce include \
+    tests | grep -v '^tests/fuzz/corpus' || true)
+if [ -z "$hits" ]; then
+	ok "no banned function (strcpy, strcat, sprintf, gets, strtok, atoi, mktemp, ...)"
+else
+	notok "banned functions:"
+	echo "$hits" | sed 's/^/#   /'
+fi
+
+# 2 and 3, in Python: the three places that state a default, and the
+# reload list.
+"$egressd" --help >"${TMPDIR:-/tmp}/egressd-lint-help.$$" 2>&1
+python3 - "$top" "${TMPDIR:-/tmp}/egressd-lint-help.$$" <<'PY'
+import re, sys
+top, helpfile = sys.argv[1], sys.argv[2]
+bad = []
+UNITS = {'ms': 1000, 's': 10**6, 'm': 60 * 10**6, 'h': 3600 * 10**6,
+         'd': 86400 * 10**6}
+
+def norm(v):
+    v = v.strip().strip('`')
+    if v in ('(none)', "''", '""'):
+        return ''
+    m = re.fullmatch(r'(\d+)(ms|s|m|h|d)', v)
+    if m:
+        return str(int(m.group(1)) * UNITS[m.group(2)]) + 'us'
+    return v
+
+# --help: "  --name ARG   help [default]"
+table = {}
+for line in open(helpfile, encoding='utf-8'):
+    m = re.match(r'  --([a-z0-9-]+)(?:\[=no\])?(?: \S+)?\s+(.*)$', line)
+    if not m:
+        continue
+    name = m.group(1).replace('-', '_')
+    d = re.search(r'\[([^\]]*)\]\s*$', m.group(2))
+    table[name] = norm(d.group(1)) if d else ''
+for k in ('help', 'version'):
+    table.pop(k, None)
+
+readme = open(top + '/README.md', encoding='utf-8').read()
+rows = {}
+sect = readme[readme.index('| key | default | range | meaning |'):]
+for line in sect.splitlines()[2:]:
+    if not line.startswith('| `'):
+        break
+    cells = [c.strip() for c in line.strip('|').split('|')]
+    # a row may hold several: `a`, `b` | 1, 2
+    names = [n.strip().strip('`') for n in cells[0].split(',')]
+    vals = [v.strip() for v in cells[1].split(',')] if len(names) > 1 \
+        else [cells[1]]
+    if len(vals) != len(names):
+        bad.append('README: row %s has %d defaults' % (cells[0], len(vals)))
+        continue
+    rows.update(zip(names, vals))
+conf = {}
+for line in open(top + '/deploy/egressd.conf', encoding='utf-8'):
+    m = re.match(r'^(?:# )?([a-z_0-9]+) = (.*)$', line.rstrip('\n'))
+    if m and m.group(1) in table and m.group(1) not in conf:
+        conf[m.group(1)] = m.group(2)
+# Defaults that depend on where egressd is built or installed, or that
+# the README words rather than states.
+skip = {'signature_dir'}
+for name, want in sorted(table.items()):
+    if name in skip:
+        continue
+    if name not in rows:
+        bad.append('README: no row for %s' % name)
+    elif norm(rows[name]) != want and not (want == '' and rows[name].startswith('(')):
+        bad.append('README: %s default %s, the table says %r' % (name, rows[name], want))
+    if name in conf and norm(conf[name]) != want and not conf[name].startswith('/') \
+            and want != '':
+        bad.append('deploy/egressd.conf: %s = %s, the table says %r' % (name, conf[name], want))
+for name in rows:
+    if name not in table:
+        bad.append('README: row for %s, which is no option' % name)
+
+# 3. The reload list.
+src = open(top + '/common/config.c', encoding='utf-8').read()
+reloads = set()
+for m in re.finditer(r'\{ \.name = "([a-z_0-9]+)",(.*?)\},', src, re.S):
+    if '.reloads = 1' in m.group(2):
+        reloads.add(m.group(1))
+m = re.search(r'those that change live are\s+(.*?)\.\s', readme, re.S)
+listed = set(re.findall(r'`([a-z_0-9]+)`', m.group(1))) if m else set()
+if listed != reloads:
+    bad.append('README reload list %s, the table marks %s' % (
+        sorted(listed), sorted(reloads)))
+for b in bad:
+    print('#   ' + b)
+print('%d options: defaults %s; reload list %s' % (len(table),
+      'agree' if not [b for b in bad if 'reload' not in b] else 'DISAGREE',
+      'agrees' if listed == reloads else 'DISAGREES'))
+sys.exit(1 if bad else 0)
+PY
+rc=$?
+rm -f "${TMPDIR:-/tmp}/egressd-lint-help.$$"
+if [ $rc -eq 0 ]; then
+	ok "option defaults: table, README and deploy/egressd.conf agree; the README's reload list is the table's"
+else
+	notok "option defaults or reload list disagree (above)"
+fi
+exit $fail
