@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "config.h"
-#include "policy.h"
+#include "vocab.h"
 #include "util.h"
 
 enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST, OPT_PATH,
