@@ -20,11 +20,6 @@
 
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
 	    libnftables libmicrohttpd
-# Of those, the ones only some sinks need are not linked but loaded when
-# such a sink is made (lib_load in include/util.h), by the soname found
-# here: a run without them never maps them and what they need in turn.
-DL_PKGS  := libcurl:CURL libnftables:NFTABLES libmicrohttpd:MHD
-DL_NAMES := $(foreach p,$(DL_PKGS),$(firstword $(subst :, ,$(p))))
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1
@@ -61,16 +56,12 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 all: egressd
 
-$(BUILD)/libs.mk: Makefile deploy/install-deps.sh deploy/lib-sonames.sh
+$(BUILD)/libs.mk: Makefile deploy/install-deps.sh
 	@{ pkg-config --exists $(PKGS) && [ -f /usr/include/csv.h ]; } 2>/dev/null || \
 	    deploy/install-deps.sh --build
 	@mkdir -p $(@D)
 	@echo "LIB_CFLAGS := $$(pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')" > $@.tmp
-	@# the sonames' quotes quoted again, for the shell that runs cc
-	@so=$$(deploy/lib-sonames.sh $(DL_PKGS)) && \
-	    echo "LIB_CFLAGS += $$(echo "$$so" | sed "s/\"\([^\"]*\)\"/'\"\1\"'/g")" >> $@.tmp
-	@echo "LIB_LIBS := $$(pkg-config --libs $(filter-out $(DL_NAMES),$(PKGS))) -lcsv -pthread" >> $@.tmp
-	@echo "DL_LIBS := $$(pkg-config --libs $(DL_NAMES))" >> $@.tmp
+	@echo "LIB_LIBS := $$(pkg-config --libs $(PKGS)) -lcsv -pthread" >> $@.tmp
 	@echo "CHECK_CFLAGS := $$(pkg-config --cflags check | sed 's/-I/-isystem /g')" >> $@.tmp
 	@echo "CHECK_LIBS := $$(pkg-config --libs check)" >> $@.tmp
 	@mv $@.tmp $@
@@ -97,7 +88,7 @@ egressd: $(BUILD)/egressd
 
 $(UNIT_BIN): $(UNIT_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(ALL_LDLIBS) $(DL_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(ALL_LDLIBS)
 
 demo: egressd
 	@tests/demo.sh ./egressd

@@ -4,7 +4,6 @@
  * opened to be read. No function here keeps state.
  */
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -366,28 +365,4 @@ mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-int
-lib_load(const char *soname, const struct lib_fn *fns, size_t n, char *err,
-    size_t errlen)
-{
-	void *lib, *p;
-	size_t i;
-
-	_Static_assert(sizeof(p) == sizeof(void (*)(void)),
-	    "function and object pointers are the same size (POSIX)");
-	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if ((p = dlsym(lib, fns[i].name)) == NULL) {
-			snprintf(err, errlen, "%s has no %s", soname, fns[i].name);
-			dlclose(lib);
-			return -1;
-		}
-		memcpy(fns[i].fn, &p, sizeof(p));
-	}
-	return 0;
 }

@@ -53,45 +53,6 @@
 #include "metrics.h"
 #include "util.h"
 
-/*
- * libmicrohttpd is loaded with the metrics server (lib_load in util.h): a
- * run without one never maps it, nor GnuTLS and the rest it needs. Its
- * functions are called through this table, of their own types; loading
- * runs once.
- */
-static struct {
-	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
-	__typeof__(MHD_add_response_header) *add_response_header;
-	__typeof__(MHD_queue_response) *queue_response;
-	__typeof__(MHD_destroy_response) *destroy_response;
-	__typeof__(MHD_start_daemon) *start_daemon;
-	__typeof__(MHD_stop_daemon) *stop_daemon;
-	__typeof__(MHD_add_connection) *add_connection;
-	__typeof__(MHD_get_connection_info) *get_connection_info;
-} mhd;
-static pthread_once_t mhd_once = PTHREAD_ONCE_INIT;
-static int mhd_ready;
-static char mhd_err[256];
-
-static void
-mhd_load(void)
-{
-	const struct lib_fn fns[] = {
-		{ "MHD_create_response_from_buffer",
-		    &mhd.create_response_from_buffer },
-		{ "MHD_add_response_header", &mhd.add_response_header },
-		{ "MHD_queue_response", &mhd.queue_response },
-		{ "MHD_destroy_response", &mhd.destroy_response },
-		{ "MHD_start_daemon", &mhd.start_daemon },
-		{ "MHD_stop_daemon", &mhd.stop_daemon },
-		{ "MHD_add_connection", &mhd.add_connection },
-		{ "MHD_get_connection_info", &mhd.get_connection_info },
-	};
-
-	mhd_ready = lib_load(EGRESSD_SO_MHD, fns, NELEM(fns), mhd_err,
-	    sizeof(mhd_err)) == 0;
-}
-
 #define METRICS_DEFAULT_ADDR	"127.0.0.1"
 /* A scraper or two and a health checker, with room to spare: the
  * connections the library holds at once, each with a whole request. */
@@ -261,28 +222,28 @@ reply(struct MHD_Connection *conn, unsigned status, const char *type,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	if ((r = mhd.create_response_from_buffer(len, body, mode)) == NULL) {
+	if ((r = MHD_create_response_from_buffer(len, body, mode)) == NULL) {
 		if (mode == MHD_RESPMEM_MUST_FREE)
 			free(body);
 		return MHD_NO;
 	}
-	if (mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) ==
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) ==
 	    MHD_NO)
 		goto fail;
 	/* One request per connection: an open connection waiting for a
 	 * second one would hold its place as a slow client does. */
-	if (mhd.add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") ==
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") ==
 	    MHD_NO)
 		goto fail;
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-	    mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") ==
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") ==
 	    MHD_NO)
 		goto fail;
-	ret = mhd.queue_response(conn, status, r);
-	mhd.destroy_response(r);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
 	return ret;
 fail:
-	mhd.destroy_response(r);
+	MHD_destroy_response(r);
 	return MHD_NO;
 }
 
@@ -519,7 +480,7 @@ hand_over(struct metrics *m, unsigned i, uint64_t now, uint64_t *next)
 	 * within the call, and its notice takes mu. */
 	pthread_mutex_unlock(&m->mu);
 	/* On failure the library has closed fd. */
-	if (mhd.add_connection(m->mhd, fd, (struct sockaddr *)&w->addr,
+	if (MHD_add_connection(m->mhd, fd, (struct sockaddr *)&w->addr,
 	    w->addrlen) == MHD_NO) {
 		pthread_mutex_lock(&m->mu);
 		if (m->served[place].fd == fd && !m->served[place].started)
@@ -745,7 +706,7 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 	unsigned j;
 
 	(void)socket_context;
-	ci = mhd.get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci == NULL)
 		return;
 	pthread_mutex_lock(&m->mu);
@@ -779,11 +740,6 @@ metrics_start(const char *spec, metrics_collect_fn collect,
 
 	if (metrics_parse_addr(spec, &ss, err, errlen) == -1)
 		return NULL;
-	pthread_once(&mhd_once, mhd_load);
-	if (!mhd_ready) {
-		snprintf(err, errlen, "metrics %s: %s", spec, mhd_err);
-		return NULL;
-	}
 	sslen = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
@@ -848,7 +804,7 @@ metrics_start(const char *spec, metrics_collect_fn collect,
 	 * just before the library forgets the connection itself. */
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	    MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
-	m->mhd = mhd.start_daemon((unsigned)flags, 0, NULL, NULL, handle, m,
+	m->mhd = MHD_start_daemon((unsigned)flags, 0, NULL, NULL, handle, m,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * METRICS_SERVE_MAX),
@@ -861,7 +817,7 @@ metrics_start(const char *spec, metrics_collect_fn collect,
 	else if (pthread_create(&m->gate, NULL, gate_main, m) != 0) {
 		snprintf(err, errlen, "metrics %s: cannot start a thread",
 		    spec);
-		mhd.stop_daemon(m->mhd);
+		MHD_stop_daemon(m->mhd);
 		m->mhd = NULL;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -913,7 +869,7 @@ metrics_stop(struct metrics *m)
 	close(m->lfd);
 	/* Joins the library's thread and closes its connections; its close
 	 * notices still write to the pipe. */
-	mhd.stop_daemon(m->mhd);
+	MHD_stop_daemon(m->mhd);
 	close(m->wake[0]);
 	close(m->wake[1]);
 	pthread_mutex_destroy(&m->mu);

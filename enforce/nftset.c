@@ -14,52 +14,12 @@
 #include <ctype.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nftset.h"
 #include "util.h"
-
-/*
- * libnftables is loaded with the first nftset (lib_load in util.h): a run
- * without one never maps it. Its functions are called through this
- * table, of their own types; loading runs once.
- */
-static struct {
-	__typeof__(nft_ctx_new) *ctx_new;
-	__typeof__(nft_ctx_free) *ctx_free;
-	__typeof__(nft_ctx_buffer_output) *ctx_buffer_output;
-	__typeof__(nft_ctx_buffer_error) *ctx_buffer_error;
-	__typeof__(nft_ctx_get_output_buffer) *ctx_get_output_buffer;
-	__typeof__(nft_ctx_get_error_buffer) *ctx_get_error_buffer;
-	__typeof__(nft_ctx_output_set_flags) *ctx_output_set_flags;
-	__typeof__(nft_ctx_set_dry_run) *ctx_set_dry_run;
-	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
-} nft;
-static pthread_once_t nft_once = PTHREAD_ONCE_INIT;
-static int nft_ready;
-static char nft_err[256];
-
-static void
-nft_load(void)
-{
-	const struct lib_fn fns[] = {
-		{ "nft_ctx_new", &nft.ctx_new },
-		{ "nft_ctx_free", &nft.ctx_free },
-		{ "nft_ctx_buffer_output", &nft.ctx_buffer_output },
-		{ "nft_ctx_buffer_error", &nft.ctx_buffer_error },
-		{ "nft_ctx_get_output_buffer", &nft.ctx_get_output_buffer },
-		{ "nft_ctx_get_error_buffer", &nft.ctx_get_error_buffer },
-		{ "nft_ctx_output_set_flags", &nft.ctx_output_set_flags },
-		{ "nft_ctx_set_dry_run", &nft.ctx_set_dry_run },
-		{ "nft_run_cmd_from_buffer", &nft.run_cmd_from_buffer },
-	};
-
-	nft_ready = lib_load(EGRESSD_SO_NFTABLES, fns, NELEM(fns), nft_err,
-	    sizeof(nft_err)) == 0;
-}
 
 /* nftables names are at most 256 bytes (NFT_NAME_MAXLEN); a family is
  * shorter. */
@@ -153,9 +113,9 @@ run(struct nftset *n, const char *cmd, const char *what, char *err,
 	char line[512];
 	int rc;
 
-	rc = nft.run_cmd_from_buffer(n->ctx, cmd);
-	(void)nft.ctx_get_output_buffer(n->ctx);
-	str_copy(line, nft.ctx_get_error_buffer(n->ctx), sizeof(line));
+	rc = nft_run_cmd_from_buffer(n->ctx, cmd);
+	(void)nft_ctx_get_output_buffer(n->ctx);
+	str_copy(line, nft_ctx_get_error_buffer(n->ctx), sizeof(line));
 	if (rc == 0)
 		return 0;
 	line[strcspn(line, "\n")] = '\0';
@@ -202,9 +162,9 @@ check_set(struct nftset *n, const char *set, int af, char *err, size_t errlen)
 	    "with a timeout", set, af == AF_INET ? "IPv4" : "IPv6");
 	format_add(n, set, af == AF_INET ? "192.0.2.0" : "2001:db8::", cmd,
 	    sizeof(cmd));
-	nft.ctx_set_dry_run(n->ctx, true);
+	nft_ctx_set_dry_run(n->ctx, true);
 	rc = run(n, cmd, what, err, errlen);
-	nft.ctx_set_dry_run(n->ctx, false);
+	nft_ctx_set_dry_run(n->ctx, false);
 	return rc;
 }
 
@@ -231,22 +191,17 @@ nftset_new(const char *set4, const char *set6, uint64_t timeout_us,
 	if (n->timeout_s == 0)
 		n->timeout_s = 1;
 
-	pthread_once(&nft_once, nft_load);
-	if (!nft_ready) {
-		snprintf(err, errlen, "nft_set: %s", nft_err);
-		goto fail;
-	}
-	if ((n->ctx = nft.ctx_new(NFT_CTX_DEFAULT)) == NULL) {
+	if ((n->ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
 		snprintf(err, errlen, "nft_set: cannot make a libnftables context");
 		goto fail;
 	}
-	if (nft.ctx_buffer_output(n->ctx) != 0 ||
-	    nft.ctx_buffer_error(n->ctx) != 0) {
+	if (nft_ctx_buffer_output(n->ctx) != 0 ||
+	    nft_ctx_buffer_error(n->ctx) != 0) {
 		snprintf(err, errlen, "nft_set: cannot buffer libnftables output");
 		goto fail;
 	}
 	/* "list set" without the elements: the set may hold many. */
-	nft.ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_TERSE);
+	nft_ctx_output_set_flags(n->ctx, NFT_CTX_OUTPUT_TERSE);
 	if (n->set4[0] != '\0' &&
 	    check_set(n, n->set4, AF_INET, err, errlen) == -1)
 		goto fail;
@@ -266,7 +221,7 @@ nftset_free(struct nftset *n)
 	if (n == NULL)
 		return;
 	if (n->ctx != NULL)
-		nft.ctx_free(n->ctx);
+		nft_ctx_free(n->ctx);
 	free(n);
 }
 

@@ -50,72 +50,22 @@ struct webhook {
 };
 
 /*
- * libcurl is loaded with the first webhook (lib_load in util.h): a run
- * without one never maps it, nor the thirty-odd libraries it needs. Its
- * functions are called through this table, of their own types.
- */
-static struct {
-	__typeof__(curl_global_init) *global_init;
-	__typeof__(curl_easy_strerror) *easy_strerror;
-	__typeof__(curl_easy_init) *easy_init;
-	__typeof__(curl_easy_setopt) *easy_setopt;
-	__typeof__(curl_easy_perform) *easy_perform;
-	__typeof__(curl_easy_getinfo) *easy_getinfo;
-	__typeof__(curl_easy_cleanup) *easy_cleanup;
-	__typeof__(curl_slist_append) *slist_append;
-	__typeof__(curl_slist_free_all) *slist_free_all;
-	__typeof__(curl_url) *url;
-	__typeof__(curl_url_set) *url_set;
-	__typeof__(curl_url_get) *url_get;
-	__typeof__(curl_url_cleanup) *url_cleanup;
-	__typeof__(curl_free) *free;
-	__typeof__(curl_getdate) *getdate;
-} cu;
-
-/*
- * Loading libcurl and curl_global_init() are not thread-safe, and webhooks
- * are made in delivery threads, so both run once through pthread_once;
- * the outcome is the one piece of state that has to outlive any webhook.
+ * curl_global_init() is not thread-safe, and webhooks are made in delivery
+ * threads, so it runs once through pthread_once; the outcome is the one
+ * piece of state that has to outlive any webhook.
  */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready;
 static char curl_err[256];
-
-static int
-curl_load(void)
-{
-	const struct lib_fn fns[] = {
-		{ "curl_global_init", &cu.global_init },
-		{ "curl_easy_strerror", &cu.easy_strerror },
-		{ "curl_easy_init", &cu.easy_init },
-		{ "curl_easy_setopt", &cu.easy_setopt },
-		{ "curl_easy_perform", &cu.easy_perform },
-		{ "curl_easy_getinfo", &cu.easy_getinfo },
-		{ "curl_easy_cleanup", &cu.easy_cleanup },
-		{ "curl_slist_append", &cu.slist_append },
-		{ "curl_slist_free_all", &cu.slist_free_all },
-		{ "curl_url", &cu.url },
-		{ "curl_url_set", &cu.url_set },
-		{ "curl_url_get", &cu.url_get },
-		{ "curl_url_cleanup", &cu.url_cleanup },
-		{ "curl_free", &cu.free },
-		{ "curl_getdate", &cu.getdate },
-	};
-
-	return lib_load(EGRESSD_SO_CURL, fns, NELEM(fns), curl_err,
-	    sizeof(curl_err));
-}
 
 static void
 curl_init_once(void)
 {
 	CURLcode rc;
 
-	if (curl_load() == -1)
-		return;
-	if ((rc = cu.global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
+	if ((rc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK) {
 		snprintf(curl_err, sizeof(curl_err), "curl_global_init: %s",
-		    cu.easy_strerror(rc));
+		    curl_easy_strerror(rc));
 		return;
 	}
 	curl_ready = 1;
@@ -292,16 +242,16 @@ webhook_shown_url(struct webhook *w)
 	size_t len;
 	int rc = -1;
 
-	if ((u = cu.url()) == NULL)
+	if ((u = curl_url()) == NULL)
 		return -1;
-	if (cu.url_set(u, CURLUPART_URL, w->url, 0) != CURLUE_OK ||
-	    cu.url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    cu.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	if (curl_url_set(u, CURLUPART_URL, w->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    host[0] == '\0')
 		goto out;
-	if (cu.url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
 		port = NULL;	/* none given */
-	if (cu.url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
 		path = NULL;
 	len = strlen(scheme) + strlen(host) + 16 +
 	    (path != NULL ? strlen(path) : 0);
@@ -311,11 +261,11 @@ webhook_shown_url(struct webhook *w)
 	    path != NULL ? path : "/");
 	rc = 0;
 out:
-	cu.free(scheme);
-	cu.free(host);
-	cu.free(port);
-	cu.free(path);
-	cu.url_cleanup(u);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
 	return rc;
 }
 
@@ -363,7 +313,7 @@ retry_after_parse(const char *v, size_t len)
 		return secs < max ? secs : max;
 	memcpy(buf, v, len);
 	buf[len] = '\0';
-	if ((when = cu.getdate(buf, NULL)) == -1)
+	if ((when = curl_getdate(buf, NULL)) == -1)
 		return -1;
 	now = time(NULL);
 	if (when <= now)
@@ -437,7 +387,7 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 	if (o->keylen > 0)
 		memcpy(w->key, o->key, o->keylen);
 	w->keylen = o->keylen;
-	if ((w->curl = cu.easy_init()) == NULL) {
+	if ((w->curl = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "webhook %s: curl_easy_init failed",
 		    w->shown);
 		goto fail;
@@ -454,7 +404,7 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 
 #define SETOPT(opt, val) do {						\
 	if (rc == CURLE_OK)						\
-		rc = cu.easy_setopt(w->curl, opt, val);		\
+		rc = curl_easy_setopt(w->curl, opt, val);		\
 } while (0)
 	SETOPT(CURLOPT_URL, w->url);
 	SETOPT(CURLOPT_ERRORBUFFER, w->errbuf);
@@ -497,7 +447,7 @@ webhook_new(const struct webhook_opts *o, char *err, size_t errlen)
 #undef SETOPT
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "webhook %s: %s", w->shown,
-		    cu.easy_strerror(rc));
+		    curl_easy_strerror(rc));
 		goto fail;
 	}
 	return w;
@@ -512,7 +462,7 @@ webhook_free(struct webhook *w)
 	if (w == NULL)
 		return;
 	if (w->curl != NULL)
-		cu.easy_cleanup(w->curl);
+		curl_easy_cleanup(w->curl);
 	OPENSSL_cleanse(w->key, sizeof(w->key));
 	free(w->url);
 	free(w->shown);
@@ -596,7 +546,7 @@ webhook_post(struct webhook *w, const char *id, const char *body, size_t len,
 		lines[n++] = hsig;
 	}
 	for (i = 0; i < n; i++) {
-		if ((h = cu.slist_append(headers, lines[i])) == NULL) {
+		if ((h = curl_slist_append(headers, lines[i])) == NULL) {
 			snprintf(err, errlen, "webhook %s: out of memory",
 			    w->shown);
 			goto out;
@@ -608,22 +558,22 @@ webhook_post(struct webhook *w, const char *id, const char *body, size_t len,
 	w->retry_after_s = -1;
 	w->snippet_len = 0;
 	w->snippet[0] = '\0';
-	rc = cu.easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
+	rc = curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, headers);
 	if (rc == CURLE_OK)
-		rc = cu.easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		rc = curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)len);
 	if (rc == CURLE_OK)
-		rc = cu.easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+		rc = curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	if (rc == CURLE_OK)
-		rc = cu.easy_perform(w->curl);
-	if (cu.easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, status) !=
+		rc = curl_easy_perform(w->curl);
+	if (curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, status) !=
 	    CURLE_OK)
 		*status = 0;
 	if (rc != CURLE_OK) {
 		/* Even after a status came, a broken answer proves nothing:
 		 * try again; the receiver dedups on webhook-id. */
 		snprintf(err, errlen, "webhook %s: %s", w->shown,
-		    w->errbuf[0] != '\0' ? w->errbuf : cu.easy_strerror(rc));
+		    w->errbuf[0] != '\0' ? w->errbuf : curl_easy_strerror(rc));
 		res = WEBHOOK_RETRY;
 		goto out;
 	}
@@ -636,9 +586,9 @@ webhook_post(struct webhook *w, const char *id, const char *body, size_t len,
 out:
 	/* The handle outlives this call; it must not keep pointers to the
 	 * headers freed here or to the caller's body. */
-	cu.easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
-	cu.easy_setopt(w->curl, CURLOPT_POSTFIELDS, NULL);
-	cu.slist_free_all(headers);
+	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(headers);
 	return res;
 }
 

@@ -30,22 +30,6 @@ void xfree_table(void *p, size_t nmemb, size_t size);
 /* Returns a copy the caller frees. */
 char *xstrdup(const char *s);
 
-/*
- * A library only some sinks need (libcurl, libmicrohttpd, libnftables),
- * loaded when such a sink is made: a run without one never maps it, nor
- * the libraries it needs in turn. soname is what the build linked against
- * (EGRESSD_SO_* from the Makefile); each fn is the address of a function
- * pointer of the library's own type, set to the function called name.
- * The library is never unloaded. Returns 0, or -1 with err set when the
- * library or one of the functions is missing.
- */
-struct lib_fn {
-	const char *name;
-	void *fn;
-};
-int lib_load(const char *soname, const struct lib_fn *fns, size_t n,
-    char *err, size_t errlen);
-
 /* Copies at most dstlen - 1 bytes and always terminates; returns strlen(src)
  * so truncation shows as a return value >= dstlen. */
 size_t str_copy(char *dst, const char *src, size_t dstlen);

@@ -236,27 +236,6 @@ expect url-masked 0 "" -- "$egressd" -t -v --webhook-secret-file "$tmp/secret" \
 check url-masked-shown grep -qxF 'webhook = https://***@hooks.example/x?***' "$tmp/out"
 check url-masked-hidden sh -c "! grep -q 'pw\|abc' '$tmp/out'"
 
-# libcurl, libmicrohttpd and libnftables are loaded by the sinks that need
-# them, not at start: a replay without a webhook never maps libcurl...
-LD_DEBUG=libs "$egressd" -r "$cap" -o /dev/null 2>"$tmp/ld"
-check lazy-no-curl sh -c "! grep -q 'calling init: .*libcurl' '$tmp/ld'"
-LD_DEBUG=libs "$egressd" -t --webhook http://127.0.0.1:9/ \
-    --webhook-secret-file "$tmp/secret" >/dev/null 2>"$tmp/ld"
-check lazy-curl-with-webhook grep -q 'calling init: .*libcurl' "$tmp/ld"
-# ...and one that cannot be loaded is a clear error when its sink is asked
-# for (as root: a private mount puts an empty file in its place).
-curl=$(sed -n 's/.*calling init: \(.*libcurl[^ ]*\).*/\1/p' "$tmp/ld" | head -1)
-if [ "$(id -u)" = 0 ] && [ -n "$curl" ] && unshare -m true 2>/dev/null; then
-	expect no-libcurl 2 "webhook: cannot load libcurl" -- unshare -m sh -c \
-	    'mount --bind /dev/null "$(readlink -f "$1")" && exec "$2" -t \
-	    --webhook http://127.0.0.1:9/ --webhook-secret-file "$3"' sh \
-	    "$curl" "$egressd" "$tmp/secret"
-	expect no-libcurl-replay 0 "" -- unshare -m sh -c \
-	    'mount --bind /dev/null "$(readlink -f "$1")" && exec "$2" -r "$3"' \
-	    sh "$curl" "$egressd" "$cap"
-else
-	echo "SKIP no-libcurl (needs root and unshare)"
-fi
 
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.

@@ -33,9 +33,6 @@ case "${1:-}" in
 esac
 
 LIB_CFLAGS=$(pkg-config --cflags $PKGS) || { echo "fuzz: pkg-config failed (run make once to install the build packages)" >&2; exit 2; }
-# The sonames of the libraries loaded when a sink needs them (the
-# Makefile's DL_PKGS).
-LIB_CFLAGS="$LIB_CFLAGS $(deploy/lib-sonames.sh libcurl:CURL libnftables:NFTABLES libmicrohttpd:MHD)"
 LIB_LIBS="$(pkg-config --libs $PKGS) -lcsv -pthread"
 CPPFLAGS="-Iinclude -D_GNU_SOURCE -DEGRESSD_SIGDIR=\"$ROOT/signatures\" $LIB_CFLAGS"
 CFLAGS="-std=c11 -g -O1 -pthread -fno-omit-frame-pointer -fno-sanitize-recover=all"
