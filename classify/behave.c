@@ -46,10 +46,10 @@
 
 #include "behave.h"
 #include "bytes.h"
+#include "lrutab.h"
 #include "siphash.h"
 #include "util.h"
 
-#define NIL		UINT32_MAX
 #define MAX_ENTRIES	(1U << 24)
 
 #define TH_SYN		0x02
@@ -92,20 +92,12 @@
  * uses them is past its handshakes by then. */
 #define SLOW_HOLD_US	(5ULL * 1000000)
 
-/* Header of every table entry. */
-struct bent {
-	uint32_t hnext;		/* next entry in the hash chain */
-	uint32_t older, newer;	/* LRU list */
-	uint32_t hash;		/* low bits of the key's hash */
-	uint64_t seen_us;	/* last packet that touched the entry */
-};
-
 struct tgt_key {
 	uint8_t vm[16], target[16];
 };
 
 struct tgt_ent {
-	struct bent h;
+	struct lru_ent h;
 	struct tgt_key k;
 	uint64_t flood_start;	/* start of the current flood bucket */
 	uint64_t bytes;		/* sent by the VM in the bucket */
@@ -154,7 +146,7 @@ struct vic_key {
 };
 
 struct vic_ent {
-	struct bent h;
+	struct lru_ent h;
 	struct vic_key k;
 	uint64_t start;		/* the flood bucket */
 	uint64_t bytes;
@@ -179,7 +171,7 @@ struct port_key {
 };
 
 struct port_ent {
-	struct bent h;
+	struct lru_ent h;
 	struct port_key k;
 	uint32_t pkts;
 	uint16_t fast_base;	/* open when the fast window began */
@@ -197,7 +189,7 @@ struct brute_key {
 };
 
 struct brute_ent {
-	struct bent h;
+	struct lru_ent h;
 	struct brute_key k;
 	uint32_t attempts;	/* short connections + failure replies */
 	uint32_t replies;	/* failure replies seen */
@@ -229,7 +221,7 @@ struct amp_key {
 };
 
 struct amp_ent {
-	struct bent h;
+	struct lru_ent h;
 	struct amp_key k;
 	uint32_t requests;
 	uint64_t start, bytes;
@@ -239,21 +231,10 @@ struct amp_ent {
 	uint64_t servers[SKETCH_WORDS];
 };
 
-struct btab {
-	uint8_t *ents;
-	size_t esize, keyoff, keylen;
-	uint32_t *buckets;
-	uint32_t mask;
-	uint32_t cap, used;
-	uint32_t newest, oldest;
-	uint32_t last;		/* the entry a lookup gave last, NIL none */
-	uint64_t idle_us;	/* older than this is reusable, not evicted */
-};
-
 struct behave {
 	struct behave_cfg cfg;
 	struct siphash_key key;
-	struct btab tgt, port, brute, amp, vic;
+	struct lrutab tgt, port, brute, amp, vic;
 	uint16_t estimate[SKETCH_BITS + 1];	/* by bits set */
 	/* the last sketch hashes made (target_hash, port_hash) */
 	uint8_t memo_target[16];
@@ -331,176 +312,13 @@ behave_defaults(struct behave_cfg *cfg)
 	cfg->suppress_us = 600ULL * 1000000;
 }
 
-/* ---- tables ---- */
+/* ---- tables (lrutab.h) ---- */
 
-static struct bent *
-tab_ent(const struct btab *t, uint32_t i)
-{
-	return (struct bent *)(void *)(t->ents + (size_t)i * t->esize);
-}
-
-static const void *
-tab_key(const struct btab *t, const struct bent *e)
-{
-	return (const uint8_t *)e + t->keyoff;
-}
-
-static size_t
-tab_init(struct btab *t, size_t cap, size_t esize, size_t keyoff,
-    size_t keylen, uint64_t idle_us)
-{
-	uint32_t nb, i;
-
-	nb = 1;
-	while (nb < cap)
-		nb <<= 1;
-	t->esize = esize;
-	t->keyoff = keyoff;
-	t->keylen = keylen;
-	t->cap = (uint32_t)cap;
-	t->used = 0;
-	t->mask = nb - 1;
-	t->newest = t->oldest = t->last = NIL;
-	t->idle_us = idle_us;
-	t->ents = xcalloc_table(cap, esize);
-	t->buckets = xmalloc((size_t)nb * sizeof(*t->buckets));
-	for (i = 0; i < nb; i++)
-		t->buckets[i] = NIL;
-	return cap * esize + (size_t)nb * sizeof(*t->buckets);
-}
-
-static void
-lru_unlink(struct btab *t, uint32_t i)
-{
-	struct bent *e = tab_ent(t, i);
-
-	if (e->older != NIL)
-		tab_ent(t, e->older)->newer = e->newer;
-	else
-		t->oldest = e->newer;
-	if (e->newer != NIL)
-		tab_ent(t, e->newer)->older = e->older;
-	else
-		t->newest = e->older;
-}
-
-static void
-lru_push(struct btab *t, uint32_t i)
-{
-	struct bent *e = tab_ent(t, i);
-
-	e->newer = NIL;
-	e->older = t->newest;
-	if (t->newest != NIL)
-		tab_ent(t, t->newest)->newer = i;
-	t->newest = i;
-	if (t->oldest == NIL)
-		t->oldest = i;
-}
-
-static void
-chain_remove(struct btab *t, uint32_t i)
-{
-	struct bent *e = tab_ent(t, i);
-	uint32_t *link = &t->buckets[e->hash & t->mask];
-
-	while (*link != NIL) {
-		if (*link == i) {
-			*link = e->hnext;
-			return;
-		}
-		link = &tab_ent(t, *link)->hnext;
-	}
-}
-
-/* Keys are a multiple of 4 bytes long; compared inline, not by a call. */
+/* lrutab compares keys a 4-byte word at a time. */
 _Static_assert(sizeof(struct tgt_key) % 4 == 0 &&
     sizeof(struct port_key) % 4 == 0 && sizeof(struct brute_key) % 4 == 0 &&
-    sizeof(struct amp_key) % 4 == 0, "behaviour keys are whole 4-byte words");
-
-static int
-key_eq(const void *a, const void *b, size_t n)
-{
-	const uint8_t *x = a, *y = b;
-	uint64_t u, v;
-	uint32_t s, t;
-
-	for (; n >= 8; x += 8, y += 8, n -= 8) {
-		memcpy(&u, x, 8);
-		memcpy(&v, y, 8);
-		if (u != v)
-			return 0;
-	}
-	if (n >= 4) {
-		memcpy(&s, x, 4);
-		memcpy(&t, y, 4);
-		if (s != t)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Finds the entry of key and marks it seen at now. When it is missing and
- * create is set, takes a fresh or the oldest entry, zeroes it and sets
- * *fresh; otherwise returns NULL.
- */
-static void *
-tab_get(struct behave *b, struct btab *t, const void *key, int create,
-    uint64_t now, int *fresh)
-{
-	struct bent *e;
-	uint32_t h, i;
-
-	*fresh = 0;
-	/* A conversation's packets come in runs: the entry of the last
-	 * lookup is tried first, before hashing. Keys are unique among the
-	 * entries, so a match is the entry whatever happened since. */
-	if (t->last != NIL) {
-		i = t->last;
-		e = tab_ent(t, i);
-		if (key_eq(tab_key(t, e), key, t->keylen))
-			goto found;
-	}
-	h = (uint32_t)siphash24(&b->key, key, t->keylen);
-	for (i = t->buckets[h & t->mask]; i != NIL; i = e->hnext) {
-		e = tab_ent(t, i);
-		if (e->hash == h && key_eq(tab_key(t, e), key, t->keylen))
-			goto found;
-	}
-	if (!create)
-		return NULL;
-	if (t->used < t->cap)
-		i = t->used++;
-	else {
-		i = t->oldest;
-		e = tab_ent(t, i);
-		if (now < e->seen_us || now - e->seen_us <= t->idle_us)
-			b->evicted++;
-		chain_remove(t, i);
-		lru_unlink(t, i);
-	}
-	e = tab_ent(t, i);
-	memset(e, 0, t->esize);
-	memcpy((uint8_t *)e + t->keyoff, key, t->keylen);
-	e->hash = h;
-	e->hnext = t->buckets[h & t->mask];
-	t->buckets[h & t->mask] = i;
-	lru_push(t, i);
-	*fresh = 1;
-	e->seen_us = now;
-	t->last = i;
-	return e;
-found:
-	t->last = i;
-	if (t->newest != i) {
-		lru_unlink(t, i);
-		lru_push(t, i);
-	}
-	if (now > e->seen_us)
-		e->seen_us = now;
-	return e;
-}
+    sizeof(struct amp_key) % 4 == 0 && sizeof(struct vic_key) % 4 == 0,
+    "behaviour keys are whole 4-byte words");
 
 /* The (VM, target) entry, created when create is set (NULL when not
  * found, or when the table cannot make room). */
@@ -513,7 +331,7 @@ tgt_lookup(struct behave *b, const uint8_t vm[16], const uint8_t target[16],
 	memset(&k, 0, sizeof(k));
 	memcpy(k.vm, vm, 16);
 	memcpy(k.target, target, 16);
-	return tab_get(b, &b->tgt, &k, create, now, fresh);
+	return lrutab_get(&b->tgt, &b->key, &b->evicted, &k, create, now, fresh);
 }
 
 /* The (VM, target, port) entry of the guessing detectors, created. */
@@ -527,7 +345,7 @@ brute_lookup(struct behave *b, const uint8_t vm[16], const uint8_t target[16],
 	memcpy(k.vm, vm, 16);
 	memcpy(k.target, target, 16);
 	k.port = port;
-	return tab_get(b, &b->brute, &k, 1, now, fresh);
+	return lrutab_get(&b->brute, &b->key, &b->evicted, &k, 1, now, fresh);
 }
 
 /* Adds to a 32-bit counter, sticking at its maximum. */
@@ -603,7 +421,7 @@ sketch_estimate(const struct behave *b, unsigned bits_set)
 static uint64_t
 target_hash(struct behave *b, const uint8_t target[16])
 {
-	if (!b->memo_target_ok || !key_eq(b->memo_target, target, 16)) {
+	if (!b->memo_target_ok || memcmp(b->memo_target, target, 16) != 0) {
 		memcpy(b->memo_target, target, 16);
 		b->memo_htarget = siphash24(&sketch_key, target, 16);
 		b->memo_target_ok = 1;
@@ -1031,7 +849,7 @@ vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 			k.target[15] = 1;
 		}
 	}
-	v = tab_get(b, &b->vic, &k, sent, now, &fresh);
+	v = lrutab_get(&b->vic, &b->key, &b->evicted, &k, sent, now, &fresh);
 	if (v == NULL)
 		return;
 	vic_roll(b, v, now, fresh);
@@ -1430,7 +1248,7 @@ amp_packet(struct behave *b, const struct behave_pkt *p, uint64_t htarget,
 	memset(&k, 0, sizeof(k));
 	memcpy(k.vm, p->vm, 16);
 	k.kind = (uint8_t)kind;
-	e = tab_get(b, &b->amp, &k, 1, now, &fresh);
+	e = lrutab_get(&b->amp, &b->key, &b->evicted, &k, 1, now, &fresh);
 	if (fresh || (now >= e->start && now - e->start >= b->cfg.amp_window_us)) {
 		e->start = now;
 		e->requests = 0;
@@ -2059,7 +1877,7 @@ scan_probe(struct behave *b, const struct behave_pkt *p, uint16_t port,
 	memcpy(pk.vm, p->vm, 16);
 	pk.proto = p->proto;
 	pk.port = p->proto == 6 || p->proto == 132 ? port : 0;
-	pe = tab_get(b, &b->port, &pk, sent, now, &fresh);
+	pe = lrutab_get(&b->port, &b->key, &b->evicted, &pk, sent, now, &fresh);
 	if (pe != NULL) {
 		port_roll(b, pe, now, fresh);
 		if (sent && (p->from_vm || !sketch_has(pe->sent, htarget))) {
@@ -2216,7 +2034,7 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 		memcpy(pk.vm, p->vm, 16);
 		pk.proto = p->proto;
 		pk.port = port;
-		pe = tab_get(b, &b->port, &pk, sent, now, &fresh);
+		pe = lrutab_get(&b->port, &b->key, &b->evicted, &pk, sent, now, &fresh);
 		if (pe != NULL) {
 			port_roll(b, pe, now, fresh);
 			if (sent) {
@@ -2293,30 +2111,23 @@ behave_new(const struct behave_cfg *cfg, char *err, size_t errlen)
 	idle = cfg->flood_window_us > cfg->scan_window_us ?
 	    cfg->flood_window_us : cfg->scan_window_us;
 	b->bytes = sizeof(*b);
-	b->bytes += tab_init(&b->tgt, cfg->max_entries, sizeof(struct tgt_ent),
+	b->bytes += lrutab_init(&b->tgt, cfg->max_entries, sizeof(struct tgt_ent),
 	    offsetof(struct tgt_ent, k), sizeof(struct tgt_key), idle);
-	b->bytes += tab_init(&b->port, cfg->max_entries,
+	b->bytes += lrutab_init(&b->port, cfg->max_entries,
 	    sizeof(struct port_ent), offsetof(struct port_ent, k),
 	    sizeof(struct port_key), cfg->scan_window_us);
-	b->bytes += tab_init(&b->brute, cfg->max_entries,
+	b->bytes += lrutab_init(&b->brute, cfg->max_entries,
 	    sizeof(struct brute_ent), offsetof(struct brute_ent, k),
 	    sizeof(struct brute_key), cfg->brute_window_us);
-	b->bytes += tab_init(&b->amp, cfg->max_entries, sizeof(struct amp_ent),
+	b->bytes += lrutab_init(&b->amp, cfg->max_entries, sizeof(struct amp_ent),
 	    offsetof(struct amp_ent, k), sizeof(struct amp_key),
 	    cfg->amp_window_us);
 	/* Targets under a flood are few; a quarter of the keys is plenty. */
-	b->bytes += tab_init(&b->vic, cfg->max_entries / 4 > 0 ?
+	b->bytes += lrutab_init(&b->vic, cfg->max_entries / 4 > 0 ?
 	    cfg->max_entries / 4 : 1, sizeof(struct vic_ent),
 	    offsetof(struct vic_ent, k), sizeof(struct vic_key),
 	    cfg->flood_window_us);
 	return b;
-}
-
-static void
-tab_free(struct btab *t)
-{
-	xfree_table(t->ents, t->cap, t->esize);
-	free(t->buckets);
 }
 
 void
@@ -2324,11 +2135,11 @@ behave_free(struct behave *b)
 {
 	if (b == NULL)
 		return;
-	tab_free(&b->tgt);
-	tab_free(&b->port);
-	tab_free(&b->brute);
-	tab_free(&b->amp);
-	tab_free(&b->vic);
+	lrutab_free(&b->tgt);
+	lrutab_free(&b->port);
+	lrutab_free(&b->brute);
+	lrutab_free(&b->amp);
+	lrutab_free(&b->vic);
 	free(b);
 }
 
@@ -2359,7 +2170,7 @@ behave_unanswered_hosts(struct behave *b, const uint8_t vm[16],
 	memcpy(pk.vm, vm, 16);
 	pk.proto = proto;
 	pk.port = port;
-	e = tab_get(b, &b->port, &pk, 0, now, &fresh);
+	e = lrutab_get(&b->port, &b->key, &b->evicted, &pk, 0, now, &fresh);
 	if (e == NULL || now < e->start ||
 	    now - e->start >= b->cfg.scan_window_us)
 		return 0;
