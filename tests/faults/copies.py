@@ -4,7 +4,12 @@ copy a new set of flows: the peer that is not the VM is moved to another
 TEST-NET address and the VM's ports are shifted, so every copy's flows
 are new to a classifier. Time goes on from copy to copy.
 
-usage: copies.py IN.pcap OUT.pcap N VM_ADDRESS
+usage: copies.py IN.pcap OUT.pcap N VM_ADDRESS [LAST]
+
+With LAST, each copy is cut after its IPv4 packet number LAST (from 0),
+and that packet of every copy is held back to the end of the file, one
+microsecond apart: when LAST is the packet a verdict is made on, every
+copy's verdict is made in the input's last N packets.
 
 Only Ethernet captures in the classic pcap format (microseconds) are
 read; frames that are not IPv4 (ARP) are copied once, at the start."""
@@ -24,6 +29,7 @@ def peer_address(k):
 
 def main():
     src, dst, n, vm = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    last = int(sys.argv[5]) if len(sys.argv) > 5 else None
     vm = ipaddress.IPv4Address(vm).packed
     data = open(src, 'rb').read()
     magic, = struct.unpack('<I', data[:4])
@@ -48,10 +54,15 @@ def main():
     for ts, frame, orig in recs:
         if frame[12:14] != b'\x08\x00':
             put(ts, frame, orig)
+    held = []
     for k in range(n):
+        nip = 0
         for ts, frame, orig in recs:
             if frame[12:14] != b'\x08\x00' or frame[23] not in (6, 17):
                 continue
+            nip += 1
+            if last is not None and nip > last + 1:
+                break
             f = bytearray(frame)
             ihl = (f[14] & 15) * 4
             l4 = 14 + ihl
@@ -66,7 +77,13 @@ def main():
                 f[l4 + 2:l4 + 4] = struct.pack('!H', 1024 + (dport + k) % 64000)
             else:
                 continue
+            if last is not None and nip == last + 1:
+                held.append((bytes(f), orig))
+                continue
             put(t0 + k * span + (ts - t0), bytes(f), orig)
+    end = t0 + n * span
+    for i, (f, orig) in enumerate(held):
+        put(end + i, f, orig)
     out.close()
 
 
