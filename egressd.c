@@ -7,7 +7,6 @@
  * 2 usage or configuration error, 3 verdicts left in the spool for a later
  * run to deliver.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pcap/pcap.h>

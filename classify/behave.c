@@ -795,11 +795,11 @@ vic_flooding(const struct behave *b, const struct vic_ent *v)
 		return v->answers <= v->sent / 10;
 	case 17:
 		/* Unanswered datagrams from many sources are also what a
-		 * collector gets (log and metric shippers, flow export: each
-		 * source one steady flow at a low rate). A flood's are new flows
-		 * (random or spoofed sources and ports: an eighth or more),
-		 * or come from senders at a flood's pace (on average a
-		 * twentieth of the threshold or more each). */
+		 * collector receives (log and metric shippers, flow export:
+		 * each source one steady flow at a low rate). A flood's are
+		 * new flows (random or spoofed sources and ports: an eighth
+		 * or more), or come from senders at a flood's pace (on average
+		 * a twentieth of the threshold or more each). */
 		return v->answers <= v->sent / 10 &&
 		    ((uint64_t)v->opens * 8 >= v->sent ||
 		    (uint64_t)v->sent * 20 >= want *

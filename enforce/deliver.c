@@ -209,6 +209,29 @@ next_rand(uint32_t *state)
  * and the memory list; it is never held together with mu.
  */
 
+/* Forgets the i-th message held in memory; under store_mu. */
+static void
+mem_remove(struct deliver *d, size_t i)
+{
+	d->mem_bytes -= d->mem[i].len;
+	d->mem_verdicts -= d->mem[i].n;
+	free(d->mem[i].body);
+	memmove(d->mem + i, d->mem + i + 1, (d->nmem - i - 1) * sizeof(*d->mem));
+	d->nmem--;
+}
+
+/* Ends a disk error episode once nothing waits in memory for the disk;
+ * under store_mu. Logged at the error's level: it closes what the error
+ * opened. */
+static void
+disk_back(struct deliver *d)
+{
+	if (d->disk_failing && d->nmem == 0) {
+		log_warn("spool %s: writable again", d->cfg->spool);
+		d->disk_failing = 0;
+	}
+}
+
 /* Writes the messages held in memory after a disk error to the spool,
  * oldest first, until one fails; under store_mu. Returns the verdicts
  * moved. */
@@ -219,24 +242,14 @@ mem_to_spool(struct deliver *d)
 	uint64_t moved = 0;
 
 	while (d->spool != NULL && d->nmem > 0) {
-		struct mem_msg *m = &d->mem[0];
-
-		if (spool_put(d->spool, m->id, m->body, m->len, err,
-		    sizeof(err)) != 0)
+		if (spool_put(d->spool, d->mem[0].id, d->mem[0].body,
+		    d->mem[0].len, err, sizeof(err)) != 0)
 			break;
-		moved += m->n;
-		d->mem_bytes -= m->len;
-		d->mem_verdicts -= m->n;
-		free(m->body);
-		memmove(d->mem, d->mem + 1, (d->nmem - 1) * sizeof(*d->mem));
-		d->nmem--;
+		moved += d->mem[0].n;
+		mem_remove(d, 0);
 	}
-	if (moved > 0 && d->nmem == 0 && d->disk_failing) {
-		/* At the error's level: it closes what the error opened. */
-		log_warn("spool %s: writable again; the messages kept in memory "
-		    "are on disk", d->cfg->spool);
-		d->disk_failing = 0;
-	}
+	if (moved > 0)
+		disk_back(d);
 	return moved;
 }
 
@@ -263,11 +276,7 @@ store_locked(struct deliver *d, const char *id, char *body, size_t len,
 			if (d->spool_full)
 				log_warn("spool %s: has room again", d->cfg->spool);
 			d->spool_full = 0;
-			if (d->disk_failing && d->nmem == 0) {
-				log_warn("spool %s: writable again",
-				    d->cfg->spool);
-				d->disk_failing = 0;
-			}
+			disk_back(d);
 			return IN_SPOOL;
 		}
 		if (rc == SPOOL_FULL) {
@@ -429,12 +438,7 @@ drop_head(struct deliver *d, const char *id, int reject)
 	for (i = 0; i < d->nmem && strcmp(d->mem[i].id, id) != 0; i++)
 		;
 	if (i < d->nmem) {
-		d->mem_bytes -= d->mem[i].len;
-		d->mem_verdicts -= d->mem[i].n;
-		free(d->mem[i].body);
-		memmove(d->mem + i, d->mem + i + 1,
-		    (d->nmem - i - 1) * sizeof(*d->mem));
-		d->nmem--;
+		mem_remove(d, i);
 	} else if (d->spool != NULL) {
 		rc = reject ? spool_reject(d->spool, id, err, sizeof(err)) :
 		    spool_remove(d->spool, id, err, sizeof(err));
@@ -1017,7 +1021,7 @@ deliver_finish(struct deliver *d, uint64_t timeout_us)
 {
 	uint64_t left, lost;
 
-	left = deliver_drain(d, timeout_us);
+	(void)deliver_drain(d, timeout_us);
 	stop_threads(d);
 	pthread_mutex_lock(&d->mu);
 	left = d->pending;	/* what is left is in the spool */

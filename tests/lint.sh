@@ -19,7 +19,7 @@ notok() { fail=1; echo "not ok - $*"; }
 
 # 1. Banned functions: each has a bounded or checked replacement in use
 # (snprintf, str_copy, strtok_r, parse_long, ...).
-banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atoll|atof|tmpnam|tempnam|mktemp)\('
+banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atoll|atof|tmpnam|tempnam|mktemp)[[:space:]]*\('
 hits=$(cd "$top" && grep -nEr --include='*.c' --include='*.h' "$banned" \
     egressd.c sidecar.c pipeline.c capture classify common enforce include \
     tests | grep -v '^tests/fuzz/corpus' || true)

@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
+#include "helpers.h"
 #include "policy.h"
 #include "source.h"
 #include "suites.h"
@@ -91,16 +92,10 @@ static uint64_t
 figure(const struct classify *c, const char *section, const char *name)
 {
 	static struct stats_event s;
-	unsigned i;
 
 	memset(&s, 0, sizeof(s));
 	classify_stats(c, &s);
-	for (i = 0; i < s.n; i++)
-		if (strcmp(s.c[i].section, section) == 0 &&
-		    strcmp(s.c[i].name, name) == 0)
-			return s.c[i].value;
-	ck_abort_msg("no %s.%s in the stats", section, name);
-	return 0;
+	return stats_figure(&s, section, name);
 }
 
 START_TEST(stratum_verdict)

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "event.h"
+#include "helpers.h"
 #include "policy.h"
 #include "suites.h"
 
@@ -102,19 +103,6 @@ hand_in(struct deliver *d, unsigned n)
 	}
 }
 
-static uint64_t
-figure(const struct stats_event *s, const char *section, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->c[i].section, section) == 0 &&
-		    strcmp(s->c[i].name, name) == 0)
-			return s->c[i].value;
-	ck_abort_msg("no %s.%s in the stats", section, name);
-	return 0;
-}
-
 /* Verdicts in the spool's message files. */
 static unsigned
 spooled_verdicts(void)
@@ -171,8 +159,8 @@ START_TEST(all_spooled)
 	hand_in(d, NVERDICTS);
 	s = finish(d, &end);
 	ck_assert_int_eq(end, DELIVER_END_SPOOLED);
-	ck_assert_uint_eq(figure(s, "webhook", "pending"), NVERDICTS);
-	ck_assert_uint_eq(figure(s, "webhook", "spooled"), NVERDICTS);
+	ck_assert_uint_eq(stats_figure(s, "webhook", "pending"), NVERDICTS);
+	ck_assert_uint_eq(stats_figure(s, "webhook", "spooled"), NVERDICTS);
 	ck_assert_uint_eq(deliver_lost(d), 0);
 	deliver_free(d);
 	ck_assert_uint_eq(spooled_verdicts(), NVERDICTS);
@@ -196,8 +184,8 @@ START_TEST(bound_counted)
 	    err, sizeof(err)));
 	hand_in(d, NVERDICTS);
 	s = finish(d, &end);
-	dropped = figure(s, "webhook", "spool_dropped");
-	pending = figure(s, "webhook", "pending");
+	dropped = stats_figure(s, "webhook", "spool_dropped");
+	pending = stats_figure(s, "webhook", "pending");
 	ck_assert_int_eq(end, DELIVER_END_LOST);
 	ck_assert_uint_gt(dropped, 0);
 	ck_assert_uint_eq(dropped + pending, NVERDICTS);
@@ -221,8 +209,8 @@ START_TEST(memory_abandoned)
 	hand_in(d, NVERDICTS);
 	s = finish(d, &end);
 	ck_assert_int_eq(end, DELIVER_END_LOST);
-	ck_assert_uint_eq(figure(s, "webhook", "abandoned"), NVERDICTS);
-	ck_assert_uint_eq(figure(s, "webhook", "pending"), 0);
+	ck_assert_uint_eq(stats_figure(s, "webhook", "abandoned"), NVERDICTS);
+	ck_assert_uint_eq(stats_figure(s, "webhook", "pending"), 0);
 	ck_assert_uint_eq(deliver_lost(d), NVERDICTS);
 	deliver_free(d);
 }
@@ -244,10 +232,10 @@ START_TEST(live_queue)
 	ck_assert_ptr_nonnull(d = deliver_new(&cfg, 0, err, sizeof(err)));
 	hand_in(d, NVERDICTS);
 	s = finish(d, &end);
-	queued = figure(s, "webhook", "queued");
-	dropped = figure(s, "webhook", "queue_dropped");
+	queued = stats_figure(s, "webhook", "queued");
+	dropped = stats_figure(s, "webhook", "queue_dropped");
 	ck_assert_uint_eq(queued + dropped, NVERDICTS);
-	ck_assert_uint_eq(figure(s, "webhook", "pending"), queued);
+	ck_assert_uint_eq(stats_figure(s, "webhook", "pending"), queued);
 	ck_assert_int_eq(end, dropped > 0 ? DELIVER_END_LOST :
 	    DELIVER_END_SPOOLED);
 	deliver_free(d);
