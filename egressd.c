@@ -18,7 +18,6 @@
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
-#include "deliver.h"
 #include "dpi.h"
 #include "eve.h"
 #include "inventory.h"
@@ -48,7 +47,7 @@ struct run {
 	struct classify *c;
 	struct inventory *inv;
 	struct pipeline pl;
-	uint64_t truncated;	/* the capture ended in a cut-off record */
+	struct source *src;	/* NULL: delivering a spool */
 };
 
 static void
@@ -127,15 +126,6 @@ reload(struct run *r)
 	    inventory_count(inv));
 }
 
-/* A file's own figure for the stats. */
-static void
-file_figures(struct stats_event *s, void *arg)
-{
-	const struct run *r = arg;
-
-	stats_add(s, "capture", "truncated", r->truncated);
-}
-
 static void
 write_stats(struct run *r)
 {
@@ -145,39 +135,45 @@ write_stats(struct run *r)
 	s.ts_us = r->pl.last_ts_us;
 	if (s.ts_us == 0)	/* no packets: delivering a spool */
 		s.ts_us = wall_us();
-	pipeline_stats(&r->pl, &s, file_figures, r);
+	pipeline_stats(&r->pl, &s, r->src, 0);
 	if (r->inv != NULL) {
 		stats_add(&s, "inventory", "entries", inventory_count(r->inv));
 		stats_add(&s, "inventory", "learned", inventory_learned(r->inv));
 		stats_add(&s, "inventory", "replaced", inventory_replaced(r->inv));
 	}
-	if (r->out.deliver != NULL)
-		deliver_stats(r->out.deliver, &s);
+	sinks_figures(&r->out, &s);
 	sinks_stats(&r->out, &s);
 }
 
-/* Replays one capture; returns 0, or -1 after a read error. A capture cut
- * off in its last record is read to that point, warned about and counted:
- * it is how a file looks when copied while tcpdump still writes it. */
-static int
-replay(struct source *src, struct run *r, char *err, size_t errlen)
+static void
+on_frame(const struct frame *fr, int dlt, void *arg)
 {
-	struct frame fr;
-	int dlt = source_linktype(src), rc;
+	struct run *r = arg;
 
-	rc = 0;
-	while (!stop_requested && (rc = source_next(src, &fr, err, errlen)) == 1) {
+	pipeline_frame(&r->pl, dlt, fr);
+}
+
+/* Replays the capture; returns 0, or -1 after a read error. A capture cut
+ * off in its last record is read to that point, warned about and counted
+ * (capture.truncated): it is how a file looks when copied while tcpdump
+ * still writes it. Signals are looked at between batches of frames. */
+static int
+replay(struct run *r, char *err, size_t errlen)
+{
+	int rc;
+
+	while (!stop_requested) {
 		if (reload_requested)
 			reload(r);
-		pipeline_frame(&r->pl, dlt, &fr);
+		if ((rc = source_poll(r->src, 0, 0, on_frame, r, err,
+		    errlen)) > 0)
+			continue;
+		if (rc == SOURCE_CUT)
+			log_warn("%s (events cover the %llu packets before it)",
+			    err, (unsigned long long)r->pl.packets);
+		return rc == SOURCE_ERROR ? -1 : 0;
 	}
-	if (rc == -2) {
-		log_warn("%s (events cover the %llu packets before it)", err,
-		    (unsigned long long)r->pl.packets);
-		r->truncated = 1;
-		return 0;
-	}
-	return stop_requested ? 0 : rc;
+	return 0;
 }
 
 /* -t: loads everything the configuration names, as a run would, and
@@ -191,15 +187,12 @@ check_config(const struct config *cfg, const char *cfile, const char *ofile,
 	struct classify_out out;
 	struct classify *c;
 	struct inventory *inv = NULL;
-	struct deliver *d;
+	struct sink_args sa = { .cfg = cfg, .out = ofile };
 	char err[512];
 	struct sockaddr_storage ss;
 	uid_t uid;
 
-	if (eve_check_path(ofile, err, sizeof(err)) == -1 ||
-	    (cfg->eve[0] != '\0' &&
-	    eve_check_path(cfg->eve, err, sizeof(err)) == -1) ||
-	    live_check_filter(cfg, err, sizeof(err)) == -1 ||
+	if (live_check_filter(cfg, err, sizeof(err)) == -1 ||
 	    (cfg->metrics[0] != '\0' &&
 	    metrics_parse_addr(cfg->metrics, &ss, err, sizeof(err)) == -1)) {
 		fprintf(stderr, "egressd: %s\n", err);
@@ -225,11 +218,10 @@ check_config(const struct config *cfg, const char *cfile, const char *ofile,
 		printf("egressd: inventory of %zu entries\n", inventory_count(inv));
 		inventory_free(inv);
 	}
-	if ((d = deliver_new(cfg, DELIVER_CHECK_ONLY, err, sizeof(err))) == NULL) {
+	if (sinks_check(&sa, err, sizeof(err)) != 0) {
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_USAGE;
 	}
-	deliver_free(d);
 	if (verbose) {
 		config_dump(cfg, stdout);
 		printf("# memory: %zu bytes per flow record, %zu more while "
@@ -262,8 +254,9 @@ main(int argc, char **argv)
 	const char *rfile = NULL, *ofile = "-", *cfile = NULL, *name;
 	char err[512];
 	size_t nsets = 0, nopts = 0;
-	int ch, test_only = 0, verbose = 0, status = 0, takes;
+	int ch, test_only = 0, verbose = 0, status = 0, takes, rc;
 	struct sigaction sa;
+	struct sink_args sargs;
 
 	/* Long options: the fixed ones, then one per option-table entry. */
 	longopts[0] = (struct option){ "help", no_argument, NULL, 'h' };
@@ -374,27 +367,25 @@ main(int argc, char **argv)
 		fprintf(stderr, "egressd: %s\n", err);
 		return EXIT_RUNTIME;
 	}
+	run.src = src;
 	if (src != NULL && cfg.interface[0] != '\0' &&
 	    !decode_linktype_has_direction(source_linktype(src)))
 		log_warn("%s: taken on %s, but its link type does not say which "
 		    "way frames went: the inventory's iface: rows do not apply "
 		    "(capture with tcpdump -i any for that)", rfile,
 		    cfg.interface);
-	if (sinks_open(&run.out, ofile, cfg.eve, 0, err, sizeof(err)) == -1) {
+	/* A replay waits for room in a full delivery queue: reading a file
+	 * more slowly loses nothing. */
+	sargs.cfg = &cfg;
+	sargs.out = ofile;
+	sargs.flags = SINK_WAIT_WHEN_FULL;
+	if ((rc = sinks_open(&run.out, &sargs, err, sizeof(err))) != 0) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = EXIT_RUNTIME;
+		status = rc == SINK_ERR_CONFIG ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
 	if (cfg.inventory[0] != '\0' &&
 	    (run.inv = inventory_load(cfg.inventory, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "egressd: %s\n", err);
-		status = EXIT_USAGE;
-		goto out;
-	}
-	/* A replay waits for room in a full delivery queue: reading a file
-	 * more slowly loses nothing. */
-	if ((run.out.deliver = deliver_new(&cfg, DELIVER_WAIT_WHEN_FULL, err,
-	    sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EXIT_USAGE;
 		goto out;
@@ -413,7 +404,7 @@ main(int argc, char **argv)
 		classify_set_inventory(c, run.inv);
 		pipeline_init(&run.pl, c, cfg.interface[0] != '\0' ?
 		    cfg.interface : NULL);
-		if (replay(src, &run, err, sizeof(err)) == -1) {
+		if (replay(&run, err, sizeof(err)) == -1) {
 			/* Keep what was read: flows and stats are still written. */
 			fprintf(stderr, "egressd: %s\n", err);
 			status = EXIT_RUNTIME;
@@ -423,11 +414,10 @@ main(int argc, char **argv)
 	/* Every verdict is now delivered, in the spool, or counted lost: the
 	 * last stats and the exit status say which. */
 	status = pipeline_exit_status(status,
-	    deliver_finish(run.out.deliver, cfg.drain_timeout_us));
+	    sinks_finish(&run.out, cfg.drain_timeout_us));
 	write_stats(&run);
 out:
 	classify_free(c);
-	deliver_free(run.out.deliver);
 	inventory_free(run.inv);
 	source_close(src);
 	if (sinks_close(&run.out, err, sizeof(err)) == -1) {

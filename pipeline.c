@@ -42,14 +42,13 @@ pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr)
 
 void
 pipeline_stats(const struct pipeline *pl, struct stats_event *s,
-    void (*source_figures)(struct stats_event *s, void *arg), void *arg)
+    struct source *src, unsigned worker)
 {
 	int i;
 
 	stats_add(s, "capture", "packets", pl->packets);
 	stats_add(s, "capture", "bytes", pl->bytes);
-	if (source_figures != NULL)
-		source_figures(s, arg);
+	source_figures(src, worker, s);
 	for (i = 0; i < DECODE_NRESULTS; i++)
 		stats_add(s, "decoder", decode_result_name((enum decode_result)i),
 		    pl->decode[i]);
@@ -59,14 +58,14 @@ pipeline_stats(const struct pipeline *pl, struct stats_event *s,
 }
 
 int
-pipeline_exit_status(int status, enum deliver_end end)
+pipeline_exit_status(int status, enum sinks_end end)
 {
 	switch (end) {
-	case DELIVER_END_LOST:
+	case SINKS_END_LOST:
 		return EGRESSD_EXIT_RUNTIME;
-	case DELIVER_END_SPOOLED:
+	case SINKS_END_KEPT:
 		return status == EGRESSD_EXIT_OK ? EGRESSD_EXIT_SPOOLED : status;
-	case DELIVER_END_ALL:
+	case SINKS_END_ALL:
 		break;
 	}
 	return status;

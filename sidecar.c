@@ -26,7 +26,6 @@
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
-#include "deliver.h"
 #include "eve.h"
 #include "inventory.h"
 #include "live.h"
@@ -70,7 +69,7 @@ struct sidecar {
 	const struct config *cfg;	/* in force; the first is the caller's */
 	struct config *reloaded;	/* the last reload's, to free */
 	const struct sidecar_args *args;
-	struct live *live;
+	struct source *src;
 	struct sinks out;
 	struct metrics *metrics;
 	struct worker *w;
@@ -117,25 +116,13 @@ on_frame(const struct frame *fr, int dlt, void *arg)
 	pipeline_frame(&w->pl, dlt, fr);
 }
 
-/* The kernel's figures of a worker's handles, for the stats. */
-static void
-live_figures(struct stats_event *s, void *arg)
-{
-	struct worker *w = arg;
-	uint64_t recv, drop, ifdrop;
-
-	live_counters(w->sc->live, w->id, &recv, &drop, &ifdrop);
-	stats_add(s, "capture", "kernel_drops", drop);
-	stats_add(s, "capture", "if_drops", ifdrop);
-}
-
 static void
 publish(struct worker *w, uint64_t now)
 {
 	struct stats_event s;
 
 	memset(&s, 0, sizeof(s));
-	pipeline_stats(&w->pl, &s, live_figures, w);
+	pipeline_stats(&w->pl, &s, w->sc->src, w->id);
 	pthread_mutex_lock(&w->mu);
 	w->snap = s;
 	w->heartbeat_us = now;
@@ -179,8 +166,8 @@ worker_main(void *arg)
 	char err[512];
 
 	while (!sc_stop) {
-		if (live_poll(w->sc->live, w->id, POLL_MS, on_frame, w, err,
-		    sizeof(err)) == -1) {
+		if (source_poll(w->sc->src, w->id, POLL_MS, on_frame, w, err,
+		    sizeof(err)) < 0) {
 			log_err("worker %u: %s", w->id, err);
 			pthread_mutex_lock(&w->mu);
 			w->failed = 1;
@@ -211,25 +198,6 @@ worker_main(void *arg)
  * kind says (statreg.h): counts add up, a maximum stays the largest, a
  * setting is counted once. */
 static void
-add_or_combine(struct stats_event *s, const char *section, const char *name,
-    uint64_t value)
-{
-	const struct stat_def *d;
-	unsigned i;
-
-	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->c[i].section, section) == 0 &&
-		    strcmp(s->c[i].name, name) == 0) {
-			d = stat_find(section, name);
-			s->c[i].value = stat_combine(d != NULL ? d->kind :
-			    STAT_COUNTER, s->c[i].value, value);
-			return;
-		}
-	}
-	stats_add(s, section, name, value);
-}
-
-static void
 collect(struct stats_event *s, void *arg)
 {
 	struct sidecar *sc = arg;
@@ -245,7 +213,7 @@ collect(struct stats_event *s, void *arg)
 		snap = sc->w[i].snap;
 		pthread_mutex_unlock(&sc->w[i].mu);
 		for (j = 0; j < snap.n; j++)
-			add_or_combine(s, snap.c[j].section, snap.c[j].name,
+			stats_merge(s, snap.c[j].section, snap.c[j].name,
 			    snap.c[j].value);
 	}
 	/* The count, not the inventory (nor sc->cfg): a reload may be
@@ -256,7 +224,7 @@ collect(struct stats_event *s, void *arg)
 	if (n != NO_INVENTORY)
 		stats_add(s, "inventory", "entries", n);
 	stats_add(s, "sidecar", "reloads", sc->reloads);
-	deliver_stats(sc->out.deliver, s);
+	sinks_figures(&sc->out, s);
 }
 
 static int
@@ -495,6 +463,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	char err[512];
 	uint64_t last_stats;
 	int status = 0, rc = 0, nft;
+	struct sink_args sargs;
 	unsigned i;
 
 	memset(&sc, 0, sizeof(sc));
@@ -522,10 +491,10 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	 * why). */
 	if (cfg->inventory[0] != '\0')
 		bound = inventory_load(cfg->inventory, err, sizeof(err));
-	sc.live = live_open(cfg, bound != NULL ? iface_bound : NULL, bound,
+	sc.src = source_open_live(cfg, bound != NULL ? iface_bound : NULL, bound,
 	    err, sizeof(err));
 	inventory_free(bound);
-	if (sc.live == NULL) {
+	if (sc.src == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		return EGRESSD_EXIT_RUNTIME;
 	}
@@ -548,14 +517,17 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		goto out;
 	}
 	/* From here on, files are opened as the user the sidecar runs as. */
-	if (sinks_open(&sc.out, a->ofile, cfg->eve, 1, err, sizeof(err)) == -1) {
+	/* A live capture never waits for a full queue: it counts a drop. */
+	sargs.cfg = cfg;
+	sargs.out = a->ofile;
+	sargs.flags = SINK_FLUSH_EACH;
+	if ((rc = sinks_open(&sc.out, &sargs, err, sizeof(err))) != 0) {
 		fprintf(stderr, "egressd: %s\n", err);
-		status = EGRESSD_EXIT_RUNTIME;
+		status = rc == SINK_ERR_CONFIG ? EGRESSD_EXIT_USAGE :
+		    EGRESSD_EXIT_RUNTIME;
 		goto out;
 	}
-	/* A live capture never waits for a full queue: it counts a drop. */
-	if ((sc.out.deliver = deliver_new(cfg, 0, err, sizeof(err))) == NULL ||
-	    start_workers(&sc, err, sizeof(err)) == -1) {
+	if (start_workers(&sc, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EGRESSD_EXIT_USAGE;
 		goto out;
@@ -597,14 +569,13 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	/* As a replay ends: every verdict delivered, in the spool, or
 	 * counted lost, before the last stats and the exit status. */
 	status = pipeline_exit_status(status,
-	    deliver_finish(sc.out.deliver, sc.cfg->drain_timeout_us));
+	    sinks_finish(&sc.out, sc.cfg->drain_timeout_us));
 	write_stats(&sc);
 out:
 	stop_workers(&sc);
 	metrics_stop(sc.metrics);
-	deliver_free(sc.out.deliver);
 	free_workers(&sc);
-	live_close(sc.live);
+	source_close(sc.src);
 	free(sc.reloaded);
 	if (sinks_close(&sc.out, err, sizeof(err)) == -1) {
 		fprintf(stderr, "egressd: %s\n", err);

@@ -18,6 +18,8 @@
 #include "cidr.h"
 #include "decode.h"
 #include "live.h"
+#include "source_int.h"
+#include "statreg.h"
 #include "util.h"
 
 struct handle {
@@ -29,6 +31,7 @@ struct handle {
 };
 
 struct live {
+	char names[256];	/* the interfaces, as configured */
 	unsigned nworkers, nifaces;
 	unsigned nh;		/* handles per worker: one per interface, two
 				 * (in, out) for one opened by direction */
@@ -143,7 +146,7 @@ build_fanout_prog(struct live *l, const struct config *cfg)
 
 /* The context of one live_poll call, for pcap's callback. */
 struct poll_ctx {
-	live_frame_fn fn;
+	source_frame_fn fn;
 	void *arg;
 	int dlt;
 	const char *ifname;
@@ -268,7 +271,9 @@ open_handle(struct live *l, const struct config *cfg, const char *ifname,
 	return 0;
 }
 
-struct live *
+static void live_close(void *state);
+
+static struct live *
 live_open(const struct config *cfg, int (*by_dir)(const char *, void *),
     void *arg, char *err, size_t errlen)
 {
@@ -330,9 +335,10 @@ live_open(const struct config *cfg, int (*by_dir)(const char *, void *),
 	return l;
 }
 
-void
-live_close(struct live *l)
+static void
+live_close(void *state)
 {
+	struct live *l = state;
 	size_t i;
 
 	if (l == NULL)
@@ -344,10 +350,10 @@ live_close(struct live *l)
 	free(l);
 }
 
-unsigned
-live_workers(const struct live *l)
+static unsigned
+live_workers(void *state)
 {
-	return l->nworkers;
+	return ((const struct live *)state)->nworkers;
 }
 
 static void
@@ -365,10 +371,11 @@ on_packet(u_char *user, const struct pcap_pkthdr *hdr, const u_char *data)
 	ctx->fn(&fr, ctx->dlt, ctx->arg);
 }
 
-int
-live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
+static int
+live_poll(void *state, unsigned w, int timeout_ms, source_frame_fn fn,
     void *arg, char *err, size_t errlen)
 {
+	struct live *l = state;
 	struct handle *h = &l->h[w * l->nh];
 	struct pollfd pfd[2 * LIVE_MAX_IFACES];
 	struct poll_ctx ctx = { fn, arg, 0, NULL, 0 };
@@ -382,13 +389,13 @@ live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
 	}
 	if (poll(pfd, l->nh, timeout_ms) == -1 && errno != EINTR) {
 		snprintf(err, errlen, "poll: %s", strerror(errno));
-		return -1;
+		return SOURCE_ERROR;
 	}
 	for (i = 0; i < l->nh; i++) {
 		if (pfd[i].revents & (POLLERR | POLLNVAL)) {
 			snprintf(err, errlen, "%s: the capture failed (the "
 			    "interface went down or away?)", h[i].ifname);
-			return -1;
+			return SOURCE_ERROR;
 		}
 		/* Read even without POLLIN: TPACKET_V3 blocks retire on a
 		 * timer, and a bounded batch keeps interfaces fair. */
@@ -399,7 +406,7 @@ live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
 		if (n == PCAP_ERROR) {
 			snprintf(err, errlen, "%s: %s", h[i].ifname,
 			    pcap_geterr(h[i].p));
-			return -1;
+			return SOURCE_ERROR;
 		}
 		if (n > 0)
 			total += n;
@@ -407,19 +414,57 @@ live_poll(struct live *l, unsigned w, int timeout_ms, live_frame_fn fn,
 	return total;
 }
 
-void
-live_counters(struct live *l, unsigned w, uint64_t *received,
-    uint64_t *dropped, uint64_t *if_dropped)
+/* The kernel's figures of worker w's handles. */
+static void
+live_figures(void *state, unsigned w, struct stats_event *st)
 {
+	struct live *l = state;
 	struct pcap_stat ps;
+	uint64_t dropped = 0, if_dropped = 0;
 	unsigned i;
 
-	*received = *dropped = *if_dropped = 0;
 	for (i = 0; i < l->nh; i++) {
 		if (pcap_stats(l->h[w * l->nh + i].p, &ps) == 0) {
-			*received += ps.ps_recv;
-			*dropped += ps.ps_drop;
-			*if_dropped += ps.ps_ifdrop;
+			dropped += ps.ps_drop;
+			if_dropped += ps.ps_ifdrop;
 		}
 	}
+	stats_add(st, "capture", "kernel_drops", dropped);
+	stats_add(st, "capture", "if_drops", if_dropped);
+}
+
+static int
+live_linktype(void *state)
+{
+	(void)state;
+	return -1;	/* each handle has its own */
+}
+
+static const char *
+live_name(void *state)
+{
+	return ((const struct live *)state)->names;
+}
+
+static const struct source_ops live_ops = {
+	.name = "live",
+	.workers = live_workers,
+	.poll = live_poll,
+	.figures = live_figures,
+	.linktype = live_linktype,
+	.source_name = live_name,
+	.close = live_close,
+};
+
+struct source *
+source_open_live(const struct config *cfg,
+    int (*by_dir)(const char *ifname, void *arg), void *arg, char *err,
+    size_t errlen)
+{
+	struct live *l;
+
+	if ((l = live_open(cfg, by_dir, arg, err, errlen)) == NULL)
+		return NULL;
+	str_copy(l->names, cfg->interface, sizeof(l->names));
+	return source_new(&live_ops, l);
 }

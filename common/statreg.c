@@ -1,7 +1,6 @@
 /*
- * statreg.c: the table of statreg.h. A figure is added here when it needs
- * more than a counter's defaults: a gauge, a maximum, a setting, or help
- * text for /metrics.
+ * statreg.c: the table of statreg.h, and the functions that fill a stats
+ * event (stats_add, declared in event.h, and stats_merge).
  */
 #include <string.h>
 
@@ -99,4 +98,35 @@ stat_combine(enum stat_kind kind, uint64_t a, uint64_t b)
 		break;
 	}
 	return a + b;
+}
+
+void
+stats_add(struct stats_event *s, const char *section, const char *name,
+    uint64_t value)
+{
+	if (s->n == STATS_MAX_COUNTERS)
+		return;
+	s->c[s->n].section = section;
+	s->c[s->n].name = name;
+	s->c[s->n].value = value;
+	s->n++;
+}
+
+void
+stats_merge(struct stats_event *s, const char *section, const char *name,
+    uint64_t value)
+{
+	const struct stat_def *d;
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->c[i].section, section) == 0 &&
+		    strcmp(s->c[i].name, name) == 0) {
+			d = stat_find(section, name);
+			s->c[i].value = stat_combine(d != NULL ? d->kind :
+			    STAT_COUNTER, s->c[i].value, value);
+			return;
+		}
+	}
+	stats_add(s, section, name, value);
 }

@@ -474,15 +474,3 @@ eve_stats(struct eve *e, const struct stats_event *s)
 	json_object_set_new(o, "stats", st);
 	emit(e, o);
 }
-
-void
-stats_add(struct stats_event *s, const char *section, const char *name,
-    uint64_t value)
-{
-	if (s->n == STATS_MAX_COUNTERS)
-		return;
-	s->c[s->n].section = section;
-	s->c[s->n].name = name;
-	s->c[s->n].value = value;
-	s->n++;
-}

@@ -1,75 +1,148 @@
 /*
- * sinks.c: fans each event out to the sinks (see sinks.h).
+ * sinks.c: the registry of sinks and the fan-out to them (see sinks.h).
+ * A new sink is a new file with its struct sink_ops and one line in
+ * registry[] below.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "log.h"
 #include "sinks.h"
+#include "util.h"
+
+static const struct sink_ops *const registry[] = {
+	&sink_events,	/* standard output or -o */
+	&sink_eve,	/* --eve */
+	&sink_webhook,
+	&sink_exec,
+	&sink_nft,
+};
 
 int
-sinks_open(struct sinks *s, const char *out, const char *eve_path,
-    int flush_each, char *err, size_t errlen)
+sinks_open(struct sinks *s, const struct sink_args *a, char *err,
+    size_t errlen)
 {
-	if ((s->eve = eve_open(out, err, errlen)) == NULL)
-		return -1;
-	eve_flush_each(s->eve, flush_each);
-	if (eve_path[0] == '\0')
-		return 0;
-	if ((s->eve_file = eve_open(eve_path, err, errlen)) == NULL)
-		return -1;
-	eve_flush_each(s->eve_file, flush_each);
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NELEM(registry) && s->n < SINKS_MAX; i++) {
+		if (!registry[i]->wanted(a))
+			continue;
+		s->s[s->n].ops = registry[i];
+		s->s[s->n].state = NULL;
+		if ((rc = registry[i]->open(a, &s->s[s->n].state, err,
+		    errlen)) != 0)
+			return rc;
+		s->n++;
+	}
+	return 0;
+}
+
+int
+sinks_check(const struct sink_args *a, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < NELEM(registry); i++)
+		if (registry[i]->wanted(a) && registry[i]->check != NULL &&
+		    (rc = registry[i]->check(a, err, errlen)) != 0)
+			return rc;
 	return 0;
 }
 
 void
 sinks_verdict(struct sinks *s, const struct verdict *v)
 {
-	eve_verdict(s->eve, v);
-	if (s->eve_file != NULL)
-		eve_verdict(s->eve_file, v);
-	if (s->deliver != NULL)
-		deliver_verdict(s->deliver, v);
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->verdict != NULL)
+			s->s[i].ops->verdict(s->s[i].state, v);
 }
 
 void
 sinks_flow(struct sinks *s, const struct flow_event *fe)
 {
-	eve_flow(s->eve, fe);
-	if (s->eve_file != NULL)
-		eve_flow(s->eve_file, fe);
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->flow != NULL)
+			s->s[i].ops->flow(s->s[i].state, fe);
 }
 
 void
 sinks_stats(struct sinks *s, const struct stats_event *st)
 {
-	eve_stats(s->eve, st);
-	if (s->eve_file != NULL)
-		eve_stats(s->eve_file, st);
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->stats != NULL)
+			s->s[i].ops->stats(s->s[i].state, st);
+}
+
+void
+sinks_figures(struct sinks *s, struct stats_event *st)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->figures != NULL)
+			s->s[i].ops->figures(s->s[i].state, st);
+}
+
+enum sinks_end
+sinks_finish(struct sinks *s, uint64_t timeout_us)
+{
+	uint64_t deadline = mono_us() + timeout_us, kept = 0, lost = 0;
+	struct sink_end e;
+	unsigned i;
+
+	/* All the sinks work at once: waiting for each in turn up to the
+	 * same deadline waits no longer than for the slowest. */
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->drain != NULL)
+			s->s[i].ops->drain(s->s[i].state, deadline);
+	for (i = 0; i < s->n; i++) {
+		if (s->s[i].ops->finish == NULL)
+			continue;
+		e.kept = e.lost = 0;
+		s->s[i].ops->finish(s->s[i].state, &e);
+		kept += e.kept;
+		lost += e.lost;
+	}
+	if (lost > 0) {
+		log_err("%" PRIu64 " verdicts were lost (see the stats event: "
+		    "webhook and action)", lost);
+		return SINKS_END_LOST;
+	}
+	return kept > 0 ? SINKS_END_KEPT : SINKS_END_ALL;
 }
 
 void
 sinks_reopen(struct sinks *s)
 {
-	char err[512];
+	unsigned i;
 
-	if (eve_reopen(s->eve, err, sizeof(err)) == -1 ||
-	    (s->eve_file != NULL &&
-	    eve_reopen(s->eve_file, err, sizeof(err)) == -1))
-		log_err("reopening: %s", err);
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->reopen != NULL)
+			s->s[i].ops->reopen(s->s[i].state);
 }
 
 int
 sinks_close(struct sinks *s, char *err, size_t errlen)
 {
 	char other[512];
+	unsigned i;
 	int rc = 0;
 
-	/* Both are closed; the first failure is the one reported. */
-	if (eve_close(s->eve_file, err, errlen) == -1)
-		rc = -1;
-	if (eve_close(s->eve, rc == 0 ? err : other,
-	    rc == 0 ? errlen : sizeof(other)) == -1)
-		rc = -1;
-	s->eve = s->eve_file = NULL;
+	/* Last opened, first closed; the first failure is the one
+	 * reported. */
+	for (i = s->n; i-- > 0;) {
+		if (s->s[i].ops->close(s->s[i].state, rc == 0 ? err : other,
+		    rc == 0 ? errlen : sizeof(other)) == -1)
+			rc = -1;
+	}
+	s->n = 0;
 	return rc;
 }

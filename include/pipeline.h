@@ -13,8 +13,8 @@
 
 #include "classify.h"
 #include "decode.h"
-#include "deliver.h"
 #include "event.h"
+#include "sinks.h"
 #include "source.h"
 
 /* Exit status, replay and live alike. */
@@ -40,14 +40,14 @@ void pipeline_init(struct pipeline *pl, struct classify *c,
 void pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr);
 
 /* Adds the pipeline's figures to s: capture.packets and capture.bytes,
- * then whatever source_figures adds (the source's own, in section
- * "capture"), then the decoder's results and the classifier's stats. */
+ * then the source's own of this worker (source_figures; src may be NULL),
+ * then the decoder's results and the classifier's stats. */
 void pipeline_stats(const struct pipeline *pl, struct stats_event *s,
-    void (*source_figures)(struct stats_event *s, void *arg), void *arg);
+    struct source *src, unsigned worker);
 
 /* The exit status once delivery has ended as end, status being what the
  * run had decided so far: lost verdicts make it 1, verdicts left in the
  * spool 3 unless something else was wrong. */
-int pipeline_exit_status(int status, enum deliver_end end);
+int pipeline_exit_status(int status, enum sinks_end end);
 
 #endif

@@ -1,14 +1,18 @@
 /*
- * source.h: where frames come from. Both sources are libpcap handles: a
- * capture file (pcap or pcapng, "-" for standard input) for replay, and a
- * live interface for the sidecar. Frames are borrowed: valid until the next
- * source_next() call.
+ * source.h: where frames come from. A source is one interface over two
+ * backends, both libpcap handles: a capture file (pcap or pcapng, "-" for
+ * standard input) for replay, and live interfaces for the sidecar
+ * (live.h), which several workers poll at once. Both are read the same
+ * way: source_poll hands each frame it reads to a function. Frames are
+ * borrowed: valid only during that call.
  */
 #ifndef EGRESSD_SOURCE_H
 #define EGRESSD_SOURCE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "event.h"
 
 struct source;
 
@@ -22,17 +26,40 @@ struct frame {
 				 * capture does not say */
 };
 
+typedef void (*source_frame_fn)(const struct frame *fr, int dlt, void *arg);
+
+/* What source_poll returns besides a number of frames. */
+#define SOURCE_ERROR	(-1)	/* a read failed (err says why) */
+#define SOURCE_CUT	(-2)	/* the file ends in a cut-off record: every
+				 * record before it was read (err says) */
+#define SOURCE_END	(-3)	/* the end of the input */
+
 /* Opens a capture file; fails for files libpcap cannot read and for link
  * types the decoder does not know. */
 struct source *source_open_file(const char *path, char *err, size_t errlen);
 void source_close(struct source *s);
 
-/* Returns 1 with a frame, 0 at the end of input, -2 when the file ends in
- * a cut-off record (everything before it was read), -1 on any other read
- * error; err says why for both. */
-int source_next(struct source *s, struct frame *fr, char *err, size_t errlen);
+/* Reads what worker (0 .. source_workers-1) can read within timeout_ms
+ * (a file never waits) and hands each frame to fn with its link type.
+ * Returns the frames read (0 when none came in time), or SOURCE_*. */
+int source_poll(struct source *s, unsigned worker, int timeout_ms,
+    source_frame_fn fn, void *arg, char *err, size_t errlen);
 
+unsigned source_workers(const struct source *s);
+
+/* Adds the source's own figures of one worker to a stats event, in
+ * section "capture": a file's truncated, the kernel's drops of a live
+ * worker's handles (call it from that worker: libpcap handles are not
+ * shared). s may be NULL. */
+void source_figures(struct source *s, unsigned worker, struct stats_event *st);
+
+/* A capture file's link type and name (a live source: -1, its
+ * interfaces). */
 int source_linktype(const struct source *s);
 const char *source_name(const struct source *s);
+
+/* A capture file only: one frame at a time. Returns 1 with a frame, 0 at
+ * the end of input, SOURCE_CUT or SOURCE_ERROR with a message. */
+int source_next(struct source *s, struct frame *fr, char *err, size_t errlen);
 
 #endif

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "event.h"
+
 enum stat_kind {
 	STAT_COUNTER,	/* only goes up; workers' figures add up */
 	STAT_GAUGE,	/* goes up and down; workers' figures add up */
@@ -28,5 +30,11 @@ const struct stat_def *stat_find(const char *section, const char *name);
 
 /* How a figure of kind combines with another worker's. */
 uint64_t stat_combine(enum stat_kind kind, uint64_t a, uint64_t b);
+
+/* Adds a figure, or when s has (section, name) already combines the two as
+ * the figure's kind says: the workers of a live capture, or two sinks
+ * that count into one figure. */
+void stats_merge(struct stats_event *s, const char *section,
+    const char *name, uint64_t value);
 
 #endif

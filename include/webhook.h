@@ -8,7 +8,7 @@
  *
  * webhook_post() makes one attempt and classifies the answer; retry timing
  * (webhook_backoff_us) and what to do with each outcome belong to the
- * caller (enforce/deliver.c). libcurl does HTTP; OpenSSL's libcrypto does
+ * caller (enforce/sink_webhook.c). libcurl does HTTP; OpenSSL's libcrypto does
  * HMAC and base64. TLS peers are verified unless the URL is plain http.
  * Calls block for up to the timeout: never call them on the packet path.
  */

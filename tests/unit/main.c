@@ -37,7 +37,7 @@ main(void)
 	srunner_add_suite(sr, exechook_suite());
 	srunner_add_suite(sr, nftset_suite());
 	srunner_add_suite(sr, inventory_suite());
-	srunner_add_suite(sr, deliver_suite());
+	srunner_add_suite(sr, sinks_suite());
 	srunner_add_suite(sr, metrics_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -32,7 +32,7 @@ Suite *webhook_suite(void);
 Suite *exechook_suite(void);
 Suite *nftset_suite(void);
 Suite *inventory_suite(void);
-Suite *deliver_suite(void);
+Suite *sinks_suite(void);
 Suite *metrics_suite(void);
 
 #endif
