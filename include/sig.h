@@ -1,17 +1,9 @@
 /*
- * sig.h: the signature engine. Rules are data (the .rules files in signatures/), one
- * per line, each a set of match kinds that must all hold (AND; a comma list
- * inside one kind is OR), a category, an id, a message and a confidence:
- *
- *   id=MINE-0001 category=mining confidence=high host=*.supportxmr.com msg="SupportXMR Monero pool"
- *   id=TOR-0001 category=proxy ip=128.31.0.39 msg="Tor directory authority moria1"
- *   id=P2P-0100 category=p2p port=udp/6881-6889 payload="d1:ad2:id20:" msg="BitTorrent DHT query"
- *   id=VPN-0900 category=proxy confidence=high cert="O=Windscribe" msg="Windscribe VPN server certificate"
- *
- * The kinds are host, ip, ndpi, payload, port, asn, country, and two on
- * TLS metadata from nDPI: alpn (the client's ALPN ids, exact or "prefix*",
- * case-sensitive) and cert (text found, without case, in the server
- * certificate's subject or issuer DN).
+ * sig.h: the signature engine. Rules are data (the .rules files in
+ * signatures/), one per line: an id, a category, a message, a confidence
+ * and one or more match kinds (host, ip, port, asn, country, ndpi, payload,
+ * alpn, cert) that must all hold. The full rule grammar is written once, in
+ * the comment at the top of classify/sigparse.c.
  *
  * Matching never walks the rule list: each rule is indexed under one of its
  * kinds (host, ip, ndpi, payload, port, asn, country, alpn, cert, in that
