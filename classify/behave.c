@@ -238,7 +238,8 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 				sketch_sent(t->ports_sent, t->ports_answered,
 				    &t->ports_open, hport);
 			if (p->proto == 6)
-				behave_tgt_check_app(b, t, now, p, hits, max, &n);
+				behave_tgt_check_app(b, t, now, p, hits, max,
+				    &n);
 		} else {
 			if (synack && p->first_of_side)
 				add32(&t->conns_open, 1);
@@ -251,9 +252,12 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 				    t->ports_answered, &t->ports_open, hport);
 		}
 		if (sent) {
-			behave_tgt_check_flood(b, t, now, p->proto, hits, max, &n);
+			/* the flood condition, reported or not */
+			int flood_now = behave_tgt_check_flood(b, t, now,
+			    p->proto, hits, max, &n);
+
 			if (flooding != NULL)
-				*flooding = behave_tgt_flooding(b, t, p->proto, now);
+				*flooding = flood_now;
 			if (syn || udp)
 				behave_tgt_check_scan(b, t, now, p->proto, hits,
 				    max, &n);
@@ -283,9 +287,9 @@ behave_packet(struct behave *b, const struct behave_pkt *p,
 	/* An echo reply that opens its flow answers nothing the capture
 	 * saw: reflected at its victim (smurf), it floods like a request. */
 	if (sent || answer || echo_reply || linkctl)
-		behave_vic_packet(b, p, sent || linkctl || (echo_reply && p->from_vm &&
-		    p->first_of_side && p->vm_opened), hport, hits, max, &n,
-		    flooding);
+		behave_vic_packet(b, p, sent || linkctl || (echo_reply &&
+		    p->from_vm && p->first_of_side && p->vm_opened), hport,
+		    hits, max, &n, flooding);
 	if (p->from_vm && udp)
 		behave_amp_packet(b, p, htarget, hits, max, &n);
 	return n;

@@ -125,8 +125,8 @@ amp_kind(const struct behave_pkt *p)
 }
 
 void
-behave_amp_packet(struct behave *b, const struct behave_pkt *p, uint64_t htarget,
-    struct behave_hit *hits, size_t max, size_t *n)
+behave_amp_packet(struct behave *b, const struct behave_pkt *p,
+    uint64_t htarget, struct behave_hit *hits, size_t max, size_t *n)
 {
 	struct amp_key k;
 	struct amp_ent *e;

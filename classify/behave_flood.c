@@ -90,8 +90,8 @@ tcp_flooding(const struct behave *b, const struct tgt_ent *t)
 
 /* Whether the VM floods t's target with proto in the current bucket: the
  * count crossed the threshold and the target hardly answers. */
-int
-behave_tgt_flooding(const struct behave *b, const struct tgt_ent *t, uint8_t proto,
+static int
+tgt_flooding(const struct behave *b, const struct tgt_ent *t, uint8_t proto,
     uint64_t now)
 {
 	const struct behave_cfg *c = &b->cfg;
@@ -113,7 +113,7 @@ behave_tgt_flooding(const struct behave *b, const struct tgt_ent *t, uint8_t pro
 	return 0;
 }
 
-void
+int
 behave_tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
     uint8_t proto, struct behave_hit *hits, size_t max, size_t *n)
 {
@@ -123,8 +123,8 @@ behave_tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 	uint8_t bit;
 	char dur[32];
 
-	if (!behave_tgt_flooding(b, t, proto, now))
-		return;
+	if (!tgt_flooding(b, t, proto, now))
+		return 0;
 	elapsed = now > t->flood_start ? now - t->flood_start : 0;
 	completed = t->synacks < t->syns ? t->synacks : t->syns;
 	if (proto == 6 && !(t->fired & FIRED_SYN)) {
@@ -157,7 +157,7 @@ behave_tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		pps = c->icmp_flood_pps;
 		bit = FIRED_ICMP;
 	} else
-		return;
+		return 1;
 	h.window_us = elapsed;
 	h.packets = t->pkts;
 	h.bytes = t->bytes;
@@ -166,6 +166,7 @@ behave_tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
 		h.confidence = CONF_HIGH;
 	if (emit(b, &t->last_dos, now, &h, hits, max, n))
 		t->fired |= bit;
+	return 1;
 }
 
 /* ---- floods at one target from many sources ---- */

@@ -473,9 +473,9 @@ void behave_addr_text(char *buf, size_t len, const uint8_t a[16]);
 /* ---- behave_flood.c: floods from one VM, from many, and at the
  * application layer ---- */
 
-int behave_tgt_flooding(const struct behave *b, const struct tgt_ent *t,
-    uint8_t proto, uint64_t now);
-void behave_tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
+/* Reports a flood of proto from t's VM at its target when there is one
+ * (once a bucket); returns whether the flood condition holds now. */
+int behave_tgt_check_flood(struct behave *b, struct tgt_ent *t, uint64_t now,
     uint8_t proto, struct behave_hit *hits, size_t max, size_t *n);
 void behave_tgt_check_app(struct behave *b, struct tgt_ent *t, uint64_t now,
     const struct behave_pkt *p, struct behave_hit *hits, size_t max,

@@ -181,7 +181,8 @@ behave_scan_probe(struct behave *b, const struct behave_pkt *p, uint16_t port,
 		if (sent) {
 			sketch_sent(t->ports_sent, t->ports_answered,
 			    &t->ports_open, hport);
-			behave_tgt_check_scan(b, t, now, p->proto, hits, max, n);
+			behave_tgt_check_scan(b, t, now, p->proto, hits, max,
+			    n);
 		} else
 			sketch_answered(t->ports_sent, t->ports_answered,
 			    &t->ports_open, hport);
