@@ -2,11 +2,12 @@
  * dns.c: the DNS message reader, the per-VM name cache and the DNS tunnel
  * detector of include/dns.h.
  *
- * The one decision a reader needs: both tables are fixed pools sized at
- * new() and never grow. Entries are linked by 32-bit indices into a keyed
- * hash (SipHash with a random key, so a VM cannot aim its names at one
- * chain) and into one LRU list; when the pool is full the least recently
- * used entry is reused. Nothing is allocated per packet.
+ * The one decision a reader needs: both tables are bounded LRU tables
+ * (lrutab.h), fixed pools sized at new() that never grow, keyed by SipHash
+ * with a random key (so a VM cannot aim its names at one chain); when the
+ * pool is full the least recently used entry is reused. Nothing is
+ * allocated per packet. Neither counts or reports what it reuses: the
+ * eviction count lrutab keeps goes nowhere.
  *
  * Names are presented one character per octet so lengths and character
  * statistics survive: A-Z are lower-cased, other printable ASCII is kept,
@@ -21,6 +22,7 @@
 
 #include "bytes.h"
 #include "dns.h"
+#include "lrutab.h"
 #include "siphash.h"
 #include "util.h"
 
@@ -35,7 +37,6 @@
 #define DNS_TYPE_AAAA	28
 #define DNS_CLASS_IN	1
 
-#define NIL		UINT32_MAX
 #define TAB_MAX		(1u << 24)	/* entries a table may be asked for */
 
 /* ---- Messages (RFC 1035 section 4) ---- */
@@ -181,127 +182,44 @@ bad:
 	return -1;
 }
 
-/* ---- The pooled hash + LRU both tables use ---- */
+/* ---- Both tables: lrutab.h ---- */
 
-struct tab_link {
-	uint32_t hnext;		/* next in the hash chain */
-	uint32_t prev, next;	/* LRU neighbours: prev is more recent */
-	uint32_t hash;
-};
-
-struct tab {
+/* A table with its hash key and its reuse count: the times given lrutab
+ * are all 0 (neither table is told one), so every reuse of an entry of a
+ * full pool counts. */
+struct dns_tab {
+	struct lrutab lru;
 	struct siphash_key key;
-	uint32_t *buckets;	/* mask + 1 chain heads */
-	uint32_t mask;
-	struct tab_link *links;	/* max entries */
-	uint32_t max, used;	/* pool size, entries handed out */
-	uint32_t head, tail;	/* most and least recently used */
+	uint64_t reused;	/* kept by lrutab, reported nowhere */
 };
 
 static int
-tab_init(struct tab *t, size_t max)
+tab_init(struct dns_tab *t, size_t max, size_t esize, size_t keyoff,
+    size_t keylen)
 {
-	size_t nb = 1;
-
 	if (max == 0 || max > TAB_MAX || siphash_key_random(&t->key) == -1)
 		return -1;
-	while (nb < max)
-		nb <<= 1;
-	t->buckets = xreallocarray(NULL, nb, sizeof(*t->buckets));
-	memset(t->buckets, 0xff, nb * sizeof(*t->buckets));
-	t->mask = (uint32_t)(nb - 1);
-	t->links = xcalloc(max, sizeof(*t->links));
-	t->max = (uint32_t)max;
-	t->used = 0;
-	t->head = t->tail = NIL;
+	lrutab_init(&t->lru, max, esize, keyoff, keylen, 0);
 	return 0;
-}
-
-static void
-tab_release(struct tab *t)
-{
-	free(t->buckets);
-	free(t->links);
-}
-
-static void
-lru_unlink(struct tab *t, uint32_t i)
-{
-	struct tab_link *l = &t->links[i];
-
-	if (l->prev != NIL)
-		t->links[l->prev].next = l->next;
-	else
-		t->head = l->next;
-	if (l->next != NIL)
-		t->links[l->next].prev = l->prev;
-	else
-		t->tail = l->prev;
-}
-
-static void
-lru_push(struct tab *t, uint32_t i)
-{
-	t->links[i].prev = NIL;
-	t->links[i].next = t->head;
-	if (t->head != NIL)
-		t->links[t->head].prev = i;
-	t->head = i;
-	if (t->tail == NIL)
-		t->tail = i;
-}
-
-static void
-tab_touch(struct tab *t, uint32_t i)
-{
-	if (t->head == i)
-		return;
-	lru_unlink(t, i);
-	lru_push(t, i);
-}
-
-static uint32_t
-tab_first(const struct tab *t, uint32_t hash)
-{
-	return t->buckets[hash & t->mask];
-}
-
-/* Takes an entry for hash, the least recently used one when the pool is
- * full, and makes it the most recent. The caller fills its payload. */
-static uint32_t
-tab_take(struct tab *t, uint32_t hash)
-{
-	uint32_t i, *pp;
-
-	if (t->used < t->max)
-		i = t->used++;
-	else {
-		i = t->tail;
-		lru_unlink(t, i);
-		for (pp = &t->buckets[t->links[i].hash & t->mask]; *pp != i;
-		    pp = &t->links[*pp].hnext)
-			;
-		*pp = t->links[i].hnext;
-	}
-	t->links[i].hash = hash;
-	t->links[i].hnext = t->buckets[hash & t->mask];
-	t->buckets[hash & t->mask] = i;
-	lru_push(t, i);
-	return i;
 }
 
 /* ---- The name cache ---- */
 
-struct cache_entry {
-	uint8_t vm[16];
+/* The address first: lrutab tries the last lookup's entry before hashing,
+ * and that is most often the same VM's, so a compare ends sooner. */
+struct cache_key {
 	uint8_t addr[16];
+	uint8_t vm[16];
+};
+
+struct cache_entry {
+	struct lru_ent h;
+	struct cache_key k;
 	char name[DNS_NAME_MAX];
 };
 
 struct dns_cache {
-	struct tab tab;
-	struct cache_entry *e;
-	size_t max;		/* entries of e */
+	struct dns_tab tab;
 };
 
 struct dns_cache *
@@ -309,12 +227,11 @@ dns_cache_new(size_t max_entries)
 {
 	struct dns_cache *c = xcalloc(1, sizeof(*c));
 
-	if (tab_init(&c->tab, max_entries) == -1) {
+	if (tab_init(&c->tab, max_entries, sizeof(struct cache_entry),
+	    offsetof(struct cache_entry, k), sizeof(struct cache_key)) == -1) {
 		free(c);
 		return NULL;
 	}
-	c->e = xcalloc_table(max_entries, sizeof(*c->e));
-	c->max = max_entries;
 	return c;
 }
 
@@ -323,61 +240,40 @@ dns_cache_free(struct dns_cache *c)
 {
 	if (c == NULL)
 		return;
-	tab_release(&c->tab);
-	xfree_table(c->e, c->max, sizeof(*c->e));
+	lrutab_free(&c->tab.lru);
 	free(c);
 }
 
-static uint32_t
-cache_hash(const struct dns_cache *c, const uint8_t vm[16],
-    const uint8_t addr[16])
+/* The entry of (vm, addr), made (the oldest reused when the pool is full)
+ * when create is set, else NULL when there is none. */
+static struct cache_entry *
+cache_lookup(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16],
+    int create)
 {
-	uint8_t k[32];
+	struct cache_key k;
+	int fresh;
 
-	memcpy(k, vm, 16);
-	memcpy(k + 16, addr, 16);
-	return (uint32_t)siphash24(&c->tab.key, k, sizeof(k));
-}
-
-static uint32_t
-cache_find(const struct dns_cache *c, uint32_t h, const uint8_t vm[16],
-    const uint8_t addr[16])
-{
-	uint32_t i;
-
-	for (i = tab_first(&c->tab, h); i != NIL; i = c->tab.links[i].hnext)
-		if (c->tab.links[i].hash == h &&
-		    memcmp(c->e[i].vm, vm, 16) == 0 &&
-		    memcmp(c->e[i].addr, addr, 16) == 0)
-			return i;
-	return NIL;
+	memcpy(k.addr, addr, 16);
+	memcpy(k.vm, vm, 16);
+	return lrutab_get(&c->tab.lru, &c->tab.key, &c->tab.reused, &k, create,
+	    0, &fresh);
 }
 
 void
 dns_cache_put(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16],
     const char *name)
 {
-	uint32_t h = cache_hash(c, vm, addr), i;
+	struct cache_entry *e = cache_lookup(c, vm, addr, 1);
 
-	if ((i = cache_find(c, h, vm, addr)) != NIL)
-		tab_touch(&c->tab, i);
-	else {
-		i = tab_take(&c->tab, h);
-		memcpy(c->e[i].vm, vm, 16);
-		memcpy(c->e[i].addr, addr, 16);
-	}
-	str_copy(c->e[i].name, name, sizeof(c->e[i].name));
+	str_copy(e->name, name, sizeof(e->name));
 }
 
 const char *
 dns_cache_get(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16])
 {
-	uint32_t i = cache_find(c, cache_hash(c, vm, addr), vm, addr);
+	struct cache_entry *e = cache_lookup(c, vm, addr, 0);
 
-	if (i == NIL)
-		return NULL;
-	tab_touch(&c->tab, i);
-	return c->e[i].name;
+	return e != NULL ? e->name : NULL;
 }
 
 /* ---- The tunnel detector ----
@@ -420,8 +316,15 @@ dns_cache_get(struct dns_cache *c, const uint8_t vm[16], const uint8_t addr[16])
 #define TUN_TYPE_QUERIES	30
 #define TUN_ENC_QUERIES		3	/* base64-encoded queries, see below */
 
-struct tun_entry {
+/* The base domain zero-padded to its full size, so keys compare whole. */
+struct tun_key {
 	uint8_t vm[16];
+	char base[TUN_BASE_MAX];
+};
+
+struct tun_entry {
+	struct lru_ent h;
+	struct tun_key k;
 	uint64_t slot[TUN_SLOTS];	/* slot number of each counter */
 	uint16_t nlong[TUN_SLOTS];	/* long, high-entropy queries */
 	uint16_t ntype[TUN_SLOTS];	/* data-carrying types */
@@ -431,12 +334,14 @@ struct tun_entry {
 	uint8_t recent_pos;
 	uint8_t reported;
 	uint16_t entropy_x100;		/* of the latest long query */
-	char base[TUN_BASE_MAX];
 };
 
+/* lrutab compares keys a 4-byte word at a time. */
+_Static_assert(sizeof(struct tun_key) % 4 == 0 &&
+    sizeof(struct cache_key) % 4 == 0, "DNS keys are whole 4-byte words");
+
 struct dns_tunnel {
-	struct tab tab;
-	struct tun_entry *e;
+	struct dns_tab tab;
 };
 
 struct dns_tunnel *
@@ -444,11 +349,11 @@ dns_tunnel_new(size_t max_entries)
 {
 	struct dns_tunnel *t = xcalloc(1, sizeof(*t));
 
-	if (tab_init(&t->tab, max_entries) == -1) {
+	if (tab_init(&t->tab, max_entries, sizeof(struct tun_entry),
+	    offsetof(struct tun_entry, k), sizeof(struct tun_key)) == -1) {
 		free(t);
 		return NULL;
 	}
-	t->e = xcalloc(max_entries, sizeof(*t->e));
 	return t;
 }
 
@@ -457,8 +362,7 @@ dns_tunnel_free(struct dns_tunnel *t)
 {
 	if (t == NULL)
 		return;
-	tab_release(&t->tab);
-	free(t->e);
+	lrutab_free(&t->tab.lru);
 	free(t);
 }
 
@@ -547,33 +451,19 @@ is_data_type(uint16_t t)
 	    t == DNS_TYPE_MX || (t >= 65280 && t <= 65534);
 }
 
-static uint32_t
-tun_find(const struct dns_tunnel *t, uint32_t h, const uint8_t vm[16],
-    const char *base)
-{
-	uint32_t i;
-
-	for (i = tab_first(&t->tab, h); i != NIL; i = t->tab.links[i].hnext)
-		if (t->tab.links[i].hash == h &&
-		    memcmp(t->e[i].vm, vm, 16) == 0 &&
-		    strcmp(t->e[i].base, base) == 0)
-			return i;
-	return NIL;
-}
-
 int
 dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
     const struct dns_msg *q, uint64_t now_us, struct heur_hit *hit)
 {
-	uint8_t key[16 + TUN_BASE_MAX];
+	struct tun_key key;
 	struct tun_entry *e;
 	const char *base;
 	size_t len, sublen, chars, longest, blen, i;
 	unsigned nlong = 0, ntype = 0, nboth = 0, nenc = 0;
 	uint64_t slot = now_us / TUN_SLOT_US;
-	uint32_t h, sh, ei;
+	uint32_t sh;
 	double ent = 0;
-	int is_long, is_type, is_enc;
+	int is_long, is_type, is_enc, fresh;
 	long boff;
 
 	if (q->is_response)
@@ -601,19 +491,11 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 	if (!is_long && !is_type && !is_enc)
 		return 0;	/* ordinary names take no entry */
 
-	memcpy(key, vm, 16);
-	memcpy(key + 16, base, blen);
-	h = (uint32_t)siphash24(&t->tab.key, key, 16 + blen);
-	if ((ei = tun_find(t, h, vm, base)) != NIL)
-		tab_touch(&t->tab, ei);
-	else {
-		ei = tab_take(&t->tab, h);
-		e = &t->e[ei];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->vm, vm, 16);
-		memcpy(e->base, base, blen + 1);
-	}
-	e = &t->e[ei];
+	memset(&key, 0, sizeof(key));
+	memcpy(key.vm, vm, 16);
+	memcpy(key.base, base, blen);
+	e = lrutab_get(&t->tab.lru, &t->tab.key, &t->tab.reused, &key, 1, 0,
+	    &fresh);
 
 	/* A subdomain asked again (a retry, a poll of one name) is no new
 	 * data; tunnels never repeat one. */
@@ -662,12 +544,12 @@ dns_tunnel_query(struct dns_tunnel *t, const uint8_t vm[16],
 	if (nlong < TUN_LONG_QUERIES && ntype < TUN_TYPE_QUERIES)
 		snprintf(hit->detail, sizeof(hit->detail),
 		    "%.40s: %u base64 names, %u TXT/NULL/CNAME/MX in %us",
-		    e->base, nenc, ntype,
+		    e->k.base, nenc, ntype,
 		    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
 	else
 		snprintf(hit->detail, sizeof(hit->detail),
 		    "%.40s: %u long (H=%u.%02u), %u TXT/NULL/CNAME/MX in %us",
-		    e->base, nlong, e->entropy_x100 / 100,
+		    e->k.base, nlong, e->entropy_x100 / 100,
 		    e->entropy_x100 % 100, ntype,
 		    (unsigned)(TUN_SLOTS * TUN_SLOT_US / 1000000));
 	return 1;
