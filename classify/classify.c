@@ -53,6 +53,7 @@
 #include "siphash.h"
 #include "slotpool.h"
 #include "sshshape.h"
+#include "suppress.h"
 #include "tlsrec.h"
 #include "util.h"
 
@@ -73,10 +74,6 @@ struct evidence {
 	int contextual;		/* a port or an address only: never alone */
 };
 
-/* Recent verdicts by (VM, category, target), for suppress_window: a fixed
- * open-addressed table probed SUPPRESS_PROBE slots deep; when those are
- * all taken the oldest gives way, so memory is fixed (3 MB) and a burst of
- * targets can only make a repeat verdict come through early. */
 /* TLS flows whose record sizes are being kept at once (tlsrec.h): a slot
  * is about 190 bytes and is held from the ClientHello to TLSREC_MAX
  * records or the flow's end. */
@@ -84,15 +81,6 @@ struct evidence {
 /* SSH flows whose shape is being counted at once (sshshape.h), 24 bytes
  * each, held from the banner to SSH_SKIP + SSH_LOOK client packets. */
 #define SSH_SLOTS	4096
-
-#define SUPPRESS_SLOTS	65536
-#define SUPPRESS_PROBE	8
-
-struct suppress_slot {
-	uint8_t vm[16], target[16];
-	uint64_t last_us;	/* 0: unused */
-	uint8_t category;
-};
 
 /* Unanswered ports of a target (or hosts on a port) that make a silent
  * flow to it a scan's probe rather than a conversation (make_verdict). */
@@ -110,7 +98,7 @@ struct classify {
 	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
 	struct dns_tunnel *dns_tunnel;
 	struct behave *behave;
-	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
+	struct suppress *suppress;	/* repeated verdicts held back */
 	struct inventory *inv;		/* NULL: a VM is its address */
 	const char *if_last;		/* the last interface looked up, */
 	int if_last_vm;			/* and whether it is a VM's */
@@ -235,7 +223,7 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	}
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
-	c->suppress = xcalloc(SUPPRESS_SLOTS, sizeof(*c->suppress));
+	c->suppress = suppress_new();
 	c->tls = slotpool_new(TLS_SLOTS, tlsrec_size());
 	c->ssh = slotpool_new(SSH_SLOTS, sshshape_size());
 	memset(&fc, 0, sizeof(fc));
@@ -267,7 +255,7 @@ classify_free(struct classify *c)
 	}
 	flowtab_free(c->ft);
 	behave_free(c->behave);
-	free(c->suppress);
+	suppress_free(c->suppress);
 	slotpool_free(c->tls);
 	slotpool_free(c->ssh);
 	dns_tunnel_free(c->dns_tunnel);
@@ -416,25 +404,6 @@ describe(const struct classify *c, const struct flow *f,
 	}
 }
 
-/* What names a VM for suppression: its address, or with an inventory
- * entry a digest of its VM id, so all of a VM's addresses count as one. */
-static const uint8_t *
-vm_key(const struct classify *c, const uint8_t *addr, uint8_t out[16])
-{
-	static const struct siphash_key k0 = { 0x766d6b6579303030ULL, 6 };
-	static const struct siphash_key k1 = { 0x766d6b6579303031ULL, 7 };
-	const struct inventory_vm *vm;
-	uint64_t h[2];
-
-	if (c->inv == NULL || (vm = inventory_lookup(c->inv, addr)) == NULL)
-		return addr;
-	h[0] = siphash24(&k0, vm->vm_id, strlen(vm->vm_id));
-	h[1] = siphash24(&k1, vm->vm_id, strlen(vm->vm_id));
-	memcpy(out, h, 16);
-	out[0] |= 0x80;		/* never an IPv4-mapped or common v6 prefix */
-	return out;
-}
-
 /* Fills the verdict's VM fields, and writes how a sentence names the VM
  * ("vm-7f3a (10.1.2.3)" or "10.1.2.3") into name. */
 static void
@@ -457,53 +426,6 @@ attribute(const struct classify *c, struct verdict *v, const uint8_t *addr,
 	str_copy(v->tenant, vm->tenant, sizeof(v->tenant));
 	str_copy(v->labels, vm->labels, sizeof(v->labels));
 	snprintf(name, len, "%s (%s)", vm->vm_id, a);
-}
-
-/* Whether a verdict on (vm, category, target) at ts_us repeats one made
- * within suppress_window; remembers this one when it does not. */
-static int
-suppressed(struct classify *c, const uint8_t *vm, const uint8_t *target,
-    enum policy_category cat, uint64_t ts_us)
-{
-	static const struct siphash_key key = { 0x7375707072657373ULL, 5 };
-	struct suppress_slot *slot, *victim = NULL;
-	struct {
-		uint8_t vm[16], target[16];
-		uint64_t cat;
-	} in;
-	uint64_t h;
-	uint8_t vmk[16];
-	unsigned i;
-
-	if (c->cfg->suppress_window_us == 0)
-		return 0;
-	vm = vm_key(c, vm, vmk);
-	memset(&in, 0, sizeof(in));
-	memcpy(in.vm, vm, 16);
-	memcpy(in.target, target, 16);
-	in.cat = cat;
-	h = siphash24(&key, &in, sizeof(in));
-	if (ts_us == 0)
-		ts_us = 1;	/* 0 marks an unused slot */
-	for (i = 0; i < SUPPRESS_PROBE; i++) {
-		slot = &c->suppress[(h + i) & (SUPPRESS_SLOTS - 1)];
-		if (slot->last_us != 0 && slot->category == cat &&
-		    memcmp(slot->vm, vm, 16) == 0 &&
-		    memcmp(slot->target, target, 16) == 0) {
-			if (ts_us >= slot->last_us &&
-			    ts_us - slot->last_us < c->cfg->suppress_window_us)
-				return 1;
-			slot->last_us = ts_us;
-			return 0;
-		}
-		if (victim == NULL || slot->last_us < victim->last_us)
-			victim = slot;
-	}
-	memcpy(victim->vm, vm, 16);
-	memcpy(victim->target, target, 16);
-	victim->category = (uint8_t)cat;
-	victim->last_us = ts_us;
-	return 0;
 }
 
 static const char *
@@ -610,7 +532,8 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		f->cls.verdict_made = 0;
 		return;
 	}
-	if (suppressed(c, vm_addr(c->cfg, f), peer_addr(c->cfg, f), ev->category,
+	if (suppress_check(c->suppress, c->inv, vm_addr(c->cfg, f),
+	    peer_addr(c->cfg, f), ev->category, c->cfg->suppress_window_us,
 	    ts_us)) {
 		c->verdicts_suppressed++;
 		return;
