@@ -31,14 +31,13 @@
  * or when a live host's clock is stepped back. Events report capture time
  * again (pktclock_capture_time); ids are derived from the clock's times.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cidr.h"
 #include "behave.h"
-#include "classify.h"
+#include "classify_int.h"
 #include "dns.h"
 #include "dpi.h"
 #include "flowtab.h"
@@ -50,29 +49,11 @@
 #include "pktclock.h"
 #include "policy.h"
 #include "sig.h"
-#include "siphash.h"
 #include "slotpool.h"
 #include "sshshape.h"
 #include "suppress.h"
 #include "tlsrec.h"
 #include "util.h"
-
-enum ev_source { EV_NONE, EV_NDPI, EV_SIGNATURE, EV_HEURISTIC, EV_BEHAVIOUR,
-	EV_SOURCE_N };
-
-static const char *const ev_source_names[EV_SOURCE_N] = {
-	"none", "ndpi", "signature", "heuristic", "behaviour",
-};
-
-/* One piece of evidence, as it is found. */
-struct evidence {
-	enum ev_source source;
-	enum policy_category category;
-	enum confidence confidence;
-	const struct sig_rule *rule;	/* EV_SIGNATURE */
-	const struct heur_hit *hit;	/* EV_HEURISTIC */
-	int contextual;		/* a port or an address only: never alone */
-};
 
 /* TLS flows whose record sizes are being kept at once (tlsrec.h): a slot
  * is about 190 bytes and is held from the ClientHello to TLSREC_MAX
@@ -85,57 +66,6 @@ struct evidence {
 /* Unanswered ports of a target (or hosts on a port) that make a silent
  * flow to it a scan's probe rather than a conversation (make_verdict). */
 #define SCAN_CONTEXT_PORTS	3
-
-struct classify {
-	const struct config *cfg;
-	struct classify_out out;
-	struct pktclock clock;		/* every time used is read through it */
-	struct flowtab *ft;
-	struct dpi *dpi;
-	struct policy *policy;
-	struct sigset *sigs;
-	struct geo *geo;		/* NULL without GeoIP databases */
-	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
-	struct dns_tunnel *dns_tunnel;
-	struct behave *behave;
-	struct suppress *suppress;	/* repeated verdicts held back */
-	struct inventory *inv;		/* NULL: a VM is its address */
-	const char *if_last;		/* the last interface looked up, */
-	int if_last_vm;			/* and whether it is a VM's */
-	const char *cur_host;		/* the name being matched, or NULL */
-	struct slotpool *tls;		/* tlsrec state of young TLS flows */
-	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
-	struct slotpool *ssh;		/* sshshape state of young SSH flows */
-	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
-	uint64_t vnc_refused_only;	/* RFB sessions that ended at login */
-	const struct pkt *cur_pkt;	/* the packet whose payload is read, */
-	int cur_dir;			/* and its direction */
-	uint64_t ssh_refused_only;	/* SSH connections whose logins all
-					 * failed: no remote-access verdict */
-	int weak[2];			/* nDPI ids that need corroboration */
-	int rtp[2];			/* nDPI's RTP and RTCP */
-	/* counters for stats */
-	uint64_t packets, bytes;
-	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
-	uint64_t dpi_no_payload;	/* TCP flows that never carried payload */
-	uint64_t dpi_shed;		/* flows a flood opened, not given to nDPI */
-	uint64_t verdicts[CAT_N];
-	uint64_t verdicts_by[EV_SOURCE_N];
-	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
-	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
-	uint64_t verdicts_scan_probe;	/* unanswered probes of a port scan */
-	uint64_t verdicts_p2p_fanout;	/* scans that were a p2p protocol's */
-	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
-	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
-	uint64_t contextual_only;	/* flows whose only evidence was a port
-					 * or an address: no verdict */
-	uint64_t below_min_confidence;	/* verdicts under min_confidence */
-	/* The heuristics' static names met so far: a flow keeps an index
-	 * into this (one byte) rather than a pointer. */
-	const char *heur_names[64];
-	unsigned nheur_names;
-	uint64_t dns_answers, dns_tunnels;
-};
 
 /* The signatures a lookup matched, gathered by the callback. */
 struct sig_found {
@@ -285,17 +215,6 @@ classify_flow_dpi_size(void)
 	return dpi_flow_state_size();
 }
 
-static void
-tuple_of(const struct flow *f, struct flow_tuple *t)
-{
-	memcpy(t->src, flow_src_addr(f), 16);
-	memcpy(t->dst, flow_dst_addr(f), 16);
-	t->sport = flow_src_port(f);
-	t->dport = flow_dst_port(f);
-	t->proto = f->key.proto;
-	t->vlan = f->key.vlan;
-}
-
 static int
 in_vm_networks(const struct config *cfg, const uint8_t *a)
 {
@@ -307,16 +226,12 @@ in_vm_networks(const struct config *cfg, const uint8_t *a)
 	return 0;
 }
 
-/* Which side is the VM: 0 the opener, 1 the responder, -1 neither. The
- * answer is worked out once per flow (vm_networks may hold 1024 prefixes)
- * and kept in the record, 2 added so that 0 means not yet. */
-static int
-vm_side(const struct config *cfg, struct flow *f)
+/* The slow half of vm_side (classify_int.h): the first question of a flow. */
+int
+classify_vm_side_find(const struct config *cfg, struct flow *f)
 {
 	int side;
 
-	if (f->cls.vm_side != 0)
-		return f->cls.vm_side - 2;
 	if (cfg->n_vm_networks == 0 || in_vm_networks(cfg, flow_src_addr(f)))
 		side = 0;
 	else if (in_vm_networks(cfg, flow_dst_addr(f)))
@@ -325,48 +240,6 @@ vm_side(const struct config *cfg, struct flow *f)
 		side = -1;
 	f->cls.vm_side = (uint8_t)(side + 2) & 3;
 	return side;
-}
-
-/* The address of the side that is not the VM (the responder when neither
- * side is a VM). */
-static const uint8_t *
-peer_addr(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_src_addr(f) : flow_dst_addr(f);
-}
-
-static const uint8_t *
-vm_addr(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_dst_addr(f) : flow_src_addr(f);
-}
-
-/* The ports of those two sides. */
-static uint16_t
-peer_port(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_src_port(f) : flow_dst_port(f);
-}
-
-static uint16_t
-vm_port(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_dst_port(f) : flow_src_port(f);
-}
-
-static void
-format_endpoint(const uint8_t *addr, uint16_t port, uint8_t proto, char *buf,
-    size_t len)
-{
-	char a[64];
-
-	addr_format(addr, a, sizeof(a));
-	if (proto != 6 && proto != 17 && proto != 132)
-		snprintf(buf, len, "%s", a);
-	else if (addr_is_v4(addr))
-		snprintf(buf, len, "%s:%u", a, port);
-	else
-		snprintf(buf, len, "[%s]:%u", a, port);
 }
 
 /* nDPI's confidence in our scale. */
@@ -379,59 +252,6 @@ ndpi_confidence(uint8_t dpi_conf)
 	case DPI_CONF_PORT: return CONF_LOW;
 	}
 	return CONF_NONE;
-}
-
-/* What the evidence says, as the part of the reason after "VM x is ...: ". */
-static void
-describe(const struct classify *c, const struct flow *f,
-    const struct evidence *ev, const struct verdict *v, char *buf, size_t len)
-{
-	(void)c;
-	(void)f;
-	switch (ev->source) {
-	case EV_SIGNATURE:
-		snprintf(buf, len, "%s [%s]", ev->rule->msg, ev->rule->id);
-		break;
-	case EV_HEURISTIC:
-		if (ev->hit->detail[0] != '\0')
-			snprintf(buf, len, "%s %s", ev->hit->name, ev->hit->detail);
-		else
-			snprintf(buf, len, "%s", ev->hit->name);
-		break;
-	default:
-		snprintf(buf, len, "%s", v->app_proto);
-		break;
-	}
-}
-
-/* Fills the verdict's VM fields, and writes how a sentence names the VM
- * ("vm-7f3a (10.1.2.3)" or "10.1.2.3") into name. */
-static void
-attribute(const struct classify *c, struct verdict *v, const uint8_t *addr,
-    char *name, size_t len)
-{
-	const struct inventory_vm *vm = NULL;
-	char a[64];
-
-	memcpy(v->vm_addr, addr, 16);
-	addr_format(addr, a, sizeof(a));
-	if (c->inv != NULL)
-		vm = inventory_lookup(c->inv, addr);
-	if (vm == NULL) {
-		str_copy(v->vm, a, sizeof(v->vm));
-		str_copy(name, a, len);
-		return;
-	}
-	str_copy(v->vm, vm->vm_id, sizeof(v->vm));
-	str_copy(v->tenant, vm->tenant, sizeof(v->tenant));
-	str_copy(v->labels, vm->labels, sizeof(v->labels));
-	snprintf(name, len, "%s (%s)", vm->vm_id, a);
-}
-
-static const char *
-action_of(const struct classify *c, enum policy_category cat)
-{
-	return c->cfg->block_categories & (1u << cat) ? "block" : "alert";
 }
 
 /*
@@ -475,13 +295,6 @@ static void
 make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
     uint64_t ts_us)
 {
-	static const struct siphash_key idk0 = { 0x7665726469637430ULL, 1 };
-	static const struct siphash_key idk1 = { 0x7665726469637431ULL, 2 };
-	struct verdict v;
-	char peer[96], vmaddr[128], what[256], how[64];
-	const uint8_t *vm, *other;
-	uint64_t in[3];
-	unsigned i;
 	int side;
 
 	if (f->cls.verdict_made || ev->category == CAT_NONE)
@@ -538,98 +351,8 @@ make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
 		c->verdicts_suppressed++;
 		return;
 	}
-	c->verdicts[ev->category]++;
-	c->verdicts_by[ev->source]++;
-	if (c->out.verdict == NULL)
-		return;
-
-	memset(&v, 0, sizeof(v));
-	v.ts_us = pktclock_capture_time(&c->clock, ts_us);
-	in[0] = flow_id(f);
-	in[1] = f->first_us;
-	in[2] = ev->category;
-	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
-	    siphash24(&idk0, in, sizeof(in)), siphash24(&idk1, in, sizeof(in)));
-	vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
-	other = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
-	attribute(c, &v, vm, vmaddr, sizeof(vmaddr));
-	v.has_peer = 1;
-	memcpy(v.peer, other, 16);
-	v.category = ev->category;
-	v.severity = policy_severity(v.category);
-	v.confidence = ev->confidence;
-	v.decided_by = ev_source_names[ev->source];
-	dpi_name(c->dpi, f->cls.master_proto, f->cls.app_proto, v.app_proto,
-	    sizeof(v.app_proto));
-	str_copy(v.server_name, c->cur_host != NULL ? c->cur_host :
-	    f->cls.server_name, sizeof(v.server_name));
-	if (f->cls.app_proto != 0 || f->cls.master_proto != 0) {
-		str_copy(v.ndpi_category, dpi_category_name(c->dpi,
-		    f->cls.ndpi_category), sizeof(v.ndpi_category));
-		v.dpi_confidence = dpi_confidence_name(f->cls.dpi_confidence);
-	}
-	for (i = 0; i < f->cls.nsigs && i < VERDICT_MAX_SIGS; i++) {
-		const struct sig_rule *r = sigset_rule(c->sigs, f->cls.sigs[i]);
-
-		str_copy(v.sigs[i].id, r->id, sizeof(v.sigs[i].id));
-		str_copy(v.sigs[i].msg, r->msg, sizeof(v.sigs[i].msg));
-		v.nsigs++;
-	}
-	if (ev->source == EV_HEURISTIC) {
-		str_copy(v.heuristic, ev->hit->name, sizeof(v.heuristic));
-		str_copy(v.heuristic_detail, ev->hit->detail,
-		    sizeof(v.heuristic_detail));
-	} else if (f->cls.heur_name != 0) {
-		str_copy(v.heuristic, c->heur_names[f->cls.heur_name - 1],
-		    sizeof(v.heuristic));
-	}
-	if (c->geo != NULL) {
-		struct geo_info gi;
-
-		if (geo_lookup(c->geo, other, &gi)) {
-			v.asn = gi.asn;
-			str_copy(v.as_org, gi.as_org, sizeof(v.as_org));
-			str_copy(v.country, gi.country, sizeof(v.country));
-		}
-	}
-	v.has_flow = 1;
-	v.flow_id = flow_id(f);
-	tuple_of(f, &v.t);
-	v.action = action_of(c, v.category);
-
-	describe(c, f, ev, &v, what, sizeof(what));
-	how[0] = '\0';
-	if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_PORT)
-		str_copy(how, " (guessed from the port only)", sizeof(how));
-	else if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_CACHE)
-		str_copy(how, " (by nDPI's memory of earlier flows with this peer)",
-		    sizeof(how));
-	if (side == 0) {
-		format_endpoint(other, v.t.dport, v.t.proto, peer, sizeof(peer));
-		if (v.server_name[0] != '\0')
-			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s (%s)%s",
-			    vmaddr, policy_phrase(v.category), what, v.server_name,
-			    peer, how);
-		else
-			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s%s",
-			    vmaddr, policy_phrase(v.category), what, peer, how);
-	} else if (f->cls.either_side && !f->cls.opener_is_server) {
-		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
-		snprintf(v.reason, sizeof(v.reason),
-		    "VM %s %s: %s with %s (which sent first)%s", vmaddr,
-		    policy_phrase(v.category), what, peer, how);
-	} else if (f->cls.opener_is_server) {
-		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
-		snprintf(v.reason, sizeof(v.reason),
-		    "VM %s %s: %s to %s (only the server's packets seen)%s",
-		    vmaddr, policy_phrase(v.category), what, peer, how);
-	} else {
-		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
-		snprintf(v.reason, sizeof(v.reason),
-		    "VM %s %s: %s from %s to the VM's port %u%s", vmaddr,
-		    policy_phrase(v.category), what, peer, v.t.dport, how);
-	}
-	c->out.verdict(&v, c->out.arg);
+	verdict_make(c, &(struct verdict_about){ .flow = f, .ev = ev,
+	    .side = side }, ts_us);
 }
 
 /* Weighs one piece of evidence into the flow's best, and makes the verdict
@@ -1117,79 +840,6 @@ is_dns_port(const struct pkt *p)
 	return p->proto == 17 && (p->sport == 53 || p->dport == 53);
 }
 
-/* A behaviour detector's finding as a verdict: about a VM and a target
- * (or a service), not one flow. */
-static void
-behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
-{
-	static const struct siphash_key idk0 = { 0x6265686176653030ULL, 3 };
-	static const struct siphash_key idk1 = { 0x6265686176653031ULL, 4 };
-	struct verdict v;
-	struct {
-		uint8_t vm[16], target[16];
-		uint64_t ts_us;
-		uint16_t port;
-		uint8_t cat, proto;
-		uint32_t pad;
-	} in;
-	char vmaddr[128], tgt[96];
-
-	c->verdicts[h->category]++;
-	c->verdicts_by[EV_BEHAVIOUR]++;
-	if (c->out.verdict == NULL)
-		return;
-	memset(&v, 0, sizeof(v));
-	memset(&in, 0, sizeof(in));
-	memcpy(in.vm, h->vm, 16);
-	memcpy(in.target, h->target, 16);
-	in.ts_us = ts_us;
-	in.port = h->port;
-	in.cat = (uint8_t)h->category;
-	in.proto = h->proto;
-	v.ts_us = pktclock_capture_time(&c->clock, ts_us);
-	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
-	    siphash24(&idk0, &in, sizeof(in)), siphash24(&idk1, &in, sizeof(in)));
-	attribute(c, &v, h->vm, vmaddr, sizeof(vmaddr));
-	v.has_peer = h->has_target;
-	memcpy(v.peer, h->target, 16);
-	v.category = h->category;
-	v.severity = policy_severity(v.category);
-	v.confidence = h->confidence;
-	v.decided_by = ev_source_names[EV_BEHAVIOUR];
-	v.detector = h->detector;
-	v.has_target = h->has_target;
-	memcpy(v.target, h->target, 16);
-	v.target_port = h->port;
-	v.target_proto = h->proto;
-	v.window_us = h->window_us;
-	v.packets = h->packets;
-	v.bytes = h->bytes;
-	v.count = h->count;
-	v.distinct = h->distinct;
-	v.completed = h->completed;
-	v.rate_pps = h->rate_pps;
-	if (c->geo != NULL && h->has_target) {
-		struct geo_info gi;
-
-		if (geo_lookup(c->geo, h->target, &gi)) {
-			v.asn = gi.asn;
-			str_copy(v.as_org, gi.as_org, sizeof(v.as_org));
-			str_copy(v.country, gi.country, sizeof(v.country));
-		}
-	}
-	v.action = action_of(c, v.category);
-	if (h->has_target) {
-		format_endpoint(h->target, h->port, h->port != 0 ? 6 : 0, tgt,
-		    sizeof(tgt));
-		snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s against %s: %s",
-		    vmaddr, policy_phrase(v.category), h->detector, tgt, h->detail);
-	} else {
-		snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s: %s", vmaddr,
-		    policy_phrase(v.category), h->detector, h->detail);
-	}
-	c->out.verdict(&v, c->out.arg);
-}
-
 /* Feeds the behaviour detectors with a packet of f; returns whether it is
  * one of a flood the VM is sending now. */
 static int
@@ -1229,7 +879,8 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			c->verdicts_p2p_fanout++;
 			continue;
 		}
-		behave_verdict(c, &hits[i], p->ts_us);
+		verdict_make(c, &(struct verdict_about){ .hit = &hits[i] },
+		    p->ts_us);
 	}
 	return flooding;
 }
@@ -1438,7 +1089,7 @@ spoof_check(struct classify *c, const struct pkt *p, int by_iface)
 	    "addresses not its own in %llu s, last %.40s", st->count, via,
 	    (unsigned long long)(SPOOF_WINDOW_US / 1000000), a);
 	str_copy(h.detail, line, sizeof(h.detail));	/* fits for IPv4 */
-	behave_verdict(c, &h, p->ts_us);
+	verdict_make(c, &(struct verdict_about){ .hit = &h }, p->ts_us);
 	return 1;
 }
 
@@ -1611,7 +1262,8 @@ conn_ended(struct classify *c, struct flow *f,
 	}
 	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
 	for (i = 0; i < n; i++)
-		behave_verdict(c, &hits[i], f->last_us);
+		verdict_make(c, &(struct verdict_about){ .hit = &hits[i] },
+		    f->last_us);
 }
 
 static void
