@@ -4,25 +4,8 @@
  * first payload packets, try the signatures whenever a new fact about the
  * flow is known (its addresses and GeoIP at the first packet, its server
  * name, its payload, nDPI's answer), and turn the strongest evidence into
- * one verdict. See include/classify.h.
- *
- * Evidence and confidence. Each piece of evidence has a category and a
- * confidence: nDPI by inspection is high, by its flow cache medium; a
- * signature or heuristic carries its own. Two pieces from different
- * sources that agree on a category raise the confidence one step. Evidence
- * of medium or high confidence makes the verdict at once (if it reaches
- * min_confidence); low evidence waits until nDPI's detection has ended, in
- * case something better turns up.
- *
- * A port is never enough: nDPI's guess by port, a match by its built-in
- * address lists and a port= rule are hints ("contextual"), which raise
- * payload or behaviour evidence that agrees with them and never make a
- * verdict alone. Two of nDPI 4.2's answers are confirmed per protocol:
- * "Mining", which it gives Ethereum's binary handshakes and any JSON-RPC
- * over TCP, is kept for the binary ones only (the stratum heuristics
- * decide the rest); "CiscoVPN", which it gives TCP port 10000, any port-443
- * packet starting 17 01 00 00 and DTLS, is never taken. Both are counted in
- * stats as dpi.unconfirmed.
+ * one verdict. See include/classify.h. What is found is weighed in
+ * evidence.c, and verdicts are built in verdict.c (classify_int.h).
  *
  * Time. Every time the worker uses, a packet's or the wall clock's, is
  * read through one clock that never goes back (pktclock.h): the flow
@@ -63,18 +46,7 @@
  * each, held from the banner to SSH_SKIP + SSH_LOOK client packets. */
 #define SSH_SLOTS	4096
 
-/* Unanswered ports of a target (or hosts on a port) that make a silent
- * flow to it a scan's probe rather than a conversation (make_verdict). */
-#define SCAN_CONTEXT_PORTS	3
-
-/* The signatures a lookup matched, gathered by the callback. */
-struct sig_found {
-	const struct sig_rule *rule[8];
-	unsigned n;
-};
-
 static void on_flow_end(struct flow *f, enum flow_end why, void *arg);
-static void settle(struct classify *c, struct flow *f, uint64_t ts_us);
 
 static int
 load_rules(struct classify *c, char *err, size_t errlen)
@@ -242,18 +214,6 @@ classify_vm_side_find(const struct config *cfg, struct flow *f)
 	return side;
 }
 
-/* nDPI's confidence in our scale. */
-static enum confidence
-ndpi_confidence(uint8_t dpi_conf)
-{
-	switch (dpi_conf) {
-	case DPI_CONF_DPI: return CONF_HIGH;
-	case DPI_CONF_CACHE: return CONF_MEDIUM;
-	case DPI_CONF_PORT: return CONF_LOW;
-	}
-	return CONF_NONE;
-}
-
 /*
  * VNC (RFB, RFC 6143) logs in in clear: the server greets with its
  * version ("RFB 003.008\n"), offers security types, and for a password
@@ -270,14 +230,6 @@ ndpi_confidence(uint8_t dpi_conf)
 #define RFB_SESSION_BYTES	4096
 #define RFB_SESSION_US		(5ULL * 1000000)
 
-static int
-rfb_banner(const struct pkt *p)
-{
-	return p->payload_len == 12 && p->payload_caplen >= 12 &&
-	    memcmp(p->payload, "RFB ", 4) == 0 && p->payload[7] == '.' &&
-	    p->payload[11] == '\n';
-}
-
 /* A packet of a flow whose verdict waits for its RFB login. */
 static void
 rfb_login(struct classify *c, struct flow *f, const struct pkt *p, int dir)
@@ -287,281 +239,8 @@ rfb_login(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	    p->payload[3]) == 0) || f->bytes[1] >= RFB_SESSION_BYTES ||
 	    p->ts_us >= f->first_us + RFB_SESSION_US) {
 		f->login_held = 0;
-		settle(c, f, p->ts_us);
+		evidence_settle(c, f, p->ts_us);
 	}
-}
-
-static void
-make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
-    uint64_t ts_us)
-{
-	int side;
-
-	if (f->cls.verdict_made || ev->category == CAT_NONE)
-		return;
-	f->cls.verdict_made = 1;
-	if ((int)ev->confidence < CONF_LOW + c->cfg->min_confidence) {
-		c->below_min_confidence++;
-		return;
-	}
-	if ((side = vm_side(c->cfg, f)) == -1) {
-		c->verdicts_not_vm++;
-		return;
-	}
-	if (side == 1 && !c->cfg->ingress_verdicts && !f->cls.opener_is_server &&
-	    !f->cls.either_side) {
-		c->verdicts_ingress++;
-		return;
-	}
-	if (side == 0 && f->pkts[1] == 0 && f->key.proto != 6 &&
-	    ev->source != EV_BEHAVIOUR && ev->category != CAT_P2P &&
-	    (behave_unanswered_ports(c->behave, vm_addr(c->cfg, f),
-	    peer_addr(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS ||
-	    behave_unanswered_hosts(c->behave, vm_addr(c->cfg, f), f->key.proto,
-	    peer_port(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS)) {
-		/* The VM is probing this target's ports (or this port on
-		 * many hosts) and the target said nothing back: a scanner's
-		 * probe that carries a protocol's opening (nmap -sU's IKE or
-		 * XDMCP payloads) is part of the scan, which the behaviour
-		 * detectors report. Peer-to-peer protocols are left out: their
-		 * peers often do not answer, and the flow is theirs. */
-		c->verdicts_scan_probe++;
-		return;
-	}
-	if (ev->category == CAT_REMOTE_ACCESS && f->key.proto == 6 &&
-	    (f->login_held || (c->cur_pkt != NULL && c->cur_dir == 1 &&
-	    rfb_banner(c->cur_pkt)))) {
-		/* A VNC server's greeting: the verdict waits for the login
-		 * (rfb_login). */
-		f->login_held = 1;
-		f->cls.verdict_made = 0;
-		return;
-	}
-	if (ev->category == CAT_REMOTE_ACCESS && f->cls.ssh_slot != 0 &&
-	    sshshape_login_pending(slotpool_get(c->ssh, f->cls.ssh_slot))) {
-		/* An SSH login not yet decided: the verdict waits for it
-		 * (ssh_track, ssh_judge). */
-		sshshape_hold(slotpool_get(c->ssh, f->cls.ssh_slot), 1);
-		f->cls.verdict_made = 0;
-		return;
-	}
-	if (suppress_check(c->suppress, c->inv, vm_addr(c->cfg, f),
-	    peer_addr(c->cfg, f), ev->category, c->cfg->suppress_window_us,
-	    ts_us)) {
-		c->verdicts_suppressed++;
-		return;
-	}
-	verdict_make(c, &(struct verdict_about){ .flow = f, .ev = ev,
-	    .side = side }, ts_us);
-}
-
-/* Weighs one piece of evidence into the flow's best, and makes the verdict
- * when it is strong enough (or when final is set and anything is known). */
-static void
-add_evidence(struct classify *c, struct flow *f, struct evidence *ev,
-    uint64_t ts_us)
-{
-	struct flow_class *cls = &f->cls;
-
-	if (ev->category == CAT_NONE || ev->confidence == CONF_NONE ||
-	    cls->verdict_made)
-		return;
-	if (ev->contextual) {
-		/* A port or an address says what a service usually is, not
-		 * what this flow said: kept as a hint that raises evidence
-		 * from the payload or from behaviour, never a verdict. */
-		if (cls->hint == 0)
-			cls->hint = (uint8_t)ev->category;
-		if (cls->category != ev->category || cls->source == EV_NONE)
-			return;
-		ev->contextual = 0;
-		ev->source = (enum ev_source)cls->source;
-		ev->rule = NULL;
-		ev->hit = NULL;
-		if (ev->source == EV_SIGNATURE && cls->nsigs > 0)
-			ev->rule = sigset_rule(c->sigs, cls->sigs[0]);
-		if (ev->source == EV_SIGNATURE && ev->rule == NULL)
-			return;
-		if (ev->source == EV_HEURISTIC)
-			return;	/* its hit is gone; it reported already */
-		ev->confidence = (enum confidence)cls->confidence;
-		if (ev->confidence < CONF_HIGH)
-			ev->confidence++;
-	} else if (cls->hint == ev->category && cls->category != ev->category &&
-	    ev->confidence < CONF_HIGH) {
-		ev->confidence++;	/* the port or address agrees */
-	}
-	if (cls->category == ev->category && cls->source != ev->source &&
-	    cls->source != EV_NONE) {
-		/* Two sources agree: one step surer than the surer of them. */
-		enum confidence m = ev->confidence > cls->confidence ?
-		    ev->confidence : (enum confidence)cls->confidence;
-
-		ev->confidence = m < CONF_HIGH ? m + 1 : CONF_HIGH;
-	}
-	if (ev->confidence > cls->confidence) {
-		cls->category = (uint8_t)ev->category;
-		cls->confidence = (uint8_t)ev->confidence;
-		cls->source = (uint8_t)ev->source;
-	}
-	if (ev->confidence >= CONF_MEDIUM)
-		make_verdict(c, f, ev, ts_us);
-}
-
-/* Makes the verdict from the best evidence held back (low confidence),
- * once nothing more is to be learned from detection. */
-static void
-settle(struct classify *c, struct flow *f, uint64_t ts_us)
-{
-	struct evidence ev;
-
-	if (f->cls.verdict_made)
-		return;
-	if (f->cls.category == CAT_NONE) {
-		if (f->cls.hint != 0 && !f->cls.hint_counted) {
-			f->cls.hint_counted = 1;
-			c->contextual_only++;
-		}
-		return;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.source = (enum ev_source)f->cls.source;
-	ev.category = (enum policy_category)f->cls.category;
-	ev.confidence = (enum confidence)f->cls.confidence;
-	if (ev.source == EV_SIGNATURE && f->cls.nsigs > 0)
-		ev.rule = sigset_rule(c->sigs, f->cls.sigs[0]);
-	if (ev.source == EV_SIGNATURE && ev.rule == NULL)
-		return;
-	if (ev.source == EV_HEURISTIC)
-		return;		/* heuristics report medium or high at once */
-	make_verdict(c, f, &ev, ts_us);
-}
-
-static void
-on_sig(const struct sig_rule *r, void *arg)
-{
-	struct sig_found *found = arg;
-
-	if (found->n < NELEM(found->rule))
-		found->rule[found->n++] = r;
-}
-
-/* Tries the signatures with what is known of f now (and payload, when
- * given), and weighs what matched. */
-static void
-match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
-    size_t payload_len, const struct dpi_tls *tls, const char *host,
-    uint64_t ts_us)
-{
-	struct sig_facts facts;
-	struct sig_found found;
-	struct evidence ev;
-	unsigned i, j;
-
-	if (sigset_count(c->sigs) == 0)
-		return;
-	memset(&facts, 0, sizeof(facts));
-	facts.peer = peer_addr(c->cfg, f);
-	facts.port = flow_dst_port(f);
-	facts.proto = f->key.proto;
-	if (host == NULL && f->cls.server_name[0] != '\0')
-		host = f->cls.server_name;
-	facts.host = host;
-	c->cur_host = host;	/* for a verdict made now (make_verdict) */
-	facts.ndpi_master = f->cls.dpi_done ? f->cls.master_proto : 0;
-	facts.ndpi_app = f->cls.dpi_done ? f->cls.app_proto : 0;
-	facts.asn = f->cls.asn;
-	facts.country = f->cls.country[0] != '\0' ? f->cls.country : NULL;
-	facts.payload = payload;
-	facts.payload_len = payload_len;
-	if (tls != NULL) {
-		facts.tls_alpn = tls->alpn[0] != '\0' ? tls->alpn : NULL;
-		facts.tls_cert_subject = tls->cert_subject[0] != '\0' ?
-		    tls->cert_subject : NULL;
-		facts.tls_cert_issuer = tls->cert_issuer[0] != '\0' ?
-		    tls->cert_issuer : NULL;
-	}
-	found.n = 0;
-	if (sigset_match(c->sigs, &facts, on_sig, &found) == 0)
-		return;
-	for (i = 0; i < found.n; i++) {
-		const struct sig_rule *r = found.rule[i];
-
-		for (j = 0; j < f->cls.nsigs && j < NELEM(f->cls.sigs); j++)
-			if (f->cls.sigs[j] == r->index)
-				break;
-		if (j < f->cls.nsigs && j < NELEM(f->cls.sigs))
-			continue;	/* matched before */
-		if (f->cls.nsigs < NELEM(f->cls.sigs))
-			f->cls.sigs[f->cls.nsigs] = r->index;
-		if (f->cls.nsigs < UINT8_MAX)
-			f->cls.nsigs++;
-		c->sig_matches++;
-		memset(&ev, 0, sizeof(ev));
-		ev.source = EV_SIGNATURE;
-		ev.category = r->category;
-		ev.confidence = r->confidence;
-		ev.rule = r;
-		ev.contextual = r->contextual;
-		add_evidence(c, f, &ev, ts_us);
-	}
-	c->cur_host = NULL;
-}
-
-/* A name the flow's client asked for, read from its own bytes (SNI, Host,
- * a DNS query or the VM's DNS answer for the peer): the flow keeps a
- * bounded copy, and the rules see the whole name now. */
-static void
-name_seen(struct classify *c, struct flow *f, const char *name, uint64_t ts_us)
-{
-	f->cls.name_own = 1;
-	f->cls.host_tried = 1;
-	str_copy(f->cls.server_name, name, sizeof(f->cls.server_name));
-	match_signatures(c, f, NULL, 0, NULL, name, ts_us);
-}
-
-/* The index + 1 of a heuristic's name in c->heur_names, 0 when the table
- * is full (it holds every name the heuristics have, with room to spare). */
-static uint8_t
-heur_name_index(struct classify *c, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < c->nheur_names; i++)
-		if (c->heur_names[i] == name || strcmp(c->heur_names[i], name) == 0)
-			return (uint8_t)(i + 1);
-	if (c->nheur_names == NELEM(c->heur_names))
-		return 0;
-	c->heur_names[c->nheur_names++] = name;
-	return (uint8_t)c->nheur_names;
-}
-
-/* A heuristic recognised the flow: remember which, and weigh it. */
-static void
-heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
-    uint64_t ts_us)
-{
-	struct evidence ev;
-
-	c->heur_hits++;
-	f->cls.heur_hit = 1;
-	if (hit->either_side)
-		f->cls.either_side = 1;
-	if (hit->opener_is_server) {
-		/* Only one leg was captured and it is the server's: the VM
-		 * is the responder, and the flow is still its egress. Without
-		 * vm_networks the opener is no longer taken for the VM. */
-		f->cls.opener_is_server = 1;
-		if (c->cfg->n_vm_networks == 0)
-			f->cls.vm_side = 1 + 2;
-	}
-	f->cls.heur_name = heur_name_index(c, hit->name);
-	memset(&ev, 0, sizeof(ev));
-	ev.source = EV_HEURISTIC;
-	ev.category = hit->category;
-	ev.confidence = hit->confidence;
-	ev.hit = hit;
-	add_evidence(c, f, &ev, ts_us);
 }
 
 /* The first packet of a flow: what its addresses say. */
@@ -585,12 +264,12 @@ flow_begins(struct classify *c, struct flow *f, const struct pkt *p,
 		    vm_addr(c->cfg, f), peer);
 
 		if (name != NULL)
-			name_seen(c, f, name, ts_us);
+			evidence_name(c, f, name, ts_us);
 	}
 	memset(&hit, 0, sizeof(hit));
 	if (heur_ip_proto(f->key.proto, p->payload, p->payload_caplen, &hit))
-		heur_evidence(c, f, &hit, ts_us);
-	match_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
+		evidence_heur(c, f, &hit, ts_us);
+	evidence_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
 }
 
 /* DNS messages: answers to a VM fill the name cache, queries from a VM
@@ -608,7 +287,7 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		memset(&hit, 0, sizeof(hit));
 		if (!f->cls.heur_hit && dns_iodine_raw(p->payload,
 		    p->payload_caplen, &hit))
-			heur_evidence(c, f, &hit, p->ts_us);
+			evidence_heur(c, f, &hit, p->ts_us);
 		return;
 	}
 	/* The VM is the side that asks: the opener unless vm_networks say
@@ -623,11 +302,11 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		}
 	} else if (!m.is_response) {
 		if (m.qname[0] != '\0' && !f->cls.name_own)
-			name_seen(c, f, m.qname, p->ts_us);
+			evidence_name(c, f, m.qname, p->ts_us);
 		memset(&hit, 0, sizeof(hit));
 		if (dns_tunnel_query(c->dns_tunnel, vm, &m, p->ts_us, &hit)) {
 			c->dns_tunnels++;
-			heur_evidence(c, f, &hit, p->ts_us);
+			evidence_heur(c, f, &hit, p->ts_us);
 		}
 	}
 }
@@ -660,7 +339,7 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 	for (i = 0; i < NELEM(family) && !f->cls.heur_hit; i++) {
 		memset(&hit, 0, sizeof(hit));
 		if (family[i](&f->cls.heur, &hp, &hit))
-			heur_evidence(c, f, &hit, p->ts_us);
+			evidence_heur(c, f, &hit, p->ts_us);
 	}
 	if (dir == 0 && hp.index < 2 && !f->cls.name_own) {
 		char name[NAME_MAX_LEN + 1];
@@ -669,130 +348,11 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 		    name) > 0 || name_http_host(p->payload, p->payload_caplen,
 		    name) > 0)) || (p->proto == 17 && name_tls_sni(p->payload,
 		    p->payload_caplen, name) > 0))
-			name_seen(c, f, name, p->ts_us);
+			evidence_name(c, f, name, p->ts_us);
 	}
-	match_signatures(c, f, p->payload,
+	evidence_signatures(c, f, p->payload,
 	    p->payload_caplen < SIG_PAYLOAD_DEPTH ? p->payload_caplen :
 	    SIG_PAYLOAD_DEPTH, NULL, NULL, p->ts_us);
-}
-
-/* Whether nDPI's answer for f is one of the two of nDPI 4.2's that hold
- * only in one of their forms (see the top of this file): its Mining
- * answer is confirmed for binary payloads (Ethereum's discovery and RLPx
- * handshake, which heur_node.c proves besides) and left to the stratum
- * heuristics for JSON-RPC. Its CiscoVPN answer is never taken: over TCP
- * it is port 10000 or a byte pattern on 443, and over UDP it was given to
- * DTLS (measured on the corpus in ../shared). Its IPsec answer for IP
- * protocols 50 and 51 is the protocol's number alone (a protocol scan's
- * bare probes get it): heur_ip_proto() judges those packets instead. */
-static int
-weak_answer_unconfirmed(const struct classify *c, const struct flow *f)
-{
-	int mining = c->weak[0] > 0 && (f->cls.app_proto == c->weak[0] ||
-	    f->cls.master_proto == c->weak[0]);
-	int cisco = c->weak[1] > 0 && (f->cls.app_proto == c->weak[1] ||
-	    f->cls.master_proto == c->weak[1]);
-
-	if (mining)
-		return f->cls.text_first || f->cls.payload_pkts == 0;
-	return cisco || f->key.proto == 50 || f->key.proto == 51;
-}
-
-/* nDPI's answer as evidence. */
-static void
-ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
-{
-	struct evidence ev;
-	enum policy_category cat;
-
-	cat = policy_classify(c->policy, f->cls.master_proto, f->cls.app_proto);
-	if (cat == CAT_NONE)
-		return;
-	if (weak_answer_unconfirmed(c, f)) {
-		c->ndpi_unconfirmed++;
-		return;
-	}
-	/* A guess by port names the protocol a service usually speaks; with
-	 * no payload in either direction (an unanswered SYN, a scan probe)
-	 * nothing was spoken at all. */
-	if (f->cls.dpi_confidence == DPI_CONF_PORT && f->cls.payload_pkts == 0)
-		return;
-	if (f->cls.dpi_confidence == DPI_CONF_PORT && dpi_guess_from_client_port(
-	    c->dpi, f->cls.master_proto, f->cls.app_proto, f->key.proto,
-	    flow_src_port(f), flow_dst_port(f))) {
-		c->ndpi_unconfirmed++;
-		return;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.source = EV_NDPI;
-	ev.category = cat;
-	ev.confidence = ndpi_confidence(f->cls.dpi_confidence);
-	/* nDPI 4.2's own address lists date from its release and addresses
-	 * change hands (its Tor list is years stale: current lists ship as
-	 * signatures instead), and a port names what a service usually
-	 * speaks: both are hints, never a verdict by themselves. */
-	if (f->cls.dpi_confidence == DPI_CONF_IP ||
-	    f->cls.dpi_confidence == DPI_CONF_PORT) {
-		ev.contextual = 1;
-		ev.confidence = CONF_LOW;
-	}
-	add_evidence(c, f, &ev, ts_us);
-}
-
-static void
-record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
-    uint64_t ts_us)
-{
-	f->cls.master_proto = r->master;
-	f->cls.app_proto = r->app;
-	f->cls.ndpi_category = r->category;
-	f->cls.dpi_confidence = r->confidence;
-	if (r->server_name[0] != '\0' && !f->cls.name_own &&
-	    strncmp(f->cls.server_name, r->server_name,
-	    sizeof(f->cls.server_name) - 1) != 0) {
-		str_copy(f->cls.server_name, r->server_name,
-		    sizeof(f->cls.server_name));
-		f->cls.host_tried = 0;
-	}
-	if (!f->cls.host_tried && f->cls.server_name[0] != '\0') {
-		/* Rules see nDPI's whole name (the QUIC SNI, say), not the
-		 * record's copy cut for the flow event. */
-		f->cls.host_tried = 1;
-		match_signatures(c, f, NULL, 0, NULL, !f->cls.name_own &&
-		    r->server_name[0] != '\0' ? r->server_name : NULL, ts_us);
-	}
-}
-
-/* Fully encrypted traffic is what is left when nothing named the flow:
- * judged once detection is over (see heur_fet.c). */
-/* Whether nDPI named f with protocol id (app or master). */
-static int
-is_id(int id, const struct flow *f)
-{
-	return id > 0 && (f->cls.app_proto == id || f->cls.master_proto == id);
-}
-
-static void
-fet_check(struct classify *c, struct flow *f, uint64_t ts_us)
-{
-	struct heur_hit hit;
-	/* nDPI 4.2 takes random datagrams for RTP (any first byte of
-	 * 0x80-0xbf and a payload type it knows). RTP keeps its version
-	 * byte and SSRC in clear; the UDP judgement asks that no header
-	 * byte stay the same, so it overrules that answer. */
-	int rtp = f->key.proto == 17 && (is_id(c->rtp[0], f) ||
-	    is_id(c->rtp[1], f));
-
-	if (f->cls.heur_hit || f->cls.nsigs > 0 || f->cls.verdict_made ||
-	    f->cls.category != CAT_NONE ||
-	    (f->key.proto == 6 && !f->cls.syn_first) ||
-	    (!rtp && f->cls.dpi_confidence != DPI_CONF_UNKNOWN &&
-	    f->cls.dpi_confidence != DPI_CONF_PORT &&
-	    (f->cls.master_proto != 0 || f->cls.app_proto != 0)))
-		return;
-	memset(&hit, 0, sizeof(hit));
-	if (heur_fet_judge(&f->cls.heur, &hit))
-		heur_evidence(c, f, &hit, ts_us);
 }
 
 /* Ends detection for f (giving up first when it is not final), frees the
@@ -810,7 +370,7 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		if (giveup) {
 			memset(&r, 0, sizeof(r));
 			dpi_giveup(c->dpi, f->cls.dpi, c->cfg->dpi_guess, &r);
-			record_result(c, f, &r, ts_us);
+			evidence_dpi_result(c, f, &r, ts_us);
 			c->dpi_giveup++;
 		} else {
 			c->dpi_final++;
@@ -823,12 +383,12 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		c->dpi_no_payload++;
 	}
 	f->cls.dpi_done = 1;
-	ndpi_evidence(c, f, ts_us);
+	evidence_ndpi(c, f, ts_us);
 	if (f->cls.master_proto != 0 || f->cls.app_proto != 0)
-		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, NULL,
+		evidence_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, NULL,
 		    ts_us);
-	fet_check(c, f, ts_us);
-	settle(c, f, ts_us);
+	evidence_fet(c, f, ts_us);
+	evidence_settle(c, f, ts_us);
 }
 
 #define TCP_SYN	0x02
@@ -903,7 +463,7 @@ tls_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 
 	memset(&hit, 0, sizeof(hit));
 	if (!f->cls.tls_done && !f->cls.verdict_made && tlsrec_judge(t, &hit))
-		heur_evidence(c, f, &hit, ts_us);
+		evidence_heur(c, f, &hit, ts_us);
 	if (!f->cls.tls_done && !ended &&
 	    tlsrec_delayed_replies(t) >= TLS_GUESS_MIN) {
 		/* Judged, but refused logins may be in it: the records
@@ -945,32 +505,6 @@ tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		tls_judge(c, f, p->ts_us, 0);
 }
 
-/* A finding that makes the flow's verdict more precise: SSH carrying a
- * tunnel is a proxy as well as remote access. It is a verdict of its own
- * when the flow already has one of another category. */
-static void
-refine_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
-    uint64_t ts_us)
-{
-	struct evidence ev;
-
-	if (!f->cls.verdict_made) {
-		heur_evidence(c, f, hit, ts_us);
-		return;
-	}
-	if (f->cls.category == hit->category)
-		return;
-	c->heur_hits++;
-	memset(&ev, 0, sizeof(ev));
-	ev.source = EV_HEURISTIC;
-	ev.category = hit->category;
-	ev.confidence = hit->confidence;
-	ev.hit = hit;
-	f->cls.verdict_made = 0;
-	make_verdict(c, f, &ev, ts_us);
-	f->cls.verdict_made = 1;
-}
-
 /*
  * Gives the SSH slot back, judging the session's shape. A remote-access
  * verdict held for the login (make_verdict) is made now, unless the
@@ -990,11 +524,11 @@ ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 			f->cls.verdict_made = 1;
 			c->ssh_refused_only++;
 		} else
-			settle(c, f, ts_us);
+			evidence_settle(c, f, ts_us);
 	}
 	memset(&hit, 0, sizeof(hit));
 	if (sshshape_judge(t, &hit))
-		refine_evidence(c, f, &hit, ts_us);
+		evidence_refine(c, f, &hit, ts_us);
 	slotpool_give(c->ssh, f->cls.ssh_slot);
 	f->cls.ssh_slot = 0;
 	f->cls.ssh_done = 1;
@@ -1028,7 +562,7 @@ ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	else if (sshshape_hold(t, 0) && !sshshape_login_pending(t)) {
 		/* The login succeeded: the held verdict is made. */
 		sshshape_hold(t, -1);
-		settle(c, f, p->ts_us);
+		evidence_settle(c, f, p->ts_us);
 	}
 }
 
@@ -1203,7 +737,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 			if (dpi_process_syn(c->dpi, f->cls.dpi, flow_src_addr(f),
 			    flow_src_port(f), flow_dst_addr(f), flow_dst_port(f),
 			    f->first_us / 1000, &r)) {
-				record_result(c, f, &r, p->ts_us);
+				evidence_dpi_result(c, f, &r, p->ts_us);
 				detection_end(c, f, 0, p->ts_us);
 				return;
 			}
@@ -1211,7 +745,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	}
 	memset(&r, 0, sizeof(r));
 	final = dpi_process(c->dpi, f->cls.dpi, p->l3, p->l3_len, p->ts_us / 1000, &r);
-	record_result(c, f, &r, p->ts_us);
+	evidence_dpi_result(c, f, &r, p->ts_us);
 	f->cls.dpi_pkts++;
 	budget = p->proto == 6 ? c->cfg->dpi_tcp_packets : c->cfg->dpi_udp_packets;
 	if (final) {
@@ -1222,7 +756,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	} else if (r.confidence >= DPI_CONF_CACHE && !f->cls.verdict_made) {
 		/* nDPI knows the protocol and only wants more packets for its
 		 * metadata: a forbidden protocol is reported now. */
-		ndpi_evidence(c, f, p->ts_us);
+		evidence_ndpi(c, f, p->ts_us);
 	}
 }
 
@@ -1287,14 +821,14 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 		sshshape_login(slotpool_get(c->ssh, f->cls.ssh_slot), &login);
 		ssh_judge(c, f, f->last_us, 1);
 	}
-	fet_check(c, f, f->last_us);
+	evidence_fet(c, f, f->last_us);
 	if (f->login_held) {
 		/* An RFB session that never got past its login. */
 		f->login_held = 0;
 		f->cls.verdict_made = 1;
 		c->vnc_refused_only++;
 	}
-	settle(c, f, f->last_us);
+	evidence_settle(c, f, f->last_us);
 	conn_ended(c, f, &login, tls_refused);
 	if (c->out.flow == NULL)
 		return;
@@ -1313,7 +847,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	r.confidence = f->cls.dpi_confidence;
 	/* A flow without payload was never given to nDPI: the event names
 	 * what nDPI would have guessed, which is no evidence (see
-	 * ndpi_evidence) and so is asked only here. A flood's flow carried
+	 * evidence_ndpi) and so is asked only here. A flood's flow carried
 	 * payload nDPI never saw; a guess from its ports would be noise. */
 	if (!f->cls.dpi_seen && !f->cls.shed && c->cfg->dpi_guess)
 		dpi_guess(c->dpi, f->key.proto, flow_src_addr(f), flow_src_port(f),
@@ -1342,65 +876,6 @@ void
 classify_flush(struct classify *c)
 {
 	flowtab_flush(c->ft);
-}
-
-void
-classify_stats(const struct classify *c, struct stats_event *s)
-{
-	static const char *const end_keys[FLOW_END_N] = {
-		"ended_fin", "ended_rst", "ended_timeout", "evicted", "ended_input",
-	};
-	struct flowtab_stats fs;
-	int i;
-
-	stats_add(s, "capture", "time_steps_back", c->clock.steps_back);
-	flowtab_stats(c->ft, &fs);
-	stats_add(s, "flow", "created", fs.created);
-	stats_add(s, "flow", "active", fs.active);
-	for (i = 0; i < FLOW_END_N; i++)
-		stats_add(s, "flow", end_keys[i], fs.ended[i]);
-	stats_add(s, "dpi", "detected", c->dpi_final);
-	stats_add(s, "dpi", "given_up", c->dpi_giveup);
-	stats_add(s, "dpi", "no_payload", c->dpi_no_payload);
-	stats_add(s, "dpi", "flood_shed", c->dpi_shed);
-	stats_add(s, "dpi", "in_progress", c->dpi_live);
-	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
-	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);
-	stats_add(s, "detect", "contextual_only", c->contextual_only);
-	stats_add(s, "detect", "tls_untracked", c->tls_untracked);
-	stats_add(s, "detect", "ssh_untracked", c->ssh_untracked);
-	stats_add(s, "detect", "ssh_refused_only", c->ssh_refused_only);
-	stats_add(s, "detect", "vnc_refused_only", c->vnc_refused_only);
-	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
-	stats_add(s, "detect", "signature_matches", c->sig_matches);
-	stats_add(s, "detect", "heuristic_hits", c->heur_hits);
-	stats_add(s, "detect", "dns_answers_cached", c->dns_answers);
-	stats_add(s, "detect", "dns_tunnels", c->dns_tunnels);
-	for (i = 1; i < CAT_N; i++)
-		stats_add(s, "verdicts", policy_category_name((enum policy_category)i),
-		    c->verdicts[i]);
-	{
-		static const char *const by[EV_SOURCE_N] = {
-			NULL, "by_ndpi", "by_signature", "by_heuristic",
-			"by_behaviour",
-		};
-		struct behave_stats bs;
-
-		for (i = 1; i < EV_SOURCE_N; i++)
-			stats_add(s, "verdicts", by[i], c->verdicts_by[i]);
-		behave_stats(c->behave, &bs);
-		stats_add(s, "behaviour", "entries", bs.entries);
-		stats_add(s, "behaviour", "evicted", bs.evicted);
-		stats_add(s, "behaviour", "bytes", bs.bytes);
-		stats_add(s, "behaviour", "hits", bs.hits);
-		stats_add(s, "behaviour", "suppressed", bs.suppressed);
-	}
-	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
-	stats_add(s, "verdicts", "ingress", c->verdicts_ingress);
-	stats_add(s, "verdicts", "scan_probe", c->verdicts_scan_probe);
-	stats_add(s, "verdicts", "p2p_fanout", c->verdicts_p2p_fanout);
-	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
-	stats_add(s, "verdicts", "below_min_confidence", c->below_min_confidence);
 }
 
 /* A flow's signature indexes name rules of the set being replaced. */

@@ -1,14 +1,16 @@
 /*
  * classify_int.h: what the worker's own files share, and no one else:
  * the worker's state (struct classify), a piece of evidence, which side
- * of a flow is the VM, and the verdict builder. include/classify.h is
- * the worker's interface; this is not.
+ * of a flow is the VM, and the entries of the evidence, verdict and stats
+ * files. include/classify.h is the worker's interface; this is not.
  *
  * The worker is split by what runs how often: classify.c is the packet
- * path, the evidence and a flow's start and end; verdict.c builds every
- * verdict, a flow's or a behaviour detector's, in one function;
- * suppress.c holds repeats back. The side helpers below are inline: they
- * run on every packet.
+ * path (flow lookup, nDPI, the payload readers, behaviour) and a flow's
+ * start and end; evidence.c weighs what they find and decides whether a
+ * flow's verdict is made; verdict.c builds every verdict, a flow's or a
+ * behaviour detector's, in one function; suppress.c holds repeats back;
+ * classify_stats.c renders the counters. The side helpers below are
+ * inline: they run on every packet.
  */
 #ifndef EGRESSD_CLASSIFY_INT_H
 #define EGRESSD_CLASSIFY_INT_H
@@ -146,6 +148,33 @@ tuple_of(const struct flow *f, struct flow_tuple *t)
 	t->vlan = f->key.vlan;
 }
 
+/* ---- evidence (evidence.c) ---- */
+
+/* Makes the verdict from the best evidence held back (low confidence),
+ * once nothing more is to be learned from detection. */
+void evidence_settle(struct classify *c, struct flow *f, uint64_t ts_us);
+/* Tries the signatures with what is known of f now (payload, tls and
+ * host when given), and weighs what matched. */
+void evidence_signatures(struct classify *c, struct flow *f,
+    const uint8_t *payload, size_t payload_len, const struct dpi_tls *tls,
+    const char *host, uint64_t ts_us);
+/* A name the flow's client asked for, read from its own bytes. */
+void evidence_name(struct classify *c, struct flow *f, const char *name,
+    uint64_t ts_us);
+/* A heuristic recognised the flow. */
+void evidence_heur(struct classify *c, struct flow *f,
+    const struct heur_hit *hit, uint64_t ts_us);
+/* A finding that makes a verdict already made more precise. */
+void evidence_refine(struct classify *c, struct flow *f,
+    const struct heur_hit *hit, uint64_t ts_us);
+/* nDPI's answer so far, as evidence. */
+void evidence_ndpi(struct classify *c, struct flow *f, uint64_t ts_us);
+/* Keeps nDPI's answer r in the flow, and tries the rules on a new name. */
+void evidence_dpi_result(struct classify *c, struct flow *f,
+    const struct dpi_result *r, uint64_t ts_us);
+/* Fully encrypted traffic: judged when nothing else named the flow. */
+void evidence_fet(struct classify *c, struct flow *f, uint64_t ts_us);
+
 /* ---- verdicts (verdict.c) ---- */
 
 /* What a verdict is about: a flow and the evidence that decided it, or a
@@ -159,7 +188,7 @@ struct verdict_about {
 
 /* Counts the verdict and hands it to c->out.verdict, with its id, VM,
  * peer's GeoIP, action and reason. Whether one is due is the caller's
- * question (make_verdict, the behaviour detectors). */
+ * question (evidence_verdict, the behaviour detectors). */
 void verdict_make(struct classify *c, const struct verdict_about *a,
     uint64_t ts_us);
 
