@@ -4,25 +4,8 @@
  * first payload packets, try the signatures whenever a new fact about the
  * flow is known (its addresses and GeoIP at the first packet, its server
  * name, its payload, nDPI's answer), and turn the strongest evidence into
- * one verdict. See include/classify.h.
- *
- * Evidence and confidence. Each piece of evidence has a category and a
- * confidence: nDPI by inspection is high, by its flow cache medium; a
- * signature or heuristic carries its own. Two pieces from different
- * sources that agree on a category raise the confidence one step. Evidence
- * of medium or high confidence makes the verdict at once (if it reaches
- * min_confidence); low evidence waits until nDPI's detection has ended, in
- * case something better turns up.
- *
- * A port is never enough: nDPI's guess by port, a match by its built-in
- * address lists and a port= rule are hints ("contextual"), which raise
- * payload or behaviour evidence that agrees with them and never make a
- * verdict alone. Two of nDPI 4.2's answers are confirmed per protocol:
- * "Mining", which it gives Ethereum's binary handshakes and any JSON-RPC
- * over TCP, is kept for the binary ones only (the stratum heuristics
- * decide the rest); "CiscoVPN", which it gives TCP port 10000, any port-443
- * packet starting 17 01 00 00 and DTLS, is never taken. Both are counted in
- * stats as dpi.unconfirmed.
+ * one verdict. See include/classify.h. What is found is weighed in
+ * evidence.c, and verdicts are built in verdict.c (classify_int.h).
  *
  * Time. Every time the worker uses, a packet's or the wall clock's, is
  * read through one clock that never goes back (pktclock.h): the flow
@@ -31,14 +14,13 @@
  * or when a live host's clock is stepped back. Events report capture time
  * again (pktclock_capture_time); ids are derived from the clock's times.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cidr.h"
 #include "behave.h"
-#include "classify.h"
+#include "classify_int.h"
 #include "dns.h"
 #include "dpi.h"
 #include "flowtab.h"
@@ -50,33 +32,12 @@
 #include "pktclock.h"
 #include "policy.h"
 #include "sig.h"
-#include "siphash.h"
 #include "slotpool.h"
 #include "sshshape.h"
+#include "suppress.h"
 #include "tlsrec.h"
 #include "util.h"
 
-enum ev_source { EV_NONE, EV_NDPI, EV_SIGNATURE, EV_HEURISTIC, EV_BEHAVIOUR,
-	EV_SOURCE_N };
-
-static const char *const ev_source_names[EV_SOURCE_N] = {
-	"none", "ndpi", "signature", "heuristic", "behaviour",
-};
-
-/* One piece of evidence, as it is found. */
-struct evidence {
-	enum ev_source source;
-	enum policy_category category;
-	enum confidence confidence;
-	const struct sig_rule *rule;	/* EV_SIGNATURE */
-	const struct heur_hit *hit;	/* EV_HEURISTIC */
-	int contextual;		/* a port or an address only: never alone */
-};
-
-/* Recent verdicts by (VM, category, target), for suppress_window: a fixed
- * open-addressed table probed SUPPRESS_PROBE slots deep; when those are
- * all taken the oldest gives way, so memory is fixed (3 MB) and a burst of
- * targets can only make a repeat verdict come through early. */
 /* TLS flows whose record sizes are being kept at once (tlsrec.h): a slot
  * is about 190 bytes and is held from the ClientHello to TLSREC_MAX
  * records or the flow's end. */
@@ -85,78 +46,7 @@ struct evidence {
  * each, held from the banner to SSH_SKIP + SSH_LOOK client packets. */
 #define SSH_SLOTS	4096
 
-#define SUPPRESS_SLOTS	65536
-#define SUPPRESS_PROBE	8
-
-struct suppress_slot {
-	uint8_t vm[16], target[16];
-	uint64_t last_us;	/* 0: unused */
-	uint8_t category;
-};
-
-/* Unanswered ports of a target (or hosts on a port) that make a silent
- * flow to it a scan's probe rather than a conversation (make_verdict). */
-#define SCAN_CONTEXT_PORTS	3
-
-struct classify {
-	const struct config *cfg;
-	struct classify_out out;
-	struct pktclock clock;		/* every time used is read through it */
-	struct flowtab *ft;
-	struct dpi *dpi;
-	struct policy *policy;
-	struct sigset *sigs;
-	struct geo *geo;		/* NULL without GeoIP databases */
-	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
-	struct dns_tunnel *dns_tunnel;
-	struct behave *behave;
-	struct suppress_slot *suppress;	/* SUPPRESS_SLOTS, see suppressed() */
-	struct inventory *inv;		/* NULL: a VM is its address */
-	const char *if_last;		/* the last interface looked up, */
-	int if_last_vm;			/* and whether it is a VM's */
-	const char *cur_host;		/* the name being matched, or NULL */
-	struct slotpool *tls;		/* tlsrec state of young TLS flows */
-	uint64_t tls_untracked;		/* TLS flows the pool had no slot for */
-	struct slotpool *ssh;		/* sshshape state of young SSH flows */
-	uint64_t ssh_untracked;		/* SSH flows the pool had no slot for */
-	uint64_t vnc_refused_only;	/* RFB sessions that ended at login */
-	const struct pkt *cur_pkt;	/* the packet whose payload is read, */
-	int cur_dir;			/* and its direction */
-	uint64_t ssh_refused_only;	/* SSH connections whose logins all
-					 * failed: no remote-access verdict */
-	int weak[2];			/* nDPI ids that need corroboration */
-	int rtp[2];			/* nDPI's RTP and RTCP */
-	/* counters for stats */
-	uint64_t packets, bytes;
-	uint64_t dpi_final, dpi_giveup, dpi_live, dpi_live_max;
-	uint64_t dpi_no_payload;	/* TCP flows that never carried payload */
-	uint64_t dpi_shed;		/* flows a flood opened, not given to nDPI */
-	uint64_t verdicts[CAT_N];
-	uint64_t verdicts_by[EV_SOURCE_N];
-	uint64_t verdicts_not_vm;	/* a forbidden flow with no VM side */
-	uint64_t verdicts_ingress;	/* opened towards a VM: not egress */
-	uint64_t verdicts_scan_probe;	/* unanswered probes of a port scan */
-	uint64_t verdicts_p2p_fanout;	/* scans that were a p2p protocol's */
-	uint64_t verdicts_suppressed;	/* within suppress_window of a twin */
-	uint64_t sig_matches, heur_hits, ndpi_unconfirmed;
-	uint64_t contextual_only;	/* flows whose only evidence was a port
-					 * or an address: no verdict */
-	uint64_t below_min_confidence;	/* verdicts under min_confidence */
-	/* The heuristics' static names met so far: a flow keeps an index
-	 * into this (one byte) rather than a pointer. */
-	const char *heur_names[64];
-	unsigned nheur_names;
-	uint64_t dns_answers, dns_tunnels;
-};
-
-/* The signatures a lookup matched, gathered by the callback. */
-struct sig_found {
-	const struct sig_rule *rule[8];
-	unsigned n;
-};
-
 static void on_flow_end(struct flow *f, enum flow_end why, void *arg);
-static void settle(struct classify *c, struct flow *f, uint64_t ts_us);
 
 static int
 load_rules(struct classify *c, char *err, size_t errlen)
@@ -235,7 +125,7 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	}
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
-	c->suppress = xcalloc(SUPPRESS_SLOTS, sizeof(*c->suppress));
+	c->suppress = suppress_new();
 	c->tls = slotpool_new(TLS_SLOTS, tlsrec_size());
 	c->ssh = slotpool_new(SSH_SLOTS, sshshape_size());
 	memset(&fc, 0, sizeof(fc));
@@ -267,7 +157,7 @@ classify_free(struct classify *c)
 	}
 	flowtab_free(c->ft);
 	behave_free(c->behave);
-	free(c->suppress);
+	suppress_free(c->suppress);
 	slotpool_free(c->tls);
 	slotpool_free(c->ssh);
 	dns_tunnel_free(c->dns_tunnel);
@@ -297,17 +187,6 @@ classify_flow_dpi_size(void)
 	return dpi_flow_state_size();
 }
 
-static void
-tuple_of(const struct flow *f, struct flow_tuple *t)
-{
-	memcpy(t->src, flow_src_addr(f), 16);
-	memcpy(t->dst, flow_dst_addr(f), 16);
-	t->sport = flow_src_port(f);
-	t->dport = flow_dst_port(f);
-	t->proto = f->key.proto;
-	t->vlan = f->key.vlan;
-}
-
 static int
 in_vm_networks(const struct config *cfg, const uint8_t *a)
 {
@@ -319,16 +198,12 @@ in_vm_networks(const struct config *cfg, const uint8_t *a)
 	return 0;
 }
 
-/* Which side is the VM: 0 the opener, 1 the responder, -1 neither. The
- * answer is worked out once per flow (vm_networks may hold 1024 prefixes)
- * and kept in the record, 2 added so that 0 means not yet. */
-static int
-vm_side(const struct config *cfg, struct flow *f)
+/* The slow half of vm_side (classify_int.h): the first question of a flow. */
+int
+classify_vm_side_find(const struct config *cfg, struct flow *f)
 {
 	int side;
 
-	if (f->cls.vm_side != 0)
-		return f->cls.vm_side - 2;
 	if (cfg->n_vm_networks == 0 || in_vm_networks(cfg, flow_src_addr(f)))
 		side = 0;
 	else if (in_vm_networks(cfg, flow_dst_addr(f)))
@@ -337,179 +212,6 @@ vm_side(const struct config *cfg, struct flow *f)
 		side = -1;
 	f->cls.vm_side = (uint8_t)(side + 2) & 3;
 	return side;
-}
-
-/* The address of the side that is not the VM (the responder when neither
- * side is a VM). */
-static const uint8_t *
-peer_addr(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_src_addr(f) : flow_dst_addr(f);
-}
-
-static const uint8_t *
-vm_addr(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_dst_addr(f) : flow_src_addr(f);
-}
-
-/* The ports of those two sides. */
-static uint16_t
-peer_port(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_src_port(f) : flow_dst_port(f);
-}
-
-static uint16_t
-vm_port(const struct config *cfg, struct flow *f)
-{
-	return vm_side(cfg, f) == 1 ? flow_dst_port(f) : flow_src_port(f);
-}
-
-static void
-format_endpoint(const uint8_t *addr, uint16_t port, uint8_t proto, char *buf,
-    size_t len)
-{
-	char a[64];
-
-	addr_format(addr, a, sizeof(a));
-	if (proto != 6 && proto != 17 && proto != 132)
-		snprintf(buf, len, "%s", a);
-	else if (addr_is_v4(addr))
-		snprintf(buf, len, "%s:%u", a, port);
-	else
-		snprintf(buf, len, "[%s]:%u", a, port);
-}
-
-/* nDPI's confidence in our scale. */
-static enum confidence
-ndpi_confidence(uint8_t dpi_conf)
-{
-	switch (dpi_conf) {
-	case DPI_CONF_DPI: return CONF_HIGH;
-	case DPI_CONF_CACHE: return CONF_MEDIUM;
-	case DPI_CONF_PORT: return CONF_LOW;
-	}
-	return CONF_NONE;
-}
-
-/* What the evidence says, as the part of the reason after "VM x is ...: ". */
-static void
-describe(const struct classify *c, const struct flow *f,
-    const struct evidence *ev, const struct verdict *v, char *buf, size_t len)
-{
-	(void)c;
-	(void)f;
-	switch (ev->source) {
-	case EV_SIGNATURE:
-		snprintf(buf, len, "%s [%s]", ev->rule->msg, ev->rule->id);
-		break;
-	case EV_HEURISTIC:
-		if (ev->hit->detail[0] != '\0')
-			snprintf(buf, len, "%s %s", ev->hit->name, ev->hit->detail);
-		else
-			snprintf(buf, len, "%s", ev->hit->name);
-		break;
-	default:
-		snprintf(buf, len, "%s", v->app_proto);
-		break;
-	}
-}
-
-/* What names a VM for suppression: its address, or with an inventory
- * entry a digest of its VM id, so all of a VM's addresses count as one. */
-static const uint8_t *
-vm_key(const struct classify *c, const uint8_t *addr, uint8_t out[16])
-{
-	static const struct siphash_key k0 = { 0x766d6b6579303030ULL, 6 };
-	static const struct siphash_key k1 = { 0x766d6b6579303031ULL, 7 };
-	const struct inventory_vm *vm;
-	uint64_t h[2];
-
-	if (c->inv == NULL || (vm = inventory_lookup(c->inv, addr)) == NULL)
-		return addr;
-	h[0] = siphash24(&k0, vm->vm_id, strlen(vm->vm_id));
-	h[1] = siphash24(&k1, vm->vm_id, strlen(vm->vm_id));
-	memcpy(out, h, 16);
-	out[0] |= 0x80;		/* never an IPv4-mapped or common v6 prefix */
-	return out;
-}
-
-/* Fills the verdict's VM fields, and writes how a sentence names the VM
- * ("vm-7f3a (10.1.2.3)" or "10.1.2.3") into name. */
-static void
-attribute(const struct classify *c, struct verdict *v, const uint8_t *addr,
-    char *name, size_t len)
-{
-	const struct inventory_vm *vm = NULL;
-	char a[64];
-
-	memcpy(v->vm_addr, addr, 16);
-	addr_format(addr, a, sizeof(a));
-	if (c->inv != NULL)
-		vm = inventory_lookup(c->inv, addr);
-	if (vm == NULL) {
-		str_copy(v->vm, a, sizeof(v->vm));
-		str_copy(name, a, len);
-		return;
-	}
-	str_copy(v->vm, vm->vm_id, sizeof(v->vm));
-	str_copy(v->tenant, vm->tenant, sizeof(v->tenant));
-	str_copy(v->labels, vm->labels, sizeof(v->labels));
-	snprintf(name, len, "%s (%s)", vm->vm_id, a);
-}
-
-/* Whether a verdict on (vm, category, target) at ts_us repeats one made
- * within suppress_window; remembers this one when it does not. */
-static int
-suppressed(struct classify *c, const uint8_t *vm, const uint8_t *target,
-    enum policy_category cat, uint64_t ts_us)
-{
-	static const struct siphash_key key = { 0x7375707072657373ULL, 5 };
-	struct suppress_slot *slot, *victim = NULL;
-	struct {
-		uint8_t vm[16], target[16];
-		uint64_t cat;
-	} in;
-	uint64_t h;
-	uint8_t vmk[16];
-	unsigned i;
-
-	if (c->cfg->suppress_window_us == 0)
-		return 0;
-	vm = vm_key(c, vm, vmk);
-	memset(&in, 0, sizeof(in));
-	memcpy(in.vm, vm, 16);
-	memcpy(in.target, target, 16);
-	in.cat = cat;
-	h = siphash24(&key, &in, sizeof(in));
-	if (ts_us == 0)
-		ts_us = 1;	/* 0 marks an unused slot */
-	for (i = 0; i < SUPPRESS_PROBE; i++) {
-		slot = &c->suppress[(h + i) & (SUPPRESS_SLOTS - 1)];
-		if (slot->last_us != 0 && slot->category == cat &&
-		    memcmp(slot->vm, vm, 16) == 0 &&
-		    memcmp(slot->target, target, 16) == 0) {
-			if (ts_us >= slot->last_us &&
-			    ts_us - slot->last_us < c->cfg->suppress_window_us)
-				return 1;
-			slot->last_us = ts_us;
-			return 0;
-		}
-		if (victim == NULL || slot->last_us < victim->last_us)
-			victim = slot;
-	}
-	memcpy(victim->vm, vm, 16);
-	memcpy(victim->target, target, 16);
-	victim->category = (uint8_t)cat;
-	victim->last_us = ts_us;
-	return 0;
-}
-
-static const char *
-action_of(const struct classify *c, enum policy_category cat)
-{
-	return c->cfg->block_categories & (1u << cat) ? "block" : "alert";
 }
 
 /*
@@ -528,14 +230,6 @@ action_of(const struct classify *c, enum policy_category cat)
 #define RFB_SESSION_BYTES	4096
 #define RFB_SESSION_US		(5ULL * 1000000)
 
-static int
-rfb_banner(const struct pkt *p)
-{
-	return p->payload_len == 12 && p->payload_caplen >= 12 &&
-	    memcmp(p->payload, "RFB ", 4) == 0 && p->payload[7] == '.' &&
-	    p->payload[11] == '\n';
-}
-
 /* A packet of a flow whose verdict waits for its RFB login. */
 static void
 rfb_login(struct classify *c, struct flow *f, const struct pkt *p, int dir)
@@ -545,377 +239,8 @@ rfb_login(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	    p->payload[3]) == 0) || f->bytes[1] >= RFB_SESSION_BYTES ||
 	    p->ts_us >= f->first_us + RFB_SESSION_US) {
 		f->login_held = 0;
-		settle(c, f, p->ts_us);
+		evidence_settle(c, f, p->ts_us);
 	}
-}
-
-static void
-make_verdict(struct classify *c, struct flow *f, const struct evidence *ev,
-    uint64_t ts_us)
-{
-	static const struct siphash_key idk0 = { 0x7665726469637430ULL, 1 };
-	static const struct siphash_key idk1 = { 0x7665726469637431ULL, 2 };
-	struct verdict v;
-	char peer[96], vmaddr[128], what[256], how[64];
-	const uint8_t *vm, *other;
-	uint64_t in[3];
-	unsigned i;
-	int side;
-
-	if (f->cls.verdict_made || ev->category == CAT_NONE)
-		return;
-	f->cls.verdict_made = 1;
-	if ((int)ev->confidence < CONF_LOW + c->cfg->min_confidence) {
-		c->below_min_confidence++;
-		return;
-	}
-	if ((side = vm_side(c->cfg, f)) == -1) {
-		c->verdicts_not_vm++;
-		return;
-	}
-	if (side == 1 && !c->cfg->ingress_verdicts && !f->cls.opener_is_server &&
-	    !f->cls.either_side) {
-		c->verdicts_ingress++;
-		return;
-	}
-	if (side == 0 && f->pkts[1] == 0 && f->key.proto != 6 &&
-	    ev->source != EV_BEHAVIOUR && ev->category != CAT_P2P &&
-	    (behave_unanswered_ports(c->behave, vm_addr(c->cfg, f),
-	    peer_addr(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS ||
-	    behave_unanswered_hosts(c->behave, vm_addr(c->cfg, f), f->key.proto,
-	    peer_port(c->cfg, f), ts_us) >= SCAN_CONTEXT_PORTS)) {
-		/* The VM is probing this target's ports (or this port on
-		 * many hosts) and the target said nothing back: a scanner's
-		 * probe that carries a protocol's opening (nmap -sU's IKE or
-		 * XDMCP payloads) is part of the scan, which the behaviour
-		 * detectors report. Peer-to-peer protocols are left out: their
-		 * peers often do not answer, and the flow is theirs. */
-		c->verdicts_scan_probe++;
-		return;
-	}
-	if (ev->category == CAT_REMOTE_ACCESS && f->key.proto == 6 &&
-	    (f->login_held || (c->cur_pkt != NULL && c->cur_dir == 1 &&
-	    rfb_banner(c->cur_pkt)))) {
-		/* A VNC server's greeting: the verdict waits for the login
-		 * (rfb_login). */
-		f->login_held = 1;
-		f->cls.verdict_made = 0;
-		return;
-	}
-	if (ev->category == CAT_REMOTE_ACCESS && f->cls.ssh_slot != 0 &&
-	    sshshape_login_pending(slotpool_get(c->ssh, f->cls.ssh_slot))) {
-		/* An SSH login not yet decided: the verdict waits for it
-		 * (ssh_track, ssh_judge). */
-		sshshape_hold(slotpool_get(c->ssh, f->cls.ssh_slot), 1);
-		f->cls.verdict_made = 0;
-		return;
-	}
-	if (suppressed(c, vm_addr(c->cfg, f), peer_addr(c->cfg, f), ev->category,
-	    ts_us)) {
-		c->verdicts_suppressed++;
-		return;
-	}
-	c->verdicts[ev->category]++;
-	c->verdicts_by[ev->source]++;
-	if (c->out.verdict == NULL)
-		return;
-
-	memset(&v, 0, sizeof(v));
-	v.ts_us = pktclock_capture_time(&c->clock, ts_us);
-	in[0] = flow_id(f);
-	in[1] = f->first_us;
-	in[2] = ev->category;
-	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
-	    siphash24(&idk0, in, sizeof(in)), siphash24(&idk1, in, sizeof(in)));
-	vm = side == 0 ? flow_src_addr(f) : flow_dst_addr(f);
-	other = side == 0 ? flow_dst_addr(f) : flow_src_addr(f);
-	attribute(c, &v, vm, vmaddr, sizeof(vmaddr));
-	v.has_peer = 1;
-	memcpy(v.peer, other, 16);
-	v.category = ev->category;
-	v.severity = policy_severity(v.category);
-	v.confidence = ev->confidence;
-	v.decided_by = ev_source_names[ev->source];
-	dpi_name(c->dpi, f->cls.master_proto, f->cls.app_proto, v.app_proto,
-	    sizeof(v.app_proto));
-	str_copy(v.server_name, c->cur_host != NULL ? c->cur_host :
-	    f->cls.server_name, sizeof(v.server_name));
-	if (f->cls.app_proto != 0 || f->cls.master_proto != 0) {
-		str_copy(v.ndpi_category, dpi_category_name(c->dpi,
-		    f->cls.ndpi_category), sizeof(v.ndpi_category));
-		v.dpi_confidence = dpi_confidence_name(f->cls.dpi_confidence);
-	}
-	for (i = 0; i < f->cls.nsigs && i < VERDICT_MAX_SIGS; i++) {
-		const struct sig_rule *r = sigset_rule(c->sigs, f->cls.sigs[i]);
-
-		str_copy(v.sigs[i].id, r->id, sizeof(v.sigs[i].id));
-		str_copy(v.sigs[i].msg, r->msg, sizeof(v.sigs[i].msg));
-		v.nsigs++;
-	}
-	if (ev->source == EV_HEURISTIC) {
-		str_copy(v.heuristic, ev->hit->name, sizeof(v.heuristic));
-		str_copy(v.heuristic_detail, ev->hit->detail,
-		    sizeof(v.heuristic_detail));
-	} else if (f->cls.heur_name != 0) {
-		str_copy(v.heuristic, c->heur_names[f->cls.heur_name - 1],
-		    sizeof(v.heuristic));
-	}
-	if (c->geo != NULL) {
-		struct geo_info gi;
-
-		if (geo_lookup(c->geo, other, &gi)) {
-			v.asn = gi.asn;
-			str_copy(v.as_org, gi.as_org, sizeof(v.as_org));
-			str_copy(v.country, gi.country, sizeof(v.country));
-		}
-	}
-	v.has_flow = 1;
-	v.flow_id = flow_id(f);
-	tuple_of(f, &v.t);
-	v.action = action_of(c, v.category);
-
-	describe(c, f, ev, &v, what, sizeof(what));
-	how[0] = '\0';
-	if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_PORT)
-		str_copy(how, " (guessed from the port only)", sizeof(how));
-	else if (ev->source == EV_NDPI && f->cls.dpi_confidence == DPI_CONF_CACHE)
-		str_copy(how, " (by nDPI's memory of earlier flows with this peer)",
-		    sizeof(how));
-	if (side == 0) {
-		format_endpoint(other, v.t.dport, v.t.proto, peer, sizeof(peer));
-		if (v.server_name[0] != '\0')
-			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s (%s)%s",
-			    vmaddr, policy_phrase(v.category), what, v.server_name,
-			    peer, how);
-		else
-			snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s to %s%s",
-			    vmaddr, policy_phrase(v.category), what, peer, how);
-	} else if (f->cls.either_side && !f->cls.opener_is_server) {
-		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
-		snprintf(v.reason, sizeof(v.reason),
-		    "VM %s %s: %s with %s (which sent first)%s", vmaddr,
-		    policy_phrase(v.category), what, peer, how);
-	} else if (f->cls.opener_is_server) {
-		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
-		snprintf(v.reason, sizeof(v.reason),
-		    "VM %s %s: %s to %s (only the server's packets seen)%s",
-		    vmaddr, policy_phrase(v.category), what, peer, how);
-	} else {
-		format_endpoint(other, v.t.sport, v.t.proto, peer, sizeof(peer));
-		snprintf(v.reason, sizeof(v.reason),
-		    "VM %s %s: %s from %s to the VM's port %u%s", vmaddr,
-		    policy_phrase(v.category), what, peer, v.t.dport, how);
-	}
-	c->out.verdict(&v, c->out.arg);
-}
-
-/* Weighs one piece of evidence into the flow's best, and makes the verdict
- * when it is strong enough (or when final is set and anything is known). */
-static void
-add_evidence(struct classify *c, struct flow *f, struct evidence *ev,
-    uint64_t ts_us)
-{
-	struct flow_class *cls = &f->cls;
-
-	if (ev->category == CAT_NONE || ev->confidence == CONF_NONE ||
-	    cls->verdict_made)
-		return;
-	if (ev->contextual) {
-		/* A port or an address says what a service usually is, not
-		 * what this flow said: kept as a hint that raises evidence
-		 * from the payload or from behaviour, never a verdict. */
-		if (cls->hint == 0)
-			cls->hint = (uint8_t)ev->category;
-		if (cls->category != ev->category || cls->source == EV_NONE)
-			return;
-		ev->contextual = 0;
-		ev->source = (enum ev_source)cls->source;
-		ev->rule = NULL;
-		ev->hit = NULL;
-		if (ev->source == EV_SIGNATURE && cls->nsigs > 0)
-			ev->rule = sigset_rule(c->sigs, cls->sigs[0]);
-		if (ev->source == EV_SIGNATURE && ev->rule == NULL)
-			return;
-		if (ev->source == EV_HEURISTIC)
-			return;	/* its hit is gone; it reported already */
-		ev->confidence = (enum confidence)cls->confidence;
-		if (ev->confidence < CONF_HIGH)
-			ev->confidence++;
-	} else if (cls->hint == ev->category && cls->category != ev->category &&
-	    ev->confidence < CONF_HIGH) {
-		ev->confidence++;	/* the port or address agrees */
-	}
-	if (cls->category == ev->category && cls->source != ev->source &&
-	    cls->source != EV_NONE) {
-		/* Two sources agree: one step surer than the surer of them. */
-		enum confidence m = ev->confidence > cls->confidence ?
-		    ev->confidence : (enum confidence)cls->confidence;
-
-		ev->confidence = m < CONF_HIGH ? m + 1 : CONF_HIGH;
-	}
-	if (ev->confidence > cls->confidence) {
-		cls->category = (uint8_t)ev->category;
-		cls->confidence = (uint8_t)ev->confidence;
-		cls->source = (uint8_t)ev->source;
-	}
-	if (ev->confidence >= CONF_MEDIUM)
-		make_verdict(c, f, ev, ts_us);
-}
-
-/* Makes the verdict from the best evidence held back (low confidence),
- * once nothing more is to be learned from detection. */
-static void
-settle(struct classify *c, struct flow *f, uint64_t ts_us)
-{
-	struct evidence ev;
-
-	if (f->cls.verdict_made)
-		return;
-	if (f->cls.category == CAT_NONE) {
-		if (f->cls.hint != 0 && !f->cls.hint_counted) {
-			f->cls.hint_counted = 1;
-			c->contextual_only++;
-		}
-		return;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.source = (enum ev_source)f->cls.source;
-	ev.category = (enum policy_category)f->cls.category;
-	ev.confidence = (enum confidence)f->cls.confidence;
-	if (ev.source == EV_SIGNATURE && f->cls.nsigs > 0)
-		ev.rule = sigset_rule(c->sigs, f->cls.sigs[0]);
-	if (ev.source == EV_SIGNATURE && ev.rule == NULL)
-		return;
-	if (ev.source == EV_HEURISTIC)
-		return;		/* heuristics report medium or high at once */
-	make_verdict(c, f, &ev, ts_us);
-}
-
-static void
-on_sig(const struct sig_rule *r, void *arg)
-{
-	struct sig_found *found = arg;
-
-	if (found->n < NELEM(found->rule))
-		found->rule[found->n++] = r;
-}
-
-/* Tries the signatures with what is known of f now (and payload, when
- * given), and weighs what matched. */
-static void
-match_signatures(struct classify *c, struct flow *f, const uint8_t *payload,
-    size_t payload_len, const struct dpi_tls *tls, const char *host,
-    uint64_t ts_us)
-{
-	struct sig_facts facts;
-	struct sig_found found;
-	struct evidence ev;
-	unsigned i, j;
-
-	if (sigset_count(c->sigs) == 0)
-		return;
-	memset(&facts, 0, sizeof(facts));
-	facts.peer = peer_addr(c->cfg, f);
-	facts.port = flow_dst_port(f);
-	facts.proto = f->key.proto;
-	if (host == NULL && f->cls.server_name[0] != '\0')
-		host = f->cls.server_name;
-	facts.host = host;
-	c->cur_host = host;	/* for a verdict made now (make_verdict) */
-	facts.ndpi_master = f->cls.dpi_done ? f->cls.master_proto : 0;
-	facts.ndpi_app = f->cls.dpi_done ? f->cls.app_proto : 0;
-	facts.asn = f->cls.asn;
-	facts.country = f->cls.country[0] != '\0' ? f->cls.country : NULL;
-	facts.payload = payload;
-	facts.payload_len = payload_len;
-	if (tls != NULL) {
-		facts.tls_alpn = tls->alpn[0] != '\0' ? tls->alpn : NULL;
-		facts.tls_cert_subject = tls->cert_subject[0] != '\0' ?
-		    tls->cert_subject : NULL;
-		facts.tls_cert_issuer = tls->cert_issuer[0] != '\0' ?
-		    tls->cert_issuer : NULL;
-	}
-	found.n = 0;
-	if (sigset_match(c->sigs, &facts, on_sig, &found) == 0)
-		return;
-	for (i = 0; i < found.n; i++) {
-		const struct sig_rule *r = found.rule[i];
-
-		for (j = 0; j < f->cls.nsigs && j < NELEM(f->cls.sigs); j++)
-			if (f->cls.sigs[j] == r->index)
-				break;
-		if (j < f->cls.nsigs && j < NELEM(f->cls.sigs))
-			continue;	/* matched before */
-		if (f->cls.nsigs < NELEM(f->cls.sigs))
-			f->cls.sigs[f->cls.nsigs] = r->index;
-		if (f->cls.nsigs < UINT8_MAX)
-			f->cls.nsigs++;
-		c->sig_matches++;
-		memset(&ev, 0, sizeof(ev));
-		ev.source = EV_SIGNATURE;
-		ev.category = r->category;
-		ev.confidence = r->confidence;
-		ev.rule = r;
-		ev.contextual = r->contextual;
-		add_evidence(c, f, &ev, ts_us);
-	}
-	c->cur_host = NULL;
-}
-
-/* A name the flow's client asked for, read from its own bytes (SNI, Host,
- * a DNS query or the VM's DNS answer for the peer): the flow keeps a
- * bounded copy, and the rules see the whole name now. */
-static void
-name_seen(struct classify *c, struct flow *f, const char *name, uint64_t ts_us)
-{
-	f->cls.name_own = 1;
-	f->cls.host_tried = 1;
-	str_copy(f->cls.server_name, name, sizeof(f->cls.server_name));
-	match_signatures(c, f, NULL, 0, NULL, name, ts_us);
-}
-
-/* The index + 1 of a heuristic's name in c->heur_names, 0 when the table
- * is full (it holds every name the heuristics have, with room to spare). */
-static uint8_t
-heur_name_index(struct classify *c, const char *name)
-{
-	unsigned i;
-
-	for (i = 0; i < c->nheur_names; i++)
-		if (c->heur_names[i] == name || strcmp(c->heur_names[i], name) == 0)
-			return (uint8_t)(i + 1);
-	if (c->nheur_names == NELEM(c->heur_names))
-		return 0;
-	c->heur_names[c->nheur_names++] = name;
-	return (uint8_t)c->nheur_names;
-}
-
-/* A heuristic recognised the flow: remember which, and weigh it. */
-static void
-heur_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
-    uint64_t ts_us)
-{
-	struct evidence ev;
-
-	c->heur_hits++;
-	f->cls.heur_hit = 1;
-	if (hit->either_side)
-		f->cls.either_side = 1;
-	if (hit->opener_is_server) {
-		/* Only one leg was captured and it is the server's: the VM
-		 * is the responder, and the flow is still its egress. Without
-		 * vm_networks the opener is no longer taken for the VM. */
-		f->cls.opener_is_server = 1;
-		if (c->cfg->n_vm_networks == 0)
-			f->cls.vm_side = 1 + 2;
-	}
-	f->cls.heur_name = heur_name_index(c, hit->name);
-	memset(&ev, 0, sizeof(ev));
-	ev.source = EV_HEURISTIC;
-	ev.category = hit->category;
-	ev.confidence = hit->confidence;
-	ev.hit = hit;
-	add_evidence(c, f, &ev, ts_us);
 }
 
 /* The first packet of a flow: what its addresses say. */
@@ -939,12 +264,12 @@ flow_begins(struct classify *c, struct flow *f, const struct pkt *p,
 		    vm_addr(c->cfg, f), peer);
 
 		if (name != NULL)
-			name_seen(c, f, name, ts_us);
+			evidence_name(c, f, name, ts_us);
 	}
 	memset(&hit, 0, sizeof(hit));
 	if (heur_ip_proto(f->key.proto, p->payload, p->payload_caplen, &hit))
-		heur_evidence(c, f, &hit, ts_us);
-	match_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
+		evidence_heur(c, f, &hit, ts_us);
+	evidence_signatures(c, f, NULL, 0, NULL, NULL, ts_us);
 }
 
 /* DNS messages: answers to a VM fill the name cache, queries from a VM
@@ -962,7 +287,7 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		memset(&hit, 0, sizeof(hit));
 		if (!f->cls.heur_hit && dns_iodine_raw(p->payload,
 		    p->payload_caplen, &hit))
-			heur_evidence(c, f, &hit, p->ts_us);
+			evidence_heur(c, f, &hit, p->ts_us);
 		return;
 	}
 	/* The VM is the side that asks: the opener unless vm_networks say
@@ -977,11 +302,11 @@ inspect_dns(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		}
 	} else if (!m.is_response) {
 		if (m.qname[0] != '\0' && !f->cls.name_own)
-			name_seen(c, f, m.qname, p->ts_us);
+			evidence_name(c, f, m.qname, p->ts_us);
 		memset(&hit, 0, sizeof(hit));
 		if (dns_tunnel_query(c->dns_tunnel, vm, &m, p->ts_us, &hit)) {
 			c->dns_tunnels++;
-			heur_evidence(c, f, &hit, p->ts_us);
+			evidence_heur(c, f, &hit, p->ts_us);
 		}
 	}
 }
@@ -1014,7 +339,7 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 	for (i = 0; i < NELEM(family) && !f->cls.heur_hit; i++) {
 		memset(&hit, 0, sizeof(hit));
 		if (family[i](&f->cls.heur, &hp, &hit))
-			heur_evidence(c, f, &hit, p->ts_us);
+			evidence_heur(c, f, &hit, p->ts_us);
 	}
 	if (dir == 0 && hp.index < 2 && !f->cls.name_own) {
 		char name[NAME_MAX_LEN + 1];
@@ -1023,130 +348,11 @@ inspect_payload(struct classify *c, struct flow *f, const struct pkt *p, int dir
 		    name) > 0 || name_http_host(p->payload, p->payload_caplen,
 		    name) > 0)) || (p->proto == 17 && name_tls_sni(p->payload,
 		    p->payload_caplen, name) > 0))
-			name_seen(c, f, name, p->ts_us);
+			evidence_name(c, f, name, p->ts_us);
 	}
-	match_signatures(c, f, p->payload,
+	evidence_signatures(c, f, p->payload,
 	    p->payload_caplen < SIG_PAYLOAD_DEPTH ? p->payload_caplen :
 	    SIG_PAYLOAD_DEPTH, NULL, NULL, p->ts_us);
-}
-
-/* Whether nDPI's answer for f is one of the two of nDPI 4.2's that hold
- * only in one of their forms (see the top of this file): its Mining
- * answer is confirmed for binary payloads (Ethereum's discovery and RLPx
- * handshake, which heur_node.c proves besides) and left to the stratum
- * heuristics for JSON-RPC. Its CiscoVPN answer is never taken: over TCP
- * it is port 10000 or a byte pattern on 443, and over UDP it was given to
- * DTLS (measured on the corpus in ../shared). Its IPsec answer for IP
- * protocols 50 and 51 is the protocol's number alone (a protocol scan's
- * bare probes get it): heur_ip_proto() judges those packets instead. */
-static int
-weak_answer_unconfirmed(const struct classify *c, const struct flow *f)
-{
-	int mining = c->weak[0] > 0 && (f->cls.app_proto == c->weak[0] ||
-	    f->cls.master_proto == c->weak[0]);
-	int cisco = c->weak[1] > 0 && (f->cls.app_proto == c->weak[1] ||
-	    f->cls.master_proto == c->weak[1]);
-
-	if (mining)
-		return f->cls.text_first || f->cls.payload_pkts == 0;
-	return cisco || f->key.proto == 50 || f->key.proto == 51;
-}
-
-/* nDPI's answer as evidence. */
-static void
-ndpi_evidence(struct classify *c, struct flow *f, uint64_t ts_us)
-{
-	struct evidence ev;
-	enum policy_category cat;
-
-	cat = policy_classify(c->policy, f->cls.master_proto, f->cls.app_proto);
-	if (cat == CAT_NONE)
-		return;
-	if (weak_answer_unconfirmed(c, f)) {
-		c->ndpi_unconfirmed++;
-		return;
-	}
-	/* A guess by port names the protocol a service usually speaks; with
-	 * no payload in either direction (an unanswered SYN, a scan probe)
-	 * nothing was spoken at all. */
-	if (f->cls.dpi_confidence == DPI_CONF_PORT && f->cls.payload_pkts == 0)
-		return;
-	if (f->cls.dpi_confidence == DPI_CONF_PORT && dpi_guess_from_client_port(
-	    c->dpi, f->cls.master_proto, f->cls.app_proto, f->key.proto,
-	    flow_src_port(f), flow_dst_port(f))) {
-		c->ndpi_unconfirmed++;
-		return;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.source = EV_NDPI;
-	ev.category = cat;
-	ev.confidence = ndpi_confidence(f->cls.dpi_confidence);
-	/* nDPI 4.2's own address lists date from its release and addresses
-	 * change hands (its Tor list is years stale: current lists ship as
-	 * signatures instead), and a port names what a service usually
-	 * speaks: both are hints, never a verdict by themselves. */
-	if (f->cls.dpi_confidence == DPI_CONF_IP ||
-	    f->cls.dpi_confidence == DPI_CONF_PORT) {
-		ev.contextual = 1;
-		ev.confidence = CONF_LOW;
-	}
-	add_evidence(c, f, &ev, ts_us);
-}
-
-static void
-record_result(struct classify *c, struct flow *f, const struct dpi_result *r,
-    uint64_t ts_us)
-{
-	f->cls.master_proto = r->master;
-	f->cls.app_proto = r->app;
-	f->cls.ndpi_category = r->category;
-	f->cls.dpi_confidence = r->confidence;
-	if (r->server_name[0] != '\0' && !f->cls.name_own &&
-	    strncmp(f->cls.server_name, r->server_name,
-	    sizeof(f->cls.server_name) - 1) != 0) {
-		str_copy(f->cls.server_name, r->server_name,
-		    sizeof(f->cls.server_name));
-		f->cls.host_tried = 0;
-	}
-	if (!f->cls.host_tried && f->cls.server_name[0] != '\0') {
-		/* Rules see nDPI's whole name (the QUIC SNI, say), not the
-		 * record's copy cut for the flow event. */
-		f->cls.host_tried = 1;
-		match_signatures(c, f, NULL, 0, NULL, !f->cls.name_own &&
-		    r->server_name[0] != '\0' ? r->server_name : NULL, ts_us);
-	}
-}
-
-/* Fully encrypted traffic is what is left when nothing named the flow:
- * judged once detection is over (see heur_fet.c). */
-/* Whether nDPI named f with protocol id (app or master). */
-static int
-is_id(int id, const struct flow *f)
-{
-	return id > 0 && (f->cls.app_proto == id || f->cls.master_proto == id);
-}
-
-static void
-fet_check(struct classify *c, struct flow *f, uint64_t ts_us)
-{
-	struct heur_hit hit;
-	/* nDPI 4.2 takes random datagrams for RTP (any first byte of
-	 * 0x80-0xbf and a payload type it knows). RTP keeps its version
-	 * byte and SSRC in clear; the UDP judgement asks that no header
-	 * byte stay the same, so it overrules that answer. */
-	int rtp = f->key.proto == 17 && (is_id(c->rtp[0], f) ||
-	    is_id(c->rtp[1], f));
-
-	if (f->cls.heur_hit || f->cls.nsigs > 0 || f->cls.verdict_made ||
-	    f->cls.category != CAT_NONE ||
-	    (f->key.proto == 6 && !f->cls.syn_first) ||
-	    (!rtp && f->cls.dpi_confidence != DPI_CONF_UNKNOWN &&
-	    f->cls.dpi_confidence != DPI_CONF_PORT &&
-	    (f->cls.master_proto != 0 || f->cls.app_proto != 0)))
-		return;
-	memset(&hit, 0, sizeof(hit));
-	if (heur_fet_judge(&f->cls.heur, &hit))
-		heur_evidence(c, f, &hit, ts_us);
 }
 
 /* Ends detection for f (giving up first when it is not final), frees the
@@ -1164,7 +370,7 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		if (giveup) {
 			memset(&r, 0, sizeof(r));
 			dpi_giveup(c->dpi, f->cls.dpi, c->cfg->dpi_guess, &r);
-			record_result(c, f, &r, ts_us);
+			evidence_dpi_result(c, f, &r, ts_us);
 			c->dpi_giveup++;
 		} else {
 			c->dpi_final++;
@@ -1177,12 +383,12 @@ detection_end(struct classify *c, struct flow *f, int giveup, uint64_t ts_us)
 		c->dpi_no_payload++;
 	}
 	f->cls.dpi_done = 1;
-	ndpi_evidence(c, f, ts_us);
+	evidence_ndpi(c, f, ts_us);
 	if (f->cls.master_proto != 0 || f->cls.app_proto != 0)
-		match_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, NULL,
+		evidence_signatures(c, f, NULL, 0, have_tls ? &tls : NULL, NULL,
 		    ts_us);
-	fet_check(c, f, ts_us);
-	settle(c, f, ts_us);
+	evidence_fet(c, f, ts_us);
+	evidence_settle(c, f, ts_us);
 }
 
 #define TCP_SYN	0x02
@@ -1192,79 +398,6 @@ static int
 is_dns_port(const struct pkt *p)
 {
 	return p->proto == 17 && (p->sport == 53 || p->dport == 53);
-}
-
-/* A behaviour detector's finding as a verdict: about a VM and a target
- * (or a service), not one flow. */
-static void
-behave_verdict(struct classify *c, const struct behave_hit *h, uint64_t ts_us)
-{
-	static const struct siphash_key idk0 = { 0x6265686176653030ULL, 3 };
-	static const struct siphash_key idk1 = { 0x6265686176653031ULL, 4 };
-	struct verdict v;
-	struct {
-		uint8_t vm[16], target[16];
-		uint64_t ts_us;
-		uint16_t port;
-		uint8_t cat, proto;
-		uint32_t pad;
-	} in;
-	char vmaddr[128], tgt[96];
-
-	c->verdicts[h->category]++;
-	c->verdicts_by[EV_BEHAVIOUR]++;
-	if (c->out.verdict == NULL)
-		return;
-	memset(&v, 0, sizeof(v));
-	memset(&in, 0, sizeof(in));
-	memcpy(in.vm, h->vm, 16);
-	memcpy(in.target, h->target, 16);
-	in.ts_us = ts_us;
-	in.port = h->port;
-	in.cat = (uint8_t)h->category;
-	in.proto = h->proto;
-	v.ts_us = pktclock_capture_time(&c->clock, ts_us);
-	snprintf(v.verdict_id, sizeof(v.verdict_id), "%016" PRIx64 "%016" PRIx64,
-	    siphash24(&idk0, &in, sizeof(in)), siphash24(&idk1, &in, sizeof(in)));
-	attribute(c, &v, h->vm, vmaddr, sizeof(vmaddr));
-	v.has_peer = h->has_target;
-	memcpy(v.peer, h->target, 16);
-	v.category = h->category;
-	v.severity = policy_severity(v.category);
-	v.confidence = h->confidence;
-	v.decided_by = ev_source_names[EV_BEHAVIOUR];
-	v.detector = h->detector;
-	v.has_target = h->has_target;
-	memcpy(v.target, h->target, 16);
-	v.target_port = h->port;
-	v.target_proto = h->proto;
-	v.window_us = h->window_us;
-	v.packets = h->packets;
-	v.bytes = h->bytes;
-	v.count = h->count;
-	v.distinct = h->distinct;
-	v.completed = h->completed;
-	v.rate_pps = h->rate_pps;
-	if (c->geo != NULL && h->has_target) {
-		struct geo_info gi;
-
-		if (geo_lookup(c->geo, h->target, &gi)) {
-			v.asn = gi.asn;
-			str_copy(v.as_org, gi.as_org, sizeof(v.as_org));
-			str_copy(v.country, gi.country, sizeof(v.country));
-		}
-	}
-	v.action = action_of(c, v.category);
-	if (h->has_target) {
-		format_endpoint(h->target, h->port, h->port != 0 ? 6 : 0, tgt,
-		    sizeof(tgt));
-		snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s against %s: %s",
-		    vmaddr, policy_phrase(v.category), h->detector, tgt, h->detail);
-	} else {
-		snprintf(v.reason, sizeof(v.reason), "VM %s %s: %s: %s", vmaddr,
-		    policy_phrase(v.category), h->detector, h->detail);
-	}
-	c->out.verdict(&v, c->out.arg);
 }
 
 /* Feeds the behaviour detectors with a packet of f; returns whether it is
@@ -1306,7 +439,8 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 			c->verdicts_p2p_fanout++;
 			continue;
 		}
-		behave_verdict(c, &hits[i], p->ts_us);
+		verdict_make(c, &(struct verdict_about){ .hit = &hits[i] },
+		    p->ts_us);
 	}
 	return flooding;
 }
@@ -1329,7 +463,7 @@ tls_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 
 	memset(&hit, 0, sizeof(hit));
 	if (!f->cls.tls_done && !f->cls.verdict_made && tlsrec_judge(t, &hit))
-		heur_evidence(c, f, &hit, ts_us);
+		evidence_heur(c, f, &hit, ts_us);
 	if (!f->cls.tls_done && !ended &&
 	    tlsrec_delayed_replies(t) >= TLS_GUESS_MIN) {
 		/* Judged, but refused logins may be in it: the records
@@ -1371,32 +505,6 @@ tls_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 		tls_judge(c, f, p->ts_us, 0);
 }
 
-/* A finding that makes the flow's verdict more precise: SSH carrying a
- * tunnel is a proxy as well as remote access. It is a verdict of its own
- * when the flow already has one of another category. */
-static void
-refine_evidence(struct classify *c, struct flow *f, const struct heur_hit *hit,
-    uint64_t ts_us)
-{
-	struct evidence ev;
-
-	if (!f->cls.verdict_made) {
-		heur_evidence(c, f, hit, ts_us);
-		return;
-	}
-	if (f->cls.category == hit->category)
-		return;
-	c->heur_hits++;
-	memset(&ev, 0, sizeof(ev));
-	ev.source = EV_HEURISTIC;
-	ev.category = hit->category;
-	ev.confidence = hit->confidence;
-	ev.hit = hit;
-	f->cls.verdict_made = 0;
-	make_verdict(c, f, &ev, ts_us);
-	f->cls.verdict_made = 1;
-}
-
 /*
  * Gives the SSH slot back, judging the session's shape. A remote-access
  * verdict held for the login (make_verdict) is made now, unless the
@@ -1416,11 +524,11 @@ ssh_judge(struct classify *c, struct flow *f, uint64_t ts_us, int ended)
 			f->cls.verdict_made = 1;
 			c->ssh_refused_only++;
 		} else
-			settle(c, f, ts_us);
+			evidence_settle(c, f, ts_us);
 	}
 	memset(&hit, 0, sizeof(hit));
 	if (sshshape_judge(t, &hit))
-		refine_evidence(c, f, &hit, ts_us);
+		evidence_refine(c, f, &hit, ts_us);
 	slotpool_give(c->ssh, f->cls.ssh_slot);
 	f->cls.ssh_slot = 0;
 	f->cls.ssh_done = 1;
@@ -1454,7 +562,7 @@ ssh_track(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	else if (sshshape_hold(t, 0) && !sshshape_login_pending(t)) {
 		/* The login succeeded: the held verdict is made. */
 		sshshape_hold(t, -1);
-		settle(c, f, p->ts_us);
+		evidence_settle(c, f, p->ts_us);
 	}
 }
 
@@ -1515,7 +623,7 @@ spoof_check(struct classify *c, const struct pkt *p, int by_iface)
 	    "addresses not its own in %llu s, last %.40s", st->count, via,
 	    (unsigned long long)(SPOOF_WINDOW_US / 1000000), a);
 	str_copy(h.detail, line, sizeof(h.detail));	/* fits for IPv4 */
-	behave_verdict(c, &h, p->ts_us);
+	verdict_make(c, &(struct verdict_about){ .hit = &h }, p->ts_us);
 	return 1;
 }
 
@@ -1629,7 +737,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 			if (dpi_process_syn(c->dpi, f->cls.dpi, flow_src_addr(f),
 			    flow_src_port(f), flow_dst_addr(f), flow_dst_port(f),
 			    f->first_us / 1000, &r)) {
-				record_result(c, f, &r, p->ts_us);
+				evidence_dpi_result(c, f, &r, p->ts_us);
 				detection_end(c, f, 0, p->ts_us);
 				return;
 			}
@@ -1637,7 +745,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	}
 	memset(&r, 0, sizeof(r));
 	final = dpi_process(c->dpi, f->cls.dpi, p->l3, p->l3_len, p->ts_us / 1000, &r);
-	record_result(c, f, &r, p->ts_us);
+	evidence_dpi_result(c, f, &r, p->ts_us);
 	f->cls.dpi_pkts++;
 	budget = p->proto == 6 ? c->cfg->dpi_tcp_packets : c->cfg->dpi_udp_packets;
 	if (final) {
@@ -1648,7 +756,7 @@ classify_packet(struct classify *c, const struct pkt *p)
 	} else if (r.confidence >= DPI_CONF_CACHE && !f->cls.verdict_made) {
 		/* nDPI knows the protocol and only wants more packets for its
 		 * metadata: a forbidden protocol is reported now. */
-		ndpi_evidence(c, f, p->ts_us);
+		evidence_ndpi(c, f, p->ts_us);
 	}
 }
 
@@ -1688,7 +796,8 @@ conn_ended(struct classify *c, struct flow *f,
 	}
 	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
 	for (i = 0; i < n; i++)
-		behave_verdict(c, &hits[i], f->last_us);
+		verdict_make(c, &(struct verdict_about){ .hit = &hits[i] },
+		    f->last_us);
 }
 
 static void
@@ -1712,14 +821,14 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 		sshshape_login(slotpool_get(c->ssh, f->cls.ssh_slot), &login);
 		ssh_judge(c, f, f->last_us, 1);
 	}
-	fet_check(c, f, f->last_us);
+	evidence_fet(c, f, f->last_us);
 	if (f->login_held) {
 		/* An RFB session that never got past its login. */
 		f->login_held = 0;
 		f->cls.verdict_made = 1;
 		c->vnc_refused_only++;
 	}
-	settle(c, f, f->last_us);
+	evidence_settle(c, f, f->last_us);
 	conn_ended(c, f, &login, tls_refused);
 	if (c->out.flow == NULL)
 		return;
@@ -1738,7 +847,7 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	r.confidence = f->cls.dpi_confidence;
 	/* A flow without payload was never given to nDPI: the event names
 	 * what nDPI would have guessed, which is no evidence (see
-	 * ndpi_evidence) and so is asked only here. A flood's flow carried
+	 * evidence_ndpi) and so is asked only here. A flood's flow carried
 	 * payload nDPI never saw; a guess from its ports would be noise. */
 	if (!f->cls.dpi_seen && !f->cls.shed && c->cfg->dpi_guess)
 		dpi_guess(c->dpi, f->key.proto, flow_src_addr(f), flow_src_port(f),
@@ -1767,65 +876,6 @@ void
 classify_flush(struct classify *c)
 {
 	flowtab_flush(c->ft);
-}
-
-void
-classify_stats(const struct classify *c, struct stats_event *s)
-{
-	static const char *const end_keys[FLOW_END_N] = {
-		"ended_fin", "ended_rst", "ended_timeout", "evicted", "ended_input",
-	};
-	struct flowtab_stats fs;
-	int i;
-
-	stats_add(s, "capture", "time_steps_back", c->clock.steps_back);
-	flowtab_stats(c->ft, &fs);
-	stats_add(s, "flow", "created", fs.created);
-	stats_add(s, "flow", "active", fs.active);
-	for (i = 0; i < FLOW_END_N; i++)
-		stats_add(s, "flow", end_keys[i], fs.ended[i]);
-	stats_add(s, "dpi", "detected", c->dpi_final);
-	stats_add(s, "dpi", "given_up", c->dpi_giveup);
-	stats_add(s, "dpi", "no_payload", c->dpi_no_payload);
-	stats_add(s, "dpi", "flood_shed", c->dpi_shed);
-	stats_add(s, "dpi", "in_progress", c->dpi_live);
-	stats_add(s, "dpi", "in_progress_max", c->dpi_live_max);
-	stats_add(s, "dpi", "unconfirmed", c->ndpi_unconfirmed);
-	stats_add(s, "detect", "contextual_only", c->contextual_only);
-	stats_add(s, "detect", "tls_untracked", c->tls_untracked);
-	stats_add(s, "detect", "ssh_untracked", c->ssh_untracked);
-	stats_add(s, "detect", "ssh_refused_only", c->ssh_refused_only);
-	stats_add(s, "detect", "vnc_refused_only", c->vnc_refused_only);
-	stats_add(s, "detect", "signatures_loaded", sigset_count(c->sigs));
-	stats_add(s, "detect", "signature_matches", c->sig_matches);
-	stats_add(s, "detect", "heuristic_hits", c->heur_hits);
-	stats_add(s, "detect", "dns_answers_cached", c->dns_answers);
-	stats_add(s, "detect", "dns_tunnels", c->dns_tunnels);
-	for (i = 1; i < CAT_N; i++)
-		stats_add(s, "verdicts", policy_category_name((enum policy_category)i),
-		    c->verdicts[i]);
-	{
-		static const char *const by[EV_SOURCE_N] = {
-			NULL, "by_ndpi", "by_signature", "by_heuristic",
-			"by_behaviour",
-		};
-		struct behave_stats bs;
-
-		for (i = 1; i < EV_SOURCE_N; i++)
-			stats_add(s, "verdicts", by[i], c->verdicts_by[i]);
-		behave_stats(c->behave, &bs);
-		stats_add(s, "behaviour", "entries", bs.entries);
-		stats_add(s, "behaviour", "evicted", bs.evicted);
-		stats_add(s, "behaviour", "bytes", bs.bytes);
-		stats_add(s, "behaviour", "hits", bs.hits);
-		stats_add(s, "behaviour", "suppressed", bs.suppressed);
-	}
-	stats_add(s, "verdicts", "outside_vm_networks", c->verdicts_not_vm);
-	stats_add(s, "verdicts", "ingress", c->verdicts_ingress);
-	stats_add(s, "verdicts", "scan_probe", c->verdicts_scan_probe);
-	stats_add(s, "verdicts", "p2p_fanout", c->verdicts_p2p_fanout);
-	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
-	stats_add(s, "verdicts", "below_min_confidence", c->below_min_confidence);
 }
 
 /* A flow's signature indexes name rules of the set being replaced. */

@@ -34,5 +34,7 @@ Suite *nftset_suite(void);
 Suite *inventory_suite(void);
 Suite *sinks_suite(void);
 Suite *metrics_suite(void);
+Suite *suppress_suite(void);
+Suite *verdict_suite(void);
 
 #endif
