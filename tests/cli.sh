@@ -7,8 +7,8 @@ set -u
 
 egressd=${1:?usage: cli.sh EGRESSD}
 here=$(cd "$(dirname "$0")" && pwd)
-cap=$here/captures/ssh.pcap
-bt=$here/captures/bittorrent.pcap
+cap=$here/golden/ssh/capture.pcap
+bt=$here/golden/bittorrent/capture.pcap
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 pass=0
@@ -136,7 +136,7 @@ check rules-count-says-1 grep -q '1 signatures loaded' "$tmp/out"
 # GeoIP: small MaxMind databases built here (documentation ranges only):
 # 192.0.2.0/24 is NL, AS64500. Verdicts carry country and AS, and rules
 # key on them.
-geo=$here/captures/jsonrpc.pcap
+geo=$here/golden/jsonrpc/capture.pcap
 if perl "$here/geoip/make-test-mmdb.pl" "$tmp" >/dev/null 2>"$tmp/perl.err"; then
 	printf 'id=GEO-T1 category=proxy confidence=high country=NL port=tcp/8545 msg="NL peer on 8545"\n' >"$tmp/geo.rules"
 	printf 'id=GEO-T2 category=proxy confidence=high asn=64501 port=tcp/8545 msg="AS64501 peer"\n' >>"$tmp/geo.rules"
@@ -221,7 +221,7 @@ expect block-bad 2 "block_categories: 'warez' is not a category" -- \
 
 # Egress only: with 192.0.2.1 (the SSH server) as the VM, the SSH flow was
 # opened towards the VM; it is counted, and reported only when asked.
-ssh=$here/captures/ssh.pcap
+ssh=$here/golden/ssh/capture.pcap
 expect ingress 0 "" -- "$egressd" --vm-networks 192.0.2.1 -r "$ssh"
 check ingress-not-reported [ "$(jcount "$tmp/out" verdict)" = 0 ]
 check ingress-counted grep -q '"ingress":1' "$tmp/out"
@@ -240,8 +240,8 @@ check url-masked-hidden sh -c "! grep -q 'pw\|abc' '$tmp/out'"
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.
 for c in dnsamp portscan addrscan bittorrent; do
-	"$egressd" --flows -r "$here/captures/$c.pcap" >"$tmp/r1" 2>/dev/null
-	"$egressd" --flows -r "$here/captures/$c.pcap" >"$tmp/r2" 2>/dev/null
+	"$egressd" --flows -r "$here/golden/$c/capture.pcap" >"$tmp/r1" 2>/dev/null
+	"$egressd" --flows -r "$here/golden/$c/capture.pcap" >"$tmp/r2" 2>/dev/null
 	check "reproducible-$c" cmp -s "$tmp/r1" "$tmp/r2"
 done
 

@@ -15,7 +15,6 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 'bench'))
 import gen  # noqa: E402  (tests/bench/gen.py)
-import glob  # noqa: E402
 import subprocess  # noqa: E402
 
 
@@ -32,8 +31,7 @@ def mem_kib(pid):
 def main():
     egressd = sys.argv[1]
     minutes = float(sys.argv[2]) if len(sys.argv) > 2 else 3
-    files = sorted(f for f in glob.glob(os.path.join(gen.CAPS, '*.pcap'))
-                   if os.path.basename(f) != 'demo.pcap')
+    files = gen.fixture_files()
     fixtures = [list(gen.read_pcap(f)) for f in files]
     p = subprocess.Popen([egressd, '-r', '-', '-o', os.devnull],
                          stdin=subprocess.PIPE)

@@ -59,7 +59,8 @@ def main():
     caps = (('mixed', 'mixed', 500000), ('bulk', 'bulk', 500000),
             ('1M SYN flows', 'syn', 1000000))
     # A capture is made again when the fixtures or gen.py changed since.
-    inputs = glob.glob(os.path.join(HERE, '..', 'captures', '*.pcap')) + [
+    inputs = glob.glob(os.path.join(HERE, '..', 'golden', '*',
+                                    'capture.pcap')) + [
         os.path.join(HERE, 'gen.py')]
     newest = max(os.path.getmtime(f) for f in inputs)
     for _, kind, n in caps:

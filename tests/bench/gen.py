@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the benchmark's input captures.
 
-  gen.py mixed OUT MIN_PACKETS   the recorded fixtures (tests/captures, but
-                                 demo.pcap, which repeats them) concatenated
+  gen.py mixed OUT MIN_PACKETS   the recorded fixtures (the golden cases'
+                                 tests/golden/*/capture.pcap) concatenated
                                  round after round until MIN_PACKETS; round k
                                  moves 192.0.2.0/24 to 10.k/256.k%256.0/24,
                                  so every round is other VMs and new flows,
@@ -22,7 +22,7 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CAPS = os.path.join(HERE, '..', 'captures')
+GOLDEN = os.path.join(HERE, '..', 'golden')
 PCAP_HDR = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
 
 
@@ -78,10 +78,14 @@ FLOODS = ('addrscan', 'dnsamp', 'httpmany', 'hydra', 'icmpflood', 'portscan',
           'synflood', 'udpflood')
 
 
+def fixture_files():
+    """The recorded fixtures: every golden case's capture, in path order."""
+    return sorted(glob.glob(os.path.join(GOLDEN, '*', 'capture.pcap')))
+
+
 def mixed(path, minimum, bulk=False):
-    files = sorted(f for f in glob.glob(os.path.join(CAPS, '*.pcap'))
-                   if os.path.basename(f) != 'demo.pcap' and not
-                   (bulk and os.path.basename(f)[:-5] in FLOODS))
+    files = [f for f in fixture_files() if not
+             (bulk and os.path.basename(os.path.dirname(f)) in FLOODS)]
     fixtures = [list(read_pcap(f)) for f in files]
     n = 0
     t = 1767225600 * 1000000          # 2026-01-01, then onwards

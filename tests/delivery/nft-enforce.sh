@@ -31,15 +31,9 @@ for tool in ip nft ping; do
 		exit 0
 	fi
 done
-capture=
-for c in "$top/tests/golden/stratum.pcap" "$top/tests/captures/stratum.pcap"; do
-	if [ -f "$c" ]; then
-		capture=$c
-		break
-	fi
-done
-if [ -z "$capture" ]; then
-	echo "not ok - no stratum capture in tests/golden or tests/captures"
+capture=$top/tests/golden/stratum/capture.pcap
+if [ ! -f "$capture" ]; then
+	echo "not ok - no stratum capture ($capture)"
 	exit 1
 fi
 
@@ -120,9 +114,9 @@ else
 	    --signature-dir "$top/signatures" --vm-networks 192.0.2.0/24 \
 	    --block-categories mining --nft-set "$set_name" --nft-timeout 1h \
 	    -o "$tmp/events" 2>"$tmp/egressd.err"; then
-		ok "egressd replayed $(basename "$capture")"
+		ok "egressd replayed tests/golden/stratum"
 	else
-		not_ok "egressd replayed $(basename "$capture"): exit status $?"
+		not_ok "egressd replayed tests/golden/stratum: exit status $?"
 		sed 's/^/# /' "$tmp/egressd.err"
 	fi
 	if grep -q '"event_type":"verdict".*"category":"mining".*"action":"block"' \

@@ -4,10 +4,12 @@
 # Records the small packet captures that egressd's golden replay tests feed
 # to the classifier, OUTDIR/NAME.pcap for every NAME of ALL_NAMES below
 # (without a NAME the exchanges of this file, with "all" those of
-# exchanges/*.sh too, otherwise only the named ones).  Each
-# capture is recorded with the real programs talking to each other (OpenSSH,
-# openssl s_server + curl, microsocks + curl, opentracker + two aria2c
-# peers, two OpenVPN peers over UDP and over TCP, iodined + iodine,
+# exchanges/*.sh too, otherwise only the named ones); where OUTDIR/NAME is
+# a directory, a golden case (tests/golden/NAME/), OUTDIR/NAME/capture.pcap
+# instead, so `record-captures.sh tests/golden NAME` records a case again.
+# Each capture is recorded with the real programs talking to each other
+# (OpenSSH, openssl s_server + curl, microsocks + curl, opentracker + two
+# aria2c peers, two OpenVPN peers over UDP and over TCP, iodined + iodine,
 # tinyproxy + curl, an openssl "Tor relay ORPort" + s_client) rather than
 # synthesised, so the tests see genuine protocol behaviour.  Where Debian
 # packages no peer -- a stratum mining pool and miner, a plain JSON-RPC
@@ -1246,11 +1248,15 @@ for n in "${NAMES[@]}"; do
     "run_${n//-/_}"
     stop_servers
     net_down
-    cp "$CAPTURE" "$OUTDIR/.$n.pcap.tmp"
-    chmod 0644 "$OUTDIR/.$n.pcap.tmp"
-    mv -f "$OUTDIR/.$n.pcap.tmp" "$OUTDIR/$n.pcap"
+    # A golden case's directory (tests/golden/NAME/) takes it as its
+    # capture.pcap; otherwise it is OUTDIR/NAME.pcap.
+    dest=$OUTDIR/$n.pcap
+    [[ ! -d "$OUTDIR/$n" ]] || dest=$OUTDIR/$n/capture.pcap
+    cp "$CAPTURE" "${dest%/*}/.${dest##*/}.tmp"
+    chmod 0644 "${dest%/*}/.${dest##*/}.tmp"
+    mv -f "${dest%/*}/.${dest##*/}.tmp" "$dest"
     if [[ -n "$EGRESSD_LIVE" ]]; then
         cp "${CAPTURE%.pcap}.live.json" "$OUTDIR/$n.live.json"
     fi
-    log "wrote $OUTDIR/$n.pcap ($(stat -c %s "$OUTDIR/$n.pcap") bytes)"
+    log "wrote $dest ($(stat -c %s "$dest") bytes)"
 done

@@ -1,8 +1,8 @@
 #!/bin/sh
 # End-to-end: record the four exchanges afresh with real programs in network
 # namespaces made for the purpose (tests/e2e/record-captures.sh), replay each
-# new capture, and check the verdict categories tests/golden/expect.tsv
-# names. Unlike the golden tests this sees today's sshd, curl, microsocks and
+# new capture, and check the verdict categories its golden case names
+# (tests/golden/NAME/expect). Unlike the golden tests this sees today's sshd, curl, microsocks and
 # aria2, not yesterday's bytes. Needs root (namespaces); skipped otherwise.
 #
 #   tests/e2e/run.sh EGRESSD
@@ -41,18 +41,24 @@ if ! "$here/record-captures.sh" "$tmp" >"$tmp/record.log" 2>&1; then
 		exit 1
 	fi
 fi
-# expect.tsv also names the captures of tests/e2e/exchanges/*.sh, which the
-# recorder makes only when asked by name: those are the golden tests'.
+# The golden cases include the captures of tests/e2e/exchanges/*.sh, which
+# the recorder makes only when asked by name: those are the golden tests'.
 skipped=0
-while IFS='	' read -r name want; do
-	case "$name" in ''|'#'*) continue ;; esac
+for cdir in "$golden"/*/; do
+	cdir=${cdir%/}
+	name=${cdir##*/}
 	if [ ! -f "$tmp/$name.pcap" ]; then
 		skipped=$((skipped + 1))
 		continue
 	fi
+	if ! want=$(cat "$cdir/expect"); then
+		echo "FAIL e2e $name: tests/golden/$name/expect is missing"
+		fail=$((fail + 1))
+		continue
+	fi
 	set --
-	[ ! -f "$golden/$name.inventory" ] || set -- --inventory "$golden/$name.inventory"
-	[ ! -f "$golden/$name.iface" ] || set -- "$@" -i "$(cat "$golden/$name.iface")"
+	[ ! -f "$cdir/inventory" ] || set -- --inventory "$cdir/inventory"
+	[ ! -f "$cdir/iface" ] || set -- "$@" -i "$(cat "$cdir/iface")"
 	got=$("$egressd" -c "$golden/golden.conf" --rule-files "$tmp/tor-test.rules" \
 	    "$@" -r "$tmp/$name.pcap" | python3 -c '
 import json, sys
@@ -76,6 +82,6 @@ print(",".join(sorted(cats)) or "none")' "$tmp/$name.live.json")
 		echo "FAIL e2e-live $name: live verdict categories '$live', want '$want'"
 		fail=$((fail + 1))
 	fi
-done <"$golden/expect.tsv"
+done
 echo "e2e: $pass passed, $fail failed, $skipped skipped"
 [ $fail = 0 ]

@@ -18,7 +18,7 @@ nn=01
 egressd=${1:?usage: 01-live-exit-lost.sh EGRESSD}
 . "$(dirname "$0")/lib.sh"
 netns_up "egf01-$$"
-python3 "$here/copies.py" "$caps/stratum.pcap" "$t/many.pcap" 3000 192.0.2.10
+python3 "$here/copies.py" "$golden/stratum/capture.pcap" "$t/many.pcap" 3000 192.0.2.10
 
 # 1. Every message refused for good.
 start_receiver reject400 "$t/r400.log" "$ns"

@@ -19,7 +19,7 @@ nn=02
 egressd=${1:?usage: 02-drain-zero.sh EGRESSD}
 . "$(dirname "$0")/lib.sh"
 
-python3 "$here/copies.py" "$caps/stratum.pcap" "$t/many.pcap" 3000 192.0.2.10 3
+python3 "$here/copies.py" "$golden/stratum/capture.pcap" "$t/many.pcap" 3000 192.0.2.10 3
 port=$(closed_port)
 for batch in 1 10; do
 	rc=0

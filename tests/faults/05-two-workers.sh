@@ -24,13 +24,13 @@ cats = {e["category"] for e in map(json.loads, open(sys.argv[1]))
 print(",".join(sorted(cats)) or "none")' "$1"
 }
 
-"$egressd" -r "$caps/stratum.pcap" >"$t/ref1.events"
+"$egressd" -r "$golden/stratum/capture.pcap" >"$t/ref1.events"
 "$egressd" -r "$caps/demo.pcap" >"$t/ref2.events"
 cat "$t/ref1.events" "$t/ref2.events" >"$t/ref.events"
 start_live "$t/live.events" --workers 2 ||
     { notok "egressd starts live with 2 workers"; finish; }
 ok "egressd starts live with 2 workers"
-replay_into "$caps/stratum.pcap"
+replay_into "$golden/stratum/capture.pcap"
 replay_into "$caps/demo.pcap"
 sleep 1
 stop_live

@@ -22,8 +22,8 @@ mount -t tmpfs -o size=256k,mode=0700 egressd-fault-07 "$t/fs" 2>/dev/null ||
 unmount() { umount "$t/fs"; }
 cleanups=unmount
 
-python3 "$here/copies.py" "$caps/stratum.pcap" "$t/many.pcap" 3000 192.0.2.10
-python3 "$here/copies.py" "$caps/stratum.pcap" "$t/few.pcap" 100 192.0.2.10
+python3 "$here/copies.py" "$golden/stratum/capture.pcap" "$t/many.pcap" 3000 192.0.2.10
+python3 "$here/copies.py" "$golden/stratum/capture.pcap" "$t/few.pcap" 100 192.0.2.10
 port=$(closed_port)
 hook="http://127.0.0.1:$port/hook"
 

@@ -19,7 +19,7 @@ set -u
 nn=09
 egressd=${1:?usage: 09-time-back.sh EGRESSD}
 here=$(cd "$(dirname "$0")" && pwd)
-caps=$here/../captures
+golden=$here/../golden
 conf=$here/../golden/golden.conf
 pass=0
 fail=0
@@ -63,7 +63,8 @@ for case in "benign-web medusa-ssh 3600" "medusa-ssh benign-web 3600" \
 	set -- $case
 	name=$1+$2-$3s
 	echo "# $2 starting $3 s before $1 ends"
-	python3 "$here/timeback.py" merge "$caps/$1.pcap" "$caps/$2.pcap" "$3" \
+	python3 "$here/timeback.py" merge "$golden/$1/capture.pcap" \
+	    "$golden/$2/capture.pcap" "$3" \
 	    "$t/$name.a.pcap" "$t/$name.b.pcap" "$t/$name.pcap" || exit 1
 	replay "$name.a" && replay "$name.b" && replay "$name" || continue
 	out=$(python3 "$here/timeback.py" compare "$t/$name.events" \

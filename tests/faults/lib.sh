@@ -4,7 +4,8 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-caps=$top/tests/captures
+caps=$top/tests/captures		# demo.pcap
+golden=$top/tests/golden		# the golden cases: CASE/capture.pcap
 t=$(mktemp -d "/tmp/egressd-fault-$nn.XXXXXX")
 pass=0
 fail=0

@@ -77,8 +77,14 @@ def put(d, name, data):
 
 def main():
     root, corpus = sys.argv[1], sys.argv[2]
-    for path in sorted(glob.glob(os.path.join(root, "tests/captures/*.pcap"))):
-        base = os.path.splitext(os.path.basename(path))[0]
+    # Every golden case's capture (named after its case) and the demo's.
+    paths = glob.glob(os.path.join(root, "tests/golden/*/capture.pcap"))
+    paths.append(os.path.join(root, "tests/captures/demo.pcap"))
+    for path in sorted(paths):
+        if os.path.basename(path) == "capture.pcap":
+            base = os.path.basename(os.path.dirname(path))
+        else:
+            base = os.path.splitext(os.path.basename(path))[0]
         r = read_pcap(path)
         if r is None:
             continue

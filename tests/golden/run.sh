@@ -1,11 +1,31 @@
 #!/bin/sh
-# Golden replay tests: each capture in tests/captures/ is replayed and its
-# events compared byte for byte with tests/golden/NAME.events (the replay is
-# reproducible: times come from the packets). tests/golden/expect.tsv says
-# which verdict categories each capture must give, so a golden file cannot
-# be regenerated into a wrong answer unnoticed.
+# Golden replay tests. Each case is one directory, tests/golden/CASE/:
 #
-#   tests/golden/run.sh [--update] EGRESSD
+#   capture.pcap  the recorded capture (tests/e2e/record-captures.sh; see
+#                 README.md for how to record one afresh)
+#   expect        one line: the verdict categories the capture must give,
+#                 sorted and comma separated (none = no verdict)
+#   events        the expected events, byte for byte (the replay is
+#                 reproducible: times come from the packets)
+#   inventory     optional: replay with --inventory (a VM known by its MAC
+#                 or its interface)
+#   iface         optional: replay with -i IFACE (a capture taken on a VM's
+#                 own interface replays as taken there)
+#   source        optional: the script that recorded the capture and the
+#                 command that records it again (for cases whose script
+#                 records nothing else)
+#
+# The capture is replayed with golden.conf and the events compared with
+# `events`; `expect` is checked on its own, so a golden file cannot be
+# regenerated into a wrong answer unnoticed. Some cases pin a miss so that
+# a change shows: trojan and vmess-ws-tls (plain HTTP inside TLS) expect
+# none. A case without capture.pcap or expect, a file a case does not know,
+# or a file of the old layout (tests/golden/NAME.events, expect.tsv) fails.
+#
+#   tests/golden/run.sh [--update] EGRESSD [CASE...]
+#
+# --update rewrites each case's `events` (it still refuses a wrong
+# category); CASE... runs only the cases named.
 set -eu
 
 update=0
@@ -13,9 +33,9 @@ if [ "${1:-}" = "--update" ]; then
 	update=1
 	shift
 fi
-egressd=${1:?usage: run.sh [--update] EGRESSD}
+egressd=${1:?usage: run.sh [--update] EGRESSD [CASE...]}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
-caps=$here/../captures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
@@ -26,11 +46,58 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 pass=0
 fail=0
-while IFS='	' read -r name want; do
-	case "$name" in ''|'#'*) continue ;; esac
-	cap=$caps/$name.pcap
-	if [ ! -f "$cap" ]; then
-		echo "FAIL $name: $cap is missing"
+
+# Files of the old layout (one file per case beside this script, the
+# categories in expect.tsv) would be silently ignored: refuse them.
+for f in "$here"/*; do
+	[ ! -d "$f" ] || continue
+	case "${f##*/}" in
+	run.sh|golden.conf|tor-consensus) ;;
+	*)
+		echo "FAIL ${f##*/}: not a golden case directory (tests/golden/CASE/ holds a case)"
+		fail=$((fail + 1))
+		;;
+	esac
+done
+
+if [ $# -eq 0 ]; then
+	for d in "$here"/*/; do
+		[ -d "$d" ] || continue
+		d=${d%/}
+		set -- "$@" "${d##*/}"
+	done
+fi
+[ $# -gt 0 ] || { echo "FAIL no golden case in $here"; exit 1; }
+
+for name in "$@"; do
+	dir=$here/$name
+	if [ ! -d "$dir" ]; then
+		echo "FAIL $name: no directory $dir"
+		fail=$((fail + 1))
+		continue
+	fi
+	bad=
+	for f in "$dir"/* "$dir"/.[!.]*; do
+		[ -e "$f" ] || continue
+		case "${f##*/}" in
+		capture.pcap|expect|events|inventory|iface|source) ;;
+		*) bad="$bad (unknown file ${f##*/})" ;;
+		esac
+	done
+	for f in capture.pcap expect; do
+		[ -f "$dir/$f" ] || bad="$bad (no $f)"
+	done
+	[ $update = 1 ] || [ -f "$dir/events" ] ||
+	    bad="$bad (no events: make them with --update)"
+	if [ -f "$dir/expect" ]; then
+		want=$(cat "$dir/expect")
+		if [ "$(wc -l <"$dir/expect")" != 1 ] ||
+		    ! printf '%s\n' "$want" | grep -Eqx '[a-z0-9_]+(,[a-z0-9_]+)*'; then
+			bad="$bad (expect must be one line of categories, or none)"
+		fi
+	fi
+	if [ -n "$bad" ]; then
+		echo "FAIL $name: tests/golden/$name/:$bad"
 		fail=$((fail + 1))
 		continue
 	fi
@@ -38,11 +105,11 @@ while IFS='	' read -r name want; do
 	# signatures/ must not rewrite every golden file.
 	# A capture whose VM is known by its MAC replays with an inventory.
 	set --
-	[ ! -f "$here/$name.inventory" ] || set -- --inventory "$here/$name.inventory"
+	[ ! -f "$dir/inventory" ] || set -- --inventory "$dir/inventory"
 	# One taken on a VM's own interface replays as taken there.
-	[ ! -f "$here/$name.iface" ] || set -- "$@" -i "$(cat "$here/$name.iface")"
+	[ ! -f "$dir/iface" ] || set -- "$@" -i "$(cat "$dir/iface")"
 	if ! "$egressd" -c "$here/golden.conf" --rule-files "$tmp/tor-test.rules" \
-	    "$@" -r "$cap" >"$tmp/$name.raw" 2>"$tmp/$name.err"; then
+	    "$@" -r "$dir/capture.pcap" >"$tmp/$name.raw" 2>"$tmp/$name.err"; then
 		echo "FAIL $name: egressd exited non-zero:"
 		cat "$tmp/$name.err"
 		fail=$((fail + 1))
@@ -71,20 +138,20 @@ print(",".join(sorted(cats)) or "none")
 PY
 ) || { echo "FAIL $name: bad events"; fail=$((fail + 1)); continue; }
 	if [ "$got" != "$want" ]; then
-		echo "FAIL $name: verdict categories '$got', want '$want'"
+		echo "FAIL $name: verdict categories '$got', want '$want' (tests/golden/$name/expect)"
 		fail=$((fail + 1))
 		continue
 	fi
 	if [ $update = 1 ]; then
-		cp "$tmp/$name.events" "$here/$name.events"
-	elif ! diff -u "$here/$name.events" "$tmp/$name.events" >"$tmp/$name.diff"; then
-		echo "FAIL $name: events differ from tests/golden/$name.events:"
+		cp "$tmp/$name.events" "$dir/events"
+	elif ! diff -u "$dir/events" "$tmp/$name.events" >"$tmp/$name.diff"; then
+		echo "FAIL $name: events differ from tests/golden/$name/events:"
 		head -40 "$tmp/$name.diff"
 		fail=$((fail + 1))
 		continue
 	fi
 	echo "PASS $name ($got)"
 	pass=$((pass + 1))
-done <"$here/expect.tsv"
+done
 echo "golden: $pass passed, $fail failed"
 [ $fail = 0 ]

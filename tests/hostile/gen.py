@@ -2,7 +2,7 @@
 """gen.py KIND OUT [BASE]: writes one hostile input for tests/hostile/run.sh.
 
 Captures are little-endian microsecond pcaps (or pcapng where the case is
-about pcapng); BASE is a valid capture from tests/captures/ for the cases
+about pcapng); BASE is a valid capture from tests/golden/*/ for the cases
 that start from one. Random bytes come from a fixed seed, so every run sees
 the same inputs."""
 import random

@@ -21,10 +21,10 @@ if [ ! -x "$egressd" ]; then
 	exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
-base=$here/../captures/ssh.pcap
-# Replaying every capture in tests/captures peaks under 256 MiB of virtual
-# memory (nDPI, libpcap, the flow table); 1 GiB leaves room and still
-# stops a runaway allocation.
+base=$here/../golden/ssh/capture.pcap
+# Replaying every golden capture (tests/golden/*/) peaks under 256 MiB of
+# virtual memory (nDPI, libpcap, the flow table); 1 GiB leaves room and
+# still stops a runaway allocation.
 vmem_kib=${HOSTILE_VMEM_KIB:-1048576}
 
 tmp=$(mktemp -d) || exit 1

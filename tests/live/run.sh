@@ -9,14 +9,29 @@
 # file, which is refused), and SIGTERM ending it with status 0 in seconds.
 # Needs root, ip netns and tcpreplay; skipped otherwise.
 #
-#   tests/live/run.sh EGRESSD
+#   tests/live/run.sh EGRESSD [CASE...]
+#   CASES="ssh https tor" tests/live/run.sh EGRESSD
+#
+# The captures are those of the golden cases, tests/golden/CASE/capture.pcap
+# (with the case's inventory, if it has one), every case by default. Naming
+# cases, as arguments or in CASES (blank separated), replays only those: all
+# of them take minutes. The long run of part 2 always replays ssh and
+# jsonrpc.
 set -u
 
-egressd=${1:?usage: run.sh EGRESSD}
+egressd=${1:?usage: run.sh EGRESSD [CASE...]}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-caps=$top/tests/captures
 golden=$top/tests/golden
+# shellcheck disable=SC2086  # CASES is a blank separated list
+[ $# -gt 0 ] || set -- ${CASES:-}
+if [ $# -eq 0 ]; then
+	for d in "$golden"/*/; do
+		d=${d%/}
+		set -- "$@" "${d##*/}"
+	done
+fi
 case "$egressd" in /*) ;; *) egressd=$(pwd)/$egressd ;; esac
 
 if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null 2>&1 ||
@@ -102,16 +117,23 @@ stop_egressd() {
 # of a replay of the file.
 "$top/tools/tor-relays-to-rules" --with-ports "$golden/tor-consensus" \
     >"$t/tor.rules"
-while IFS='	' read -r name want; do
-	case "$name" in ''|'#'*) continue ;; esac
+for name in "$@"; do
+	cdir=$golden/$name
+	if [ ! -f "$cdir/capture.pcap" ]; then
+		notok "live $name: no golden case (tests/golden/$name/capture.pcap)"
+		continue
+	fi
 	# A capture taken on a VM's own interface is a Linux cooked capture,
 	# which tcpreplay cannot put on an Ethernet link; its live test is
 	# the recording's (tests/e2e/record-captures.sh with EGRESSD_LIVE).
-	[ ! -f "$golden/$name.iface" ] || continue
+	if [ -f "$cdir/iface" ]; then
+		echo "# live $name: skipped (taken on the VM's interface)"
+		continue
+	fi
 	set --
-	[ ! -f "$golden/$name.inventory" ] || set -- --inventory "$golden/$name.inventory"
+	[ ! -f "$cdir/inventory" ] || set -- --inventory "$cdir/inventory"
 	"$egressd" -c "$golden/golden.conf" --rule-files "$t/tor.rules" "$@" \
-	    -r "$caps/$name.pcap" >"$t/$name.file.json"
+	    -r "$cdir/capture.pcap" >"$t/$name.file.json"
 	file_cats=$(cats "$t/$name.file.json")
 	if ! start_egressd "$t/$name.live.json" --workers 2 \
 	    --rule-files "$t/tor.rules" --stats-interval 0 "$@"; then
@@ -130,13 +152,13 @@ while IFS='	' read -r name want; do
 	benign-imaps-poll) speed=1 ;;
 	*) speed=4 ;;
 	esac
-	in_ns tcpreplay -q -i vA -x $speed "$caps/$name.pcap" >/dev/null 2>&1
+	in_ns tcpreplay -q -i vA -x $speed "$cdir/capture.pcap" >/dev/null 2>&1
 	sleep 0.5
 	stop_egressd
 	live_cats=$(cats "$t/$name.live.json")
 	check "live $name: $live_cats, as -r gives ($file_cats; exit $rc)" \
 	    [ "$live_cats" = "$file_cats" -a "$rc" -eq 0 ]
-done <"$golden/expect.tsv"
+done
 
 # 2. One long run: privileges, metrics, health, webhook, reload, stop.
 python3 -c 'import base64, os; print("whsec_" + base64.b64encode(os.urandom(32)).decode())' >"$t/secret"
@@ -166,7 +188,7 @@ check "/metrics answers with egressd_ series" \
 check "/healthz says ok" \
     sh -c "[ \"\$(ip netns exec $ns curl -sf http://127.0.0.1:$mport/healthz)\" = ok ]"
 
-in_ns tcpreplay -q -i vA -x 4 "$caps/ssh.pcap" >/dev/null 2>&1
+in_ns tcpreplay -q -i vA -x 4 "$golden/ssh/capture.pcap" >/dev/null 2>&1
 i=0
 until grep -q '"remote_access"' "$t/hook.log" 2>/dev/null || [ $i -ge 50 ]; do
 	i=$((i + 1)); sleep 0.1
@@ -188,9 +210,9 @@ got=$(ip netns exec "$ns" curl -sf "http://127.0.0.1:$mport/metrics" |
 check "/metrics with 2 workers: signatures_loaded $got, as -t counts ($want)" \
     sh -c "[ -n '$want' ] && [ '$got' = '$want' ]"
 
-# jsonrpc.pcap is no verdict ... until a rule says JSON-RPC on its port is
-# a pool (a port alone is only a hint: it never makes a verdict).
-jport=$(tcpdump -nn -r "$caps/jsonrpc.pcap" tcp 2>/dev/null | awk 'NR == 1 {n = split($5, a, "."); sub(":", "", a[n]); print a[n]}')
+# jsonrpc's capture is no verdict ... until a rule says JSON-RPC on its
+# port is a pool (a port alone is only a hint: it never makes a verdict).
+jport=$(tcpdump -nn -r "$golden/jsonrpc/capture.pcap" tcp 2>/dev/null | awk 'NR == 1 {n = split($5, a, "."); sub(":", "", a[n]); print a[n]}')
 echo "id=LIVE-0001 category=mining confidence=high port=$jport payload=\"\\\"jsonrpc\\\"\" msg=\"test pool port\"" >"$t/extra.rules"
 kill -HUP $epid
 i=0
@@ -199,7 +221,7 @@ until grep -q "reloaded" "$t/long.json.err" || [ $i -ge 50 ]; do
 done
 check "SIGHUP reloads ($(grep -o 'reloaded.*' "$t/long.json.err" | head -1))" [ $i -lt 50 ]
 sleep 0.5
-in_ns tcpreplay -q -i vA "$caps/jsonrpc.pcap" >/dev/null 2>&1
+in_ns tcpreplay -q -i vA "$golden/jsonrpc/capture.pcap" >/dev/null 2>&1
 i=0
 until grep -q 'LIVE-0001' "$t/long.json" || [ $i -ge 50 ]; do
 	i=$((i + 1)); sleep 0.1

@@ -1,6 +1,6 @@
 /*
  * test_classify.c: the worker as a whole (classify.c): a recorded stratum
- * session (tests/captures/stratum.pcap, cpuminer against a pool) replayed
+ * session (tests/golden/stratum/, cpuminer against a pool) replayed
  * through decode_packet and classify_packet gives one mining verdict
  * naming the VM; a second session within suppress_window is suppressed;
  * a second session an hour earlier in packet time (a merged capture) is a
@@ -19,7 +19,7 @@
 #include "source.h"
 #include "suites.h"
 
-#define CAPTURE	"tests/captures/stratum.pcap"
+#define CAPTURE	"tests/golden/stratum/capture.pcap"
 #define MAXV	8
 
 static struct config cfg;

@@ -1,7 +1,7 @@
 /*
  * test_heur_proxy.c: the proxy and VPN heuristics on handshakes built byte
  * by byte from their specifications (and, for SOCKS5, from curl's and
- * microsocks' bytes in tests/captures/socks5.pcap), on ordinary traffic
+ * microsocks' bytes in tests/golden/socks5/), on ordinary traffic
  * that must not match, on every prefix of every positive (no crash, and
  * any hit well-formed), and on random payloads with a fixed seed.
  */
@@ -136,7 +136,7 @@ every_prefix(uint8_t proto, uint16_t sport, uint16_t dport, const struct msg *m,
 
 /* ---- SOCKS5 ---- */
 
-/* curl 7.88 to microsocks, as in tests/captures/socks5.pcap. */
+/* curl 7.88 to microsocks, as in tests/golden/socks5/. */
 static const uint8_t curl_greeting[] = { 0x05, 0x02, 0x00, 0x01 };
 static const uint8_t microsocks_choice[] = { 0x05, 0x00 };
 static const uint8_t curl_connect[] = {
@@ -1168,7 +1168,7 @@ END_TEST
 
 /* ---- Ordinary traffic ---- */
 
-/* VLESS as v2ray 4.34 sends it (tests/captures/vless-tcp.pcap): version
+/* VLESS as v2ray 4.34 sends it (tests/golden/vless-tcp/): version
  * 0, the user id, no addons, TCP to 127.0.0.1:8080, the request in clear;
  * the answer starts 00 00. */
 START_TEST(vless_request)
@@ -1222,7 +1222,7 @@ START_TEST(vless_request)
 }
 END_TEST
 
-/* L2TPv2 SCCRQ as xl2tpd 1.3.18 sends it (tests/captures/l2tp.pcap, cut
+/* L2TPv2 SCCRQ as xl2tpd 1.3.18 sends it (tests/golden/l2tp/, cut
  * to its first AVPs), an OpenConnect DTLS hello with PSK suites only
  * (openconnect 9.01), and WARP's WireGuard with its reserved bytes set,
  * counted only once the response echoes the index. */

@@ -1,7 +1,7 @@
 /*
  * test_heur_remote.c: the remote-access heuristics on the opening messages
  * of the real programs (bytes as rsh-redone 85, netkit in.rexecd 0.17 and
- * Xorg send them, recorded in tests/captures/rsh.pcap), on handshakes
+ * Xorg send them, recorded in tests/golden/rsh/), on handshakes
  * built from their specifications (MS-RDPEUDP, Citrix ICA), and on
  * random bytes, which must never match.
  */

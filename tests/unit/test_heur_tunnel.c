@@ -5,9 +5,9 @@
  * node/Packet.hpp, frp pkg/msg and pkg/util/net, RFC 6455), and v2ray's
  * mKCP seal from its crypt.go, SoftEther's PACK from Mayaqua's Pack.c and
  * its UDP acceleration's IV chain from Cedar's UdpAccel.c (recorded from
- * the real vpnserver and vpnclient too, tests/captures/softether.pcap). Nebula's handshake, SSH inside a WebSocket
+ * the real vpnserver and vpnclient too, tests/golden/softether/). Nebula's handshake, SSH inside a WebSocket
  * (websockify) and mKCP are recorded from the real programs as well, in
- * tests/captures/nebula.pcap, ssh-websocket.pcap and v2ray-mkcp.pcap. Near misses and random
+ * tests/golden/nebula/, ssh-websocket/ and v2ray-mkcp/. Near misses and random
  * bytes must never match.
  */
 #include <check.h>

@@ -1,6 +1,6 @@
 /*
  * test_sshshape.c: SSH tunnels by traffic shape, with the client packet
- * sizes of the recordings (tests/captures/ssh-interactive.pcap: a person
+ * sizes of the recordings (tests/golden/ssh-interactive/: a person
  * typing; sshuttle.pcap: its code upload and tunnelled fetches;
  * ssh-socks.pcap: ssh -D with curl through it): a shell gives nothing, the
  * tunnels a proxy finding; too short a session is not judged.

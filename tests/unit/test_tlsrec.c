@@ -1,7 +1,7 @@
 /*
  * test_tlsrec.c: TLS record sizes and what they carry. Sessions are fed
  * as record headers with the lengths and times the real programs gave in
- * the recordings (tests/captures/ssh-tls.pcap: OpenSSH behind stunnel4;
+ * the recordings (tests/golden/ssh-tls/: OpenSSH behind stunnel4;
  * meek.pcap: tor's meek_lite; tor-link.pcap: two tor), against ordinary
  * HTTPS (curl and a browser over HTTP/1.1 and HTTP/2), which must give
  * nothing; and records split across segments.

@@ -1,9 +1,10 @@
 #!/bin/sh
-# make valgrind: every recorded capture replayed under valgrind's memcheck
-# (no invalid read or write, no use of uninitialised memory, no definite
-# leak), with --flows so flow events are written too; then one replay that
-# also exercises the delivery threads (webhook to a closed port, a spool,
-# an exec hook, an inventory) and the configuration check.
+# make valgrind: every recorded capture (each golden case's and the demo's)
+# replayed under valgrind's memcheck (no invalid read or write, no use of
+# uninitialised memory, no definite leak), with --flows so flow events are
+# written too; then one replay that also exercises the delivery threads
+# (webhook to a closed port, a spool, an exec hook, an inventory) and the
+# configuration check.
 #
 #   tests/valgrind/run.sh EGRESSD
 set -u
@@ -34,8 +35,9 @@ vg() {	# vg NAME ARGS...: egressd under memcheck
 		pass=$((pass + 1))
 	fi
 }
-for c in "$caps"/*.pcap; do
-	n=$(basename "$c" .pcap)
+for c in "$top"/tests/golden/*/capture.pcap "$caps/demo.pcap"; do
+	n=$(basename "$(dirname "$c")")
+	[ "$c" != "$caps/demo.pcap" ] || n=demo
 	vg "$n" -c "$top/tests/golden/golden.conf" -r "$c" --flows
 done
 printf 'whsec_%s\n' "$(head -c 32 /dev/urandom | base64)" >"$t/secret"

@@ -563,12 +563,12 @@ run_synflood_vxlan() {
 # the link's far end, as a sidecar on the VM's tap would (tcpdump -i any in
 # the server namespace: a Linux cooked capture, 64 bytes of each frame,
 # which keep the ICMPv6 type), replayed with -i veth-srv and the inventory
-# NAME.inventory (iface:veth-srv); the live egressd of the recording reads
-# veth-srv by direction with that inventory.
+# tests/golden/NAME/inventory (iface:veth-srv); the live egressd of the
+# recording reads veth-srv by direction with that inventory.
 floods2_ndp() {
     local name=$1 secs=$2 tool=$3 d=$TMP/$1 n rc=0
     shift 3
-    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/$name.inventory"
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/$name/inventory"
     local CAP_NS=$SRV_NS CAP_IF=any LIVE_IF=$SRV_IF
     need "$tool" thc-ipv6
     mkdir -p "$d"

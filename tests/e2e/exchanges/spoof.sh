@@ -13,7 +13,7 @@
 #                     each frame.
 #
 # The golden, e2e and live tests replay it with the inventory
-# tests/golden/synflood-spoofed.inventory (the VM by its MAC and its
+# tests/golden/synflood-spoofed/inventory (the VM by its MAC and its
 # address), which is what lets egressd attribute the flood to the VM and
 # see the spoofing.
 #
@@ -40,13 +40,13 @@ spoof_sender() {
 # spoof_flood NAME FLAG KIND [MATCH]: hping3 FLAG from every spoofed
 # source (four senders at once), captured where CAP_NS and CAP_IF say
 # (cap_start), with the live egressd of the recording (EGRESSD_LIVE) given
-# tests/golden/NAME.inventory; the capture must hold every packet sent
+# tests/golden/NAME/inventory; the capture must hold every packet sent
 # (tcp[tcpflags] == KIND, and the tcpdump filter MATCH when given) and
 # none of the VM's own address.
 spoof_flood() {
     local name=$1 flag=$2 kind=$3 match=${4:+$4 and } d=$TMP/$1 n want
     local pids=() p
-    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/$name.inventory"
+    local EGRESSD_LIVE_ARGS="$EGRESSD_LIVE_ARGS --inventory $HERE/../golden/$name/inventory"
     mkdir -p "$d"
     cap_start "$d/cap.pcap" 96
     for p in 1 2 3 4; do
@@ -77,9 +77,9 @@ run_synflood_spoofed() {
 # link, as a sidecar on a VM's tap sees it: tcpdump -i any in the server
 # namespace (a Linux cooked capture, whose packet type says which way each
 # frame went; veth-srv is the namespace's only interface besides lo).  The
-# inventory tests/golden/synflood-spoofed-tap.inventory names the VM only
+# inventory tests/golden/synflood-spoofed-tap/inventory names the VM only
 # by that interface (iface:veth-srv), and the golden and e2e tests replay
-# it with -i veth-srv (tests/golden/synflood-spoofed-tap.iface); the live
+# it with -i veth-srv (tests/golden/synflood-spoofed-tap/iface); the live
 # egressd of the recording runs on veth-srv with that inventory, reading
 # the interface by direction.
 ALL_NAMES+=(synflood-spoofed-tap)
@@ -91,7 +91,7 @@ run_synflood_spoofed_tap() {
 
 # ackflood-spoofed: hping3 -A (ACKs, no SYN) from the same 100 spoofed
 # sources, 40 each, at the server's closed port 80, captured on the VM's
-# veth and replayed with tests/golden/ackflood-spoofed.inventory (the VM
+# veth and replayed with tests/golden/ackflood-spoofed/inventory (the VM
 # by its MAC): distributed_tcp_flood and spoofed_source.  The server's
 # RSTs go to addresses it has no route to.
 ALL_NAMES+=(ackflood-spoofed)
