@@ -183,7 +183,7 @@ sshshape_feed(struct sshshape *t, int dir, const uint8_t *payload,
 
 /*
  * A shell: most client packets keystrokes (all of them in
- * tests/captures/ssh-interactive.pcap). A tunnel: fewer than 60% of
+ * tests/golden/ssh-interactive/). A tunnel: fewer than 60% of
  * keystroke size, and either a fifth or more bulk uploads (sshuttle sends
  * its own server code first, then the programs' data) or two fifths or
  * more requests of a few hundred bytes (ssh -D: a SOCKS channel opening

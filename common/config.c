@@ -1,8 +1,8 @@
 /*
- * config.c: the option table and its three readers (config file, command
- * line, defaults). Each entry names its type, its bounds and its default, so
- * every way of setting a value goes through the same checks and --help is
- * generated from the same rows.
+ * config.c: the three readers of the option table (options.c): config
+ * file, command line, defaults. Each row names its type, its bounds and its
+ * default, so every way of setting a value goes through the same checks
+ * and --help is generated from the same rows.
  */
 #include <ini.h>
 #include <stddef.h>
@@ -11,445 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
+#include "config_int.h"
 #include "vocab.h"
 #include "util.h"
-
-enum opt_type { OPT_INT, OPT_DURATION, OPT_BOOL, OPT_CIDR_LIST, OPT_PATH,
-	OPT_PATH_LIST, OPT_CATEGORIES, OPT_TEXT, OPT_CHOICE };
-
-struct option_def {
-	const char *name;
-	enum opt_type type;
-	size_t offset;
-	long long min, max;	/* OPT_INT: value; OPT_DURATION: microseconds */
-	const char *defval;
-	const char *help;
-	unsigned modes;		/* MODE_REPLAY, MODE_LIVE: where it applies */
-	int reloads;		/* a live capture's SIGHUP puts it in use */
-};
-
-/* The names an OPT_CHOICE option takes; its value is the index. */
-static const struct {
-	const char *option;
-	const char *const names[4];	/* NULL-ended */
-} choice_sets[] = {
-	{ "nft_target", { "vm", "destination", NULL } },
-	{ "min_confidence", { "low", "medium", "high", NULL } },
-};
-
-static const char *const *
-choices_of(const struct option_def *o)
-{
-	size_t i;
-
-	for (i = 0; i < NELEM(choice_sets); i++)
-		if (strcmp(choice_sets[i].option, o->name) == 0)
-			return choice_sets[i].names;
-	abort();	/* an OPT_CHOICE without names is a programming error */
-}
-
-#define SEC 1000000LL
-static const struct option_def options[] = {
-	{ .name = "interface", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, interface),
-	    .defval = "",
-	    .help = "capture live from these interfaces, comma separated "
-	    "(-i)",
-	    .modes = MODE_LIVE },
-	{ .name = "workers", .type = OPT_INT,
-	    .offset = offsetof(struct config, workers),
-	    .min = 1, .max = 64,
-	    .defval = "1",
-	    .help = "classification threads, each with its own flow table "
-	    "and nDPI",
-	    .modes = MODE_LIVE },
-	{ .name = "snaplen", .type = OPT_INT,
-	    .offset = offsetof(struct config, snaplen),
-	    .min = 96, .max = 262144,
-	    .defval = "65535",
-	    .help = "bytes of each live packet captured",
-	    .modes = MODE_LIVE },
-	{ .name = "buffer_size", .type = OPT_INT,
-	    .offset = offsetof(struct config, buffer_size),
-	    .min = 1L << 20, .max = 1L << 31,
-	    .defval = "33554432",
-	    .help = "kernel capture buffer per worker and interface, in "
-	    "bytes",
-	    .modes = MODE_LIVE },
-	{ .name = "bpf_filter", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, bpf_filter),
-	    .defval = "",
-	    .help = "capture filter (tcpdump syntax) for live capture",
-	    .modes = MODE_LIVE },
-	{ .name = "user", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, user),
-	    .defval = "",
-	    .help = "after opening the capture, run as this user (-u)",
-	    .modes = MODE_LIVE },
-	{ .name = "metrics", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, metrics),
-	    .defval = "",
-	    .help = "serve /metrics and /healthz on [ADDR:]PORT (ADDR "
-	    "127.0.0.1)",
-	    .modes = MODE_LIVE },
-	{ .name = "stats_interval", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, stats_interval_us),
-	    .min = 0, .max = 86400 * SEC,
-	    .defval = "60s",
-	    .help = "a live capture writes a stats event this often (0: at "
-	    "exit only)",
-	    .modes = MODE_LIVE, .reloads = 1 },
-	{ .name = "max_flows", .type = OPT_INT,
-	    .offset = offsetof(struct config, max_flows),
-	    .min = 1, .max = 16 * 1024 * 1024,
-	    .defval = "262144",
-	    .help = "flows tracked at once; the least recently seen is "
-	    "evicted beyond",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "tcp_idle_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, tcp_idle_timeout_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "600s",
-	    .help = "idle time (packet time) after which a TCP flow ends",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "tcp_closed_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, tcp_closed_timeout_us),
-	    .min = 0, .max = 3600 * SEC,
-	    .defval = "5s",
-	    .help = "time a TCP flow lingers after FIN in both directions "
-	    "or RST",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "udp_idle_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, udp_idle_timeout_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "180s",
-	    .help = "idle time after which a UDP flow ends",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "other_idle_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, other_idle_timeout_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "60s",
-	    .help = "idle time after which an ICMP or other-protocol flow "
-	    "ends",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "dpi_tcp_packets", .type = OPT_INT,
-	    .offset = offsetof(struct config, dpi_tcp_packets),
-	    .min = 1, .max = 1000,
-	    .defval = "80",
-	    .help = "TCP packets per flow given to nDPI before it must "
-	    "decide",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "dpi_udp_packets", .type = OPT_INT,
-	    .offset = offsetof(struct config, dpi_udp_packets),
-	    .min = 1, .max = 1000,
-	    .defval = "24",
-	    .help = "UDP and other packets per flow given to nDPI before it "
-	    "must decide",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "dpi_guess", .type = OPT_BOOL,
-	    .offset = offsetof(struct config, dpi_guess),
-	    .min = 0, .max = 1,
-	    .defval = "yes",
-	    .help = "when DPI finds nothing, accept nDPI's guess by port or "
-	    "address",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "flows", .type = OPT_BOOL,
-	    .offset = offsetof(struct config, flows),
-	    .min = 0, .max = 1,
-	    .defval = "no",
-	    .help = "write one flow event per flow",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "vm_networks", .type = OPT_CIDR_LIST,
-	    .min = 0, .max = CONFIG_MAX_VM_NETWORKS,
-	    .defval = "",
-	    .help = "CIDRs of the VMs, comma separated (none: the opener is "
-	    "the VM)",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "ingress_verdicts", .type = OPT_BOOL,
-	    .offset = offsetof(struct config, ingress_verdicts),
-	    .min = 0, .max = 1,
-	    .defval = "no",
-	    .help = "also report flows opened towards a VM (a service it "
-	    "runs)",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "signature_dir", .type = OPT_PATH,
-	    .offset = offsetof(struct config, signature_dir),
-	    .defval = EGRESSD_SIGDIR,
-	    .help = "directory whose *.rules files are loaded ('' for none)",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "rule_files", .type = OPT_PATH_LIST,
-	    .min = 0, .max = CONFIG_MAX_RULE_FILES,
-	    .defval = "",
-	    .help = "more rule files, comma separated, loaded after "
-	    "signature_dir",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "geoip_country_db", .type = OPT_PATH,
-	    .offset = offsetof(struct config, geoip_country_db),
-	    .defval = "",
-	    .help = "MaxMind Country or City database (.mmdb) for country "
-	    "evidence",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "geoip_asn_db", .type = OPT_PATH,
-	    .offset = offsetof(struct config, geoip_asn_db),
-	    .defval = "",
-	    .help = "MaxMind ASN database (.mmdb) for ASN evidence",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "dns_cache_size", .type = OPT_INT,
-	    .offset = offsetof(struct config, dns_cache_size),
-	    .min = 0, .max = 16 * 1024 * 1024,
-	    .defval = "65536",
-	    .help = "DNS answers remembered (VM, address -> name) for host "
-	    "rules",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "behave_max_entries", .type = OPT_INT,
-	    .offset = offsetof(struct config, behave_max_entries),
-	    .min = 16, .max = 16 * 1024 * 1024,
-	    .defval = "16384",
-	    .help = "entries in each behaviour table (the memory bound)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "flood_window", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, flood_window_us),
-	    .min = 100000, .max = 60 * SEC,
-	    .defval = "1s",
-	    .help = "rate window of the flood detectors",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "syn_flood_pps", .type = OPT_INT,
-	    .offset = offsetof(struct config, syn_flood_pps),
-	    .min = 1, .max = 100000000,
-	    .defval = "1000",
-	    .help = "SYNs per second from a VM to one target",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "syn_flood_completed_pct", .type = OPT_INT,
-	    .offset = offsetof(struct config, syn_flood_completed_pct),
-	    .min = 0, .max = 100,
-	    .defval = "10",
-	    .help = "a SYN flood completes at most this % of its handshakes",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "udp_flood_pps", .type = OPT_INT,
-	    .offset = offsetof(struct config, udp_flood_pps),
-	    .min = 1, .max = 100000000,
-	    .defval = "5000",
-	    .help = "UDP packets per second from a VM to one target",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "icmp_flood_pps", .type = OPT_INT,
-	    .offset = offsetof(struct config, icmp_flood_pps),
-	    .min = 1, .max = 100000000,
-	    .defval = "500",
-	    .help = "ICMP echo requests per second to one target",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "http_flood_rps", .type = OPT_INT,
-	    .offset = offsetof(struct config, http_flood_rps),
-	    .min = 1, .max = 100000000,
-	    .defval = "500",
-	    .help = "HTTP requests per second from a VM to one target",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "tls_flood_rps", .type = OPT_INT,
-	    .offset = offsetof(struct config, tls_flood_rps),
-	    .min = 1, .max = 100000000,
-	    .defval = "500",
-	    .help = "request-sized TLS records per second from a VM to one "
-	    "target",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "tls_flood_cps", .type = OPT_INT,
-	    .offset = offsetof(struct config, tls_flood_cps),
-	    .min = 1, .max = 100000000,
-	    .defval = "200",
-	    .help = "TLS handshakes per second from a VM to one target",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "slow_conns", .type = OPT_INT,
-	    .offset = offsetof(struct config, slow_conns),
-	    .min = 2, .max = 100000000,
-	    .defval = "200",
-	    .help = "connections open at once to one target that make a "
-	    "slow attack",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "amp_window", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, amp_window_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "60s",
-	    .help = "window of the amplification detector",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "amp_servers", .type = OPT_INT,
-	    .offset = offsetof(struct config, amp_servers),
-	    .min = 1, .max = 1000000,
-	    .defval = "10",
-	    .help = "servers sent amplification requests (DNS ANY, NTP "
-	    "monlist...)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "scan_window", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, scan_window_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "5m",
-	    .help = "window of the scan detectors (Zeek: 5m)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "scan_ports", .type = OPT_INT,
-	    .offset = offsetof(struct config, scan_ports),
-	    .min = 2, .max = 65536,
-	    .defval = "15",
-	    .help = "distinct ports on one target make a port scan (Zeek: "
-	    "15)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "scan_hosts", .type = OPT_INT,
-	    .offset = offsetof(struct config, scan_hosts),
-	    .min = 2, .max = 100000000,
-	    .defval = "25",
-	    .help = "unanswered targets on one port make an address scan "
-	    "(Zeek: 25)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "scan_fast_window", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, scan_fast_window_us),
-	    .min = SEC, .max = 3600 * SEC,
-	    .defval = "10s",
-	    .help = "window of the fast address-scan rule",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "scan_fast_hosts", .type = OPT_INT,
-	    .offset = offsetof(struct config, scan_fast_hosts),
-	    .min = 2, .max = 100000000,
-	    .defval = "12",
-	    .help = "unanswered targets on one port within scan_fast_window",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "brute_window", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, brute_window_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "30m",
-	    .help = "window of password guessing (Zeek: 30m)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "brute_attempts", .type = OPT_INT,
-	    .offset = offsetof(struct config, brute_attempts),
-	    .min = 2, .max = 100000000,
-	    .defval = "30",
-	    .help = "failed or short logins to one service (Zeek: 30)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "suppress_window", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, suppress_window_us),
-	    .min = 0, .max = 86400 * SEC,
-	    .defval = "10m",
-	    .help = "one verdict per (VM, category, target) per this long "
-	    "(0: all)",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "min_confidence", .type = OPT_CHOICE,
-	    .offset = offsetof(struct config, min_confidence),
-	    .defval = "medium",
-	    .help = "least confidence a verdict is reported with (low, "
-	    "medium, high)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "block_categories", .type = OPT_CATEGORIES,
-	    .offset = offsetof(struct config, block_categories),
-	    .defval = "",
-	    .help = "categories whose verdicts ask for a block (the rest: "
-	    "alert)",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "inventory", .type = OPT_PATH,
-	    .offset = offsetof(struct config, inventory),
-	    .defval = "",
-	    .help = "CSV of address or MAC, VM id, tenant, labels (reread "
-	    "on SIGHUP)",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "eve", .type = OPT_PATH,
-	    .offset = offsetof(struct config, eve),
-	    .defval = "",
-	    .help = "also append every event to this file (reopened on "
-	    "SIGHUP)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "webhook", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, webhook),
-	    .defval = "",
-	    .help = "URL that verdicts are POSTed to, signed (Standard "
-	    "Webhooks)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "webhook_secret_file", .type = OPT_PATH,
-	    .offset = offsetof(struct config, webhook_secret_file),
-	    .defval = "",
-	    .help = "file holding the signing secret, whsec_<base64>",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "webhook_ca_file", .type = OPT_PATH,
-	    .offset = offsetof(struct config, webhook_ca_file),
-	    .defval = "",
-	    .help = "CA certificates that verify the webhook's TLS server "
-	    "(default: the system's)",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "webhook_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, webhook_timeout_us),
-	    .min = SEC / 10, .max = 300 * SEC,
-	    .defval = "10s",
-	    .help = "time one webhook request may take",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "webhook_batch", .type = OPT_INT,
-	    .offset = offsetof(struct config, webhook_batch),
-	    .min = 1, .max = 1000,
-	    .defval = "100",
-	    .help = "verdicts in one webhook message at most",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "webhook_retry_max", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, webhook_retry_max_us),
-	    .min = SEC, .max = 86400 * SEC,
-	    .defval = "5m",
-	    .help = "longest wait between two delivery attempts",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "spool", .type = OPT_PATH,
-	    .offset = offsetof(struct config, spool),
-	    .defval = "",
-	    .help = "directory where verdicts wait, on disk, until the "
-	    "webhook took them",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "spool_max_bytes", .type = OPT_INT,
-	    .offset = offsetof(struct config, spool_max_bytes),
-	    .min = 4096, .max = 1L << 40,
-	    .defval = "67108864",
-	    .help = "bytes the spool may hold; beyond, verdicts are dropped "
-	    "and counted",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "queue_size", .type = OPT_INT,
-	    .offset = offsetof(struct config, queue_size),
-	    .min = 1, .max = 1000000,
-	    .defval = "4096",
-	    .help = "verdicts waiting in memory for each delivery thread at "
-	    "most",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "drain_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, drain_timeout_us),
-	    .min = 0, .max = 86400 * SEC,
-	    .defval = "10s",
-	    .help = "how long the end of a run waits for delivery before "
-	    "exiting",
-	    .modes = MODE_REPLAY | MODE_LIVE, .reloads = 1 },
-	{ .name = "exec", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, exec),
-	    .defval = "",
-	    .help = "program (and arguments, split at blanks; no shell) run "
-	    "per verdict with its JSON on stdin",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "exec_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, exec_timeout_us),
-	    .min = SEC / 10, .max = 3600 * SEC,
-	    .defval = "10s",
-	    .help = "time the exec program may run before it is killed",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "nft_set", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, nft_set),
-	    .defval = "",
-	    .help = "nftables set for IPv4 block verdicts: 'FAMILY TABLE "
-	    "SET'",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "nft_set6", .type = OPT_TEXT,
-	    .offset = offsetof(struct config, nft_set6),
-	    .defval = "",
-	    .help = "nftables set for IPv6 block verdicts: 'FAMILY TABLE "
-	    "SET'",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "nft_target", .type = OPT_CHOICE,
-	    .offset = offsetof(struct config, nft_target),
-	    .defval = "vm",
-	    .help = "address put in the set: vm or destination",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-	{ .name = "nft_timeout", .type = OPT_DURATION,
-	    .offset = offsetof(struct config, nft_timeout_us),
-	    .min = SEC, .max = 365 * 86400 * SEC,
-	    .defval = "1h",
-	    .help = "how long an address stays in the nftables set",
-	    .modes = MODE_REPLAY | MODE_LIVE },
-};
 
 static const struct option_def *
 find_option(const char *name)
@@ -462,7 +26,7 @@ find_option(const char *name)
 	for (i = 0; norm[i] != '\0'; i++)
 		if (norm[i] == '-')
 			norm[i] = '_';
-	for (i = 0; i < NELEM(options); i++)
+	for (i = 0; i < noptions; i++)
 		if (strcmp(options[i].name, norm) == 0)
 			return &options[i];
 	return NULL;
@@ -483,7 +47,7 @@ config_is_option(const char *name, int *takes_value)
 const char *
 config_option_name(size_t i, int *takes_value)
 {
-	if (i >= NELEM(options))
+	if (i >= noptions)
 		return NULL;
 	if (takes_value != NULL)
 		*takes_value = options[i].type != OPT_BOOL;
@@ -701,7 +265,7 @@ config_defaults(struct config *cfg)
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (i = 0; i < NELEM(options); i++)
+	for (i = 0; i < noptions; i++)
 		if (set_option(cfg, &options[i], options[i].defval, err,
 		    sizeof(err)) == -1)
 			abort();	/* a bad default is a programming error */
@@ -911,7 +475,7 @@ config_usage(FILE *fp)
 	char name[64];
 	size_t i, j;
 
-	for (i = 0; i < NELEM(options); i++) {
+	for (i = 0; i < noptions; i++) {
 		const struct option_def *o = &options[i];
 
 		str_copy(name, o->name, sizeof(name));
@@ -961,7 +525,7 @@ config_dump(const struct config *cfg, FILE *fp)
 	char buf[64];
 	size_t i;
 
-	for (i = 0; i < NELEM(options); i++) {
+	for (i = 0; i < noptions; i++) {
 		const struct option_def *o = &options[i];
 		const char *field = (const char *)cfg + o->offset;
 		long l;

@@ -99,7 +99,7 @@ for name in rows:
         bad.append('README: row for %s, which is no option' % name)
 
 # 3. The reload list.
-src = open(top + '/common/config.c', encoding='utf-8').read()
+src = open(top + '/common/options.c', encoding='utf-8').read()
 reloads = set()
 for m in re.finditer(r'\{ \.name = "([a-z_0-9]+)",(.*?)\},', src, re.S):
     if '.reloads = 1' in m.group(2):
