@@ -31,8 +31,6 @@
 #include "source.h"
 #include "util.h"
 
-#define EGRESSD_VERSION "0.1.0"
-
 #define EXIT_RUNTIME	EGRESSD_EXIT_RUNTIME
 #define EXIT_USAGE	EGRESSD_EXIT_USAGE
 

@@ -15,6 +15,7 @@
  * two packet batches: packets wait in the kernel ring meanwhile.
  */
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
+#include "dpi.h"
 #include "eve.h"
 #include "inventory.h"
 #include "live.h"
@@ -464,6 +466,8 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	uint64_t last_stats;
 	int status = 0, rc = 0, nft;
 	struct sink_args sargs;
+	struct metrics_build build = { EGRESSD_VERSION, dpi_version(),
+	    pcap_lib_version() };
 	unsigned i;
 
 	memset(&sc, 0, sizeof(sc));
@@ -533,8 +537,8 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 		goto out;
 	}
 	if (cfg->metrics[0] != '\0' &&
-	    (sc.metrics = metrics_start(cfg->metrics, collect, healthy, &sc,
-	    err, sizeof(err))) == NULL) {
+	    (sc.metrics = metrics_start(cfg->metrics, &build, collect, healthy,
+	    &sc, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "egressd: %s\n", err);
 		status = EGRESSD_EXIT_USAGE;
 		goto out;

@@ -104,6 +104,9 @@ struct metrics_served {
 
 struct metrics {
 	struct MHD_Daemon *mhd;
+	char build[3][128];		/* version, nDPI, libpcap */
+	struct metrics_build bi;	/* pointing into build */
+	int has_bi;
 	metrics_collect_fn collect;
 	metrics_health_fn health;
 	void *arg;
@@ -273,9 +276,10 @@ serve_metrics(struct metrics *m, struct MHD_Connection *conn)
 	    __atomic_load_n(&m->dropped, __ATOMIC_RELAXED));
 	/* The size is bounded by STATS_MAX_COUNTERS lines of bounded
 	 * names, a few tens of KiB at most. */
-	need = metrics_render(s, NULL, 0);
+	need = metrics_render(s, m->has_bi ? &m->bi : NULL, NULL, 0);
 	body = xmalloc(need + 1);
-	got = metrics_render(s, body, need + 1);
+	got = metrics_render(s, m->has_bi ? &m->bi : NULL, body,
+	    need + 1);
 	free(s);
 	if (got > need)		/* cannot happen: s did not change */
 		got = need;
@@ -726,8 +730,9 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 }
 
 struct metrics *
-metrics_start(const char *spec, metrics_collect_fn collect,
-    metrics_health_fn health, void *arg, char *err, size_t errlen)
+metrics_start(const char *spec, const struct metrics_build *b,
+    metrics_collect_fn collect, metrics_health_fn health, void *arg,
+    char *err, size_t errlen)
 {
 	struct sockaddr_storage ss, bound;
 	struct epoll_event ev;
@@ -767,6 +772,15 @@ metrics_start(const char *spec, metrics_collect_fn collect,
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen) == -1)
 		goto sockfail;
 	m = xcalloc(1, sizeof(*m));
+	if (b != NULL) {
+		str_copy(m->build[0], b->version, sizeof(m->build[0]));
+		str_copy(m->build[1], b->ndpi, sizeof(m->build[1]));
+		str_copy(m->build[2], b->libpcap, sizeof(m->build[2]));
+		m->bi.version = m->build[0];
+		m->bi.ndpi = m->build[1];
+		m->bi.libpcap = m->build[2];
+		m->has_bi = 1;
+	}
 	m->collect = collect;
 	m->health = health;
 	m->arg = arg;

@@ -1,9 +1,9 @@
 /*
  * promtext.c: the stats event as Prometheus text (format 0.0.4), for
  * /metrics (metrics.h). Rendering knows nothing of the modules: any
- * (section, name) becomes a series, a counter unless the stats registry
- * (statreg.h) says otherwise, so a new figure shows up without a change
- * here. Series are grouped by the name they end up with, not by the
+ * (section, name) becomes a series, or one labelled series of a family,
+ * a counter unless the stats registry (statreg.h) says otherwise, so a new
+ * figure shows up without a change here. Series are grouped by the name they end up with, not by the
  * (section, name) they came from, because two different inputs can
  * sanitise to one name and the text format forbids a family from
  * appearing twice; the values of such a group are summed.
@@ -20,23 +20,19 @@
 /* Longer names are cut; grouping by the cut name keeps families unique. */
 #define METRICS_NAME_MAX	128
 
-/* The names in section "verdicts" that are policy categories; they share
- * one family with a category label. */
-static const char *const metrics_categories[] = {
-	"p2p", "mining", "remote_access", "proxy", "dos", "scan", "bruteforce"
-};
-#define METRICS_NCATEGORIES	NELEM(metrics_categories)
+#define FAMILY_SERIES_MAX	16	/* labelled series in one family */
 
-
-/* One family of the output: a series, or the verdict categories. */
+/* One family of the output: a series, or a labelled family's series. */
 struct metrics_family {
 	char name[METRICS_NAME_MAX];	/* full series name, "_total" included */
 	const char *section, *cname;	/* of its first input */
+	const char *help;		/* NULL: say which figure it is */
 	int gauge;
-	int verdicts;			/* the category family */
+	int labelled;
 	uint64_t value;
-	uint64_t cat[METRICS_NCATEGORIES];
-	unsigned char has_cat[METRICS_NCATEGORIES];
+	unsigned nseries;
+	const char *label[FAMILY_SERIES_MAX];
+	uint64_t lvalue[FAMILY_SERIES_MAX];
 };
 
 /* The output so far: whole lines while they fit, then only their length. */
@@ -46,36 +42,6 @@ struct metrics_out {
 	size_t need;			/* bytes of the whole text, no NUL */
 	int full;			/* a line did not fit: write no more */
 };
-
-static int
-is_gauge(const char *section, const char *name)
-{
-	const struct stat_def *d = stat_find(section, name);
-
-	return d != NULL && d->kind != STAT_COUNTER;
-}
-
-/* Returns the index of name among the categories, or -1. */
-static int
-category_index(const char *section, const char *name)
-{
-	size_t i;
-
-	if (strcmp(section, "verdicts") != 0)
-		return -1;
-	for (i = 0; i < METRICS_NCATEGORIES; i++)
-		if (strcmp(name, metrics_categories[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-static const char *
-help_text(const char *section, const char *name)
-{
-	const struct stat_def *d = stat_find(section, name);
-
-	return d != NULL ? d->help : NULL;
-}
 
 /* Appends s to dst (of dstlen, NUL-terminated) with every character outside
  * [a-zA-Z0-9_] made '_'; cuts at dstlen - 1. */
@@ -160,14 +126,48 @@ add_sat(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/* Writes value into dst (of dstlen) as a label value: backslash, quote
+ * and newline escaped, as the text format wants. */
+static void
+label_value(char *dst, size_t dstlen, const char *value)
+{
+	size_t n = 0;
+
+	for (; value != NULL && *value != '\0' && n + 3 < dstlen; value++) {
+		if (*value == '\\' || *value == '"' || *value == '\n') {
+			dst[n++] = '\\';
+			dst[n++] = *value == '\n' ? 'n' : *value;
+		} else {
+			dst[n++] = *value;
+		}
+	}
+	dst[n] = '\0';
+}
+
+static void
+build_info(struct metrics_out *o, const struct metrics_build *b)
+{
+	char v[3][128];
+
+	label_value(v[0], sizeof(v[0]), b->version);
+	label_value(v[1], sizeof(v[1]), b->ndpi);
+	label_value(v[2], sizeof(v[2]), b->libpcap);
+	out_line(o, "# HELP egressd_build_info egressd's version and the "
+	    "versions of the libraries it runs with.\n");
+	out_line(o, "# TYPE egressd_build_info gauge\n");
+	out_line(o, "egressd_build_info{version=\"%s\",ndpi=\"%s\","
+	    "libpcap=\"%s\"} 1\n", v[0], v[1], v[2]);
+}
+
 size_t
-metrics_render(const struct stats_event *s, char *buf, size_t len)
+metrics_render(const struct stats_event *s, const struct metrics_build *b,
+    char *buf, size_t len)
 {
 	struct metrics_family fam[STATS_MAX_COUNTERS];
 	struct metrics_out o = { buf, len, 0, 0 };
 	char name[METRICS_NAME_MAX], help[2 * METRICS_NAME_MAX];
-	unsigned i, j, nfam = 0, n;
-	int cat;
+	const struct stat_def *d;
+	unsigned i, j, k, nfam = 0, n;
 
 	if (buf != NULL && len > 0)
 		buf[0] = '\0';
@@ -177,27 +177,28 @@ metrics_render(const struct stats_event *s, char *buf, size_t len)
 
 	for (i = 0; i < n; i++) {
 		const char *section = s->c[i].section, *cname = s->c[i].name;
-		int gauge;
+		int gauge, labelled;
 
 		if (section == NULL)
 			section = "";
 		if (cname == NULL)
 			cname = "";
-		cat = category_index(section, cname);
-		gauge = cat == -1 && is_gauge(section, cname);
-		if (cat != -1)
-			str_copy(name, "egressd_verdicts_total", sizeof(name));
-		else {
-			str_copy(name, "egressd_", sizeof(name));
+		d = stat_find(section, cname);
+		gauge = d != NULL && d->kind != STAT_COUNTER;
+		labelled = d != NULL && d->family != NULL;
+		str_copy(name, "egressd_", sizeof(name));
+		if (labelled) {
+			append_sanitised(name, sizeof(name), d->family);
+		} else {
 			append_sanitised(name, sizeof(name), section);
 			append_sanitised(name, sizeof(name), "_");
 			append_sanitised(name, sizeof(name), cname);
-			/* Room is kept for the suffix, so cutting a long
-			 * name never makes a counter look like a gauge. */
-			if (!gauge) {
-				name[sizeof(name) - sizeof("_total")] = '\0';
-				append_sanitised(name, sizeof(name), "_total");
-			}
+		}
+		/* Room is kept for the suffix, so cutting a long name never
+		 * makes a counter look like a gauge. */
+		if (!gauge) {
+			name[sizeof(name) - sizeof("_total")] = '\0';
+			append_sanitised(name, sizeof(name), "_total");
 		}
 		for (j = 0; j < nfam; j++)
 			if (strcmp(fam[j].name, name) == 0)
@@ -208,12 +209,23 @@ metrics_render(const struct stats_event *s, char *buf, size_t len)
 			fam[j].section = section;
 			fam[j].cname = cname;
 			fam[j].gauge = gauge;
-			fam[j].verdicts = cat != -1;
+			fam[j].labelled = labelled;
+			fam[j].help = labelled ? stat_family_help(d->family) :
+			    d != NULL ? d->help : NULL;
 			nfam++;
 		}
-		if (fam[j].verdicts && cat != -1) {
-			fam[j].cat[cat] = add_sat(fam[j].cat[cat], s->c[i].value);
-			fam[j].has_cat[cat] = 1;
+		if (fam[j].labelled && labelled) {
+			for (k = 0; k < fam[j].nseries &&
+			    strcmp(fam[j].label[k], d->label) != 0; k++)
+				;
+			if (k == fam[j].nseries) {
+				if (k == FAMILY_SERIES_MAX)
+					continue;
+				fam[j].label[k] = d->label;
+				fam[j].nseries++;
+			}
+			fam[j].lvalue[k] = add_sat(fam[j].lvalue[k],
+			    s->c[i].value);
 		} else
 			fam[j].value = add_sat(fam[j].value, s->c[i].value);
 	}
@@ -221,28 +233,25 @@ metrics_render(const struct stats_event *s, char *buf, size_t len)
 	out_line(&o, "# HELP egressd_up 1 while egressd is running.\n");
 	out_line(&o, "# TYPE egressd_up gauge\n");
 	out_line(&o, "egressd_up 1\n");
+	if (b != NULL)
+		build_info(&o, b);
 	for (j = 0; j < nfam; j++) {
 		const struct metrics_family *f = &fam[j];
-		const char *h;
 
-		if (f->verdicts) {
-			out_line(&o, "# HELP %s Verdicts by policy category.\n",
-			    f->name);
-			out_line(&o, "# TYPE %s counter\n", f->name);
-			for (i = 0; i < METRICS_NCATEGORIES; i++)
-				if (f->has_cat[i])
-					out_line(&o, "%s{category=\"%s\"} %llu\n",
-					    f->name, metrics_categories[i],
-					    (unsigned long long)f->cat[i]);
-			continue;
-		}
-		if ((h = help_text(f->section, f->cname)) == NULL) {
+		if (f->help == NULL) {
 			help_generic(help, sizeof(help), f->section, f->cname);
 			out_line(&o, "# HELP %s egressd stats %s\n", f->name, help);
 		} else
-			out_line(&o, "# HELP %s %s\n", f->name, h);
+			out_line(&o, "# HELP %s %s\n", f->name, f->help);
 		out_line(&o, "# TYPE %s %s\n", f->name,
 		    f->gauge ? "gauge" : "counter");
+		if (f->labelled) {
+			for (k = 0; k < f->nseries; k++)
+				out_line(&o, "%s{%s} %llu\n", f->name,
+				    f->label[k],
+				    (unsigned long long)f->lvalue[k]);
+			continue;
+		}
 		out_line(&o, "%s %llu\n", f->name, (unsigned long long)f->value);
 	}
 

@@ -17,6 +17,8 @@
 #include "sinks.h"
 #include "source.h"
 
+#define EGRESSD_VERSION "0.1.0"
+
 /* Exit status, replay and live alike. */
 #define EGRESSD_EXIT_OK		0
 #define EGRESSD_EXIT_RUNTIME	1	/* a read or write failed, verdicts lost */

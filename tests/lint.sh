@@ -8,6 +8,8 @@
 #     in deploy/egressd.conf.
 #  3. The options a SIGHUP puts in use are those the table marks
 #     `.reloads = 1`, and the README lists exactly those.
+#  4. Every stats figure the sources write has its row in the stats
+#     registry (common/statreg.c).
 #
 #   tests/lint.sh EGRESSD
 set -u
@@ -122,5 +124,33 @@ if [ $rc -eq 0 ]; then
 	ok "option defaults: table, README and deploy/egressd.conf agree; the README's reload list is the table's"
 else
 	notok "option defaults or reload list disagree (above)"
+fi
+
+# 4. Every figure a source file writes (stats_add, stats_merge with a
+# literal section and name) has its row in the stats registry, which
+# gives it its kind, its help and its Prometheus family.
+missing=$(cd "$top" && python3 - <<'PY'
+import glob, re
+reg = open('common/statreg.c', encoding='utf-8').read()
+rows = set(re.findall(r'\{ "([a-z_]+)", "([a-z_0-9]+)", ', reg))
+files = ['egressd.c', 'sidecar.c', 'pipeline.c'] + sorted(
+    glob.glob('capture/*.c') + glob.glob('classify/*.c') +
+    glob.glob('common/*.c') + glob.glob('enforce/*.c'))
+n = 0
+for f in files:
+    src = open(f, encoding='utf-8').read()
+    for m in re.finditer(r'stats_(?:add|merge)\(\s*[^,]+,\s*"([a-z_]+)",\s*"([a-z_0-9]+)"', src):
+        n += 1
+        if (m.group(1), m.group(2)) not in rows:
+            print('%s: %s.%s' % (f, m.group(1), m.group(2)))
+if n < 50:
+    print('only %d stats_add calls found: the pattern no longer matches' % n)
+PY
+)
+if [ -z "$missing" ]; then
+	ok "every stats figure the sources write has a row in common/statreg.c"
+else
+	notok "stats figures without a row in common/statreg.c:"
+	echo "$missing" | sed 's/^/#   /'
 fi
 exit $fail

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "statreg.h"
 #include "suites.h"
 
 static const char *
@@ -30,7 +31,7 @@ render(const struct stats_event *s)
 	static char buf[65536];
 	size_t n;
 
-	n = metrics_render(s, buf, sizeof(buf));
+	n = metrics_render(s, NULL, buf, sizeof(buf));
 	ck_assert_uint_lt(n, sizeof(buf));
 	ck_assert_uint_eq(n, strlen(buf));
 	return buf;
@@ -47,6 +48,9 @@ count(const char *hay, const char *needle)
 	}
 	return n;
 }
+
+static const struct metrics_build test_build = { "9.9.9", "4.2.0",
+    "libpcap 1.10" };
 
 #define UP_LINES \
 	"# HELP egressd_up 1 while egressd is running.\n" \
@@ -76,9 +80,9 @@ START_TEST(render_exact)
 	    "# TYPE egressd_verdicts_total counter\n"
 	    "egressd_verdicts_total{category=\"p2p\"} 2\n"
 	    "egressd_verdicts_total{category=\"mining\"} 1\n"
-	    "# HELP egressd_verdicts_by_ndpi_total egressd stats verdicts.by_ndpi\n"
-	    "# TYPE egressd_verdicts_by_ndpi_total counter\n"
-	    "egressd_verdicts_by_ndpi_total 4\n"
+	    "# HELP egressd_verdicts_decided_total Verdicts by what decided them.\n"
+	    "# TYPE egressd_verdicts_decided_total counter\n"
+	    "egressd_verdicts_decided_total{by=\"ndpi\"} 4\n"
 	    "# HELP egressd_my_sec_we_ird_name_total egressd stats my-sec.we.ird name\n"
 	    "# TYPE egressd_my_sec_we_ird_name_total counter\n"
 	    "egressd_my_sec_we_ird_name_total 5\n"
@@ -114,10 +118,10 @@ START_TEST(render_kinds)
 	};
 	static const char *const counters[][2] = {
 		{ "capture", "packets" }, { "capture", "kernel_drops" },
-		{ "decoder", "truncated" }, { "flow", "ended_fin" },
+		{ "decoder", "tunneled" }, { "flow", "created" },
 		{ "dpi", "given_up" }, { "detect", "dns_tunnels" },
-		{ "verdicts", "suppressed" }, { "behaviour", "hits" },
-		{ "webhook", "queue_dropped" }, { "action", "nft_added" },
+		{ "behaviour", "suppressed" }, { "behaviour", "hits" },
+		{ "webhook", "attempts" }, { "action", "nft_added" },
 	};
 	struct stats_event s;
 	char line[256];
@@ -152,6 +156,63 @@ START_TEST(render_kinds)
 }
 END_TEST
 
+/* Every row of the stats registry has its help, and rendered together
+ * they make one HELP and one TYPE per family: a labelled family (results,
+ * reasons, categories) holds all its series. */
+START_TEST(render_registry)
+{
+	const struct stat_def *d;
+	struct stats_event s;
+	char line[256];
+	const char *out;
+	size_t i;
+	int families = 0, labelled = 0;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; (d = stat_at(i)) != NULL; i++) {
+		ck_assert_msg(d->help != NULL && d->help[0] != '\0',
+		    "%s.%s has no help", d->section, d->name);
+		ck_assert_msg((d->family == NULL) == (d->label == NULL),
+		    "%s.%s", d->section, d->name);
+		if (d->family != NULL) {
+			ck_assert_ptr_nonnull(stat_family_help(d->family));
+			labelled++;
+		}
+		stats_add(&s, d->section, d->name, i);
+	}
+	ck_assert_uint_le(i, STATS_MAX_COUNTERS);
+	out = render(&s);
+	ck_assert_ptr_null(strstr(out, "egressd stats "));
+	for (i = 0; (d = stat_at(i)) != NULL; i++) {
+		if (d->family == NULL) {
+			families++;
+			continue;
+		}
+		snprintf(line, sizeof(line), "{%s} %zu\n", d->label, i);
+		ck_assert_msg(count(out, line) == 1, "%s", line);
+		snprintf(line, sizeof(line), "# TYPE egressd_%s_total counter\n",
+		    d->family);
+		ck_assert_int_eq(count(out, line), 1);
+	}
+	ck_assert_int_gt(labelled, 0);
+	ck_assert_int_eq(count(out, "# HELP "), count(out, "# TYPE "));
+	ck_assert_int_gt(count(out, "# TYPE "), families);
+}
+END_TEST
+
+START_TEST(render_build_info)
+{
+	struct metrics_build b = { "0.1.0", "4.2.0", "libpcap \"1.10\"" };
+	char buf[1024];
+
+	ck_assert_uint_lt(metrics_render(NULL, &b, buf, sizeof(buf)),
+	    sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "# TYPE egressd_build_info gauge\n"
+	    "egressd_build_info{version=\"0.1.0\",ndpi=\"4.2.0\","
+	    "libpcap=\"libpcap \\\"1.10\\\"\"} 1\n"));
+}
+END_TEST
+
 START_TEST(render_duplicates)
 {
 	struct stats_event s;
@@ -171,8 +232,8 @@ START_TEST(render_duplicates)
 	    "egressd_capture_packets_total 18446744073709551615\n"
 	    "# HELP egressd_verdicts_total Verdicts by policy category.\n"
 	    "# TYPE egressd_verdicts_total counter\n"
-	    "egressd_verdicts_total{category=\"dos\"} 7\n"
 	    "egressd_verdicts_total{category=\"scan\"} 11\n"
+	    "egressd_verdicts_total{category=\"dos\"} 7\n"
 	    "# HELP egressd_x_a_b_total egressd stats x.a-b\n"
 	    "# TYPE egressd_x_a_b_total counter\n"
 	    "egressd_x_a_b_total 30\n");
@@ -214,13 +275,13 @@ START_TEST(render_truncated)
 	stats_add(&s, "flow", "active", 3);
 	stats_add(&s, "verdicts", "p2p", 2);
 	stats_add(&s, "verdicts", "proxy", 9);
-	need = metrics_render(&s, NULL, 0);
-	ck_assert_uint_eq(metrics_render(&s, full, sizeof(full)), need);
+	need = metrics_render(&s, NULL, NULL, 0);
+	ck_assert_uint_eq(metrics_render(&s, NULL, full, sizeof(full)), need);
 	ck_assert_uint_eq(strlen(full), need);
 
 	for (len = 0; len <= need + 1; len++) {
 		memset(buf, 0x5a, sizeof(buf));
-		n = metrics_render(&s, len == 0 ? NULL : buf, len);
+		n = metrics_render(&s, NULL, len == 0 ? NULL : buf, len);
 		ck_assert_uint_eq(n, need);
 		if (len == 0)
 			continue;
@@ -241,7 +302,7 @@ START_TEST(render_truncated)
 	}
 	/* Exactly enough room: all of it. */
 	memset(buf, 0x5a, sizeof(buf));
-	metrics_render(&s, buf, need + 1);
+	metrics_render(&s, NULL, buf, need + 1);
 	ck_assert_str_eq(buf, full);
 	for (lines = 0, n = 0; n < need; n++)
 		lines += full[n] == '\n';
@@ -439,7 +500,8 @@ START_TEST(http_serve)
 	int port;
 
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
-	m = metrics_start("127.0.0.1:0", collect, health, &f, err, sizeof(err));
+	m = metrics_start("127.0.0.1:0", &test_build, collect, health, &f, err,
+	    sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	port = metrics_port(m);
 	ck_assert_int_gt(port, 0);
@@ -449,6 +511,11 @@ START_TEST(http_serve)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.type, "text/plain; version=0.0.4; charset=utf-8");
 	ck_assert_str_eq(r.body, UP_LINES
+	    "# HELP egressd_build_info egressd's version and the versions of "
+	    "the libraries it runs with.\n"
+	    "# TYPE egressd_build_info gauge\n"
+	    "egressd_build_info{version=\"9.9.9\",ndpi=\"4.2.0\","
+	    "libpcap=\"libpcap 1.10\"} 1\n"
 	    "# HELP egressd_capture_packets_total Packets read from the capture source.\n"
 	    "# TYPE egressd_capture_packets_total counter\n"
 	    "egressd_capture_packets_total 42\n"
@@ -504,7 +571,7 @@ START_TEST(http_no_callbacks)
 	char err[256];
 
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
-	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, err, sizeof(err));
+	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	fetch(metrics_port(m), "GET", "/metrics", NULL, &r);
 	ck_assert_int_eq(r.status, 200);
@@ -537,11 +604,11 @@ START_TEST(http_addr_in_use)
 	int fds;
 
 	fds = open_fds();
-	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, err, sizeof(err));
+	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	snprintf(spec, sizeof(spec), "127.0.0.1:%d", metrics_port(m));
 	err[0] = '\0';
-	m2 = metrics_start(spec, NULL, NULL, NULL, err, sizeof(err));
+	m2 = metrics_start(spec, NULL, NULL, NULL, NULL, err, sizeof(err));
 	ck_assert_ptr_null(m2);
 	ck_assert_msg(strstr(err, "Address already in use") != NULL, "%s", err);
 	snprintf(want, sizeof(want), "%s", spec);
@@ -549,13 +616,13 @@ START_TEST(http_addr_in_use)
 	metrics_stop(m);
 
 	/* Stopped: the port is free again. */
-	m2 = metrics_start(spec, NULL, NULL, NULL, err, sizeof(err));
+	m2 = metrics_start(spec, NULL, NULL, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(m2 != NULL, "%s", err);
 	metrics_stop(m2);
 	/* Nothing left open, the listening socket included. */
 	ck_assert_int_eq(open_fds(), fds);
 
-	ck_assert_ptr_null(metrics_start("localhost:0", NULL, NULL, NULL, err,
+	ck_assert_ptr_null(metrics_start("localhost:0", NULL, NULL, NULL, NULL, err,
 	    sizeof(err)));
 	metrics_stop(NULL);
 }
@@ -567,7 +634,7 @@ START_TEST(http_ipv6)
 	struct metrics *m;
 	char err[256];
 
-	m = metrics_start("[::1]:0", NULL, NULL, NULL, err, sizeof(err));
+	m = metrics_start("[::1]:0", NULL, NULL, NULL, NULL, err, sizeof(err));
 	if (m == NULL) {
 		ck_assert_msg(strstr(err, "Address family") != NULL ||
 		    strstr(err, "Cannot assign") != NULL, "%s", err);
@@ -674,7 +741,7 @@ START_TEST(http_whole_header)
 	char err[256], big[9000], buf[4096];
 	int port, fd;
 
-	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, err, sizeof(err));
+	m = metrics_start("127.0.0.1:0", NULL, NULL, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	port = metrics_port(m);
 
@@ -738,7 +805,7 @@ START_TEST(http_slow_clients)
 	uint64_t start, t;
 
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
-	m = metrics_start("127.0.0.1:0", collect, health, &f, err,
+	m = metrics_start("127.0.0.1:0", NULL, collect, health, &f, err,
 	    sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	port = metrics_port(m);
@@ -813,7 +880,7 @@ START_TEST(http_many_requests)
 	int fds[MANY_REQUESTS], port, i;
 
 	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
-	m = metrics_start("127.0.0.1:0", collect, health, &f, err,
+	m = metrics_start("127.0.0.1:0", NULL, collect, health, &f, err,
 	    sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	port = metrics_port(m);
@@ -849,6 +916,8 @@ metrics_suite(void)
 	tcase_add_test(tc, render_exact);
 	tcase_add_test(tc, render_empty);
 	tcase_add_test(tc, render_kinds);
+	tcase_add_test(tc, render_registry);
+	tcase_add_test(tc, render_build_info);
 	tcase_add_test(tc, render_duplicates);
 	tcase_add_test(tc, render_odd_names);
 	tcase_add_test(tc, render_truncated);
