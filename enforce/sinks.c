@@ -1,7 +1,7 @@
 /*
  * sinks.c: the registry of sinks and the fan-out to them (see sinks.h).
- * A new sink is a new file with its struct sink_ops and one line in
- * registry[] below.
+ * A new sink is a new file with its struct sink_ops, and its name below:
+ * in the declaration and in registry[].
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,6 +9,9 @@
 #include "log.h"
 #include "sinks.h"
 #include "util.h"
+
+extern const struct sink_ops sink_events, sink_eve, sink_webhook, sink_exec,
+    sink_nft;
 
 static const struct sink_ops *const registry[] = {
 	&sink_events,	/* standard output or -o */

@@ -1,8 +1,8 @@
 /*
  * sink.h: one interface for everything a verdict, flow or stats event goes
  * to. Each sink is a struct sink_ops (a name and its functions, filled with
- * designated initializers) in a file of its own, listed once in the
- * registry in sinks.c; the replay and the live capture drive them all
+ * designated initializers) in a file of its own, declared and listed
+ * once in the registry in sinks.c; the replay and the live capture drive them all
  * through sinks.h and never name one. A sink the configuration does not
  * ask for is not opened.
  *
@@ -73,9 +73,5 @@ struct sink_ops {
 	 * were lost on the way out (a file that could not be written). */
 	int (*close)(void *state, char *err, size_t errlen);
 };
-
-/* The registered sinks, in the order events reach them. */
-extern const struct sink_ops sink_events, sink_eve, sink_webhook,
-    sink_exec, sink_nft;
 
 #endif
