@@ -144,11 +144,10 @@ write_stats(struct run *r)
 }
 
 static void
-on_frame(const struct frame *fr, int dlt, void *arg)
+between_batches(void *arg)
 {
-	struct run *r = arg;
-
-	pipeline_frame(&r->pl, dlt, fr);
+	if (reload_requested)
+		reload(arg);
 }
 
 /* Replays the capture; returns 0, or -1 after a read error. A capture cut
@@ -160,18 +159,12 @@ replay(struct run *r, char *err, size_t errlen)
 {
 	int rc;
 
-	while (!stop_requested) {
-		if (reload_requested)
-			reload(r);
-		if ((rc = source_poll(r->src, 0, 0, on_frame, r, err,
-		    errlen)) > 0)
-			continue;
-		if (rc == SOURCE_CUT)
-			log_warn("%s (events cover the %llu packets before it)",
-			    err, (unsigned long long)r->pl.packets);
-		return rc == SOURCE_ERROR ? -1 : 0;
-	}
-	return 0;
+	rc = pipeline_run(&r->pl, r->src, 0, 0, &stop_requested,
+	    between_batches, r, err, errlen);
+	if (rc == SOURCE_CUT)
+		log_warn("%s (events cover the %llu packets before it)", err,
+		    (unsigned long long)r->pl.packets);
+	return rc == SOURCE_ERROR ? -1 : 0;
 }
 
 /* -t: loads everything the configuration names, as a run would, and

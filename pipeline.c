@@ -1,6 +1,6 @@
 /*
- * pipeline.c: decode -> classify for one frame, and the figures and exit
- * status both run modes share (see pipeline.h). The per-frame path adds
+ * pipeline.c: the source -> decode -> classify loop, and the figures and
+ * exit status both run modes share (see pipeline.h). The per-frame path adds
  * counters and hands the packet on; it allocates nothing.
  */
 #include <string.h>
@@ -38,6 +38,30 @@ pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr)
 	if (fr->link_dir != LINK_UNKNOWN)
 		p.link_dir = fr->link_dir;
 	classify_packet(pl->c, &p);
+}
+
+static void
+run_frame(const struct frame *fr, int dlt, void *arg)
+{
+	pipeline_frame(arg, dlt, fr);
+}
+
+int
+pipeline_run(struct pipeline *pl, struct source *src, unsigned worker,
+    int timeout_ms, const volatile sig_atomic_t *stop,
+    void (*between)(void *arg), void *arg, char *err, size_t errlen)
+{
+	int rc;
+
+	while (!*stop) {
+		rc = source_poll(src, worker, timeout_ms, run_frame, pl, err,
+		    errlen);
+		if (rc < 0)
+			return rc == SOURCE_END ? 0 : rc;
+		if (between != NULL)
+			between(arg);
+	}
+	return 0;
 }
 
 void

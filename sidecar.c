@@ -65,6 +65,7 @@ struct worker {
 	const struct config *new_cfg;
 	struct inventory *new_inv;
 	unsigned applied;		/* reloads applied */
+	uint64_t last_expire, last_pub;	/* the worker's own */
 };
 
 struct sidecar {
@@ -111,14 +112,6 @@ emit_flow(const struct flow_event *fe, void *arg)
  */
 
 static void
-on_frame(const struct frame *fr, int dlt, void *arg)
-{
-	struct worker *w = arg;
-
-	pipeline_frame(&w->pl, dlt, fr);
-}
-
-static void
 publish(struct worker *w, uint64_t now)
 {
 	struct stats_event s;
@@ -160,32 +153,38 @@ apply_reload(struct worker *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* Between two polls: flows expire and the figures are published every
+ * PUBLISH_US, and a prepared reload is put in use. */
+static void
+between_polls(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t now = wall_us();
+
+	if (now - w->last_expire >= PUBLISH_US) {
+		classify_expire(w->c, now);
+		w->last_expire = now;
+	}
+	if (now - w->last_pub >= PUBLISH_US) {
+		publish(w, now);
+		w->last_pub = now;
+	}
+	apply_reload(w);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t now, last_pub = 0, last_expire = wall_us();
 	char err[512];
 
-	while (!sc_stop) {
-		if (source_poll(w->sc->src, w->id, POLL_MS, on_frame, w, err,
-		    sizeof(err)) < 0) {
-			log_err("worker %u: %s", w->id, err);
-			pthread_mutex_lock(&w->mu);
-			w->failed = 1;
-			pthread_mutex_unlock(&w->mu);
-			break;
-		}
-		now = wall_us();
-		if (now - last_expire >= PUBLISH_US) {
-			classify_expire(w->c, now);
-			last_expire = now;
-		}
-		if (now - last_pub >= PUBLISH_US) {
-			publish(w, now);
-			last_pub = now;
-		}
-		apply_reload(w);
+	w->last_expire = wall_us();
+	if (pipeline_run(&w->pl, w->sc->src, w->id, POLL_MS, &sc_stop,
+	    between_polls, w, err, sizeof(err)) != 0) {
+		log_err("worker %u: %s", w->id, err);
+		pthread_mutex_lock(&w->mu);
+		w->failed = 1;
+		pthread_mutex_unlock(&w->mu);
 	}
 	classify_flush(w->c);
 	publish(w, wall_us());

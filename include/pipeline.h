@@ -1,6 +1,7 @@
 /*
  * pipeline.h: what a replay (egressd.c) and a live capture (sidecar.c)
- * both do with a frame and at the end of a run. A frame is decoded and,
+ * both do: the loop that reads a source, what happens to a frame, and the
+ * end of a run. A frame is decoded and,
  * when it is an IP packet, classified; the figures of both steps are kept
  * here and written into stats events the same way by both run modes; the
  * end of delivery decides the exit status the same way too. A live
@@ -9,6 +10,7 @@
 #ifndef EGRESSD_PIPELINE_H
 #define EGRESSD_PIPELINE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "classify.h"
@@ -40,6 +42,15 @@ void pipeline_init(struct pipeline *pl, struct classify *c,
 
 /* One frame of link type dlt: counted, decoded, classified. */
 void pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr);
+
+/* The loop of a replay and of each live worker: polls worker's frames
+ * from src (waiting up to timeout_ms each time) into the pipeline, and
+ * calls between(arg) after each poll, until *stop is set or the input
+ * ends. Returns 0, or the SOURCE_CUT or SOURCE_ERROR that ended it, with
+ * a message. */
+int pipeline_run(struct pipeline *pl, struct source *src, unsigned worker,
+    int timeout_ms, const volatile sig_atomic_t *stop,
+    void (*between)(void *arg), void *arg, char *err, size_t errlen);
 
 /* Adds the pipeline's figures to s: capture.packets and capture.bytes,
  * then the source's own of this worker (source_figures; src may be NULL),
