@@ -8,6 +8,7 @@
 #     in deploy/egressd.conf.
 #  3. The options a SIGHUP puts in use are those the table marks
 #     `.reloads = 1`, and the README lists exactly those.
+#  4. The folders' layering: what may include what (tests/deps.sh).
 #
 #   tests/lint.sh EGRESSD
 set -u
@@ -123,4 +124,6 @@ if [ $rc -eq 0 ]; then
 else
 	notok "option defaults or reload list disagree (above)"
 fi
+# 4. The folders' layering, one line per rule (tests/deps.sh).
+"$top/tests/deps.sh" || fail=1
 exit $fail
