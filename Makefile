@@ -43,6 +43,10 @@ ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DEGRESSD_SIGDIR='"$(SIGDIR)"' \
 ALL_CFLAGS   = -std=c11 -O2 -g -pthread $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 ALL_LDLIBS   = $(LIB_LIBS) $(LDLIBS)
+# A folder's internal headers sit beside its .c files and are included with
+# quotes from there; only test programs (unit tests, sigbench) reach into
+# the folders, so only their compile rules add them to the quote path.
+TEST_CPPFLAGS = -iquote capture -iquote classify -iquote common -iquote enforce
 
 MODULES := $(sort $(wildcard common/*.c capture/*.c classify/*.c enforce/*.c))
 MOD_OBJS := $(MODULES:%.c=$(BUILD)/%.o)
@@ -78,7 +82,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(TEST_CPPFLAGS) $(CHECK_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/egressd: $(MAIN_OBJ) $(MOD_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
@@ -171,7 +175,7 @@ asan:
 
 # Loading 100k host and 100k CIDR rules, and the cost of a lookup.
 $(BUILD)/sigbench: tests/sigbench.c $(MOD_OBJS)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(ALL_CPPFLAGS) $(TEST_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 sigbench: $(BUILD)/sigbench
 	$(BUILD)/sigbench

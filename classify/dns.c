@@ -1,6 +1,6 @@
 /*
  * dns.c: the DNS message reader, the per-VM name cache and the DNS tunnel
- * detector of include/dns.h.
+ * detector of dns.h.
  *
  * The one decision a reader needs: both tables are bounded LRU tables
  * (lrutab.h), fixed pools sized at new() that never grow, keyed by SipHash

@@ -1,6 +1,6 @@
 /*
  * flowtab.c: chained hash of pooled flow records with per-timeout-class LRU
- * lists. See include/flowtab.h for the design.
+ * lists. See flowtab.h for the design.
  */
 #include <stdio.h>
 #include <stdlib.h>

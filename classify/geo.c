@@ -1,6 +1,6 @@
 /*
  * geo.c: country and autonomous system of an address from MaxMind DB files,
- * read with libmaxminddb. See include/geo.h.
+ * read with libmaxminddb. See geo.h.
  *
  * The files are mapped (MMDB_MODE_MMAP) and a lookup only walks the mapped
  * tree and decodes the few values it needs, with no heap allocation at all:

@@ -1,5 +1,5 @@
 /*
- * names.c: host names from a client's first bytes (see include/names.h).
+ * names.c: host names from a client's first bytes (see names.h).
  * A name is taken only when every length on the way to it fits inside the
  * record that holds it, and only names a resolver could ask for: letters,
  * digits, '-', '_' and dots, at most 253 bytes.

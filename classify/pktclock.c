@@ -1,6 +1,6 @@
 /*
  * pktclock.c: the classifier's clock that never goes back. See
- * include/pktclock.h for the design.
+ * pktclock.h for the design.
  */
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /*
- * sshshape.c: SSH tunnels by their traffic shape (see include/sshshape.h).
+ * sshshape.c: SSH tunnels by their traffic shape (see sshshape.h).
  *
  * Sizes are TCP payload bytes. A keystroke is at most KEY_MAX bytes: an
  * SSH packet of one byte of channel data is 36 bytes with an AEAD cipher

@@ -1,5 +1,5 @@
 /*
- * tlsrec.c: TLS record sizes and what they carry (see include/tlsrec.h).
+ * tlsrec.c: TLS record sizes and what they carry (see tlsrec.h).
  *
  * The judges look at the records after the handshake, with each record's
  * length less the AEAD overhead (17 bytes in TLS 1.3: a 16-byte tag and

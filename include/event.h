@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "policy.h"
+#include "vocab.h"
 
 struct flow_tuple {
 	uint8_t src[16], dst[16];	/* IPv4-mapped for IPv4 */

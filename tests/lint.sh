@@ -10,6 +10,7 @@
 #     `.reloads = 1`, and the README lists exactly those.
 #  4. Every stats figure the sources write has its row in the stats
 #     registry (common/statreg.c).
+#  5. The folders' layering: what may include what (tests/deps.sh).
 #
 #   tests/lint.sh EGRESSD
 set -u
@@ -153,4 +154,7 @@ else
 	notok "stats figures without a row in common/statreg.c:"
 	echo "$missing" | sed 's/^/#   /'
 fi
+
+# 5. The folders' layering, one line per rule (tests/deps.sh).
+"$top/tests/deps.sh" || fail=1
 exit $fail

@@ -38,13 +38,19 @@ CPPFLAGS="-Iinclude -D_GNU_SOURCE -DEGRESSD_SIGDIR=\"$ROOT/signatures\" $LIB_CFL
 CFLAGS="-std=c11 -g -O1 -pthread -fno-omit-frame-pointer -fno-sanitize-recover=all"
 SAN_OBJ="-fsanitize=fuzzer-no-link,address,undefined"
 SAN_BIN="-fsanitize=fuzzer,address,undefined"
+# The targets, like the unit tests, include folder-internal headers
+# (classify/sig.h, enforce/webhook.h): the folders go on their quote path
+# only, never on the modules'.
+TEST_CPPFLAGS="-iquote capture -iquote classify -iquote common -iquote enforce"
 
 mkdir -p "$OUT/obj" "$OUT/bin"
 
 # The project's modules: everything but the two files with main().
-# Rebuilt when the source or any header is newer than the object.
+# Rebuilt when the source or any header (include/ and the folders') is
+# newer than the object.
 srcs=$(ls common/*.c capture/*.c classify/*.c enforce/*.c)
-newest_h=$(ls -t include/*.h | head -n 1)
+# shellcheck disable=SC2046
+newest_h=$(ls -t $(find include common capture classify enforce -name '*.h') | head -n 1)
 stale=""
 for s in $srcs; do
 	o=$OUT/obj/$(echo "$s" | tr / _ | sed 's/\.c$/.o/')
@@ -76,7 +82,7 @@ for t in $TARGETS; do
 	if [ "$need" = 1 ]; then
 		echo "fuzz: linking $t"
 		# shellcheck disable=SC2086
-		$CC $CPPFLAGS $CFLAGS $SAN_BIN -Itests/fuzz tests/fuzz/$t.c $objs \
+		$CC $CPPFLAGS $TEST_CPPFLAGS $CFLAGS $SAN_BIN -Itests/fuzz tests/fuzz/$t.c $objs \
 		    $LIB_LIBS -o "$bin" || { echo "fuzz: build of $t failed" >&2; exit 2; }
 	fi
 done

@@ -19,7 +19,7 @@
 
 #include "config.h"
 #include "sinks.h"
-#include "../../enforce/sinkq.h"
+#include "sinkq.h"
 #include "event.h"
 #include "helpers.h"
 #include "policy.h"
