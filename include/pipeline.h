@@ -1,11 +1,11 @@
 /*
  * pipeline.h: what a replay (egressd.c) and a live capture (sidecar.c)
  * both do: the loop that reads a source, what happens to a frame, and the
- * end of a run. A frame is decoded and,
- * when it is an IP packet, classified; the figures of both steps are kept
- * here and written into stats events the same way by both run modes; the
- * end of delivery decides the exit status the same way too. A live
- * capture has one pipeline per worker, a replay one.
+ * end of a run. A frame is decoded and, when it is an IP packet,
+ * classified; the figures of both steps are kept here and written into
+ * stats events the same way by both run modes; the end of delivery
+ * decides the exit status the same way too. A live capture has one
+ * pipeline per worker, a replay one.
  */
 #ifndef EGRESSD_PIPELINE_H
 #define EGRESSD_PIPELINE_H
