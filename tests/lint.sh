@@ -11,6 +11,8 @@
 #  4. Every stats figure the sources write has its row in the stats
 #     registry (common/statreg.c).
 #  5. The folders' layering: what may include what (tests/deps.sh).
+#  6. No source file is over 1,000 lines: a file that grows past that
+#     holds two modules, and is cut along its seam.
 #
 #   tests/lint.sh EGRESSD
 set -u
@@ -157,4 +159,15 @@ fi
 
 # 5. The folders' layering, one line per rule (tests/deps.sh).
 "$top/tests/deps.sh" || fail=1
+
+# 6. File length.
+long=$(cd "$top" && wc -l egressd.c sidecar.c pipeline.c capture/*.[ch] \
+    classify/*.[ch] common/*.[ch] enforce/*.[ch] include/*.h |
+    awk '$2 != "total" && $1 > 1000 { print $2 " " $1 }')
+if [ -z "$long" ]; then
+	ok "no source file over 1,000 lines"
+else
+	notok "source files over 1,000 lines:"
+	echo "$long" | sed 's/^/#   /'
+fi
 exit $fail
