@@ -21,6 +21,7 @@
 #include "cidr.h"
 #include "behave.h"
 #include "classify_int.h"
+#include "communityid.h"
 #include "dns.h"
 #include "dpi.h"
 #include "flowtab.h"
@@ -840,6 +841,8 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 	fe.ts_us = fe.end_us;
 	fe.flow_id = flow_id(f);
 	tuple_of(f, &fe.t);
+	community_id_tuple((uint16_t)c->cfg->community_id_seed, &fe.t,
+	    fe.community_id);
 	memset(&r, 0, sizeof(r));
 	r.master = f->cls.master_proto;
 	r.app = f->cls.app_proto;

@@ -18,6 +18,7 @@
 
 #include "behave.h"
 #include "classify_int.h"
+#include "communityid.h"
 #include "dpi.h"
 #include "geo.h"
 #include "heur.h"
@@ -129,6 +130,8 @@ flow_facts(const struct classify *c, const struct flow *f,
 	v->has_flow = 1;
 	v->flow_id = flow_id(f);
 	tuple_of(f, &v->t);
+	community_id_tuple((uint16_t)c->cfg->community_id_seed, &v->t,
+	    v->community_id);
 }
 
 /* What the evidence says, as the part of the reason after "VM x is ...: ". */

@@ -313,6 +313,8 @@ eve_flow(struct eve *e, const struct flow_event *fe)
 	json_t *o = header(fe->ts_us, fe->flow_id, "flow");
 
 	set_tuple(o, &fe->t);
+	if (fe->community_id[0] != '\0')
+		set_str(o, "community_id", fe->community_id);
 	set_str(o, "app_proto", fe->app_proto);
 	set_str(o, "category", policy_category_name(fe->category));
 	if (fe->server_name[0] != '\0')
@@ -422,6 +424,8 @@ verdict_object(const struct verdict *v)
 	json_object_set_new(o, "evidence", ev);
 	if (v->has_flow) {
 		set_tuple(o, &v->t);
+		if (v->community_id[0] != '\0')
+			set_str(o, "community_id", v->community_id);
 	} else if (v->has_target) {
 		char a[64];
 		const char *pn = eve_proto_name(v->target_proto);

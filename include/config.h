@@ -42,6 +42,7 @@ struct config {
 	long dpi_tcp_packets;		/* TCP packets given to nDPI at most */
 	long dpi_udp_packets;		/* UDP and other packets given to nDPI at most */
 	int flows;			/* write one flow event per flow */
+	long community_id_seed;		/* 0 - 65535 */
 	int dpi_guess;			/* let nDPI guess by port/IP when DPI fails */
 	int ingress_verdicts;		/* report flows opened towards a VM too */
 	struct cidr vm_networks[CONFIG_MAX_VM_NETWORKS];

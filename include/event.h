@@ -22,6 +22,7 @@ struct flow_event {
 	uint64_t ts_us;			/* when the flow ended (packet time) */
 	uint64_t flow_id;
 	struct flow_tuple t;
+	char community_id[32];		/* "" for ICMP (see communityid.h) */
 	char app_proto[64];		/* nDPI Master.App */
 	char ndpi_category[32];
 	enum policy_category category;
@@ -77,6 +78,7 @@ struct verdict {
 	int has_flow;
 	uint64_t flow_id;
 	struct flow_tuple t;
+	char community_id[32];		/* "" without a flow, or for ICMP */
 	const char *action;		/* static string */
 };
 

@@ -219,6 +219,25 @@ check block-action grep -q '"category":"p2p".*"action":"block"' "$tmp/out"
 expect block-bad 2 "block_categories: 'warez' is not a category" -- \
     "$egressd" --block-categories warez -t
 
+# Community ID: a verdict carries its flow's, both directions give one
+# (the flow event's tuple is the verdict's), and the seed changes it.
+cid_of() { python3 -c '
+import json, sys
+ids = {}
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    if ev["event_type"] in ("flow", "verdict") and ev["flow_id"]:
+        ids.setdefault(ev["flow_id"], set()).add(ev.get("community_id", "-"))
+print(" ".join(sorted("|".join(sorted(v)) for v in ids.values())))' "$1"; }
+expect cid-seed0 0 "" -- "$egressd" --flows -r "$bt"
+cid0=$(cid_of "$tmp/out")
+expect cid-seed1 0 "" -- "$egressd" --flows --community-id-seed 1 -r "$bt"
+cid1=$(cid_of "$tmp/out")
+check cid-one-per-flow sh -c "echo '$cid0' | grep -q '^1:' && ! echo '$cid0' | grep -q '|'"
+check cid-seed-matters [ "$cid0" != "$cid1" ]
+expect cid-seed-range 2 "community_id_seed" -- \
+    "$egressd" --community-id-seed 65536 -t
+
 # Egress only: with 192.0.2.1 (the SSH server) as the VM, the SSH flow was
 # opened towards the VM; it is counted, and reported only when asked.
 ssh=$here/golden/ssh/capture.pcap

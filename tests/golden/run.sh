@@ -121,12 +121,37 @@ for name in "$@"; do
 	sed 's/"signatures_loaded":[0-9]*/"signatures_loaded":"-"/; s/"replaced":[0-9]*/"replaced":"-"/' \
 	    "$tmp/$name.raw" >"$tmp/$name.events"
 	got=$(python3 - "$tmp/$name.events" <<'PY'
-import json, sys
+import base64, hashlib, ipaddress, json, struct, sys
+
+# Community ID v1, computed here from the spec (corelight/community-id-
+# spec) with Python's own SHA-1, apart from egressd's C: for every flow
+# and verdict event that has a flow, egressd's must be this.
+def community_id(ev):
+    p = ev["proto"]
+    proto = p if isinstance(p, int) else {"ICMP": 1, "IGMP": 2, "TCP": 6,
+        "UDP": 17, "GRE": 47, "ESP": 50, "AH": 51, "ICMPv6": 58, "OSPF": 89,
+        "SCTP": 132}.get(p, int(p) if str(p).isdigit() else -1)
+    if proto in (1, 58, -1):
+        return None     # ICMP records keep no type and code: no ID
+    s = ipaddress.ip_address(ev["src_ip"]).packed
+    d = ipaddress.ip_address(ev["dest_ip"]).packed
+    sp, dp = ev.get("src_port", 0), ev.get("dest_port", 0)
+    ports = proto in (6, 17, 132)
+    if (s, sp if ports else 0) > (d, dp if ports else 0):
+        s, d, sp, dp = d, s, dp, sp
+    b = struct.pack("!H", 0) + s + d + bytes([proto, 0])
+    if ports:
+        b += struct.pack("!HH", sp, dp)
+    return "1:" + base64.b64encode(hashlib.sha1(b).digest()).decode()
+
 cats = set()
 for line in open(sys.argv[1]):
     ev = json.loads(line)
     for k in ("timestamp", "event_type", "flow_id"):
         assert k in ev, f"{k} missing in {line}"
+    if "src_ip" in ev and ev["event_type"] in ("flow", "verdict"):
+        want = community_id(ev)
+        assert ev.get("community_id") == want, (want, ev)
     if ev["event_type"] == "verdict":
         assert ev["vm"] in ("192.0.2.10", "2001:db8::10", "vm-test"), ev
         assert ev["reason"] and ev["verdict_id"], ev

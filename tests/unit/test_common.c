@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "communityid.h"
 #include "siphash.h"
 #include "statreg.h"
 #include "suites.h"
@@ -545,6 +546,73 @@ START_TEST(file_type_names)
 }
 END_TEST
 
+/* Community ID v1 against the spec's published baseline (the
+ * corelight/community-id-spec baseline/ files, seeds 0 and 1): IPv4 and
+ * IPv6, TCP, UDP, SCTP, ICMP both ways and one way, a protocol without
+ * ports. The addresses are the spec's own. */
+static const struct {
+	uint16_t seed;
+	uint8_t proto;
+	const char *src, *dst;
+	uint16_t sport, dport;
+	const char *want;
+} cid_vectors[] = {
+	{ 0, 58, "fe80::200:86ff:fe05:80da", "fe80::260:97ff:fe07:69ea", 135, 136, "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=" },
+	{ 0, 58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 136, 135, "1:dGHyGvjMfljg6Bppwm3bg0LO8TY=" },
+	{ 0, 58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136, "1:zavyT/cezQr1fmImYCwYnMXbgck=" },
+	{ 0, 58, "3ffe:501:1800:2345::2", "3ffe:507:0:1:200:86ff:fe05:80da", 3, 0, "1:2ObVBgIn28oZvibYZhZMBgh7WdQ=" },
+	{ 0, 58, "3ffe:501:410:0:2c0:dfff:fe47:33e", "3ffe:507:0:1:200:86ff:fe05:80da", 1, 4, "1:hLZd0XGWojozrvxqE0dWB1iM6R0=" },
+	{ 0, 58, "3ffe:507:0:1:200:86ff:fe05:80da", "3ffe:501:0:1001::2", 128, 129, "1:+TW+HtLHvV1xnGhV1lv7XoJrqQg=" },
+	{ 0, 58, "fe80::200:86ff:fe05:80da", "ff02::2", 133, 134, "1:hO+sN4H+MG5MY/8hIrXPqc4ZQz0=" },
+	{ 0, 1, "192.168.0.89", "192.168.0.1", 8, 0, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=" },
+	{ 0, 1, "192.168.0.1", "192.168.0.89", 0, 8, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=" },
+	{ 0, 1, "10.0.0.1", "10.0.0.2", 11, 0, "1:YHxtAirCG//0OzkcVAukqKQN9xM=" },
+	{ 0, 6, "2001:470:e5bf:dead:4957:2174:e82c:4887", "2607:f8b0:400c:c03::1a", 63943, 25, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=" },
+	{ 0, 6, "2607:f8b0:400c:c03::1a", "2001:470:e5bf:dead:4957:2174:e82c:4887", 25, 63943, "1:/qFaeAR+gFe1KYjMzVDsMv+wgU4=" },
+	{ 0, 132, "192.168.170.8", "192.168.170.56", 7, 7, "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=" },
+	{ 0, 6, "128.232.110.120", "66.35.250.204", 34855, 80, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=" },
+	{ 0, 6, "66.35.250.204", "128.232.110.120", 80, 34855, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=" },
+	{ 0, 17, "192.168.1.52", "8.8.8.8", 54585, 53, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=" },
+	{ 0, 17, "8.8.8.8", "192.168.1.52", 53, 54585, "1:d/FP5EW3wiY1vCndhwleRRKHowQ=" },
+	{ 0, 46, "10.1.12.1", "10.1.12.2", 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=" },
+	{ 0, 46, "10.1.12.2", "10.1.12.1", 0, 0, "1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=" },
+	{ 1, 6, "128.232.110.120", "66.35.250.204", 34855, 80, "1:3V71V58M3Ksw/yuFALMcW0LAHvc=" },
+	{ 1, 17, "8.8.8.8", "192.168.1.52", 53, 54585, "1:Q9We8WO3piVF8yEQBNJF4uiSVrI=" },
+	{ 1, 1, "192.168.0.1", "192.168.0.89", 0, 8, "1:03g6IloqVBdcZlPyX8r0hgoE7kA=" },
+	{ 1, 58, "fe80::260:97ff:fe07:69ea", "fe80::200:86ff:fe05:80da", 135, 136, "1:2hSqmsDZ2kdcY9kbiUzOEBic0iM=" },
+	{ 1, 46, "10.1.12.2", "10.1.12.1", 0, 0, "1:rYir8gphR31noO9iDRQmF/BteEI=" },
+	{ 1, 132, "192.168.170.56", "192.168.170.8", 7, 7, "1:5w3ZRjeKBzqT3zsaEECDGjUbYeg=" },
+};
+
+static void
+addr16(const char *s, uint8_t a[16])
+{
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET6, s, a) == 1)
+		return;
+	a[10] = a[11] = 0xff;
+	ck_assert_int_eq(inet_pton(AF_INET, s, a + 12), 1);
+}
+
+START_TEST(community_id_spec_vectors)
+{
+	char got[COMMUNITY_ID_MAX];
+	uint8_t s[16], d[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(cid_vectors) / sizeof(cid_vectors[0]); i++) {
+		addr16(cid_vectors[i].src, s);
+		addr16(cid_vectors[i].dst, d);
+		ck_assert_int_eq(community_id_v1(cid_vectors[i].seed,
+		    cid_vectors[i].proto, s, d, cid_vectors[i].sport,
+		    cid_vectors[i].dport, got, sizeof(got)), 0);
+		ck_assert_msg(strcmp(got, cid_vectors[i].want) == 0,
+		    "vector %zu: %s, want %s", i, got, cid_vectors[i].want);
+	}
+	ck_assert_int_eq(community_id_v1(0, 6, s, d, 1, 2, got, 31), -1);
+}
+END_TEST
+
 Suite *
 common_suite(void)
 {
@@ -553,6 +621,7 @@ common_suite(void)
 
 	tc = tcase_create("siphash");
 	tcase_add_test(tc, siphash_paper_vectors);
+	tcase_add_test(tc, community_id_spec_vectors);
 	tcase_add_test(tc, siphash_key_and_length_matter);
 	suite_add_tcase(s, tc);
 
