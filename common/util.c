@@ -366,3 +366,28 @@ mono_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
+
+void
+cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+void
+cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t until_us)
+{
+	struct timespec ts;
+
+	if (until_us == 0) {
+		pthread_cond_wait(cv, mu);
+		return;
+	}
+	ts.tv_sec = (time_t)(until_us / 1000000);
+	ts.tv_nsec = (long)(until_us % 1000000) * 1000;
+	pthread_cond_timedwait(cv, mu, &ts);
+}

@@ -18,7 +18,6 @@
 #include "log.h"
 #include "sink.h"
 #include "sinkq.h"
-#include "statreg.h"
 #include "util.h"
 
 #define EXEC_ENV_MAX	8
@@ -167,11 +166,7 @@ static void
 finish(void *state, struct sink_end *end)
 {
 	struct exec_sink *x = state;
-	struct sinkq_figures f;
-
-	sinkq_stop(x->q);
-	sinkq_figures(x->q, &f);
-	end->lost = f.dropped + f.abandoned;
+	end->lost = sinkq_finish(x->q);
 }
 
 /* The exec hook and nftables count their queues together, in section
@@ -180,12 +175,7 @@ static void
 figures(void *state, struct stats_event *s)
 {
 	struct exec_sink *x = state;
-	struct sinkq_figures f;
-
-	sinkq_figures(x->q, &f);
-	stats_merge(s, "action", "dropped", f.dropped);
-	stats_merge(s, "action", "abandoned", f.abandoned);
-	stats_merge(s, "action", "queue_depth", f.depth);
+	sinkq_merge_figures(x->q, s, "action");
 	pthread_mutex_lock(&x->mu);
 	stats_add(s, "action", "exec_runs", x->runs);
 	stats_add(s, "action", "exec_failed", x->failed);

@@ -16,7 +16,6 @@
 #include "nftset.h"
 #include "sink.h"
 #include "sinkq.h"
-#include "statreg.h"
 #include "util.h"
 
 struct nft_item {
@@ -156,11 +155,7 @@ static void
 finish(void *state, struct sink_end *end)
 {
 	struct nft_sink *ns = state;
-	struct sinkq_figures f;
-
-	sinkq_stop(ns->q);
-	sinkq_figures(ns->q, &f);
-	end->lost = f.dropped + f.abandoned;
+	end->lost = sinkq_finish(ns->q);
 }
 
 /* Counted with the exec hook's queue, in section "action". */
@@ -168,12 +163,7 @@ static void
 figures(void *state, struct stats_event *s)
 {
 	struct nft_sink *ns = state;
-	struct sinkq_figures f;
-
-	sinkq_figures(ns->q, &f);
-	stats_merge(s, "action", "dropped", f.dropped);
-	stats_merge(s, "action", "abandoned", f.abandoned);
-	stats_merge(s, "action", "queue_depth", f.depth);
+	sinkq_merge_figures(ns->q, s, "action");
 	pthread_mutex_lock(&ns->mu);
 	stats_add(s, "action", "nft_added", ns->added);
 	stats_add(s, "action", "nft_failed", ns->failed);

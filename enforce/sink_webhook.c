@@ -32,7 +32,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "eve.h"
@@ -86,32 +85,6 @@ struct webhook_sink {
 	uint64_t recovered, recovered_messages;
 	uint64_t spool_msgs_now, spool_bytes_now;	/* for stats, under mu */
 };
-
-/* Waits on cv until the monotonic time until_us (0: no limit). */
-static void
-wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t until_us)
-{
-	struct timespec ts;
-
-	if (until_us == 0) {
-		pthread_cond_wait(cv, mu);
-		return;
-	}
-	ts.tv_sec = (time_t)(until_us / 1000000);
-	ts.tv_nsec = (long)(until_us % 1000000) * 1000;
-	pthread_cond_timedwait(cv, mu, &ts);
-}
-
-static void
-cond_init_mono(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
 
 /* Verdicts in a message: each carries exactly one "verdict_id" key, and a
  * quote inside a JSON string is always escaped, so the text cannot occur
@@ -499,7 +472,7 @@ sender_main(void *arg)
 			continue;
 		}
 		if (mono_us() < next_at) {
-			wait_until(&w->wake, &w->mu, next_at);
+			cond_wait_until(&w->wake, &w->mu, next_at);
 			continue;
 		}
 		pthread_mutex_unlock(&w->mu);
@@ -601,8 +574,8 @@ webhook_sink_new(const struct sink_args *a, int check_only, char *err,
 	w->check_only = check_only;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->store_mu, NULL);
-	cond_init_mono(&w->wake);
-	cond_init_mono(&w->idle);
+	cond_init_monotonic(&w->wake);
+	cond_init_monotonic(&w->idle);
 	if (getrandom(&w->intake_rnd, sizeof(w->intake_rnd), 0) !=
 	    (ssize_t)sizeof(w->intake_rnd) || w->intake_rnd == 0)
 		w->intake_rnd = (uint32_t)(wall_us() | 1);
@@ -697,7 +670,7 @@ drain(void *state, uint64_t deadline_us)
 			(void)sinkq_wait_idle(w->q, deadline_us);
 			return;
 		}
-		wait_until(&w->idle, &w->mu, deadline_us);
+		cond_wait_until(&w->idle, &w->mu, deadline_us);
 	}
 	pthread_mutex_unlock(&w->mu);
 }

@@ -7,9 +7,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "sinkq.h"
+#include "statreg.h"
 #include "util.h"
 
 struct sinkq {
@@ -24,17 +24,6 @@ struct sinkq {
 	pthread_t thread;
 	uint64_t queued, dropped, abandoned;
 };
-
-static void
-cond_init_mono(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
 
 static void *
 sinkq_main(void *arg)
@@ -80,9 +69,9 @@ sinkq_new(const struct sinkq_def *def, char *err, size_t errlen)
 	q->slot = xcalloc(q->def.cap, sizeof(*q->slot));
 	q->batch = xcalloc(q->def.batch, sizeof(*q->batch));
 	pthread_mutex_init(&q->mu, NULL);
-	cond_init_mono(&q->wake);
-	cond_init_mono(&q->room);
-	cond_init_mono(&q->idle);
+	cond_init_monotonic(&q->wake);
+	cond_init_monotonic(&q->room);
+	cond_init_monotonic(&q->idle);
 	if (pthread_create(&q->thread, NULL, sinkq_main, q) != 0) {
 		snprintf(err, errlen, "cannot start a delivery thread");
 		sinkq_free(q);
@@ -116,15 +105,12 @@ sinkq_push(struct sinkq *q, void *item)
 int
 sinkq_wait_idle(struct sinkq *q, uint64_t deadline_us)
 {
-	struct timespec ts;
 	int idle;
 
-	ts.tv_sec = (time_t)(deadline_us / 1000000);
-	ts.tv_nsec = (long)(deadline_us % 1000000) * 1000;
 	pthread_mutex_lock(&q->mu);
 	while (!(idle = q->n == 0 && q->running == 0) && !q->joined &&
 	    mono_us() < deadline_us)
-		pthread_cond_timedwait(&q->idle, &q->mu, &ts);
+		cond_wait_until(&q->idle, &q->mu, deadline_us);
 	pthread_mutex_unlock(&q->mu);
 	return idle;
 }
@@ -164,6 +150,28 @@ sinkq_figures(struct sinkq *q, struct sinkq_figures *f)
 	f->depth = q->n;
 	f->running = q->running;
 	pthread_mutex_unlock(&q->mu);
+}
+
+uint64_t
+sinkq_finish(struct sinkq *q)
+{
+	struct sinkq_figures f;
+
+	sinkq_stop(q);
+	sinkq_figures(q, &f);
+	return f.dropped + f.abandoned;
+}
+
+void
+sinkq_merge_figures(struct sinkq *q, struct stats_event *s,
+    const char *section)
+{
+	struct sinkq_figures f;
+
+	sinkq_figures(q, &f);
+	stats_merge(s, section, "dropped", f.dropped);
+	stats_merge(s, section, "abandoned", f.abandoned);
+	stats_merge(s, section, "queue_depth", f.depth);
 }
 
 void

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
+
 struct sinkq;
 
 struct sinkq_def {
@@ -60,6 +62,15 @@ int sinkq_wait_idle(struct sinkq *q, uint64_t deadline_us);
 void sinkq_stop(struct sinkq *q);
 
 void sinkq_figures(struct sinkq *q, struct sinkq_figures *f);
+
+/* The end of a sink whose queue abandons at stop: stops it and returns
+ * the items it lost, dropped or abandoned. */
+uint64_t sinkq_finish(struct sinkq *q);
+
+/* Adds the queue's dropped, abandoned and queue_depth to s in section,
+ * summed with what another queue counted there. */
+void sinkq_merge_figures(struct sinkq *q, struct stats_event *s,
+    const char *section);
 
 /* Stops the queue if needed and frees it. */
 void sinkq_free(struct sinkq *q);

@@ -10,6 +10,7 @@
 #ifndef EGRESSD_UTIL_H
 #define EGRESSD_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,5 +79,14 @@ const char *file_type_name(mode_t mode);
 /* Microseconds: since the epoch, and since an arbitrary start. */
 uint64_t wall_us(void);
 uint64_t mono_us(void);
+
+/* A condition variable whose timed waits run on CLOCK_MONOTONIC, the
+ * clock of mono_us, so a step of the wall clock changes no wait. */
+void cond_init_monotonic(pthread_cond_t *cv);
+
+/* Waits on cv (mu held) until the mono_us time until_us, or without a
+ * limit when until_us is 0. */
+void cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu,
+    uint64_t until_us);
 
 #endif

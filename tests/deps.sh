@@ -180,13 +180,13 @@ public = set()
 for f in files:
     if os.path.dirname(f) == 'include':
         continue
-    seen, todo = set(), [h for h in inc[f] if h.startswith('include/')]
-    while todo:
-        h = todo.pop()
+    seen, pending = set(), [h for h in inc[f] if h.startswith('include/')]
+    while pending:
+        h = pending.pop()
         if h in seen:
             continue
         seen.add(h)
-        todo += [x for x in inc[h] if x.startswith('include/')]
+        pending += [x for x in inc[h] if x.startswith('include/')]
     public |= {h for h in seen if owner(h) != owner(f)}
 bad = []
 for f in files:
