@@ -337,8 +337,8 @@ const struct option_def options[] = {
 	{ .name = "eve", .type = OPT_PATH,
 	    .offset = offsetof(struct config, eve),
 	    .defval = "",
-	    .help = "also append every event to this file (reopened on "
-	    "SIGHUP)",
+	    .help = "also append every event to this file, in Suricata's EVE "
+	    "schema (reopened on SIGHUP)",
 	    .modes = MODE_REPLAY | MODE_LIVE },
 	{ .name = "webhook", .type = OPT_TEXT,
 	    .offset = offsetof(struct config, webhook),

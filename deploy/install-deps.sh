@@ -13,12 +13,15 @@ build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
        libssl-dev libnftables-dev libcsv-dev libmicrohttpd-dev"
 # tshark brings editcap and mergecap; the rest are the real programs the
 # end-to-end tests record (tests/e2e/record-captures.sh).
-# libmaxmind-db-writer-perl builds the small GeoIP databases of the tests.
+# libmaxmind-db-writer-perl builds the small GeoIP databases of the tests;
+# python3-jsonschema checks events against their schemas; prometheus brings
+# promtool, which checks /metrics.
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
       hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
-      logrotate valgrind clang libclang-rt-14-dev"
+      logrotate valgrind clang libclang-rt-14-dev python3-jsonschema
+      prometheus"
 
 case "${1:-}" in
 --build) want="$build" ;;

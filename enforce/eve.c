@@ -1,5 +1,6 @@
 /*
- * eve.c: JSON lines for flow, verdict and stats events. A write error is
+ * eve.c: JSON lines for flow, verdict and stats events, in egressd's own
+ * records (eve_suricata.c writes Suricata's). A write error is
  * remembered and reported at close, not per event: the per-packet path must
  * never stop on a full disk, and the exit status must still say so.
  */
@@ -16,12 +17,13 @@
 #include <unistd.h>
 
 #include "cidr.h"
-#include "eve.h"
+#include "eve_int.h"
 #include "util.h"
 
 struct eve {
 	pthread_mutex_t mu;	/* workers write events concurrently */
 	int flush_each;		/* live: every event reaches the file at once */
+	enum eve_format format;
 	FILE *fp;
 	char *path;		/* NULL for standard output */
 	int is_stdout;
@@ -92,11 +94,12 @@ eve_check_path(const char *path, char *err, size_t errlen)
 }
 
 struct eve *
-eve_open(const char *path, char *err, size_t errlen)
+eve_open(const char *path, enum eve_format format, char *err, size_t errlen)
 {
 	struct eve *e = xcalloc(1, sizeof(*e));
 
 	pthread_mutex_init(&e->mu, NULL);
+	e->format = format;
 
 	if (strcmp(path, "-") == 0) {
 		e->fp = stdout;
@@ -210,8 +213,8 @@ utf8_seq_len(const unsigned char *s)
 /* Strings come from the wire (server names) and may be cut mid-character:
  * every byte that is not valid UTF-8 becomes '?', so jansson never drops
  * the field and the line stays valid JSON. */
-static json_t *
-string_value(const char *val)
+json_t *
+eve_json_string(const char *val)
 {
 	char buf[1024];
 	const unsigned char *s = (const unsigned char *)val;
@@ -231,14 +234,14 @@ string_value(const char *val)
 	return json_string(buf);
 }
 
-static void
-set_str(json_t *o, const char *key, const char *val)
+void
+eve_set_str(json_t *o, const char *key, const char *val)
 {
-	json_object_set_new(o, key, string_value(val));
+	json_object_set_new(o, key, eve_json_string(val));
 }
 
-static void
-set_int(json_t *o, const char *key, uint64_t val)
+void
+eve_set_int(json_t *o, const char *key, uint64_t val)
 {
 	json_object_set_new(o, key, json_integer((json_int_t)val));
 }
@@ -249,7 +252,7 @@ set_time(json_t *o, const char *key, uint64_t ts_us)
 	char ts[40];
 
 	eve_timestamp(ts_us, ts, sizeof(ts));
-	set_str(o, key, ts);
+	eve_set_str(o, key, ts);
 }
 
 static json_t *
@@ -258,8 +261,8 @@ header(uint64_t ts_us, uint64_t flow_id, const char *type)
 	json_t *o = json_object();
 
 	set_time(o, "timestamp", ts_us);
-	set_int(o, "flow_id", flow_id);
-	set_str(o, "event_type", type);
+	eve_set_int(o, "flow_id", flow_id);
+	eve_set_str(o, "event_type", type);
 	return o;
 }
 
@@ -270,22 +273,21 @@ set_tuple(json_t *o, const struct flow_tuple *t)
 	const char *pn = eve_proto_name(t->proto);
 
 	addr_format(t->src, a, sizeof(a));
-	set_str(o, "src_ip", a);
-	set_int(o, "src_port", t->sport);
+	eve_set_str(o, "src_ip", a);
+	eve_set_int(o, "src_port", t->sport);
 	addr_format(t->dst, a, sizeof(a));
-	set_str(o, "dest_ip", a);
-	set_int(o, "dest_port", t->dport);
+	eve_set_str(o, "dest_ip", a);
+	eve_set_int(o, "dest_port", t->dport);
 	if (pn != NULL)
-		set_str(o, "proto", pn);
+		eve_set_str(o, "proto", pn);
 	else
-		set_int(o, "proto", t->proto);
+		eve_set_int(o, "proto", t->proto);
 	if (t->vlan != 0)
-		set_int(o, "vlan", t->vlan);
+		eve_set_int(o, "vlan", t->vlan);
 }
 
-/* Writes one object as a line and frees it. */
-static void
-emit(struct eve *e, json_t *o)
+void
+eve_emit(struct eve *e, json_t *o)
 {
 	pthread_mutex_lock(&e->mu);
 	if (json_dumpf(o, e->fp, JSON_COMPACT | JSON_ENSURE_ASCII |
@@ -310,42 +312,113 @@ eve_flush_each(struct eve *e, int on)
 void
 eve_flow(struct eve *e, const struct flow_event *fe)
 {
-	json_t *o = header(fe->ts_us, fe->flow_id, "flow");
+	json_t *o;
+
+	if (e->format == EVE_SURICATA) {
+		eve_emit(e, eve_suricata_flow(fe));
+		return;
+	}
+	o = header(fe->ts_us, fe->flow_id, "flow");
 
 	set_tuple(o, &fe->t);
 	if (fe->community_id[0] != '\0')
-		set_str(o, "community_id", fe->community_id);
-	set_str(o, "app_proto", fe->app_proto);
-	set_str(o, "category", policy_category_name(fe->category));
+		eve_set_str(o, "community_id", fe->community_id);
+	eve_set_str(o, "app_proto", fe->app_proto);
+	eve_set_str(o, "category", policy_category_name(fe->category));
 	if (fe->server_name[0] != '\0')
-		set_str(o, "server_name", fe->server_name);
-	set_int(o, "pkts_toserver", fe->pkts_toserver);
-	set_int(o, "pkts_toclient", fe->pkts_toclient);
-	set_int(o, "bytes_toserver", fe->bytes_toserver);
-	set_int(o, "bytes_toclient", fe->bytes_toclient);
+		eve_set_str(o, "server_name", fe->server_name);
+	eve_set_int(o, "pkts_toserver", fe->pkts_toserver);
+	eve_set_int(o, "pkts_toclient", fe->pkts_toclient);
+	eve_set_int(o, "bytes_toserver", fe->bytes_toserver);
+	eve_set_int(o, "bytes_toclient", fe->bytes_toclient);
 	set_time(o, "start", fe->start_us);
 	set_time(o, "end", fe->end_us);
-	set_str(o, "end_reason", fe->end_reason);
-	set_str(o, "ndpi_category", fe->ndpi_category);
-	set_str(o, "detection", fe->dpi_confidence);
-	emit(e, o);
+	eve_set_str(o, "end_reason", fe->end_reason);
+	eve_set_str(o, "ndpi_category", fe->ndpi_category);
+	eve_set_str(o, "detection", fe->dpi_confidence);
+	eve_emit(e, o);
 }
 
-/* The verdict as a JSON object (the caller owns it). */
+json_t *
+eve_evidence_object(const struct verdict *v)
+{
+	json_t *ev = json_object();
+	unsigned i;
+
+	eve_set_str(ev, "decided_by", v->decided_by);
+	if (v->app_proto[0] != '\0')
+		eve_set_str(ev, "app_proto", v->app_proto);
+	if (v->server_name[0] != '\0')
+		eve_set_str(ev, "server_name", v->server_name);
+	if (v->ndpi_category[0] != '\0')
+		eve_set_str(ev, "ndpi_category", v->ndpi_category);
+	if (v->dpi_confidence != NULL)
+		eve_set_str(ev, "detection", v->dpi_confidence);
+	if (v->nsigs > 0) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < v->nsigs && i < VERDICT_MAX_SIGS; i++) {
+			json_t *sg = json_object();
+
+			eve_set_str(sg, "id", v->sigs[i].id);
+			eve_set_str(sg, "msg", v->sigs[i].msg);
+			json_array_append_new(arr, sg);
+		}
+		json_object_set_new(ev, "signatures", arr);
+	}
+	if (v->heuristic[0] != '\0') {
+		json_t *h = json_object();
+
+		eve_set_str(h, "name", v->heuristic);
+		if (v->heuristic_detail[0] != '\0')
+			eve_set_str(h, "detail", v->heuristic_detail);
+		json_object_set_new(ev, "heuristic", h);
+	}
+	if (v->asn != 0)
+		eve_set_int(ev, "asn", v->asn);
+	if (v->as_org[0] != '\0')
+		eve_set_str(ev, "as_org", v->as_org);
+	if (v->country[0] != '\0')
+		eve_set_str(ev, "country", v->country);
+	if (v->detector != NULL) {
+		char a[64];
+
+		eve_set_str(ev, "detector", v->detector);
+		if (v->has_target) {
+			addr_format(v->target, a, sizeof(a));
+			eve_set_str(ev, "target", a);
+		}
+		if (v->target_port != 0)
+			eve_set_int(ev, "target_port", v->target_port);
+		json_object_set_new(ev, "window_s",
+		    json_real((double)v->window_us / 1e6));
+		eve_set_int(ev, "packets", v->packets);
+		eve_set_int(ev, "bytes", v->bytes);
+		eve_set_int(ev, "count", v->count);
+		if (v->distinct != 0)
+			eve_set_int(ev, "distinct", v->distinct);
+		if (!strcmp(v->detector, "syn_flood"))
+			eve_set_int(ev, "completed", v->completed);
+		if (v->rate_pps > 0)
+			json_object_set_new(ev, "rate_pps", json_real(v->rate_pps));
+	}
+	return ev;
+}
+
+/* The native verdict as a JSON object (the caller owns it). */
 static json_t *
 verdict_object(const struct verdict *v)
 {
 	json_t *o = header(v->ts_us, v->has_flow ? v->flow_id : 0, "verdict");
-	json_t *ev = json_object();
 	char vmip[64];
-	unsigned i;
 
-	set_str(o, "verdict_id", v->verdict_id);
-	set_str(o, "vm", v->vm);
+
+	eve_set_str(o, "verdict_id", v->verdict_id);
+	eve_set_str(o, "vm", v->vm);
 	addr_format(v->vm_addr, vmip, sizeof(vmip));
-	set_str(o, "vm_ip", vmip);
+	eve_set_str(o, "vm_ip", vmip);
 	if (v->tenant[0] != '\0')
-		set_str(o, "tenant", v->tenant);
+		eve_set_str(o, "tenant", v->tenant);
 	if (v->labels[0] != '\0') {
 		json_t *arr = json_array();
 		char buf[sizeof(v->labels)], *p, *next, *t;
@@ -356,96 +429,40 @@ verdict_object(const struct verdict *v)
 				*next++ = '\0';
 			t = str_trim(p);
 			if (*t != '\0')
-				json_array_append_new(arr, string_value(t));
+				json_array_append_new(arr, eve_json_string(t));
 		}
 		json_object_set_new(o, "labels", arr);
 	}
-	set_str(o, "category", policy_category_name(v->category));
-	set_str(o, "severity", v->severity);
-	set_str(o, "confidence", confidence_name(v->confidence));
-	set_str(o, "reason", v->reason);
-	set_str(ev, "decided_by", v->decided_by);
-	if (v->app_proto[0] != '\0')
-		set_str(ev, "app_proto", v->app_proto);
-	if (v->server_name[0] != '\0')
-		set_str(ev, "server_name", v->server_name);
-	if (v->ndpi_category[0] != '\0')
-		set_str(ev, "ndpi_category", v->ndpi_category);
-	if (v->dpi_confidence != NULL)
-		set_str(ev, "detection", v->dpi_confidence);
-	if (v->nsigs > 0) {
-		json_t *arr = json_array();
-
-		for (i = 0; i < v->nsigs && i < VERDICT_MAX_SIGS; i++) {
-			json_t *sg = json_object();
-
-			set_str(sg, "id", v->sigs[i].id);
-			set_str(sg, "msg", v->sigs[i].msg);
-			json_array_append_new(arr, sg);
-		}
-		json_object_set_new(ev, "signatures", arr);
-	}
-	if (v->heuristic[0] != '\0') {
-		json_t *h = json_object();
-
-		set_str(h, "name", v->heuristic);
-		if (v->heuristic_detail[0] != '\0')
-			set_str(h, "detail", v->heuristic_detail);
-		json_object_set_new(ev, "heuristic", h);
-	}
-	if (v->asn != 0)
-		set_int(ev, "asn", v->asn);
-	if (v->as_org[0] != '\0')
-		set_str(ev, "as_org", v->as_org);
-	if (v->country[0] != '\0')
-		set_str(ev, "country", v->country);
-	if (v->detector != NULL) {
-		char a[64];
-
-		set_str(ev, "detector", v->detector);
-		if (v->has_target) {
-			addr_format(v->target, a, sizeof(a));
-			set_str(ev, "target", a);
-		}
-		if (v->target_port != 0)
-			set_int(ev, "target_port", v->target_port);
-		json_object_set_new(ev, "window_s",
-		    json_real((double)v->window_us / 1e6));
-		set_int(ev, "packets", v->packets);
-		set_int(ev, "bytes", v->bytes);
-		set_int(ev, "count", v->count);
-		if (v->distinct != 0)
-			set_int(ev, "distinct", v->distinct);
-		if (!strcmp(v->detector, "syn_flood"))
-			set_int(ev, "completed", v->completed);
-		if (v->rate_pps > 0)
-			json_object_set_new(ev, "rate_pps", json_real(v->rate_pps));
-	}
-	json_object_set_new(o, "evidence", ev);
+	eve_set_str(o, "category", policy_category_name(v->category));
+	eve_set_str(o, "severity", v->severity);
+	eve_set_str(o, "confidence", confidence_name(v->confidence));
+	eve_set_str(o, "reason", v->reason);
+	json_object_set_new(o, "evidence", eve_evidence_object(v));
 	if (v->has_flow) {
 		set_tuple(o, &v->t);
 		if (v->community_id[0] != '\0')
-			set_str(o, "community_id", v->community_id);
+			eve_set_str(o, "community_id", v->community_id);
 	} else if (v->has_target) {
 		char a[64];
 		const char *pn = eve_proto_name(v->target_proto);
 
 		/* A behaviour verdict is about a VM and a target, not a flow. */
 		addr_format(v->target, a, sizeof(a));
-		set_str(o, "dest_ip", a);
+		eve_set_str(o, "dest_ip", a);
 		if (v->target_port != 0)
-			set_int(o, "dest_port", v->target_port);
+			eve_set_int(o, "dest_port", v->target_port);
 		if (pn != NULL)
-			set_str(o, "proto", pn);
+			eve_set_str(o, "proto", pn);
 	}
-	set_str(o, "action", v->action);
+	eve_set_str(o, "action", v->action);
 	return o;
 }
 
 void
 eve_verdict(struct eve *e, const struct verdict *v)
 {
-	emit(e, verdict_object(v));
+	eve_emit(e, e->format == EVE_SURICATA ? eve_suricata_alert(v) :
+	    verdict_object(v));
 }
 
 char *
@@ -462,9 +479,15 @@ eve_verdict_json(const struct verdict *v)
 void
 eve_stats(struct eve *e, const struct stats_event *s)
 {
-	json_t *o = header(s->ts_us, 0, "stats");
-	json_t *st = json_object();
+	json_t *o, *st;
 	unsigned i;
+
+	if (e->format == EVE_SURICATA) {
+		eve_emit(e, eve_suricata_stats(s));
+		return;
+	}
+	o = header(s->ts_us, 0, "stats");
+	st = json_object();
 
 	for (i = 0; i < s->n; i++) {
 		json_t *sec = json_object_get(st, s->c[i].section);
@@ -473,8 +496,8 @@ eve_stats(struct eve *e, const struct stats_event *s)
 			sec = json_object();
 			json_object_set_new(st, s->c[i].section, sec);
 		}
-		set_int(sec, s->c[i].name, s->c[i].value);
+		eve_set_int(sec, s->c[i].name, s->c[i].value);
 	}
 	json_object_set_new(o, "stats", st);
-	emit(e, o);
+	eve_emit(e, o);
 }

@@ -1,7 +1,7 @@
 /*
- * sink_eve.c: the two sinks that write EVE JSON lines (eve.h): the event
- * stream (standard output, or -o FILE) that every run has, and the EVE
- * file that --eve names. Both take every event; a write is a buffered
+ * sink_eve.c: the two sinks that write JSON lines (eve.h): the event
+ * stream (standard output, or -o FILE) in egressd's own records, and the
+ * EVE file that --eve names, in Suricata's schema. Both take every event; a write is a buffered
  * stdio call, short enough for a capture thread (eve.c serialises them).
  */
 #include <stdio.h>
@@ -35,12 +35,12 @@ eve_wanted(const struct sink_args *a)
 }
 
 static int
-open_path(const char *path, const struct sink_args *a, void **state,
-    char *err, size_t errlen)
+open_path(const char *path, enum eve_format format, const struct sink_args *a,
+    void **state, char *err, size_t errlen)
 {
 	struct eve *e;
 
-	if ((e = eve_open(path, err, errlen)) == NULL)
+	if ((e = eve_open(path, format, err, errlen)) == NULL)
 		return SINK_ERR_RUNTIME;
 	eve_flush_each(e, (a->flags & SINK_FLUSH_EACH) != 0);
 	*state = e;
@@ -65,14 +65,14 @@ static int
 events_open(const struct sink_args *a, void **state, char *err,
     size_t errlen)
 {
-	return open_path(events_path(a), a, state, err, errlen);
+	return open_path(events_path(a), EVE_NATIVE, a, state, err, errlen);
 }
 
 static int
 eve_open_sink(const struct sink_args *a, void **state, char *err,
     size_t errlen)
 {
-	return open_path(eve_path(a), a, state, err, errlen);
+	return open_path(eve_path(a), EVE_SURICATA, a, state, err, errlen);
 }
 
 static void

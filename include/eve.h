@@ -1,8 +1,10 @@
 /*
- * eve.h: the EVE-style JSON lines writer, one object per line, written with
- * jansson so every string is escaped by a real JSON library. Timestamps are
- * ISO 8601 UTC with microseconds, from packet time, so a replay writes the
- * same bytes every time.
+ * eve.h: the JSON lines writer, one object per line, written with jansson
+ * so every string is escaped by a real JSON library. Two formats: egressd's
+ * own records (the event stream, the webhook's and the exec hook's bodies)
+ * and Suricata's EVE schema (the --eve file), so that what reads Suricata's
+ * eve.json reads egressd's. Timestamps are UTC with microseconds, from
+ * packet time, so a replay writes the same bytes every time.
  */
 #ifndef EGRESSD_EVE_H
 #define EGRESSD_EVE_H
@@ -14,8 +16,11 @@
 
 struct eve;
 
+enum eve_format { EVE_NATIVE, EVE_SURICATA };
+
 /* Opens path for appending ("-" is standard output). */
-struct eve *eve_open(const char *path, char *err, size_t errlen);
+struct eve *eve_open(const char *path, enum eve_format format, char *err,
+    size_t errlen);
 
 /* For -t: whether eve_open could open path ("-", an existing file that is
  * not a directory, or a new name in an existing directory), without
@@ -41,6 +46,10 @@ char *eve_verdict_json(const struct verdict *v);
 
 /* Writes "2026-11-22T10:00:00.123456Z" (at least 28 bytes). */
 void eve_timestamp(uint64_t ts_us, char *buf, size_t len);
+/* Writes "2026-11-22T10:00:00.123456+0000", as Suricata does. */
+void eve_timestamp_suricata(uint64_t ts_us, char *buf, size_t len);
+/* alert.signature_id of a verdict: stable per detector or rule. */
+uint32_t eve_signature_id(const struct verdict *v);
 /* "TCP", "UDP", "ICMP", "ICMPv6", or NULL for a number. */
 const char *eve_proto_name(uint8_t proto);
 

@@ -256,8 +256,15 @@ wait $epid || rc=$?
 check "EVE file: created 0600" [ "$(mode_of "$t/eve.json.1")" = 600 ]
 check "SIGHUP: the EVE file is reopened after rotation, 0600 (exit $rc)" \
     sh -c "grep -q '\"stats\"' '$t/eve.json' && [ \$(stat -c %a '$t/eve.json') = 600 ]"
-check "EVE file and its rotated part hold every event of stdout" \
-    sh -c "cat '$t/eve.json.1' '$t/eve.json' | cmp -s - '$t/eve.stdout'"
+check "EVE file and its rotated part hold every event of stdout" python3 -c "
+import json
+eve = [json.loads(l) for f in ('$t/eve.json.1', '$t/eve.json') for l in open(f)]
+out = [json.loads(l) for l in open('$t/eve.stdout')]
+assert len(eve) == len(out), (len(eve), len(out))
+ids = [e['alert']['metadata']['verdict_id'][0] for e in eve if e['event_type'] == 'alert']
+assert ids == [e['verdict_id'] for e in out if e['event_type'] == 'verdict'], ids
+assert [e['event_type'] for e in eve] == [{'verdict': 'alert'}.get(e['event_type'], e['event_type']) for e in out]
+"
 check "inventory: verdicts name the VM, tenant and labels" python3 -c "
 import json
 vs = [json.loads(l) for l in open('$t/eve.stdout') if '\"verdict\"' in l]

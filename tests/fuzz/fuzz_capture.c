@@ -80,7 +80,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_capture: %s\n", err);
 		exit(1);
 	}
-	if ((fuzz_eve = eve_open("/dev/null", err, sizeof(err))) == NULL) {
+	if ((fuzz_eve = eve_open("/dev/null", EVE_SURICATA, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "fuzz_capture: %s\n", err);
 		exit(1);
 	}

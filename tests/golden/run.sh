@@ -46,6 +46,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 pass=0
 fail=0
+mkdir "$tmp/schema"
 
 # Files of the old layout (one file per case beside this script, the
 # categories in expect.tsv) would be silently ignored: refuse them.
@@ -108,8 +109,11 @@ for name in "$@"; do
 	[ ! -f "$dir/inventory" ] || set -- --inventory "$dir/inventory"
 	# One taken on a VM's own interface replays as taken there.
 	[ ! -f "$dir/iface" ] || set -- "$@" -i "$(cat "$dir/iface")"
+	# The same replay also writes the --eve file, in Suricata's schema;
+	# both are checked against their schemas after the last case.
 	if ! "$egressd" -c "$here/golden.conf" --rule-files "$tmp/tor-test.rules" \
-	    "$@" -r "$dir/capture.pcap" >"$tmp/$name.raw" 2>"$tmp/$name.err"; then
+	    "$@" --eve "$tmp/schema/$name.eve" -r "$dir/capture.pcap" \
+	    >"$tmp/$name.raw" 2>"$tmp/$name.err"; then
 		echo "FAIL $name: egressd exited non-zero:"
 		cat "$tmp/$name.err"
 		fail=$((fail + 1))
@@ -118,6 +122,7 @@ for name in "$@"; do
 	# Nor how many learned inventory bindings gave way: the learning
 	# table's hash key is random (an attacker must not choose
 	# collisions), so that count varies from run to run.
+	cp "$tmp/$name.raw" "$tmp/schema/$name.events"
 	sed 's/"signatures_loaded":[0-9]*/"signatures_loaded":"-"/; s/"replaced":[0-9]*/"replaced":"-"/' \
 	    "$tmp/$name.raw" >"$tmp/$name.events"
 	got=$(python3 - "$tmp/$name.events" <<'PY'
@@ -179,4 +184,19 @@ PY
 	pass=$((pass + 1))
 done
 echo "golden: $pass passed, $fail failed"
+
+# Every native event against the project's schema, every EVE record
+# against Suricata's when ../shared/compat holds it, and the two outputs of
+# each replay against each other (tests/schema/validate.py).
+set -- "$here/../../schema/egressd-events.schema.json"
+suricata="$here/../../../shared/compat/suricata-eve.schema.json"
+[ ! -f "$suricata" ] || set -- "$@" --suricata "$suricata"
+py=python3
+python3 -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3
+if "$py" "$here/../schema/validate.py" "$@" "$tmp/schema"; then
+	echo "PASS schema"
+else
+	echo "FAIL schema"
+	fail=$((fail + 1))
+fi
 [ $fail = 0 ]

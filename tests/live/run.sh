@@ -209,6 +209,14 @@ got=$(ip netns exec "$ns" curl -sf "http://127.0.0.1:$mport/metrics" |
     awk '$1 == "egressd_detect_signatures_loaded" {print $2}')
 check "/metrics with 2 workers: signatures_loaded $got, as -t counts ($want)" \
     sh -c "[ -n '$want' ] && [ '$got' = '$want' ]"
+# Prometheus's own linter: HELP and TYPE lines, names, labels, counters.
+if command -v promtool >/dev/null 2>&1; then
+	ip netns exec "$ns" curl -sf "http://127.0.0.1:$mport/metrics" >"$t/metrics.txt"
+	check "promtool check metrics: /metrics is clean" \
+	    sh -c "promtool check metrics <'$t/metrics.txt' >'$t/promtool.out' 2>&1 || { cat '$t/promtool.out' >&2; false; }"
+else
+	ok "promtool check metrics # SKIP promtool is not installed"
+fi
 
 # jsonrpc's capture is no verdict ... until a rule says JSON-RPC on its
 # port is a pool (a port alone is only a hint: it never makes a verdict).

@@ -214,7 +214,7 @@ START_TEST(events_round_trip)
 	stats_add(&st, "flow", "active", 3);
 
 	temp_path(path, sizeof(path));
-	e = eve_open(path, err, sizeof(err));
+	e = eve_open(path, EVE_NATIVE, err, sizeof(err));
 	ck_assert_msg(e != NULL, "eve_open: %s", err);
 	eve_flow(e, &fe);
 	eve_verdict(e, &v);
@@ -308,6 +308,191 @@ START_TEST(events_round_trip)
 END_TEST
 
 /* A UDP flow, and the file is appended to, not replaced. */
+/* The --eve file: Suricata's records of the same events. */
+START_TEST(suricata_records)
+{
+	struct flow_event fe;
+	struct verdict v, b;
+	struct stats_event st;
+	char path[256], err[256] = "";
+	json_t *ev[MAX_LINES], *o, *f, *al, *md;
+	struct eve *e;
+	size_t n, i;
+
+	memset(&fe, 0, sizeof(fe));
+	fe.ts_us = 1700000005000000ULL;
+	fe.flow_id = 99;
+	map4("10.0.0.5", fe.t.src);
+	map4("93.184.216.34", fe.t.dst);
+	fe.t.sport = 40000;
+	fe.t.dport = 443;
+	fe.t.proto = 6;
+	fe.t.vlan = 42;
+	str_copy(fe.community_id, "1:abc", sizeof(fe.community_id));
+	str_copy(fe.app_proto, "TLS.Google", sizeof(fe.app_proto));
+	str_copy(fe.ndpi_category, "Web", sizeof(fe.ndpi_category));
+	str_copy(fe.server_name, "www.example.com", sizeof(fe.server_name));
+	fe.pkts_toserver = 10;
+	fe.pkts_toclient = 12;
+	fe.bytes_toserver = 1000;
+	fe.bytes_toclient = 20000;
+	fe.start_us = 1700000000123456ULL;
+	fe.end_us = 1700000005000000ULL;
+	fe.end_reason = "fin";
+	fe.dpi_confidence = "dpi";
+
+	memset(&v, 0, sizeof(v));
+	v.ts_us = 1700000001000000ULL;
+	str_copy(v.verdict_id, "v-0001", sizeof(v.verdict_id));
+	str_copy(v.vm, "vm-7", sizeof(v.vm));
+	map4("10.0.0.5", v.vm_addr);
+	str_copy(v.tenant, "acme", sizeof(v.tenant));
+	v.category = CAT_MINING;
+	v.severity = "high";
+	v.confidence = CONF_HIGH;
+	v.decided_by = "signature";
+	v.nsigs = 1;
+	str_copy(v.sigs[0].id, "MINE-0111", sizeof(v.sigs[0].id));
+	str_copy(v.sigs[0].msg, "a pool", sizeof(v.sigs[0].msg));
+	str_copy(v.reason, "VM vm-7 is mining", sizeof(v.reason));
+	str_copy(v.app_proto, "TLS", sizeof(v.app_proto));
+	v.has_flow = 1;
+	v.flow_id = 99;
+	v.t = fe.t;
+	v.action = "block";
+
+	/* A behaviour verdict: a VM and a target, no flow. */
+	memset(&b, 0, sizeof(b));
+	b.ts_us = 1700000002000000ULL;
+	str_copy(b.verdict_id, "v-0002", sizeof(b.verdict_id));
+	str_copy(b.vm, "vm-7", sizeof(b.vm));
+	map4("10.0.0.5", b.vm_addr);
+	b.category = CAT_SCAN;
+	b.severity = "medium";
+	b.confidence = CONF_MEDIUM;
+	b.decided_by = "behaviour";
+	b.detector = "port_scan";
+	b.has_target = 1;
+	map4("198.51.100.7", b.target);
+	b.target_proto = 6;
+	str_copy(b.reason, "VM vm-7 is scanning", sizeof(b.reason));
+	b.action = "alert";
+
+	memset(&st, 0, sizeof(st));
+	st.ts_us = 1700000010000000ULL;
+	stats_add(&st, "capture", "packets", 1000);
+	stats_add(&st, "capture", "bytes", 64000);
+	stats_add(&st, "flow", "created", 7);
+	stats_add(&st, "verdicts", "mining", 2);
+	stats_add(&st, "verdicts", "scan", 1);
+	stats_add(&st, "verdicts", "suppressed", 4);
+
+	temp_path(path, sizeof(path));
+	e = eve_open(path, EVE_SURICATA, err, sizeof(err));
+	ck_assert_msg(e != NULL, "eve_open: %s", err);
+	eve_flow(e, &fe);
+	eve_verdict(e, &v);
+	eve_verdict(e, &b);
+	eve_stats(e, &st);
+	ck_assert_int_eq(eve_close(e, err, sizeof(err)), 0);
+	n = read_events(path, ev, MAX_LINES);
+	unlink(path);
+	ck_assert_uint_eq(n, 4);
+
+	o = ev[0];
+	ck_assert_str_eq(get_str(o, "event_type"), "flow");
+	ck_assert_str_eq(get_str(o, "timestamp"),
+	    "2023-11-14T22:13:25.000000+0000");
+	ck_assert_str_eq(get_str(o, "app_proto"), "tls");
+	ck_assert_str_eq(get_str(o, "community_id"), "1:abc");
+	ck_assert(json_is_array(json_object_get(o, "vlan")));
+	ck_assert_int_eq(json_integer_value(json_array_get(
+	    json_object_get(o, "vlan"), 0)), 42);
+	ck_assert_ptr_null(json_object_get(o, "pkts_toserver"));
+	f = json_object_get(o, "flow");
+	ck_assert_int_eq(get_int(f, "pkts_toserver"), 10);
+	ck_assert_int_eq(get_int(f, "bytes_toclient"), 20000);
+	ck_assert_int_eq(get_int(f, "age"), 4);
+	ck_assert_str_eq(get_str(f, "state"), "closed");
+	ck_assert_str_eq(get_str(f, "start"), "2023-11-14T22:13:20.123456+0000");
+	ck_assert_str_eq(get_str(json_object_get(o, "ndpi"), "proto"),
+	    "TLS.Google");
+	ck_assert_str_eq(get_str(json_object_get(o, "ndpi"), "hostname"),
+	    "www.example.com");
+
+	o = ev[1];
+	ck_assert_str_eq(get_str(o, "event_type"), "alert");
+	ck_assert_int_eq(get_int(o, "flow_id"), 99);
+	al = json_object_get(o, "alert");
+	ck_assert_int_eq(get_int(al, "signature_id"), 8210111);
+	ck_assert_str_eq(get_str(al, "signature"), "VM vm-7 is mining");
+	ck_assert_int_eq(get_int(al, "severity"), 1);
+	ck_assert_str_eq(get_str(al, "action"), "blocked");
+	ck_assert_str_eq(get_str(al, "category"),
+	    "Crypto Currency Mining Activity Detected");
+	ck_assert_str_eq(get_str(json_object_get(al, "source"), "ip"),
+	    "10.0.0.5");
+	ck_assert_int_eq(get_int(json_object_get(al, "target"), "port"), 443);
+	md = json_object_get(al, "metadata");
+	ck_assert_str_eq(json_string_value(json_array_get(
+	    json_object_get(md, "vm"), 0)), "vm-7");
+	ck_assert_str_eq(json_string_value(json_array_get(
+	    json_object_get(md, "tenant"), 0)), "acme");
+	ck_assert_str_eq(get_str(json_object_get(md, "evidence"),
+	    "decided_by"), "signature");
+
+	o = ev[2];
+	al = json_object_get(o, "alert");
+	ck_assert_ptr_null(json_object_get(o, "flow_id"));
+	ck_assert_str_eq(get_str(o, "src_ip"), "10.0.0.5");
+	ck_assert_str_eq(get_str(o, "dest_ip"), "198.51.100.7");
+	ck_assert_int_eq(get_int(al, "severity"), 2);
+	ck_assert_str_eq(get_str(al, "action"), "allowed");
+	/* By the detector's name, so the same for every scan verdict. */
+	ck_assert_int_eq(get_int(al, "signature_id"), eve_signature_id(&b));
+	ck_assert_int_ge(get_int(al, "signature_id"), 8400000);
+	ck_assert_int_lt(get_int(al, "signature_id"), 8500000);
+
+	o = json_object_get(ev[3], "stats");
+	ck_assert_int_eq(get_int(json_object_get(o, "decoder"), "pkts"), 1000);
+	ck_assert_int_eq(get_int(json_object_get(o, "flow"), "total"), 7);
+	ck_assert_int_eq(get_int(json_object_get(o, "detect"), "alert"), 3);
+	ck_assert_int_eq(get_int(json_object_get(o, "detect"),
+	    "alerts_suppressed"), 4);
+	/* A replay has no kernel counters. */
+	ck_assert_ptr_null(json_object_get(o, "capture"));
+	for (i = 0; i < n; i++)
+		json_decref(ev[i]);
+}
+END_TEST
+
+/* signature_id: rule blocks by prefix, everything else by name. */
+START_TEST(signature_ids)
+{
+	struct verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.decided_by = "signature";
+	v.nsigs = 1;
+	str_copy(v.sigs[0].id, "VPN-0042", sizeof(v.sigs[0].id));
+	ck_assert_uint_eq(eve_signature_id(&v), 8260042);
+	str_copy(v.sigs[0].id, "P2P-0001", sizeof(v.sigs[0].id));
+	ck_assert_uint_eq(eve_signature_id(&v), 8220001);
+	/* A rule of the user's own: FNV-1a("local-1") % 500000. */
+	str_copy(v.sigs[0].id, "local-1", sizeof(v.sigs[0].id));
+	ck_assert_uint_ge(eve_signature_id(&v), 8500000);
+	ck_assert_uint_lt(eve_signature_id(&v), 9000000);
+	v.nsigs = 0;
+	v.decided_by = "ndpi";
+	v.category = CAT_P2P;
+	ck_assert_uint_eq(eve_signature_id(&v), 8100001);
+	v.decided_by = "heuristic";
+	str_copy(v.heuristic, "socks5", sizeof(v.heuristic));
+	/* FNV-1a-32("socks5") is 0xd4f94b25 (computed apart, in Python). */
+	ck_assert_uint_eq(eve_signature_id(&v), 8300000 + 0xd4f94b25u % 100000);
+}
+END_TEST
+
 START_TEST(udp_and_append)
 {
 	struct flow_event fe;
@@ -326,7 +511,7 @@ START_TEST(udp_and_append)
 	fe.dpi_confidence = "unknown";
 	temp_path(path, sizeof(path));
 	for (i = 0; i < 2; i++) {
-		e = eve_open(path, err, sizeof(err));
+		e = eve_open(path, EVE_NATIVE, err, sizeof(err));
 		ck_assert_msg(e != NULL, "eve_open: %s", err);
 		eve_flow(e, &fe);
 		ck_assert_int_eq(eve_close(e, err, sizeof(err)), 0);
@@ -366,7 +551,7 @@ START_TEST(invalid_utf8_kept)
 	snprintf(v.reason, sizeof(v.reason), "bad \xff byte, cut caf\xc3");
 	snprintf(v.server_name, sizeof(v.server_name), "a\xed\xa0\x80" "b.\xc3\xa9");
 	temp_path(path, sizeof(path));
-	e = eve_open(path, err, sizeof(err));
+	e = eve_open(path, EVE_NATIVE, err, sizeof(err));
 	ck_assert_msg(e != NULL, "eve_open: %s", err);
 	eve_verdict(e, &v);
 	ck_assert_int_eq(eve_close(e, err, sizeof(err)), 0);
@@ -389,7 +574,7 @@ START_TEST(open_missing_directory)
 	temp_path(dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s.missing/eve.json", dir);
 	unlink(dir);
-	ck_assert_ptr_null(eve_open(path, err, sizeof(err)));
+	ck_assert_ptr_null(eve_open(path, EVE_NATIVE, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, path));
 	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
 	ck_assert_int_eq(eve_close(NULL, err, sizeof(err)), 0);
@@ -403,7 +588,7 @@ START_TEST(write_error_at_close)
 	struct eve *e;
 
 	ck_assert_int_eq(access("/dev/full", W_OK), 0);
-	e = eve_open("/dev/full", err, sizeof(err));
+	e = eve_open("/dev/full", EVE_NATIVE, err, sizeof(err));
 	ck_assert_msg(e != NULL, "eve_open: %s", err);
 	memset(&st, 0, sizeof(st));
 	stats_add(&st, "capture", "packets", 1);
@@ -422,6 +607,8 @@ eve_suite(void)
 	tc = tcase_create("eve");
 	tcase_add_test(tc, timestamps);
 	tcase_add_test(tc, events_round_trip);
+	tcase_add_test(tc, suricata_records);
+	tcase_add_test(tc, signature_ids);
 	tcase_add_test(tc, udp_and_append);
 	tcase_add_test(tc, invalid_utf8_kept);
 	tcase_add_test(tc, open_missing_directory);
