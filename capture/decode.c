@@ -265,7 +265,7 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 	p->proto = proto;
 	p->sport = p->dport = 0;
 	p->tcp_flags = 0;
-	p->icmp_type = 0;
+	p->icmp_type = p->icmp_code = 0;
 	switch (proto) {
 	case IPPROTO_TCP_: {
 		uint32_t doff;
@@ -326,6 +326,7 @@ decode_l4(struct cursor *c, uint8_t proto, const uint8_t *b, uint32_t len,
 		if (len < 1)
 			return DECODE_TRUNCATED;
 		p->icmp_type = b[0];
+		p->icmp_code = len >= 2 ? b[1] : 0;
 		p->payload_len = plen;
 		/* Echo request and reply (RFC 792, RFC 4443 section 4) carry
 		 * data after their 8-byte header, which ICMP tunnels fill:

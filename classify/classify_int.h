@@ -146,6 +146,8 @@ tuple_of(const struct flow *f, struct flow_tuple *t)
 	t->dport = flow_dst_port(f);
 	t->proto = f->key.proto;
 	t->vlan = f->key.vlan;
+	t->icmp_type = f->icmp_type;
+	t->icmp_code = f->icmp_code;
 }
 
 /* ---- evidence (evidence.c) ---- */

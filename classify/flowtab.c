@@ -358,6 +358,8 @@ flow_start(struct flowtab *ft, const struct flow_key *k, uint32_t h,
 	if (p->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
 		f->src_is_a = (uint8_t)!p_is_a;
 	f->tclass = (uint8_t)open_tclass(p->proto);
+	f->icmp_type = p->icmp_type;
+	f->icmp_code = p->icmp_code;
 	l = link_of(ft, ix(ft, f));
 	l->hash = h;
 	b = h & ft->mask;

@@ -94,6 +94,8 @@ struct flow {
 	uint8_t login_held:1;	/* classify.c: a remote-access verdict waits
 				 * for the login (an RFB session's) */
 	uint8_t end_reason;	/* enum flow_end, once closing */
+	uint8_t icmp_type, icmp_code;	/* ICMP: the first packet's, which
+					 * its Community ID is made of */
 	uint64_t first_us, last_us;	/* packet times */
 	uint64_t bytes[2];	/* [0] from the opener, [1] to it */
 	uint32_t pkts[2];

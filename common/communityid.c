@@ -107,10 +107,13 @@ void
 community_id_tuple(uint16_t seed, const struct flow_tuple *t,
     char out[COMMUNITY_ID_MAX])
 {
-	out[0] = '\0';
-	if (t->proto == 1 || t->proto == 58)
-		return;
-	if (community_id_v1(seed, t->proto, t->src, t->dst, t->sport, t->dport,
+	int icmp = t->proto == 1 || t->proto == 58;
+
+	/* An ICMP flow's ID is its first packet's: from its sender, with
+	 * its type and code, which is the ID of every packet of an echo
+	 * exchange (request and reply are counterparts). */
+	if (community_id_v1(seed, t->proto, t->src, t->dst,
+	    icmp ? t->icmp_type : t->sport, icmp ? t->icmp_code : t->dport,
 	    out, COMMUNITY_ID_MAX) == -1)
 		out[0] = '\0';
 }

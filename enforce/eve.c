@@ -284,6 +284,10 @@ set_tuple(json_t *o, const struct flow_tuple *t)
 		eve_set_int(o, "proto", t->proto);
 	if (t->vlan != 0)
 		eve_set_int(o, "vlan", t->vlan);
+	if (t->proto == 1 || t->proto == 58) {
+		eve_set_int(o, "icmp_type", t->icmp_type);
+		eve_set_int(o, "icmp_code", t->icmp_code);
+	}
 }
 
 void

@@ -203,6 +203,10 @@ set_tuple(json_t *o, const struct flow_tuple *t)
 		snprintf(num, sizeof(num), "%u", t->proto);
 		eve_set_str(o, "proto", num);
 	}
+	if (t->proto == 1 || t->proto == 58) {
+		eve_set_int(o, "icmp_type", t->icmp_type);
+		eve_set_int(o, "icmp_code", t->icmp_code);
+	}
 	if (t->vlan != 0) {
 		json_t *arr = json_array();
 

@@ -26,9 +26,8 @@ int community_id_v1(uint16_t seed, uint8_t proto, const uint8_t src[16],
     const uint8_t dst[16], uint16_t sport, uint16_t dport, char *out,
     size_t outlen);
 
-/* The ID of a flow record's tuple into out (COMMUNITY_ID_MAX bytes), or
- * "" for ICMP and ICMPv6, whose records do not keep the type and code the
- * ID needs. */
+/* The ID of a flow record's tuple into out (COMMUNITY_ID_MAX bytes); for
+ * ICMP and ICMPv6, the ID of the flow's first packet (its type and code). */
 void community_id_tuple(uint16_t seed, const struct flow_tuple *t,
     char out[COMMUNITY_ID_MAX]);
 

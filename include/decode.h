@@ -42,6 +42,7 @@ struct pkt {
 	uint8_t proto;		/* IP protocol of the L4 header */
 	uint8_t tcp_flags;
 	uint8_t icmp_type;	/* ICMP / ICMPv6 type, 0 for other protocols */
+	uint8_t icmp_code;	/* and its code */
 	uint8_t tunneled;	/* the packet was inside a tunnel */
 	uint8_t has_mac;	/* smac and dmac are set (Ethernet links) */
 	uint8_t smac[6], dmac[6];	/* outermost Ethernet addresses */

@@ -16,13 +16,14 @@ struct flow_tuple {
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint16_t vlan;
+	uint8_t icmp_type, icmp_code;	/* ICMP: of the flow's first packet */
 };
 
 struct flow_event {
 	uint64_t ts_us;			/* when the flow ended (packet time) */
 	uint64_t flow_id;
 	struct flow_tuple t;
-	char community_id[32];		/* "" for ICMP (see communityid.h) */
+	char community_id[32];		/* Community ID v1 (communityid.h) */
 	char app_proto[64];		/* nDPI Master.App */
 	char ndpi_category[32];
 	enum policy_category category;
@@ -78,7 +79,7 @@ struct verdict {
 	int has_flow;
 	uint64_t flow_id;
 	struct flow_tuple t;
-	char community_id[32];		/* "" without a flow, or for ICMP */
+	char community_id[32];		/* "" without a flow */
 	const char *action;		/* static string */
 };
 

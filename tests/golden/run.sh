@@ -136,13 +136,29 @@ def community_id(ev):
     proto = p if isinstance(p, int) else {"ICMP": 1, "IGMP": 2, "TCP": 6,
         "UDP": 17, "GRE": 47, "ESP": 50, "AH": 51, "ICMPv6": 58, "OSPF": 89,
         "SCTP": 132}.get(p, int(p) if str(p).isdigit() else -1)
-    if proto in (1, 58, -1):
-        return None     # ICMP records keep no type and code: no ID
+    if proto == -1:
+        return None
     s = ipaddress.ip_address(ev["src_ip"]).packed
     d = ipaddress.ip_address(ev["dest_ip"]).packed
     sp, dp = ev.get("src_port", 0), ev.get("dest_port", 0)
-    ports = proto in (6, 17, 132)
-    if (s, sp if ports else 0) > (d, dp if ports else 0):
+    ports = proto in (1, 6, 17, 58, 132)
+    one_way = False
+    if proto in (1, 58):
+        # The type is the source port; the counterpart type (the reply to
+        # a request, and back) is the destination port, or the code when
+        # the type has none, and then the order is as sent.
+        t = ev["icmp_type"]
+        pairs = {1: {8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18,
+                     18: 17, 10: 9, 9: 10},
+                 58: {128: 129, 129: 128, 133: 134, 134: 133, 135: 136,
+                      136: 135, 130: 131, 131: 130, 139: 140, 140: 139,
+                      144: 145, 145: 144}}[proto]
+        sp = t
+        if t in pairs:
+            dp = pairs[t]
+        else:
+            dp, one_way = ev["icmp_code"], True
+    if not one_way and (s, sp if ports else 0) > (d, dp if ports else 0):
         s, d, sp, dp = d, s, dp, sp
     b = struct.pack("!H", 0) + s + d + bytes([proto, 0])
     if ports:

@@ -613,6 +613,38 @@ START_TEST(community_id_spec_vectors)
 }
 END_TEST
 
+/* A flow record's ID: an ICMP record's is its first packet's, made of the
+ * type and code it keeps; the ports play no part. */
+START_TEST(community_id_of_records)
+{
+	struct flow_tuple t;
+	char got[COMMUNITY_ID_MAX];
+
+	memset(&t, 0, sizeof(t));
+	addr16("192.168.0.1", t.src);
+	addr16("192.168.0.89", t.dst);
+	t.proto = 1;
+	t.icmp_type = 0;	/* an echo reply opened the record */
+	t.icmp_code = 8;	/* not read: an echo reply's counterpart is 8 */
+	t.sport = 7;
+	community_id_tuple(0, &t, got);
+	ck_assert_str_eq(got, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+	addr16("10.0.0.1", t.src);
+	addr16("10.0.0.2", t.dst);
+	t.icmp_type = 11;	/* time exceeded: one way, the code counts */
+	t.icmp_code = 0;
+	community_id_tuple(0, &t, got);
+	ck_assert_str_eq(got, "1:YHxtAirCG//0OzkcVAukqKQN9xM=");
+	t.proto = 6;
+	addr16("128.232.110.120", t.src);
+	addr16("66.35.250.204", t.dst);
+	t.sport = 34855;
+	t.dport = 80;
+	community_id_tuple(0, &t, got);
+	ck_assert_str_eq(got, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+}
+END_TEST
+
 Suite *
 common_suite(void)
 {
@@ -622,6 +654,7 @@ common_suite(void)
 	tc = tcase_create("siphash");
 	tcase_add_test(tc, siphash_paper_vectors);
 	tcase_add_test(tc, community_id_spec_vectors);
+	tcase_add_test(tc, community_id_of_records);
 	tcase_add_test(tc, siphash_key_and_length_matter);
 	suite_add_tcase(s, tc);
 
