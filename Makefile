@@ -19,7 +19,7 @@
 # flags, never replace them. WERROR=0 drops -Werror (for packagers).
 
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
-	    libnftables libmicrohttpd
+	    libnftables libmicrohttpd libsystemd
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1
