@@ -621,6 +621,9 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	/* Every capture is open, the privileges are dropped, the workers
 	 * and /metrics run: what a unit ordered after egressd waits for. */
 	send_status(&sc, "READY=1\n");
+	/* A first ping at once: the set-up (every signature loaded once per
+	 * worker) may have used much of the manager's interval already. */
+	notify_watchdog(sc.notify, mono_us());
 
 	last_stats = wall_us();
 	while (!sc_stop) {
