@@ -322,14 +322,17 @@ tell_manager(struct sidecar *sc)
 	if (notify_watchdog_due(sc->notify, now)) {
 		if (healthy(sc, why, sizeof(why))) {
 			notify_watchdog(sc->notify, now);
-			if (sc->watchdog_held)
+			if (sc->watchdog_held) {
 				log_info("every worker makes progress again: "
 				    "watchdog pings resume");
-			sc->watchdog_held = 0;
+				sc->watchdog_held = 0;
+				send_status(sc, "");
+			}
 		} else if (!sc->watchdog_held) {
 			log_err("%s: watchdog pings stop until it recovers",
 			    why);
 			sc->watchdog_held = 1;
+			send_status(sc, "");
 		}
 	}
 	if (now - sc->last_status_us >= STATUS_US)
