@@ -632,8 +632,9 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	while (!sc_stop) {
 		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
 		if (sc_reload) {
-			/* systemd 253 and later want the monotonic time with
-			 * RELOADING=1; earlier ones ignore it. */
+			/* MONOTONIC_USEC= lets a newer systemd match this
+			 * RELOADING=1 with the reload it asked for
+			 * (sd_notify(3)); an older one ignores the field. */
 			notify_send(sc.notify, "RELOADING=1\nSTATUS=reloading\n"
 			    "MONOTONIC_USEC=%llu", (unsigned long long)mono_us());
 			reload(&sc);
