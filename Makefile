@@ -19,7 +19,7 @@
 # flags, never replace them. WERROR=0 drops -Werror (for packagers).
 
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
-	    libnftables libmicrohttpd
+	    libnftables libmicrohttpd libsystemd
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1
@@ -154,9 +154,11 @@ check-faults: $(BUILD)/egressd
 	tests/faults/run.sh $(BUILD)/egressd
 
 # Live capture on a veth in a namespace: tcpreplay of every capture, user,
-# capabilities, metrics, webhook, SIGHUP, SIGTERM.
+# capabilities, metrics, webhook, SIGHUP, SIGTERM; then the service
+# manager's notifications (READY, STATUS, WATCHDOG, STOPPING).
 check-live: $(BUILD)/egressd
 	tests/live/run.sh $(BUILD)/egressd
+	tests/live/notify.sh $(BUILD)/egressd
 
 # The systemd unit, the example config, the Kubernetes and logrotate files.
 check-deploy: $(BUILD)/egressd

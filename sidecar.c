@@ -13,6 +13,11 @@
  * (statreg.h). A reload is prepared and checked entirely by
  * the main thread, then handed to each worker, which swaps it in between
  * two packet batches: packets wait in the kernel ring meanwhile.
+ *
+ * Under a service manager (systemd's Type=notify, notify.h) the main
+ * thread also says READY=1 once capturing, STATUS= now and then, and
+ * WATCHDOG=1 only while /healthz would say ok, so a stuck worker gets
+ * egressd restarted; workers never talk to the manager.
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -33,6 +38,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "priv.h"
 #include "sidecar.h"
@@ -44,6 +50,7 @@
 #define PUBLISH_US	1000000
 #define STALE_US	5000000		/* a worker silent this long is unhealthy */
 #define NO_INVENTORY	SIZE_MAX
+#define STATUS_US	5000000		/* between two STATUS= lines */
 
 struct sidecar;
 
@@ -78,6 +85,9 @@ struct sidecar {
 	struct worker *w;
 	unsigned nworkers;
 	unsigned reloads;
+	struct notify *notify;		/* NULL: no service manager listens */
+	uint64_t last_status_us;	/* mono_us() of the last STATUS= */
+	int watchdog_held;		/* a worker is stuck: no WATCHDOG=1 */
 };
 
 static volatile sig_atomic_t sc_stop, sc_reload;
@@ -261,6 +271,72 @@ write_stats(struct sidecar *sc)
 
 	collect(&s, sc);
 	sinks_stats(&sc->out, &s);
+}
+
+/*
+ * The service manager (notify.h): called from the main thread only.
+ */
+
+/* STATUS= with the packets read and verdicts made so far, after prefix
+ * (other assignments, each ending in a newline, or ""). */
+static void
+send_status(struct sidecar *sc, const char *prefix)
+{
+	struct stats_event s;
+	unsigned long long packets = 0, verdicts = 0;
+	char why[256];
+	unsigned j;
+
+	if (sc->notify == NULL)
+		return;
+	collect(&s, sc);
+	for (j = 0; j < s.n; j++) {
+		if (strcmp(s.c[j].section, "capture") == 0 &&
+		    strcmp(s.c[j].name, "packets") == 0)
+			packets = s.c[j].value;
+		/* Every verdict is counted once by what decided it. */
+		else if (strcmp(s.c[j].section, "verdicts") == 0 &&
+		    strncmp(s.c[j].name, "by_", 3) == 0)
+			verdicts += s.c[j].value;
+	}
+	why[0] = '\0';
+	healthy(sc, why, sizeof(why));
+	notify_send(sc->notify,
+	    "%sSTATUS=capturing on %s: %llu packets, %llu verdicts%s%s",
+	    prefix, sc->cfg->interface, packets, verdicts,
+	    why[0] != '\0' ? "; " : "", why);
+	sc->last_status_us = mono_us();
+}
+
+/* WATCHDOG=1 every half interval while every worker makes progress, as
+ * /healthz judges it: a stuck worker stops the pings, and the manager
+ * restarts egressd when the interval runs out. STATUS= every STATUS_US. */
+static void
+tell_manager(struct sidecar *sc)
+{
+	uint64_t now = mono_us();
+	char why[256];
+
+	if (sc->notify == NULL)
+		return;
+	if (notify_watchdog_due(sc->notify, now)) {
+		if (healthy(sc, why, sizeof(why))) {
+			notify_watchdog(sc->notify, now);
+			if (sc->watchdog_held) {
+				log_info("every worker makes progress again: "
+				    "watchdog pings resume");
+				sc->watchdog_held = 0;
+				send_status(sc, "");
+			}
+		} else if (!sc->watchdog_held) {
+			log_err("%s: watchdog pings stop until it recovers",
+			    why);
+			sc->watchdog_held = 1;
+			send_status(sc, "");
+		}
+	}
+	if (now - sc->last_status_us >= STATUS_US)
+		send_status(sc, "");
 }
 
 /*
@@ -470,6 +546,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	unsigned i;
 
 	memset(&sc, 0, sizeof(sc));
+	sc.notify = notify_open(mono_us());
 	sc.cfg = cfg;
 	sc.args = a;
 	sc.nworkers = (unsigned)cfg->workers;
@@ -486,7 +563,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 
 	/* A filter that does not compile is the configuration's fault. */
 	if (live_check_filter(cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		return EGRESSD_EXIT_USAGE;
 	}
 	/* Interfaces the inventory names as a VM's are read by direction
@@ -498,11 +575,11 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	    err, sizeof(err));
 	inventory_free(bound);
 	if (sc.src == NULL) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		return EGRESSD_EXIT_RUNTIME;
 	}
 	if (make_workers(&sc, err, sizeof(err)) == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
@@ -515,7 +592,7 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	else
 		log_warn("running as root: set user (-u) to drop privileges");
 	if (rc == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
@@ -525,31 +602,44 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 	sargs.out = a->ofile;
 	sargs.flags = SINK_FLUSH_EACH;
 	if ((rc = sinks_open(&sc.out, &sargs, err, sizeof(err))) != 0) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = rc == SINK_ERR_CONFIG ? EGRESSD_EXIT_USAGE :
 		    EGRESSD_EXIT_RUNTIME;
 		goto out;
 	}
 	if (start_workers(&sc, err, sizeof(err)) == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
 	if (cfg->metrics[0] != '\0' &&
 	    (sc.metrics = metrics_start(cfg->metrics, &build, collect, healthy,
 	    &sc, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EGRESSD_EXIT_USAGE;
 		goto out;
 	}
 	log_info("capturing on %s with %u worker%s", cfg->interface,
 	    sc.nworkers, sc.nworkers == 1 ? "" : "s");
+	/* Every capture is open, the privileges are dropped, the workers
+	 * and /metrics run: what a unit ordered after egressd waits for. */
+	send_status(&sc, "READY=1\n");
+	/* A first ping at once: the set-up (every signature loaded once per
+	 * worker) may have used much of the manager's interval already. */
+	notify_watchdog(sc.notify, mono_us());
 
 	last_stats = wall_us();
 	while (!sc_stop) {
 		nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
-		if (sc_reload)
+		if (sc_reload) {
+			/* MONOTONIC_USEC= lets a newer systemd match this
+			 * RELOADING=1 with the reload it asked for
+			 * (sd_notify(3)); an older one ignores the field. */
+			notify_send(sc.notify, "RELOADING=1\nSTATUS=reloading\n"
+			    "MONOTONIC_USEC=%llu", (unsigned long long)mono_us());
 			reload(&sc);
+			send_status(&sc, "READY=1\n");
+		}
 		for (i = 0; i < sc.nworkers; i++) {
 			int failed;
 
@@ -566,8 +656,10 @@ sidecar_run(const struct config *cfg, const struct sidecar_args *a)
 			write_stats(&sc);
 			last_stats = wall_us();
 		}
+		tell_manager(&sc);
 	}
 	log_info("stopping");
+	notify_send(sc.notify, "STOPPING=1\nSTATUS=draining");
 	stop_workers(&sc);
 	/* As a replay ends: every verdict delivered, in the spool, or
 	 * counted lost, before the last stats and the exit status. */
@@ -580,8 +672,9 @@ out:
 	free_workers(&sc);
 	source_close(sc.src);
 	free(sc.reloaded);
+	notify_free(sc.notify);
 	if (sinks_close(&sc.out, err, sizeof(err)) == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EGRESSD_EXIT_RUNTIME;
 	}
 	return status;

@@ -18,6 +18,7 @@
 #include "cidr.h"
 #include "decode.h"
 #include "live.h"
+#include "log.h"
 #include "source_int.h"
 #include "statreg.h"
 #include "util.h"
@@ -222,7 +223,7 @@ open_handle(struct live *l, const struct config *cfg, const char *ifname,
 		return -1;
 	}
 	if (rc > 0)	/* a warning, e.g. promiscuous mode not supported */
-		fprintf(stderr, "egressd: %s: %s\n", ifname, pcap_statustostr(rc));
+		log_warn("%s: %s", ifname, pcap_statustostr(rc));
 	h->dlt = pcap_datalink(h->p);
 	if (!decode_linktype_supported(h->dlt)) {
 		snprintf(err, errlen, "%s: link type %s is not supported", ifname,

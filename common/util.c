@@ -15,12 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 static void
 oom(size_t n)
 {
-	fprintf(stderr, "egressd: out of memory allocating %zu bytes\n", n);
+	log_err("out of memory allocating %zu bytes", n);
 	abort();
 }
 
@@ -56,8 +57,8 @@ static size_t
 table_bytes(size_t nmemb, size_t size)
 {
 	if (nmemb != 0 && size > SIZE_MAX / nmemb - HUGE_PAGE) {
-		fprintf(stderr, "egressd: allocation of %zu x %zu bytes overflows\n",
-		    nmemb, size);
+		log_err("allocation of %zu x %zu bytes overflows", nmemb,
+		    size);
 		abort();
 	}
 	return nmemb * size;
@@ -111,8 +112,8 @@ xreallocarray(void *ptr, size_t nmemb, size_t size)
 	void *p;
 
 	if (nmemb != 0 && size > SIZE_MAX / nmemb) {
-		fprintf(stderr, "egressd: allocation of %zu x %zu bytes overflows\n",
-		    nmemb, size);
+		log_err("allocation of %zu x %zu bytes overflows", nmemb,
+		    size);
 		abort();
 	}
 	if (nmemb * size == 0)

@@ -10,7 +10,7 @@ set -eu
 # python3 formats the demo's output and the tests' JSON checks.
 build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
        libjansson-dev libinih-dev check python3 libcurl4-openssl-dev
-       libssl-dev libnftables-dev libcsv-dev libmicrohttpd-dev"
+       libssl-dev libnftables-dev libcsv-dev libmicrohttpd-dev libsystemd-dev"
 # tshark brings editcap and mergecap; the rest are the real programs the
 # end-to-end tests record (tests/e2e/record-captures.sh).
 # libmaxmind-db-writer-perl builds the small GeoIP databases of the tests;

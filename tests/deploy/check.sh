@@ -78,7 +78,7 @@ else
 fi
 
 unit_has() { active "$UNIT" | grep -Eqx "$1"; }
-for want in 'Type=simple' \
+for want in 'Type=notify' 'NotifyAccess=main' 'WatchdogSec=[0-9]+s' \
     'ExecStart=/usr/sbin/egressd -c /etc/egressd/egressd\.conf' \
     'ExecReload=/bin/kill -HUP \$MAINPID' 'Restart=on-failure' \
     'User=egressd' 'Group=egressd' 'StateDirectory=egressd' \

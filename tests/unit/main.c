@@ -41,6 +41,8 @@ main(void)
 	srunner_add_suite(sr, metrics_suite());
 	srunner_add_suite(sr, suppress_suite());
 	srunner_add_suite(sr, verdict_suite());
+	srunner_add_suite(sr, log_suite());
+	srunner_add_suite(sr, notify_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -36,5 +36,7 @@ Suite *sinks_suite(void);
 Suite *metrics_suite(void);
 Suite *suppress_suite(void);
 Suite *verdict_suite(void);
+Suite *log_suite(void);
+Suite *notify_suite(void);
 
 #endif
