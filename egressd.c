@@ -316,6 +316,7 @@ main(int argc, char **argv)
 	size_t nsets = 0, nopts = 0, nrfiles = 0;
 	int ch, test_only = 0, verbose = 0, status = 0, takes, rc, why;
 	int progress = -1;	/* --progress 1, --no-progress 0, else -1 */
+	int stdin_given = 0;
 	struct sigaction sa;
 	struct sink_args sargs;
 
@@ -354,7 +355,13 @@ main(int argc, char **argv)
 			set_values[nsets] = optarg;
 			nsets++;
 			break;
-		case 'r': rfiles[nrfiles++] = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "-") == 0 && stdin_given++) {
+				log_err("-r -: standard input can be read once");
+				return EXIT_USAGE;
+			}
+			rfiles[nrfiles++] = optarg;
+			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
 		case 'o': ofile = optarg; break;
