@@ -107,9 +107,13 @@ draw(struct progress *pg, uint64_t now_us, const struct progress_figures *f,
 		    sizeof(left));
 		used = append(line, sizeof(line), used, ", %s left", left);
 	}
+	/* On a terminal the cursor goes back to the line's start: a warning
+	 * written while it stands (a cut file, a reload) then writes over it
+	 * instead of being appended to it. */
 	if (pg->tty)
-		used = append(line, sizeof(line), used, "\033[K");
-	if (final || !pg->tty)
+		used = append(line, sizeof(line), used, "\033[K%s",
+		    final ? "\n" : "\r");
+	else
 		used = append(line, sizeof(line), used, "\n");
 	fwrite(line, 1, used, pg->fp);
 	fflush(pg->fp);

@@ -317,6 +317,13 @@ split_capture "$bt" "$tmp/bt1.pcap" "$tmp/bt2raw.pcap" raw
 expect mixed-link-types 0 "" -- "$egressd" --flows -r "$tmp/bt1.pcap" -r "$tmp/bt2raw.pcap"
 check mixed-link-types-flows [ "$(jcount "$tmp/out" flow)" = "$(jcount "$tmp/whole.ev" flow)" ]
 check mixed-link-types-verdicts [ "$(jcount "$tmp/out" verdict)" = "$(jcount "$tmp/whole.ev" verdict)" ]
+# A later file that starts earlier (the SSH capture was taken seconds
+# before the BitTorrent one) is time going back, as within a file: a
+# step, counted; both files' verdicts come out.
+expect multi-time-back 0 "" -- "$egressd" -r "$bt" -r "$cap"
+check multi-time-back-counted grep -q '"time_steps_back":1' "$tmp/out"
+check multi-time-back-verdicts sh -c "grep -q '\"category\":\"p2p\"' '$tmp/out' &&
+    grep -q '\"category\":\"remote_access\"' '$tmp/out'"
 # A missing or foreign file among several stops the replay before any
 # event, naming the file, as a single bad file does.
 expect multi-missing 1 "$tmp/nope.pcap" -- "$egressd" -r "$cap" -r "$tmp/nope.pcap"
