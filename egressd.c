@@ -429,6 +429,9 @@ main(int argc, char **argv)
 		    "Try 'egressd --help'.\n");
 		return EXIT_USAGE;
 	}
+	if (nrfiles == 0 && progress != -1)	/* delivering a spool */
+		log_warn("--%sprogress applies only to replays (-r); ignored",
+		    progress ? "" : "no-");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -377,6 +377,10 @@ expect mode-metrics 0 "metrics applies only to live capture" -- "$egressd" --met
 expect mode-snaplen 0 "snaplen applies only to live capture" -- "$egressd" --snaplen 1500 -r "$bt"
 printf 'workers = 4\n' >"$tmp/live.conf"
 expect mode-config-file 0 "workers applies only to live capture" -- "$egressd" -c "$tmp/live.conf" -r "$bt"
+# And the replay-only --progress with -i (an interface that is not there:
+# the warning comes before the capture is opened, which then fails).
+expect mode-live-progress 1 "progress applies only to replays" -- \
+    "$egressd" -i egressd-none0 --progress -o "$tmp/live.ev"
 expect mode-defaults 0 "" -- "$egressd" -r "$bt"
 check mode-defaults-silent [ ! -s "$tmp/err" ]
 
