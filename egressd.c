@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "config.h"
@@ -26,6 +27,7 @@
 #include "metrics.h"
 #include "pipeline.h"
 #include "priv.h"
+#include "progress.h"
 #include "sidecar.h"
 #include "sinks.h"
 #include "source.h"
@@ -35,7 +37,13 @@
 #define EXIT_USAGE	EGRESSD_EXIT_USAGE
 
 #define OPT_TABLE_BASE	1000	/* getopt codes of option-table entries */
-#define MAX_TABLE_OPTS	96
+#define MAX_TABLE_OPTS	CONFIG_MAX_OPTIONS
+#define OPT_PROGRESS	900	/* getopt codes of --progress, --no-progress */
+#define OPT_NO_PROGRESS	901
+
+/* The progress line looks at the clock once per this many frames: a
+ * clock read per frame would cost more than the line is worth. */
+#define PROGRESS_CHECK_FRAMES	4096
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -46,13 +54,17 @@ struct run {
 	struct inventory *inv;
 	struct pipeline pl;
 	struct source *src;	/* NULL: delivering a spool */
+	struct progress *progress;	/* NULL: none shown */
+	uint64_t progress_checked;	/* packets when the clock was last read */
+	uint64_t verdicts;	/* so far, for the progress line */
 };
 
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: egressd -r FILE [-o FILE] [-c FILE] [--flows] [options]\n"
+	    "usage: egressd -r FILE [-r FILE]... [-o FILE] [-c FILE] [--flows] "
+	    "[options]\n"
 	    "       egressd -i IFACE[,IFACE] [-u USER] [--workers N] [options]\n"
 	    "       egressd --webhook URL --spool DIR [options]   (deliver a spool)\n"
 	    "       egressd -t [-c FILE] [options]\n"
@@ -62,13 +74,18 @@ usage(FILE *fp)
 	    "proxy, dos, scan, bruteforce), with --flows one flow event per flow,\n"
 	    "and a closing stats event.\n"
 	    "\n"
-	    "  -r FILE       read a pcap or pcapng capture ('-' for standard input)\n"
+	    "  -r FILE       read a pcap or pcapng capture ('-' for standard input);\n"
+	    "                repeat it to read several captures as one, in order;\n"
+	    "                a directory stands for its files (sorted by name; not\n"
+	    "                hidden ones, not its subdirectories)\n"
 	    "  -i IFACE      capture live (same as --interface); with -r, the\n"
 	    "                interface the capture was taken on\n"
 	    "  -u USER       run as USER once the capture is open (--user)\n"
 	    "  -o FILE       append events to FILE instead of standard output\n"
 	    "  -c FILE       read settings from FILE (command line wins)\n"
 	    "  -t            check the configuration and exit\n"
+	    "  --[no-]progress  a progress line on stderr during a replay (the\n"
+	    "                default: when stderr is a terminal)\n"
 	    "  -v            more log output (repeat for debug)\n"
 	    "  -V, --version print the version and exit\n"
 	    "  -h, --help    print this help and exit\n"
@@ -91,6 +108,7 @@ emit_verdict(const struct verdict *v, void *arg)
 {
 	struct run *r = arg;
 
+	r->verdicts++;
 	sinks_verdict(&r->out, v);
 }
 
@@ -144,10 +162,33 @@ write_stats(struct run *r)
 }
 
 static void
+progress_figures_of(const struct run *r, struct progress_figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (source_progress(r->src, &f->done, &f->total) == -1)
+		f->done = f->total = 0;
+	f->packets = r->pl.packets;
+	f->verdicts = r->verdicts;
+}
+
+static void
 between_batches(void *arg)
 {
+	struct run *r = arg;
+	struct progress_figures f;
+	uint64_t now;
+
 	if (reload_requested)
-		reload(arg);
+		reload(r);
+	if (r->progress == NULL ||
+	    r->pl.packets - r->progress_checked < PROGRESS_CHECK_FRAMES)
+		return;
+	r->progress_checked = r->pl.packets;
+	now = mono_us();
+	if (!progress_due(r->progress, now))
+		return;
+	progress_figures_of(r, &f);
+	progress_show(r->progress, now, &f);
 }
 
 /* Replays the capture; returns 0, or -1 after a read error. A capture cut
@@ -157,10 +198,16 @@ between_batches(void *arg)
 static int
 replay(struct run *r, char *err, size_t errlen)
 {
+	struct progress_figures f;
 	int rc;
 
 	rc = pipeline_run(&r->pl, r->src, 0, 0, &stop_requested,
 	    between_batches, r, err, errlen);
+	if (r->progress != NULL) {
+		/* Ended before any message about the end is written. */
+		progress_figures_of(r, &f);
+		progress_end(r->progress, mono_us(), &f);
+	}
 	if (rc == SOURCE_CUT)
 		log_warn("%s (events cover the %llu packets before it)", err,
 		    (unsigned long long)r->pl.packets);
@@ -186,31 +233,31 @@ check_config(const struct config *cfg, const char *cfile, const char *ofile,
 	if (live_check_filter(cfg, err, sizeof(err)) == -1 ||
 	    (cfg->metrics[0] != '\0' &&
 	    metrics_parse_addr(cfg->metrics, &ss, err, sizeof(err)) == -1)) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		return EXIT_USAGE;
 	}
 	memset(&out, 0, sizeof(out));
 	if ((c = classify_new(cfg, &out, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		return EXIT_USAGE;
 	}
 	printf("egressd: %zu signatures loaded\n", classify_signature_count(c));
 	classify_free(c);
 	if (cfg->user[0] != '\0' && priv_user_uid(cfg->user, &uid) == -1) {
-		fprintf(stderr, "egressd: user %s: no such user\n", cfg->user);
+		log_err("user %s: no such user", cfg->user);
 		return EXIT_USAGE;
 	}
 	if (cfg->inventory[0] != '\0') {
 		if ((inv = inventory_load(cfg->inventory, err,
 		    sizeof(err))) == NULL) {
-			fprintf(stderr, "egressd: %s\n", err);
+			log_err("%s", err);
 			return EXIT_USAGE;
 		}
 		printf("egressd: inventory of %zu entries\n", inventory_count(inv));
 		inventory_free(inv);
 	}
 	if (sinks_check(&sa, err, sizeof(err)) != 0) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		return EXIT_USAGE;
 	}
 	if (verbose) {
@@ -222,6 +269,27 @@ check_config(const struct config *cfg, const char *cfile, const char *ofile,
 	printf("egressd: configuration %s is ok\n",
 	    cfile != NULL ? cfile : "(defaults)");
 	return 0;
+}
+
+/* A setting the file or the command line gave that this run mode does
+ * not use is named, never ignored in silence: a warning, as the run is
+ * still what the rest asks for (a replay with the service's own config
+ * file sets its live-only options, for one). progress is -1 when neither
+ * --progress nor --no-progress was given. */
+static void
+warn_misplaced(const struct config *cfg, unsigned mode, int progress)
+{
+	const char *names[CONFIG_MAX_OPTIONS];
+	size_t i, n;
+
+	n = config_misplaced(cfg, mode, names, NELEM(names));
+	for (i = 0; i < n && i < NELEM(names); i++)
+		log_warn("%s applies only to %s; ignored with %s", names[i],
+		    mode == MODE_REPLAY ? "live capture (-i)" : "replays (-r)",
+		    mode == MODE_REPLAY ? "-r" : "-i");
+	if (mode == MODE_LIVE && progress != -1)
+		log_warn("--%sprogress applies only to replays (-r); ignored "
+		    "with -i", progress ? "" : "no-");
 }
 
 static void
@@ -236,22 +304,31 @@ main(int argc, char **argv)
 {
 	static struct config cfg;	/* large: keep it off the stack */
 	static const char *set_names[64], *set_values[64];
-	static struct option longopts[MAX_TABLE_OPTS + 3];
+	static struct option longopts[MAX_TABLE_OPTS + 5];
 	static char optnames[MAX_TABLE_OPTS][48];
 	struct classify_out out;
 	struct classify *c = NULL;
 	struct source *src = NULL;
 	struct run run;
-	const char *rfile = NULL, *ofile = "-", *cfile = NULL, *name;
+	const char *ofile = "-", *cfile = NULL, *name;
+	static const char **rfiles;	/* static: reachable until exit */
 	char err[512];
-	size_t nsets = 0, nopts = 0;
-	int ch, test_only = 0, verbose = 0, status = 0, takes, rc;
+	size_t nsets = 0, nopts = 0, nrfiles = 0;
+	int ch, test_only = 0, verbose = 0, status = 0, takes, rc, why;
+	int progress = -1;	/* --progress 1, --no-progress 0, else -1 */
+	int stdin_given = 0;
 	struct sigaction sa;
 	struct sink_args sargs;
 
 	/* Long options: the fixed ones, then one per option-table entry. */
 	longopts[0] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[1] = (struct option){ "version", no_argument, NULL, 'V' };
+	longopts[2] = (struct option){ "progress", no_argument, NULL,
+	    OPT_PROGRESS };
+	longopts[3] = (struct option){ "no-progress", no_argument, NULL,
+	    OPT_NO_PROGRESS };
+	/* Every -r, at most one per argument. */
+	rfiles = xcalloc((size_t)argc + 1, sizeof(*rfiles));
 	for (nopts = 0; nopts < MAX_TABLE_OPTS &&
 	    (name = config_option_name(nopts, &takes)) != NULL; nopts++) {
 		char *q = optnames[nopts];
@@ -260,7 +337,7 @@ main(int argc, char **argv)
 		for (; *q != '\0'; q++)
 			if (*q == '_')
 				*q = '-';
-		longopts[2 + nopts] = (struct option){ optnames[nopts],
+		longopts[4 + nopts] = (struct option){ optnames[nopts],
 		    takes ? required_argument : optional_argument, NULL,
 		    OPT_TABLE_BASE + (int)nopts };
 	}
@@ -271,14 +348,22 @@ main(int argc, char **argv)
 		case 'i':
 		case 'u':
 			if (nsets == NELEM(set_names)) {
-				fprintf(stderr, "egressd: too many options\n");
+				log_err("too many options");
 				return EXIT_USAGE;
 			}
 			set_names[nsets] = ch == 'i' ? "interface" : "user";
 			set_values[nsets] = optarg;
 			nsets++;
 			break;
-		case 'r': rfile = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "-") == 0 && stdin_given++) {
+				log_err("-r -: standard input can be read once");
+				return EXIT_USAGE;
+			}
+			rfiles[nrfiles++] = optarg;
+			break;
+		case OPT_PROGRESS: progress = 1; break;
+		case OPT_NO_PROGRESS: progress = 0; break;
 		case 'o': ofile = optarg; break;
 		case 'c': cfile = optarg; break;
 		case 't': test_only = 1; break;
@@ -288,7 +373,7 @@ main(int argc, char **argv)
 		default:
 			if (ch >= OPT_TABLE_BASE && ch < OPT_TABLE_BASE + (int)nopts) {
 				if (nsets == NELEM(set_names)) {
-					fprintf(stderr, "egressd: too many options\n");
+					log_err("too many options");
 					return EXIT_USAGE;
 				}
 				name = config_option_name((size_t)(ch - OPT_TABLE_BASE),
@@ -312,17 +397,21 @@ main(int argc, char **argv)
 
 	if (config_build(&cfg, cfile, set_names, set_values, nsets, err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		return EXIT_USAGE;
 	}
 	if (test_only)
 		return check_config(&cfg, cfile, ofile, verbose);
-	if (cfg.interface[0] != '\0' && rfile != NULL) {
+	if (nrfiles > 0)
+		warn_misplaced(&cfg, MODE_REPLAY, progress);
+	else if (cfg.interface[0] != '\0')
+		warn_misplaced(&cfg, MODE_LIVE, progress);
+	if (cfg.interface[0] != '\0' && nrfiles > 0) {
 		/* -r FILE -i NAME: the capture was taken on NAME. */
 		if (strchr(cfg.interface, ',') != NULL ||
 		    strlen(cfg.interface) > INVENTORY_IFNAME_MAX) {
-			fprintf(stderr, "egressd: with -r, -i names the one "
-			    "interface the capture was taken on\n");
+			log_err("with -r, -i names the one interface the "
+			    "capture was taken on");
 			return EXIT_USAGE;
 		}
 	} else if (cfg.interface[0] != '\0') {
@@ -335,11 +424,14 @@ main(int argc, char **argv)
 		a.ofile = ofile;
 		return sidecar_run(&cfg, &a);
 	}
-	if (rfile == NULL && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
+	if (nrfiles == 0 && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
 		fprintf(stderr, "egressd: nothing to read: give -r FILE\n"
 		    "Try 'egressd --help'.\n");
 		return EXIT_USAGE;
 	}
+	if (nrfiles == 0 && progress != -1)	/* delivering a spool */
+		log_warn("--%sprogress applies only to replays (-r); ignored",
+		    progress ? "" : "no-");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -353,17 +445,18 @@ main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	run.cfg = &cfg;
-	if (rfile != NULL &&
-	    (src = source_open_file(rfile, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "egressd: %s\n", err);
-		return EXIT_RUNTIME;
+	if (nrfiles > 0 && (src = source_open_files(rfiles, nrfiles,
+	    cfg.bpf_filter, &why, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		free(rfiles);
+		return why == SOURCE_BAD_FILTER ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	run.src = src;
 	if (src != NULL && cfg.interface[0] != '\0' &&
 	    !decode_linktype_has_direction(source_linktype(src)))
 		log_warn("%s: taken on %s, but its link type does not say which "
 		    "way frames went: the inventory's iface: rows do not apply "
-		    "(capture with tcpdump -i any for that)", rfile,
+		    "(capture with tcpdump -i any for that)", rfiles[0],
 		    cfg.interface);
 	/* A replay waits for room in a full delivery queue: reading a file
 	 * more slowly loses nothing. */
@@ -371,13 +464,13 @@ main(int argc, char **argv)
 	sargs.out = ofile;
 	sargs.flags = SINK_WAIT_WHEN_FULL;
 	if ((rc = sinks_open(&run.out, &sargs, err, sizeof(err))) != 0) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = rc == SINK_ERR_CONFIG ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
 	if (cfg.inventory[0] != '\0' &&
 	    (run.inv = inventory_load(cfg.inventory, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -387,7 +480,7 @@ main(int argc, char **argv)
 		out.arg = &run;
 		if ((c = classify_new(&cfg, &out, err, sizeof(err))) == NULL) {
 			/* A rule file or database the configuration names is bad. */
-			fprintf(stderr, "egressd: %s\n", err);
+			log_err("%s", err);
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -395,9 +488,12 @@ main(int argc, char **argv)
 		classify_set_inventory(c, run.inv);
 		pipeline_init(&run.pl, c, cfg.interface[0] != '\0' ?
 		    cfg.interface : NULL);
+		if (progress == 1 || (progress == -1 && isatty(STDERR_FILENO)))
+			run.progress = progress_new(stderr,
+			    isatty(STDERR_FILENO), mono_us());
 		if (replay(&run, err, sizeof(err)) == -1) {
 			/* Keep what was read: flows and stats are still written. */
-			fprintf(stderr, "egressd: %s\n", err);
+			log_err("%s", err);
 			status = EXIT_RUNTIME;
 		}
 		classify_flush(c);
@@ -408,11 +504,13 @@ main(int argc, char **argv)
 	    sinks_finish(&run.out, cfg.drain_timeout_us));
 	write_stats(&run);
 out:
+	progress_free(run.progress);
+	free(rfiles);
 	classify_free(c);
 	inventory_free(run.inv);
 	source_close(src);
 	if (sinks_close(&run.out, err, sizeof(err)) == -1) {
-		fprintf(stderr, "egressd: %s\n", err);
+		log_err("%s", err);
 		status = EXIT_RUNTIME;
 	}
 	return status;

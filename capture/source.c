@@ -40,6 +40,14 @@ source_figures(struct source *s, unsigned worker, struct stats_event *st)
 }
 
 int
+source_progress(const struct source *s, uint64_t *done, uint64_t *total)
+{
+	if (s->ops->progress == NULL)
+		return -1;
+	return s->ops->progress(s->state, done, total);
+}
+
+int
 source_linktype(const struct source *s)
 {
 	return s->ops->linktype(s->state);

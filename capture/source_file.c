@@ -4,14 +4,26 @@
  * nanosecond pcapng files replay with the same event times as any other.
  * One worker reads it; a poll reads a batch of frames, so a replay looks
  * at its signals between batches, not between frames.
+ *
+ * Several files (and the files of a directory) are one source: read one
+ * after the other into one stream, so one classifier and one flow table
+ * see them and a flow split across two files stays one flow. Only one
+ * file is open at a time; each frame goes out with its own file's link
+ * type, so files of different link types mix. Every regular file is
+ * opened and checked once before the first frame is read, so a missing,
+ * unreadable or foreign file stops the run before any event is written,
+ * as a single bad file does.
  */
 #include <pcap/pcap.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "decode.h"
+#include "log.h"
 #include "source_int.h"
 #include "statreg.h"
 #include "util.h"
@@ -23,11 +35,26 @@
 
 #define FILE_POLL_BATCH	256	/* frames per poll */
 
+/* Inputs of one replay at most, directories expanded: the list is held
+ * in memory, so it has a cap. */
+#define SOURCE_MAX_FILES	100000
+
+struct file_input {
+	char *path;		/* "-" for standard input */
+	uint64_t size;		/* bytes; 0 when unknown (a pipe) */
+};
+
 struct file_source {
-	pcap_t *pcap;
-	char *buf;		/* the stream's buffer, freed after it closes */
-	int linktype;
-	int truncated;		/* it ended in a cut-off record */
+	pcap_t *pcap;		/* the file being read; NULL once all are */
+	char *buf;		/* its stream's buffer, freed after it closes */
+	int linktype;		/* the file being read's */
+	int first_linktype;	/* the first file's, for source_linktype */
+	struct file_input *in;
+	size_t nin, cur;	/* inputs; the one being read */
+	uint64_t size_done;	/* bytes of the inputs before cur */
+	uint64_t size_total;	/* of all inputs; 0 when one is a pipe */
+	char *filter;		/* bpf_filter, NULL for none */
+	uint64_t truncated;	/* files that ended in a cut-off record */
 	int end;		/* 0, or the SOURCE_* the next poll returns */
 	char end_err[512];	/* and its message */
 	char name[256];
@@ -35,16 +62,29 @@ struct file_source {
 
 static const struct source_ops file_ops;
 
-struct source *
-source_open_file(const char *path, char *err, size_t errlen)
+static const char *
+input_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "standard input" : path;
+}
+
+/* Opens one capture file, with filter compiled against its link type.
+ * Returns the handle (and its stream's buffer in *bufp), or NULL with a
+ * message and *why: SOURCE_ERROR for the file, SOURCE_BAD_FILTER for the
+ * expression. */
+static pcap_t *
+open_one(const char *path, const char *filter, char **bufp, int *why,
+    char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
-	struct file_source *s;
+	struct bpf_program prog;
 	char *buf;
 	FILE *fp;
 	int dlt;
 	pcap_t *p;
 
+	*why = SOURCE_ERROR;
+	*bufp = NULL;
 	/*
 	 * Not file_open_regular(): a capture may be a pipe or a FIFO that
 	 * tcpdump writes into (tcpdump -w - | egressd -r -), read as it
@@ -73,37 +113,229 @@ source_open_file(const char *path, char *err, size_t errlen)
 		if (strncmp(ebuf, path, strlen(path)) == 0)
 			snprintf(err, errlen, "%s", ebuf);
 		else
-			snprintf(err, errlen, "%s: %s", strcmp(path, "-") == 0 ?
-			    "standard input" : path, ebuf);
+			snprintf(err, errlen, "%s: %s", input_name(path), ebuf);
 		return NULL;
 	}
 	dlt = pcap_datalink(p);
 	if (!decode_linktype_supported(dlt)) {
 		const char *n = pcap_datalink_val_to_name(dlt);
 
-		snprintf(err, errlen, "%s: link type %d (%s) is not supported", path,
-		    dlt, n != NULL ? n : "unknown");
-		pcap_close(p);
-		free(buf);
-		return NULL;
+		snprintf(err, errlen, "%s: link type %d (%s) is not supported",
+		    input_name(path), dlt, n != NULL ? n : "unknown");
+		goto fail;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->pcap = p;
-	s->buf = buf;
-	s->linktype = dlt;
-	str_copy(s->name, strcmp(path, "-") == 0 ? "standard input" : path,
-	    sizeof(s->name));
-	return source_new(&file_ops, s);
+	/* As tcpdump -r FILE EXPR: compiled for this file's link type, and
+	 * libpcap's reader skips the frames it rejects. */
+	if (filter != NULL) {
+		if (pcap_compile(p, &prog, filter, 1,
+		    PCAP_NETMASK_UNKNOWN) == -1) {
+			snprintf(err, errlen, "bpf_filter: %s (for %s, link "
+			    "type %d)", pcap_geterr(p), input_name(path), dlt);
+			*why = SOURCE_BAD_FILTER;
+			goto fail;
+		}
+		if (pcap_setfilter(p, &prog) == -1) {
+			snprintf(err, errlen, "bpf_filter: %s: %s",
+			    input_name(path), pcap_geterr(p));
+			pcap_freecode(&prog);
+			*why = SOURCE_BAD_FILTER;
+			goto fail;
+		}
+		pcap_freecode(&prog);
+	}
+	*bufp = buf;
+	return p;
+fail:
+	pcap_close(p);
+	free(buf);
+	return NULL;
+}
+
+static int
+not_hidden(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static void
+add_input(struct file_source *s, size_t *cap, const char *path,
+    uint64_t size)
+{
+	if (s->nin == *cap) {
+		*cap = *cap != 0 ? *cap * 2 : 8;
+		s->in = xreallocarray(s->in, *cap, sizeof(*s->in));
+	}
+	s->in[s->nin].path = xstrdup(path);
+	s->in[s->nin].size = size;
+	s->nin++;
+}
+
+/* Adds the regular files of directory dir, sorted by name, without
+ * hidden ones and without descending into subdirectories. */
+static int
+add_directory(struct file_source *s, size_t *cap, const char *dir,
+    char *err, size_t errlen)
+{
+	struct dirent **names;
+	struct stat st;
+	char path[4096];
+	size_t before = s->nin;
+	int n, i, rc = 0;
+
+	if ((n = scandir(dir, &names, not_hidden, alphasort)) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && (size_t)snprintf(path, sizeof(path), "%s%s%s",
+		    dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+		    names[i]->d_name) >= sizeof(path)) {
+			snprintf(err, errlen, "%s/%s: path too long", dir,
+			    names[i]->d_name);
+			rc = -1;
+		}
+		if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (s->nin == SOURCE_MAX_FILES) {
+				snprintf(err, errlen, "%s: more than %d capture "
+				    "files", dir, SOURCE_MAX_FILES);
+				rc = -1;
+			} else {
+				add_input(s, cap, path, (uint64_t)st.st_size);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (rc == 0 && s->nin == before) {
+		snprintf(err, errlen, "%s: no capture files in the directory", dir);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Makes the list of inputs from the paths given. */
+static int
+list_inputs(struct file_source *s, const char *const *paths, size_t n,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	size_t i, cap = 0;
+	int stdin_seen = 0, unknown = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(paths[i], "-") == 0) {
+			if (stdin_seen++) {
+				snprintf(err, errlen, "standard input ('-') "
+				    "can be read once");
+				return -1;
+			}
+			add_input(s, &cap, paths[i], 0);
+			continue;
+		}
+		if (stat(paths[i], &st) == -1) {
+			snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+			return -1;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (add_directory(s, &cap, paths[i], err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		if (s->nin == SOURCE_MAX_FILES) {
+			snprintf(err, errlen, "more than %d capture files",
+			    SOURCE_MAX_FILES);
+			return -1;
+		}
+		add_input(s, &cap, paths[i],
+		    S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
+	}
+	for (i = 0; i < s->nin; i++) {
+		s->size_total += s->in[i].size;
+		unknown |= s->in[i].size == 0;	/* a pipe or FIFO */
+	}
+	if (unknown)
+		s->size_total = 0;
+	return 0;
 }
 
 static void
 file_close(void *state)
 {
 	struct file_source *s = state;
+	size_t i;
 
-	pcap_close(s->pcap);	/* closes the stream, then its buffer can go */
+	if (s->pcap != NULL)
+		pcap_close(s->pcap);	/* closes the stream, then its buffer can go */
 	free(s->buf);
+	for (i = 0; i < s->nin; i++)
+		free(s->in[i].path);
+	free(s->in);
+	free(s->filter);
 	free(s);
+}
+
+/* Opens input s->cur as the one being read. */
+static int
+open_current(struct file_source *s, int *why, char *err, size_t errlen)
+{
+	const char *path = s->in[s->cur].path;
+
+	s->pcap = open_one(path, s->filter, &s->buf, why, err, errlen);
+	if (s->pcap == NULL)
+		return -1;
+	s->linktype = pcap_datalink(s->pcap);
+	str_copy(s->name, input_name(path), sizeof(s->name));
+	return 0;
+}
+
+struct source *
+source_open_files(const char *const *paths, size_t n, const char *filter,
+    int *why, char *err, size_t errlen)
+{
+	struct file_source *s;
+	struct stat st;
+	pcap_t *p;
+	char *buf;
+	size_t i;
+	int dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = SOURCE_ERROR;
+	s = xcalloc(1, sizeof(*s));
+	if (filter != NULL && filter[0] != '\0')
+		s->filter = xstrdup(filter);
+	if (n == 0) {
+		snprintf(err, errlen, "no capture file given");
+		goto fail;
+	}
+	if (list_inputs(s, paths, n, err, errlen) == -1)
+		goto fail;
+	/* The later regular files are checked now (header, link type,
+	 * filter) and opened again in their turn; a pipe can be read once. */
+	for (i = 1; i < s->nin; i++) {
+		if (strcmp(s->in[i].path, "-") == 0 ||
+		    stat(s->in[i].path, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if ((p = open_one(s->in[i].path, s->filter, &buf, why, err,
+		    errlen)) == NULL)
+			goto fail;
+		pcap_close(p);
+		free(buf);
+	}
+	if (open_current(s, why, err, errlen) == -1)
+		goto fail;
+	s->first_linktype = s->linktype;
+	return source_new(&file_ops, s);
+fail:
+	file_close(s);
+	return NULL;
+}
+
+struct source *
+source_open_file(const char *path, char *err, size_t errlen)
+{
+	return source_open_files(&path, 1, NULL, NULL, err, errlen);
 }
 
 static int
@@ -130,11 +362,36 @@ file_next(struct file_source *s, struct frame *fr, char *err, size_t errlen)
 		/* libpcap says so only in words: a capture cut short while it
 		 * was being written, whose every whole record was read. */
 		if (strstr(pcap_geterr(s->pcap), "truncated") != NULL) {
-			s->truncated = 1;
+			s->truncated++;
 			return SOURCE_CUT;
 		}
 		return SOURCE_ERROR;
 	}
+}
+
+/* The file being read has ended (rc: 0 or SOURCE_CUT, with its message
+ * in err); moves on to the next. Returns 1 when there is one, 0 at the
+ * end of the last (rc stands), or SOURCE_ERROR when the next cannot be
+ * opened. A cut file that is not the last is warned about here, as the
+ * replay warns about a cut last one. */
+static int
+next_input(struct file_source *s, int rc, char *err, size_t errlen)
+{
+	int why;
+
+	if (s->cur + 1 >= s->nin)
+		return 0;
+	if (rc == SOURCE_CUT)
+		log_warn("%s (the next file is read)", err);
+	s->size_done += s->in[s->cur].size;
+	pcap_close(s->pcap);
+	free(s->buf);
+	s->pcap = NULL;
+	s->buf = NULL;
+	s->cur++;
+	if (open_current(s, &why, err, errlen) == -1)
+		return SOURCE_ERROR;
+	return 1;
 }
 
 int
@@ -154,7 +411,7 @@ file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
 {
 	struct file_source *s = state;
 	struct frame fr;
-	int n, rc;
+	int n, rc, more;
 
 	(void)worker;
 	(void)timeout_ms;
@@ -162,18 +419,43 @@ file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
 		snprintf(err, errlen, "%s", s->end_err);
 		return s->end;
 	}
-	for (n = 0; n < FILE_POLL_BATCH; n++) {
-		if ((rc = file_next(s, &fr, s->end_err, sizeof(s->end_err))) != 1) {
-			/* The frames read come first; the end, next time. */
-			s->end = rc == 0 ? SOURCE_END : rc;
-			if (n > 0)
-				return n;
-			snprintf(err, errlen, "%s", s->end_err);
-			return s->end;
+	for (n = 0; n < FILE_POLL_BATCH; ) {
+		if ((rc = file_next(s, &fr, s->end_err,
+		    sizeof(s->end_err))) == 1) {
+			fn(&fr, s->linktype, arg);
+			n++;
+			continue;
 		}
-		fn(&fr, s->linktype, arg);
+		more = rc == SOURCE_ERROR ? 0 :
+		    next_input(s, rc, s->end_err, sizeof(s->end_err));
+		if (more == 1)
+			continue;
+		/* The frames read come first; the end, next time. */
+		s->end = more == SOURCE_ERROR ? SOURCE_ERROR :
+		    rc == 0 ? SOURCE_END : rc;
+		if (n > 0)
+			return n;
+		snprintf(err, errlen, "%s", s->end_err);
+		return s->end;
 	}
 	return n;
+}
+
+static int
+file_progress(void *state, uint64_t *done, uint64_t *total)
+{
+	const struct file_source *s = state;
+	long off = -1;
+
+	if (s->size_total == 0)
+		return -1;
+	if (s->pcap != NULL && pcap_file(s->pcap) != NULL)
+		off = ftell(pcap_file(s->pcap));
+	*done = s->size_done + (off > 0 ? (uint64_t)off : 0);
+	*total = s->size_total;
+	if (*done > *total)
+		*done = *total;	/* a file that grew while read */
+	return 0;
 }
 
 static void
@@ -182,7 +464,7 @@ file_figures(void *state, unsigned worker, struct stats_event *st)
 	const struct file_source *s = state;
 
 	(void)worker;
-	stats_add(st, "capture", "truncated", (uint64_t)s->truncated);
+	stats_add(st, "capture", "truncated", s->truncated);
 }
 
 static unsigned
@@ -195,7 +477,7 @@ file_workers(void *state)
 static int
 file_linktype(void *state)
 {
-	return ((const struct file_source *)state)->linktype;
+	return ((const struct file_source *)state)->first_linktype;
 }
 
 static const char *
@@ -209,6 +491,7 @@ static const struct source_ops file_ops = {
 	.workers = file_workers,
 	.poll = file_poll,
 	.figures = file_figures,
+	.progress = file_progress,
 	.linktype = file_linktype,
 	.source_name = file_name,
 	.close = file_close,

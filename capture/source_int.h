@@ -21,6 +21,8 @@ struct source_ops {
 	/* Adds the backend's own figures of one worker (section
 	 * "capture"). May be NULL. */
 	void (*figures)(void *state, unsigned worker, struct stats_event *s);
+	/* As source_progress. May be NULL: unknown. */
+	int (*progress)(void *state, uint64_t *done, uint64_t *total);
 	int (*linktype)(void *state);
 	const char *(*source_name)(void *state);
 	void (*close)(void *state);

@@ -70,6 +70,22 @@ config_option_modes(const char *name)
 	return o != NULL ? o->modes : 0;
 }
 
+size_t
+config_misplaced(const struct config *cfg, unsigned mode,
+    const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < noptions && i < CONFIG_MAX_OPTIONS; i++) {
+		if (!cfg->given[i] || (options[i].modes & mode) != 0)
+			continue;
+		if (n < max)
+			names[n] = options[i].name;
+		n++;
+	}
+	return n;
+}
+
 static int
 parse_bool(const char *s, int *out)
 {
@@ -281,6 +297,8 @@ config_set(struct config *cfg, const char *name, const char *value, char *err,
 		snprintf(err, errlen, "unknown option '%s'", name);
 		return -1;
 	}
+	if ((size_t)(o - options) < CONFIG_MAX_OPTIONS)
+		cfg->given[o - options] = 1;
 	return set_option(cfg, o, value, err, errlen);
 }
 

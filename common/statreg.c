@@ -24,7 +24,7 @@ static const struct stat_def stat_defs[] = {
 	{ "capture", "bytes", C, "Bytes on the wire of the packets read.",
 	    NULL, NULL },
 	{ "capture", "truncated", G,
-	    "1 when the capture file ended in a cut-off record.", NULL, NULL },
+	    "Capture files that ended in a cut-off record.", NULL, NULL },
 	{ "capture", "kernel_drops", C,
 	    "Packets the kernel dropped before capture.", NULL, NULL },
 	{ "capture", "if_drops", C, "Packets the interface dropped.",

@@ -18,6 +18,7 @@
 #define CONFIG_MAX_VM_NETWORKS 1024
 #define CONFIG_MAX_RULE_FILES 16
 #define CONFIG_PATH_MAX 512
+#define CONFIG_MAX_OPTIONS 128	/* rows of the option table at most */
 
 /* Where the shipped signatures are, unless signature_dir says otherwise. */
 #ifndef EGRESSD_SIGDIR
@@ -95,6 +96,10 @@ struct config {
 	char nft_set6[CONFIG_PATH_MAX];
 	int nft_target;			/* enum nft_target */
 	uint64_t nft_timeout_us;
+	/* Which options the config file or the command line set, by table
+	 * row (defaults are not): only those can be set in the wrong run
+	 * mode. */
+	unsigned char given[CONFIG_MAX_OPTIONS];
 };
 
 enum nft_target { NFT_TARGET_VM, NFT_TARGET_DESTINATION };
@@ -126,6 +131,12 @@ const char *config_option_name(size_t i, int *takes_value);
 #define MODE_REPLAY	0x1	/* -r */
 #define MODE_LIVE	0x2	/* -i */
 unsigned config_option_modes(const char *name);
+
+/* The options cfg's file or command line set that do not apply to run
+ * mode (MODE_REPLAY or MODE_LIVE): up to max of their names into names,
+ * in table order. Returns how many there are. */
+size_t config_misplaced(const struct config *cfg, unsigned mode,
+    const char **names, size_t max);
 
 /* Whether a live capture's SIGHUP puts a new value of the option in use
  * (the others keep theirs until a restart), from its table row. */

@@ -33,9 +33,20 @@ typedef void (*source_frame_fn)(const struct frame *fr, int dlt, void *arg);
 #define SOURCE_CUT	(-2)	/* the file ends in a cut-off record: every
 				 * record before it was read (err says) */
 #define SOURCE_END	(-3)	/* the end of the input */
+#define SOURCE_BAD_FILTER (-4)	/* source_open_files: the filter expression
+				 * does not compile */
 
-/* Opens a capture file; fails for files libpcap cannot read and for link
- * types the decoder does not know. */
+/* Opens capture files as one stream, read in the order given: a
+ * directory stands for its regular files, sorted by name (hidden files
+ * and subdirectories left out); "-" is standard input. filter (NULL or ""
+ * for none) is a tcpdump expression compiled against each file's link
+ * type. Fails, with a message and *why (SOURCE_ERROR, or
+ * SOURCE_BAD_FILTER) when a path is missing, a file cannot be read or
+ * has a link type the decoder does not know, or the filter does not
+ * compile; why may be NULL. */
+struct source *source_open_files(const char *const *paths, size_t n,
+    const char *filter, int *why, char *err, size_t errlen);
+/* One file, no filter. */
 struct source *source_open_file(const char *path, char *err, size_t errlen);
 void source_close(struct source *s);
 
@@ -53,8 +64,15 @@ unsigned source_workers(const struct source *s);
  * shared). s may be NULL. */
 void source_figures(struct source *s, unsigned worker, struct stats_event *st);
 
-/* A capture file's link type and name (a live source: -1, its
- * interfaces). */
+/* How far a replay has read: *done of *total bytes of its files.
+ * Returns 0, or -1 when that is unknown (standard input, a pipe, a live
+ * source). Costs a system call or so: not for every frame. */
+int source_progress(const struct source *s, uint64_t *done,
+    uint64_t *total);
+
+/* A capture file's link type (of several, the first's; each frame comes
+ * with its own) and name (of several, the one being read; a live
+ * source: -1, its interfaces). */
 int source_linktype(const struct source *s);
 const char *source_name(const struct source *s);
 

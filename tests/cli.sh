@@ -256,6 +256,134 @@ check url-masked-shown grep -qxF 'webhook = https://***@hooks.example/x?***' "$t
 check url-masked-hidden sh -c "! grep -q 'pw\|abc' '$tmp/out'"
 
 
+# Several captures are one replay: a capture cut in two (the cut inside
+# its flows) read as -r first -r second gives the events of the whole,
+# the flows that span the cut once each; a directory stands for its
+# files in name order; the second half with its Ethernet headers taken
+# off (link type RAW) mixes with the first.
+# split IN OUT1 OUT2 [raw]: the first half of IN's records to OUT1, the
+# rest to OUT2 (as link type RAW, Ethernet headers cut off, with "raw").
+split_capture() { python3 - "$@" <<'PYSPLIT'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+hdr, recs, off = data[:24], [], 24
+while off + 16 <= len(data):
+    incl = struct.unpack('<I', data[off + 8:off + 12])[0]
+    recs.append(data[off:off + 16 + incl])
+    off += 16 + incl
+half = len(recs) // 2
+open(sys.argv[2], 'wb').write(hdr + b''.join(recs[:half]))
+raw = len(sys.argv) > 4
+out = open(sys.argv[3], 'wb')
+out.write(hdr[:20] + struct.pack('<I', 101) if raw else hdr)
+for r in recs[half:]:
+    if raw:
+        ts, us, incl, orig = struct.unpack('<IIII', r[:16])
+        r = struct.pack('<IIII', ts, us, incl - 14, orig - 14) + r[30:]
+    out.write(r)
+PYSPLIT
+}
+split_capture "$bt" "$tmp/bt1.pcap" "$tmp/bt2.pcap"
+"$egressd" --flows -r "$bt" >"$tmp/whole.ev" 2>/dev/null
+expect multi-file 0 "" -- "$egressd" --flows -r "$tmp/bt1.pcap" -r "$tmp/bt2.pcap"
+check multi-file-same-events cmp -s "$tmp/whole.ev" "$tmp/out"
+"$egressd" --flows -r "$tmp/bt1.pcap" >"$tmp/half.ev" 2>/dev/null
+check multi-file-flows-once [ "$(jcount "$tmp/out" flow)" = "$(jcount "$tmp/whole.ev" flow)" ]
+# The cut is inside a flow: one that the first half alone ends early
+# (fewer packets) is in the two-file replay whole, as one flow.
+check multi-file-flow-spans-cut python3 -c '
+import json, sys
+def flows(path):
+    out = {}
+    for line in open(path):
+        ev = json.loads(line)
+        if ev["event_type"] == "flow":
+            key = (ev["src_ip"], ev["src_port"], ev["dest_ip"], ev["dest_port"])
+            out.setdefault(key, []).append(ev["pkts_toserver"] + ev["pkts_toclient"])
+    return out
+half, both = flows(sys.argv[1]), flows(sys.argv[2])
+sys.exit(0 if any(len(both.get(k, [])) == 1 and both[k][0] > n[0]
+                  for k, n in half.items()) else 1)' "$tmp/half.ev" "$tmp/out"
+mkdir "$tmp/dir" "$tmp/dir/sub"
+cp "$tmp/bt1.pcap" "$tmp/dir/a.pcap"
+cp "$tmp/bt2.pcap" "$tmp/dir/b.pcap"
+printf 'not a capture\n' >"$tmp/dir/.hidden"
+cp "$cap" "$tmp/dir/sub/c.pcap"
+expect directory 0 "" -- "$egressd" --flows -r "$tmp/dir"
+check directory-same-events cmp -s "$tmp/whole.ev" "$tmp/out"
+mkdir "$tmp/empty"
+expect directory-empty 1 "no capture files" -- "$egressd" -r "$tmp/empty"
+split_capture "$bt" "$tmp/bt1.pcap" "$tmp/bt2raw.pcap" raw
+expect mixed-link-types 0 "" -- "$egressd" --flows -r "$tmp/bt1.pcap" -r "$tmp/bt2raw.pcap"
+check mixed-link-types-flows [ "$(jcount "$tmp/out" flow)" = "$(jcount "$tmp/whole.ev" flow)" ]
+check mixed-link-types-verdicts [ "$(jcount "$tmp/out" verdict)" = "$(jcount "$tmp/whole.ev" verdict)" ]
+# A later file that starts earlier (the SSH capture was taken seconds
+# before the BitTorrent one) is time going back, as within a file: a
+# step, counted; both files' verdicts come out.
+expect multi-time-back 0 "" -- "$egressd" -r "$bt" -r "$cap"
+check multi-time-back-counted grep -q '"time_steps_back":1' "$tmp/out"
+check multi-time-back-verdicts sh -c "grep -q '\"category\":\"p2p\"' '$tmp/out' &&
+    grep -q '\"category\":\"remote_access\"' '$tmp/out'"
+# A missing or foreign file among several stops the replay before any
+# event, naming the file, as a single bad file does.
+expect multi-missing 1 "$tmp/nope.pcap" -- "$egressd" -r "$cap" -r "$tmp/nope.pcap"
+check multi-missing-no-events [ ! -s "$tmp/out" ]
+expect multi-junk 1 "junk.pcap" -- "$egressd" -r "$tmp/junk.pcap" -r "$cap"
+expect multi-stdin-twice 2 "" -- "$egressd" -r - -r -
+# A cut file among several is counted and warned about, and the next read.
+expect multi-truncated 0 "the next file is read" -- "$egressd" -r "$tmp/cut.pcap" -r "$bt"
+check multi-truncated-counted grep -q '"truncated":1' "$tmp/out"
+check multi-truncated-next-read [ "$(jcount "$tmp/out" verdict)" -ge 2 ]
+
+# bpf_filter applies to a replay as to tcpdump -r FILE EXPR.
+web=$here/golden/benign-https-curl/capture.pcap
+packets_of() { python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    if ev["event_type"] == "stats":
+        print(ev["stats"]["capture"]["packets"])' "$1"; }
+if command -v tcpdump >/dev/null 2>&1; then
+	# (not $want: expect sets that)
+	tcpdump_count=$(tcpdump -nr "$web" 'tcp port 443' 2>/dev/null | wc -l)
+	expect bpf-replay 0 "" -- "$egressd" --bpf-filter 'tcp port 443' -r "$web"
+	got=$(packets_of "$tmp/out")
+	"$egressd" -r "$web" >"$tmp/all.ev" 2>/dev/null
+	check "bpf-replay-count-$got-is-$tcpdump_count" [ "$got" = "$tcpdump_count" ]
+	check bpf-replay-filters [ "$got" != "$(packets_of "$tmp/all.ev")" ]
+else
+	bad "bpf-replay: tcpdump is not installed"
+fi
+expect bpf-replay-bad 2 "bpf_filter" -- "$egressd" --bpf-filter 'tcp port (' -r "$web"
+
+# The progress line: not without a terminal, unless --progress; on a
+# terminal (script(1)'s pty) by default, unless --no-progress.
+expect progress-no-tty 0 "" -- "$egressd" -r "$bt"
+check progress-no-tty-silent [ ! -s "$tmp/err" ]
+expect progress-forced 0 "replay .*%" -- "$egressd" --progress -r "$bt"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$egressd' -r '$bt' -o /dev/null" /dev/null >"$tmp/pty" 2>&1
+	check progress-tty grep -q 'replay .*%' "$tmp/pty"
+	script -qec "'$egressd' --no-progress -r '$bt' -o /dev/null" /dev/null >"$tmp/pty" 2>&1
+	check progress-tty-off sh -c "! grep -q 'replay' '$tmp/pty'"
+else
+	bad "progress-tty: script (util-linux) is not installed"
+fi
+
+# A setting the run mode does not use is named, not ignored in silence:
+# live-only options with -r, whether from the command line or the file;
+# a default never is.
+expect mode-metrics 0 "metrics applies only to live capture" -- "$egressd" --metrics 9100 -r "$bt"
+expect mode-snaplen 0 "snaplen applies only to live capture" -- "$egressd" --snaplen 1500 -r "$bt"
+printf 'workers = 4\n' >"$tmp/live.conf"
+expect mode-config-file 0 "workers applies only to live capture" -- "$egressd" -c "$tmp/live.conf" -r "$bt"
+# And the replay-only --progress with -i (an interface that is not there:
+# the warning comes before the capture is opened, which then fails).
+expect mode-live-progress 1 "progress applies only to replays" -- \
+    "$egressd" -i egressd-none0 --progress -o "$tmp/live.ev"
+expect mode-defaults 0 "" -- "$egressd" -r "$bt"
+check mode-defaults-silent [ ! -s "$tmp/err" ]
+
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.
 for c in dnsamp portscan addrscan bittorrent; do
