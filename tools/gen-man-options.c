@@ -122,32 +122,32 @@ add_range(struct text *t, const struct option_def *o)
 
 	switch (o->type) {
 	case OPT_INT:
-		text_add(t, " A whole number from %lld to %lld.", o->min, o->max);
+		text_add(t, "A whole number from %lld to %lld.", o->min, o->max);
 		break;
 	case OPT_DURATION:
 		format_duration_us((uint64_t)o->min, lo, sizeof(lo));
 		format_duration_us((uint64_t)o->max, hi, sizeof(hi));
-		text_add(t, " A duration from %s to %s.", lo, hi);
+		text_add(t, "A duration from %s to %s.", lo, hi);
 		break;
 	case OPT_BOOL:
-		text_add(t, " yes or no.");
+		text_add(t, "Yes or no.");
 		break;
 	case OPT_CIDR_LIST:
-		text_add(t, " Up to %lld IPv4 or IPv6 addresses or prefixes.",
+		text_add(t, "Up to %lld IPv4 or IPv6 addresses or prefixes.",
 		    o->max);
 		break;
 	case OPT_PATH_LIST:
-		text_add(t, " Up to %lld paths.", o->max);
+		text_add(t, "Up to %lld paths.", o->max);
 		break;
 	case OPT_CHOICE:
 		names = choices_of(o);
-		text_add(t, " One of:");
+		text_add(t, "One of:");
 		for (i = 0; names[i] != NULL; i++)
 			text_add(t, "%s \\fB%s\\fR", i ? "," : "", names[i]);
 		text_add(t, ".");
 		break;
 	case OPT_CATEGORIES:
-		text_add(t, " Of the categories");
+		text_add(t, "Any of:");
 		for (c = CAT_NONE + 1; c < CAT_N; c++)
 			text_add(t, "%s \\fB%s\\fR", c > CAT_NONE + 1 ? "," : "",
 			    policy_category_name((enum policy_category)c));
@@ -177,11 +177,14 @@ main(void)
 		text_add_roff(&t, arg_name(o->type), 1);
 		text_add(&t, "\\fR");
 		text_put(&t, stdout);
-		/* The help line as --help prints it, with a full stop. */
+		/* The help line as --help prints it, with a full stop. Each
+		 * sentence starts a line, as roff wants for its spacing. */
 		text_add_roff(&t, o->help, 0);
 		text_add(&t, ".");
+		text_put(&t, stdout);
 		add_range(&t, o);
-		text_add(&t, " Default: ");
+		text_put(&t, stdout);
+		text_add(&t, "Default: ");
 		if (o->defval[0] != '\0') {
 			text_add(&t, "\\fB");
 			text_add_roff(&t, o->defval, 1);
@@ -189,12 +192,12 @@ main(void)
 		} else {
 			text_add(&t, "none.");
 		}
-		if (o->modes == MODE_LIVE)
-			text_add(&t, " Used by a live capture only.");
-		if (o->reloads)
-			text_add(&t, " A live capture's SIGHUP puts a new value "
-			    "in use.");
 		text_put(&t, stdout);
+		if (o->modes == MODE_LIVE)
+			fputs("Used by a live capture only.\n", stdout);
+		if (o->reloads)
+			fputs("A live capture's SIGHUP puts a new value in use.\n",
+			    stdout);
 	}
 	if (ferror(stdout) || fflush(stdout) != 0) {
 		fputs("gen-man-options: cannot write\n", stderr);
