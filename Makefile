@@ -13,6 +13,9 @@
 #   make bench      egressd against ndpiReader on a mixed and a 1M-flow capture
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
+#   make man        the manual pages, into build/man
+#   make install    PREFIX=/usr/local, DESTDIR= (GNU conventions; see below)
+#   make deb        a Debian package, into build/deb
 #   make clean
 #
 # User CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS are appended to the project's own
@@ -35,9 +38,29 @@ endif
 # included file is remade (installing what is missing) before anything else.
 -include $(BUILD)/libs.mk
 
-# The shipped signatures, found from the build tree until `make install`
-# puts them elsewhere.
+# The shipped signatures: ./egressd (and build/egressd, which the tests
+# run) finds them in the source tree. The installed program is linked
+# from the same objects but for the option table, which is compiled once
+# more with the installed directory as signature_dir's default (see
+# Installation below).
 SIGDIR   ?= $(CURDIR)/signatures
+
+# Installation, after the GNU conventions. PREFIX=/usr is a system
+# install (a package): the configuration goes to /etc and the unit to
+# /lib/systemd/system, where Debian 12 keeps packaged units.
+PREFIX   ?= /usr/local
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+endif
+SBINDIR  ?= $(PREFIX)/sbin
+DATADIR  ?= $(PREFIX)/share
+MANDIR   ?= $(DATADIR)/man
+INSTALL_SIGDIR = $(DATADIR)/egressd/signatures
+VERSION := $(shell sed -n 's/.*EGRESSD_VERSION "\(.*\)"/\1/p' include/pipeline.h)
 ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DEGRESSD_SIGDIR='"$(SIGDIR)"' \
 	$(LIB_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 -O2 -g -pthread $(WARN) $(SAN) -MMD -MP $(CFLAGS)
@@ -54,9 +77,16 @@ MAIN_OBJ := $(BUILD)/egressd.o $(BUILD)/sidecar.o $(BUILD)/pipeline.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
+# The installed program's objects: options.o is built again in
+# $(BUILD)/inst, with the installed signature directory.
+INST_OBJS := $(filter-out $(BUILD)/common/options.o,$(MOD_OBJS)) \
+	$(BUILD)/inst/options.o
+MAN_PAGES := $(BUILD)/man/egressd.8 $(BUILD)/man/egressd.conf.5 \
+	$(BUILD)/man/egressd.rules.5
 
 .PHONY: all deps test-deps demo check lint check-faults check-unit check-golden check-cli \
-	check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz soak bench flowcost sigbench clean
+	check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz soak bench flowcost sigbench clean \
+	man install deb check-pkg FORCE
 
 all: egressd
 
@@ -100,7 +130,7 @@ demo: egressd
 check: test-deps
 	@$(MAKE) --no-print-directory lint check-unit check-golden check-cli \
 	    check-tools check-bound check-hostile check-fuzz check-delivery \
-	    check-faults check-live check-deploy check-e2e
+	    check-faults check-live check-deploy check-e2e check-pkg
 
 # Banned functions; option defaults in the table, README and example config;
 # the README's reload list against the table.
@@ -207,7 +237,93 @@ bench: $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench/ndpiinit
 flowcost: $(BUILD)/egressd
 	tests/flowcost.py $(BUILD)/egressd
 
+# --- Installation ----------------------------------------------------------
+
+# The installed paths, rewritten only when they change: what is built from
+# them (the installed option table, the manual pages) is remade when
+# PREFIX or one of the directories differs from the last build, and only
+# then.
+$(BUILD)/inst/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(SBINDIR) $(SYSCONFDIR) $(INSTALL_SIGDIR) $(UNITDIR) $(VERSION)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/inst/options.o: SIGDIR = $(INSTALL_SIGDIR)
+$(BUILD)/inst/options.o: common/options.c $(BUILD)/inst/paths
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/inst/egressd: $(MAIN_OBJ) $(INST_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# egressd.conf(5)'s OPTIONS come from the option table itself.
+$(BUILD)/tools/gen-man-options: tools/gen-man-options.c $(INST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -iquote common $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(BUILD)/man/options.roff: $(BUILD)/tools/gen-man-options
+	@mkdir -p $(@D)
+	$< > $@.tmp && mv $@.tmp $@
+
+# The pages name the installed paths; egressd.conf(5) takes the generated
+# OPTIONS in place of its @OPTIONS@ line.
+$(BUILD)/man/%: man/%.in $(BUILD)/inst/paths $(BUILD)/man/options.roff
+	@mkdir -p $(@D)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@SIGDIR@|$(INSTALL_SIGDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' \
+	    -e '/^@OPTIONS@$$/{r $(BUILD)/man/options.roff' -e 'd;}' $< > $@.tmp
+	mv $@.tmp $@
+
+man: $(MAN_PAGES)
+
+# An existing configuration file is kept: `make install` over a running
+# system must not undo the administrator's settings.
+install: $(BUILD)/inst/egressd $(MAN_PAGES)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(INSTALL_SIGDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/egressd $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/inst/egressd $(DESTDIR)$(SBINDIR)/egressd
+	install -m 0644 signatures/*.rules $(DESTDIR)$(INSTALL_SIGDIR)
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/egressd/egressd.conf ]; then \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/egressd/egressd.conf"; \
+	else \
+	    echo "install -m 0644 deploy/egressd.conf $(DESTDIR)$(SYSCONFDIR)/egressd/egressd.conf"; \
+	    install -m 0644 deploy/egressd.conf $(DESTDIR)$(SYSCONFDIR)/egressd/egressd.conf; \
+	fi
+	install -m 0644 deploy/logrotate.d/* $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	sed -e 's|/usr/sbin/egressd|$(SBINDIR)/egressd|g' \
+	    -e 's|/etc/egressd/egressd.conf|$(SYSCONFDIR)/egressd/egressd.conf|g' \
+	    deploy/egressd.service > $(DESTDIR)$(UNITDIR)/egressd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/egressd.service
+	install -m 0644 $(BUILD)/man/egressd.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(BUILD)/man/egressd.conf.5 $(BUILD)/man/egressd.rules.5 \
+	    $(DESTDIR)$(MANDIR)/man5
+
+# dpkg-buildpackage writes its results next to the source tree, so it
+# builds a copy in $(BUILD)/deb-src (without build/, .git and the tests,
+# which the package does not run); the .deb lands in $(BUILD)/deb.
+deb:
+	@deploy/install-deps.sh --pkg
+	rm -rf $(BUILD)/deb-src $(BUILD)/deb
+	mkdir -p $(BUILD)/deb-src/egressd-$(VERSION) $(BUILD)/deb
+	tar -cf - --exclude=./$(BUILD) --exclude=./build --exclude=./egressd \
+	    --exclude=./.git --exclude=./tests . | \
+	    tar -xf - -C $(BUILD)/deb-src/egressd-$(VERSION)
+	cd $(BUILD)/deb-src/egressd-$(VERSION) && dpkg-buildpackage -b -us -uc
+	mv $(BUILD)/deb-src/*.deb $(BUILD)/deb-src/*.buildinfo \
+	    $(BUILD)/deb-src/*.changes $(BUILD)/deb/
+	@ls -l $(BUILD)/deb/*.deb
+
+# make install into a scratch root, the manual pages, the .deb (lintian,
+# unpacked and egressd -t run from it).
+check-pkg:
+	tests/pkg/check.sh
+
+FORCE:
+
 clean:
 	rm -rf build egressd
 
--include $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJS:.o=.d) \
+	$(BUILD)/inst/options.d

@@ -3,8 +3,9 @@
 # test captures. Idempotent: packages already present are left alone, and
 # apt-get runs only when something is missing.
 #
-#   deploy/install-deps.sh            build + test dependencies
+#   deploy/install-deps.sh            build + test + packaging dependencies
 #   deploy/install-deps.sh --build    only what `make` and `make demo` need
+#   deploy/install-deps.sh --pkg      what `make` and `make deb` need
 set -eu
 
 # python3 formats the demo's output and the tests' JSON checks.
@@ -22,11 +23,15 @@ test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
       logrotate valgrind clang libclang-rt-14-dev python3-jsonschema
       prometheus"
+# `make deb` (dpkg-buildpackage, dh) and `make check-pkg`: lintian on the
+# package, man-db, groff and mandoc check the manual pages.
+pkg="dpkg-dev debhelper fakeroot lintian man-db groff-base mandoc"
 
 case "${1:-}" in
 --build) want="$build" ;;
-"") want="$build $test" ;;
-*) echo "usage: $0 [--build]" >&2; exit 2 ;;
+--pkg) want="$build $pkg" ;;
+"") want="$build $test $pkg" ;;
+*) echo "usage: $0 [--build | --pkg]" >&2; exit 2 ;;
 esac
 
 missing=""

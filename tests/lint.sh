@@ -2,7 +2,7 @@
 # make lint: what a reader of the code and of the manual should be able to
 # trust, checked against its source.
 #  1. No banned C function (unbounded copies and formats, non-reentrant
-#     tokenizing, unchecked number parsing) in egressd's sources or tests.
+#     tokenizing, unchecked number parsing) in egressd's sources, tools or tests.
 #  2. Every option's default is the same in the option table (as
 #     `egressd --help` prints it), in the README's configuration table and
 #     in deploy/egressd.conf.
@@ -27,6 +27,7 @@ notok() { fail=1; echo "not ok - $*"; }
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atoll|atof|tmpnam|tempnam|mktemp)[[:space:]]*\('
 hits=$(cd "$top" && grep -nEr --include='*.c' --include='*.h' "$banned" \
     egressd.c sidecar.c pipeline.c capture classify common enforce include \
+    tools \
     tests | grep -v '^tests/fuzz/corpus' || true)
 if [ -z "$hits" ]; then
 	ok "no banned function (strcpy, strcat, sprintf, gets, strtok, atoi, mktemp, ...)"
