@@ -285,6 +285,8 @@ install: $(BUILD)/inst/egressd $(MAN_PAGES)
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/inst/egressd $(DESTDIR)$(SBINDIR)/egressd
 	install -m 0644 signatures/*.rules $(DESTDIR)$(INSTALL_SIGDIR)
+	install -m 0644 schema/egressd-events.schema.json \
+	    $(DESTDIR)$(DATADIR)/egressd
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/egressd/egressd.conf ]; then \
 	    echo "kept $(DESTDIR)$(SYSCONFDIR)/egressd/egressd.conf"; \
 	else \

@@ -4,7 +4,8 @@
  * systemd.exec(5) documents), each line starts with the message's priority
  * as sd-daemon(3) spells it ("<3>" for an error), which journald reads and
  * strips: `journalctl -p err` then finds egressd's errors. Any other stderr
- * (a terminal, a file, a pipe to another logger) gets no prefix. The
+ * (a terminal, a file, a pipe to another logger) gets no prefix; on a
+ * terminal a line ends by erasing what a progress line left there. The
  * choice is made once, at the first message or at log_init(). The level
  * and the choice are process-wide settings made before any worker starts,
  * so they live here as the module's own state rather than being threaded
@@ -15,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static enum log_level log_level = LOG_LEVEL_INFO;
 static int log_journal;
+static int log_tty;		/* stderr is a terminal */
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 
 void
@@ -37,6 +40,7 @@ log_init(void)
 	char end;
 
 	log_journal = 0;
+	log_tty = isatty(fileno(stderr));
 	if (js == NULL ||
 	    sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
 	    fstat(fileno(stderr), &st) == -1)
@@ -72,6 +76,10 @@ log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	/* On a terminal a replay's progress line may stand where this
+	 * message began: erase what is left of it. */
+	if (log_tty)
+		fputs("\033[K", stderr);
 	fputc('\n', stderr);
 	funlockfile(stderr);
 }

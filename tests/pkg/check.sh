@@ -43,6 +43,7 @@ etc/logrotate.d/egressd
 lib/systemd/system/egressd.service
 usr/sbin/egressd
 $sigs
+usr/share/egressd/egressd-events.schema.json
 usr/share/man/man5/egressd.conf.5
 usr/share/man/man5/egressd.rules.5
 usr/share/man/man8/egressd.8"
