@@ -64,7 +64,9 @@ unit_verify() {
 		echo "no ExecStart=/usr/sbin/egressd line to point at $EGRESSD"
 		return 1
 	}
-	out=$(systemd-analyze verify "$TMP/unit/egressd.service" 2>&1)
+	# Documentation= names the manual pages, which are installed, not
+	# here: make check-pkg checks them.
+	out=$(systemd-analyze verify --man=no "$TMP/unit/egressd.service" 2>&1)
 	rc=$?
 	[ -n "$out" ] && echo "$out"
 	# Any message at all is a warning to fix.
