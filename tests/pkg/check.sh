@@ -168,8 +168,13 @@ if [ -n "$deb" ]; then
 	    grep -qF '[/usr/share/egressd/signatures]'"
 	for page in usr/share/man/man8/egressd.8.gz \
 	    usr/share/man/man5/egressd.conf.5.gz usr/share/man/man5/egressd.rules.5.gz; do
-		gzip -dc "$root/$page" >"$tmp/page"
-		man_warnings "$tmp/page" >"$tmp/warn"
+		# Named as the page is: mandoc takes the section from the
+		# name (a bare "page" under a temporary directory whose name
+		# has a dot and a digit once looked like section 6 to it).
+		unz="$tmp/unz/$(basename "$page" .gz)"
+		mkdir -p "$tmp/unz"
+		gzip -dc "$root/$page" >"$unz"
+		man_warnings "$unz" >"$tmp/warn"
 		if [ -s "$tmp/warn" ]; then
 			notok "the package: $(basename "$page") renders without warnings"
 			sed 's/^/#   /' "$tmp/warn"
