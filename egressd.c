@@ -388,8 +388,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "egressd: unexpected argument '%s'\n"
-		    "Try 'egressd --help'.\n", argv[optind]);
+		log_err("unexpected argument '%s'", argv[optind]);
+		fputs("Try 'egressd --help'.\n", stderr);
 		return EXIT_USAGE;
 	}
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG :
@@ -425,8 +425,8 @@ main(int argc, char **argv)
 		return sidecar_run(&cfg, &a);
 	}
 	if (nrfiles == 0 && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
-		fprintf(stderr, "egressd: nothing to read: give -r FILE\n"
-		    "Try 'egressd --help'.\n");
+		log_err("nothing to read: give -r FILE");
+		fputs("Try 'egressd --help'.\n", stderr);
 		return EXIT_USAGE;
 	}
 	if (nrfiles == 0 && progress != -1)	/* delivering a spool */
