@@ -108,8 +108,17 @@ emit_verdict(const struct verdict *v, void *arg)
 {
 	struct run *r = arg;
 
+	struct verdict with_pkts;
+
 	r->verdicts++;
-	sinks_verdict(&r->out, v);
+	if (r->pl.ev == NULL) {
+		sinks_verdict(&r->out, v);
+		return;
+	}
+	/* classify's verdict is const: the copy carries the packets. */
+	with_pkts = *v;
+	pipeline_evidence(&r->pl, &with_pkts);
+	sinks_verdict(&r->out, &with_pkts);
 }
 
 static void
@@ -488,6 +497,12 @@ main(int argc, char **argv)
 		classify_set_inventory(c, run.inv);
 		pipeline_init(&run.pl, c, cfg.interface[0] != '\0' ?
 		    cfg.interface : NULL);
+		if (pipeline_evidence_open(&run.pl, &cfg, 1, err,
+		    sizeof(err)) == -1) {
+			log_err("%s", err);
+			status = EXIT_USAGE;
+			goto out;
+		}
 		if (progress == 1 || (progress == -1 && isatty(STDERR_FILENO)))
 			run.progress = progress_new(stderr,
 			    isatty(STDERR_FILENO), mono_us());
@@ -507,6 +522,7 @@ out:
 	progress_free(run.progress);
 	free(rfiles);
 	classify_free(c);
+	pipeline_evidence_close(&run.pl);
 	inventory_free(run.inv);
 	source_close(src);
 	if (sinks_close(&run.out, err, sizeof(err)) == -1) {

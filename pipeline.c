@@ -37,7 +37,66 @@ pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr)
 	 * decoder's reading of the link header (SLL's packet type) stays. */
 	if (fr->link_dir != LINK_UNKNOWN)
 		p.link_dir = fr->link_dir;
+	/* Kept before classifying: the frame that brings a verdict is one
+	 * it rests on. */
+	if (pl->ev != NULL) {
+		struct pktstore_key k;
+
+		pktstore_key_make(&k, p.src, p.sport, p.dst, p.dport, p.proto);
+		pktstore_add(pl->ev, &k, p.src, p.dst, fr->ts_us, fr->data,
+		    fr->caplen, fr->wire_len);
+		pl->ev_linktype = dlt;
+	}
 	classify_packet(pl->c, &p);
+}
+
+int
+pipeline_evidence_open(struct pipeline *pl, const struct config *cfg,
+    unsigned nworkers, char *err, size_t errlen)
+{
+	struct pktstore_cfg pc;
+
+	if (cfg->evidence_dir[0] == '\0')
+		return 0;
+	memset(&pc, 0, sizeof(pc));
+	pc.mem_bytes = (size_t)cfg->evidence_memory / (nworkers > 0 ?
+	    nworkers : 1);
+	pc.flow_packets = (unsigned)cfg->evidence_packets;
+	pc.max_flows = (size_t)cfg->max_flows;
+	if ((pl->ev = pktstore_new(&pc, err, errlen)) == NULL)
+		return -1;
+	pl->ev_packets = pc.flow_packets;
+	pl->ev_snaplen = (uint32_t)cfg->snaplen;
+	return 0;
+}
+
+void
+pipeline_evidence(struct pipeline *pl, struct verdict *v)
+{
+	struct pktstore_key k;
+	struct pktstore_pkts *e;
+
+	v->evidence = NULL;
+	if (pl->ev == NULL)
+		return;
+	if (v->has_flow) {
+		pktstore_key_make(&k, v->t.src, v->t.sport, v->t.dst,
+		    v->t.dport, v->t.proto);
+		e = pktstore_flow(pl->ev, &k);
+	} else
+		e = pktstore_host(pl->ev, v->vm_addr,
+		    v->has_target ? v->target : NULL, pl->ev_packets);
+	e->linktype = pl->ev_linktype;
+	e->snaplen = e->max_caplen > pl->ev_snaplen ? e->max_caplen :
+	    pl->ev_snaplen;
+	v->evidence = e;
+}
+
+void
+pipeline_evidence_close(struct pipeline *pl)
+{
+	pktstore_free(pl->ev);
+	pl->ev = NULL;
 }
 
 static void
@@ -79,6 +138,13 @@ pipeline_stats(const struct pipeline *pl, struct stats_event *s,
 	stats_add(s, "decoder", "tunneled", pl->tunneled);
 	if (pl->c != NULL)
 		classify_stats(pl->c, s);
+	if (pl->ev != NULL) {
+		struct pktstore_figures f;
+
+		pktstore_figures(pl->ev, &f);
+		stats_add(s, "evidence", "packets_kept", f.kept);
+		stats_add(s, "evidence", "packets_cut", f.cut);
+	}
 }
 
 int

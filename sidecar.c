@@ -104,9 +104,17 @@ on_signal(int sig)
 static void
 emit_verdict(const struct verdict *v, void *arg)
 {
-	struct sidecar *sc = ((struct worker *)arg)->sc;
+	struct worker *w = arg;
+	struct verdict with_pkts;
 
-	sinks_verdict(&sc->out, v);
+	if (w->pl.ev == NULL) {
+		sinks_verdict(&w->sc->out, v);
+		return;
+	}
+	/* classify's verdict is const: the copy carries the packets. */
+	with_pkts = *v;
+	pipeline_evidence(&w->pl, &with_pkts);
+	sinks_verdict(&w->sc->out, &with_pkts);
 }
 
 static void
@@ -469,6 +477,9 @@ make_workers(struct sidecar *sc, char *err, size_t errlen)
 		if ((w->c = classify_new(sc->cfg, &out, err, errlen)) == NULL)
 			return -1;
 		pipeline_init(&w->pl, w->c, NULL);
+		if (pipeline_evidence_open(&w->pl, sc->cfg, sc->nworkers, err,
+		    errlen) == -1)
+			return -1;
 		if (sc->cfg->inventory[0] != '\0') {
 			if ((w->inv = inventory_load(sc->cfg->inventory, err,
 			    errlen)) == NULL)
@@ -525,6 +536,7 @@ free_workers(struct sidecar *sc)
 
 	for (i = 0; sc->w != NULL && i < sc->nworkers; i++) {
 		classify_free(sc->w[i].c);
+		pipeline_evidence_close(&sc->w[i].pl);
 		inventory_free(sc->w[i].inv);
 		pthread_mutex_destroy(&sc->w[i].mu);
 	}

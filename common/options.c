@@ -388,6 +388,26 @@ const struct option_def options[] = {
 	    .help = "bytes the spool may hold; beyond, verdicts are dropped "
 	    "and counted",
 	    .modes = MODE_REPLAY | MODE_LIVE },
+	{ .name = "evidence_dir", .type = OPT_PATH,
+	    .offset = offsetof(struct config, evidence_dir),
+	    .defval = "",
+	    .help = "directory where each verdict's packets are written, "
+	    "as <verdict_id>.pcap",
+	    .modes = MODE_REPLAY | MODE_LIVE },
+	{ .name = "evidence_packets", .type = OPT_INT,
+	    .offset = offsetof(struct config, evidence_packets),
+	    .min = 1, .max = 65535,
+	    .defval = "64",
+	    .help = "packets kept per flow, from its first, for its verdict's "
+	    "evidence file; a behaviour verdict's sample at most",
+	    .modes = MODE_REPLAY | MODE_LIVE },
+	{ .name = "evidence_memory", .type = OPT_INT,
+	    .offset = offsetof(struct config, evidence_memory),
+	    .min = 65536, .max = 1L << 40,
+	    .defval = "67108864",
+	    .help = "bytes that hold packets for evidence files; beyond, "
+	    "packets are cut and counted",
+	    .modes = MODE_REPLAY | MODE_LIVE },
 	{ .name = "queue_size", .type = OPT_INT,
 	    .offset = offsetof(struct config, queue_size),
 	    .min = 1, .max = 1000000,

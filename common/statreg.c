@@ -204,6 +204,23 @@ static const struct stat_def stat_defs[] = {
 	    NULL, NULL },
 	{ "webhook", "queue_depth", G, "Verdicts in the webhook queue.", NULL,
 	    NULL },
+	/* evidence: --evidence-dir only */
+	{ "evidence", "packets_kept", C,
+	    "Packets kept for the evidence files of young flows.", NULL, NULL },
+	{ "evidence", "packets_cut", C,
+	    "Packets of young flows that evidence_memory refused or took "
+	    "back.", NULL, NULL },
+	{ "evidence", "files_written", C, "Evidence files written.", NULL,
+	    NULL },
+	{ "evidence", "write_errors", C,
+	    "Evidence files the disk refused.", NULL, NULL },
+	{ "evidence", "dropped", C,
+	    "Evidence files lost: the evidence queue was full.", NULL, NULL },
+	{ "evidence", "abandoned", C,
+	    "Evidence files lost: still queued when a run ended.", NULL,
+	    NULL },
+	{ "evidence", "queue_depth", G, "Evidence files waiting to be "
+	    "written.", NULL, NULL },
 	/* action: the exec hook and nftables, their queues counted
 	 * together */
 	{ "action", "dropped", C,

@@ -11,7 +11,7 @@
 #include "util.h"
 
 extern const struct sink_ops sink_events, sink_eve, sink_webhook, sink_exec,
-    sink_nft;
+    sink_nft, sink_evidence;
 
 static const struct sink_ops *const registry[] = {
 	&sink_events,	/* standard output or -o */
@@ -19,6 +19,7 @@ static const struct sink_ops *const registry[] = {
 	&sink_webhook,
 	&sink_exec,
 	&sink_nft,
+	&sink_evidence,	/* --evidence-dir */
 };
 
 int

@@ -88,6 +88,9 @@ struct config {
 	uint64_t webhook_retry_max_us;	/* cap of the backoff */
 	char spool[CONFIG_PATH_MAX];	/* directory, "" for none */
 	long spool_max_bytes;
+	char evidence_dir[CONFIG_PATH_MAX];	/* "" for none */
+	long evidence_packets;		/* frames kept per flow */
+	long evidence_memory;		/* bytes for them, all workers */
 	long queue_size;		/* per delivery thread */
 	uint64_t drain_timeout_us;
 	char exec[CONFIG_PATH_MAX];	/* program and arguments, "" for none */

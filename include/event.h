@@ -37,6 +37,8 @@ struct flow_event {
 
 #define VERDICT_MAX_SIGS 2
 
+struct pktstore_pkts;
+
 struct verdict {
 	uint64_t ts_us;			/* packet time the verdict was made */
 	char verdict_id[40];		/* unique and stable across retries */
@@ -81,6 +83,11 @@ struct verdict {
 	struct flow_tuple t;
 	char community_id[32];		/* "" without a flow */
 	const char *action;		/* static string */
+	/* --evidence-dir: the packets the verdict rests on (pktstore.h),
+	 * NULL otherwise. The one exception to plain values: only the
+	 * evidence sink reads it, and it owns the copy once handed over;
+	 * every other sink leaves it alone. */
+	struct pktstore_pkts *evidence;
 };
 
 #define STATS_MAX_COUNTERS 112

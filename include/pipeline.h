@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "decode.h"
 #include "event.h"
+#include "pktstore.h"
 #include "sinks.h"
 #include "source.h"
 
@@ -33,12 +34,32 @@ struct pipeline {
 	uint64_t packets, bytes, tunneled;
 	uint64_t last_ts_us;	/* the latest capture time seen */
 	uint64_t decode[DECODE_NRESULTS];
+	/* --evidence-dir: the packets verdicts rest on (NULL when off) */
+	struct pktstore *ev;
+	unsigned ev_packets;	/* evidence_packets: a behaviour's sample */
+	uint32_t ev_snaplen;	/* the capture's snaplen */
+	int ev_linktype;	/* the link type of the latest frame */
 };
 
 /* Starts a pipeline into c; ifname names the interface of frames that do
  * not say (a replay's -i NAME), or is NULL. */
 void pipeline_init(struct pipeline *pl, struct classify *c,
     const char *ifname);
+
+/* --evidence-dir: gives the pipeline a packet store of its own, sized
+ * from cfg (evidence_memory split over nworkers). Returns 0, or -1 with a
+ * message. */
+int pipeline_evidence_open(struct pipeline *pl, const struct config *cfg,
+    unsigned nworkers, char *err, size_t errlen);
+
+/* Sets v->evidence to a copy of the packets v rests on: its flow's, or
+ * for a behaviour verdict a sample of its VM's (and target's) recent
+ * packets. Leaves it NULL when evidence is off. The copy goes with v to
+ * the sinks, and the evidence sink owns it from then on. */
+void pipeline_evidence(struct pipeline *pl, struct verdict *v);
+
+/* Frees the pipeline's packet store. */
+void pipeline_evidence_close(struct pipeline *pl);
 
 /* One frame of link type dlt: counted, decoded, classified. */
 void pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr);
