@@ -29,6 +29,7 @@ struct flow_ent {
 	uint32_t npkts;		/* records in the chain */
 	uint32_t max_caplen;
 	size_t bytes;		/* of the chain's records */
+	uint32_t hold_prev, hold_next;	/* the list of flows holding chunks */
 	uint8_t old;		/* no longer young: nothing more is kept */
 	uint8_t verdicted;	/* a verdict took its frames */
 };
@@ -47,6 +48,9 @@ struct pktstore {
 	uint8_t *chunks;	/* nchunks * CHUNK */
 	uint32_t *next;		/* a chunk's successor in its chain or list */
 	uint32_t nchunks, free_head, nfree;
+	/* Flows holding chunks, in the order they took their first: the
+	 * ones the pool takes back from, oldest first, in constant time. */
+	uint32_t hold_first, hold_last;
 	struct ring_slot *ring;
 	uint32_t ring_n, ring_pos, ring_used;
 	uint64_t kept, cut;
@@ -96,6 +100,7 @@ pktstore_new(const struct pktstore_cfg *cfg, char *err, size_t errlen)
 		s->next[i] = i + 1 < s->nchunks ? i + 1 : NIL;
 	s->free_head = s->nchunks > 0 ? 0 : NIL;
 	s->nfree = s->nchunks;
+	s->hold_first = s->hold_last = NIL;
 	s->ring_n = (uint32_t)(ring_bytes / sizeof(struct ring_slot));
 	s->ring = xcalloc(s->ring_n, sizeof(struct ring_slot));
 	return s;
@@ -140,6 +145,40 @@ ent_at(const struct pktstore *s, uint32_t i)
 	return (struct flow_ent *)(s->tab.ents + (size_t)i * s->tab.esize);
 }
 
+static uint32_t
+ent_index(const struct pktstore *s, const struct flow_ent *e)
+{
+	return (uint32_t)(((const uint8_t *)e - s->tab.ents) / s->tab.esize);
+}
+
+static void
+hold_push(struct pktstore *s, struct flow_ent *e)
+{
+	uint32_t i = ent_index(s, e);
+
+	e->hold_prev = s->hold_last;
+	e->hold_next = NIL;
+	if (s->hold_last != NIL)
+		ent_at(s, s->hold_last)->hold_next = i;
+	else
+		s->hold_first = i;
+	s->hold_last = i;
+}
+
+static void
+hold_unlink(struct pktstore *s, struct flow_ent *e)
+{
+	if (e->hold_prev != NIL)
+		ent_at(s, e->hold_prev)->hold_next = e->hold_next;
+	else
+		s->hold_first = e->hold_next;
+	if (e->hold_next != NIL)
+		ent_at(s, e->hold_next)->hold_prev = e->hold_prev;
+	else
+		s->hold_last = e->hold_prev;
+	e->hold_prev = e->hold_next = NIL;
+}
+
 /* Gives e's chunks back; when the budget takes them (count_cut), the
  * frames no verdict took are counted cut. A flow the table lets go is
  * the flow table's bound, not the budget's. */
@@ -148,8 +187,11 @@ release(struct pktstore *s, struct flow_ent *e, int count_cut)
 {
 	uint32_t c, n;
 
+	if (e->head == NIL)
+		goto out;
 	if (count_cut && !e->verdicted)
 		s->cut += e->npkts;
+	hold_unlink(s, e);
 	for (c = e->head; c != NIL; c = n) {
 		n = s->next[c];
 		s->next[c] = s->free_head;
@@ -161,25 +203,27 @@ release(struct pktstore *s, struct flow_ent *e, int count_cut)
 	e->npkts = 0;
 	e->bytes = 0;
 	e->max_caplen = 0;
+out:
 	/* A flow that lost its first frames keeps no later ones: they
 	 * would not be what the verdict rests on. */
 	e->old = 1;
 }
 
-/* Takes back the chunks of the least recently seen flows, except keep's,
- * until need chunks are free or RECLAIM_TRIES flows were looked at. */
+/* Takes back the chunks of the flows that took theirs first, except
+ * keep's, until need chunks are free or RECLAIM_TRIES flows gave theirs:
+ * each one looked at holds some, so the work is bounded. */
 static void
 reclaim(struct pktstore *s, const struct flow_ent *keep, uint32_t need)
 {
-	uint32_t i = s->tab.oldest;
+	uint32_t i = s->hold_first;
 	unsigned tries;
 
-	for (tries = 0; tries < RECLAIM_TRIES && i != LRUTAB_NIL &&
-	    s->nfree < need; tries++) {
+	for (tries = 0; tries < RECLAIM_TRIES && i != NIL && s->nfree < need;
+	    tries++) {
 		struct flow_ent *e = ent_at(s, i);
 
-		i = e->le.newer;
-		if (e != keep && e->head != NIL)
+		i = e->hold_next;
+		if (e != keep)
 			release(s, e, 1);
 	}
 }
@@ -206,9 +250,10 @@ append(struct pktstore *s, struct flow_ent *e, const void *src, size_t n)
 	while (n > 0) {
 		if (e->tail == NIL || e->tail_used == CHUNK) {
 			c = chunk_take(s);
-			if (e->tail == NIL)
+			if (e->tail == NIL) {
 				e->head = c;
-			else
+				hold_push(s, e);
+			} else
 				s->next[e->tail] = c;
 			e->tail = c;
 			e->tail_used = 0;
@@ -256,6 +301,7 @@ flow_get(struct pktstore *s, const struct pktstore_key *k, uint64_t now,
 		release(s, ent_at(s, s->tab.oldest), 0);
 	e = lrutab_get(&s->tab, &s->hk, &s->evicted, k, 1, now, &fresh);
 	e->head = e->tail = NIL;
+	e->hold_prev = e->hold_next = NIL;
 	return e;
 }
 
