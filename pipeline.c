@@ -42,7 +42,8 @@ pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr)
 	if (pl->ev != NULL) {
 		struct pktstore_key k;
 
-		pktstore_key_make(&k, p.src, p.sport, p.dst, p.dport, p.proto);
+		pktstore_key_make(&k, p.src, p.sport, p.dst, p.dport, p.proto,
+		    p.vlan);
 		pktstore_add(pl->ev, &k, p.src, p.dst, fr->ts_us, fr->data,
 		    fr->caplen, fr->wire_len);
 		pl->ev_linktype = dlt;
@@ -81,7 +82,7 @@ pipeline_evidence(struct pipeline *pl, struct verdict *v)
 		return;
 	if (v->has_flow) {
 		pktstore_key_make(&k, v->t.src, v->t.sport, v->t.dst,
-		    v->t.dport, v->t.proto);
+		    v->t.dport, v->t.proto, v->t.vlan);
 		e = pktstore_flow(pl->ev, &k);
 	} else
 		e = pktstore_host(pl->ev, v->vm_addr,

@@ -120,7 +120,8 @@ pktstore_free(struct pktstore *s)
 
 void
 pktstore_key_make(struct pktstore_key *k, const uint8_t a[16],
-    uint16_t aport, const uint8_t b[16], uint16_t bport, uint8_t proto)
+    uint16_t aport, const uint8_t b[16], uint16_t bport, uint8_t proto,
+    uint16_t vlan)
 {
 	int c = memcmp(a, b, 16);
 
@@ -137,6 +138,7 @@ pktstore_key_make(struct pktstore_key *k, const uint8_t a[16],
 		k->hi_port = aport;
 	}
 	k->proto = proto;
+	k->vlan = vlan;
 }
 
 static struct flow_ent *

@@ -38,7 +38,8 @@ struct pktstore_key {
 	uint8_t lo[16], hi[16];	/* IPv4-mapped addresses */
 	uint16_t lo_port, hi_port;
 	uint8_t proto;
-	uint8_t pad[3];
+	uint8_t pad;
+	uint16_t vlan;		/* as the flow table keys it */
 };
 
 /* One frame of a copy, as pcap's record header says it. */
@@ -72,7 +73,8 @@ struct pktstore *pktstore_new(const struct pktstore_cfg *cfg, char *err,
 void pktstore_free(struct pktstore *s);
 
 void pktstore_key_make(struct pktstore_key *k, const uint8_t a[16],
-    uint16_t aport, const uint8_t b[16], uint16_t bport, uint8_t proto);
+    uint16_t aport, const uint8_t b[16], uint16_t bport, uint8_t proto,
+    uint16_t vlan);
 
 /* One frame of flow k going from src to dst (the ring's addresses). */
 void pktstore_add(struct pktstore *s, const struct pktstore_key *k,

@@ -50,7 +50,7 @@ add(struct pktstore *s, uint8_t a, uint16_t ap, uint8_t b, uint16_t bp,
 	addr(sa, a);
 	addr(da, b);
 	memset(frame, fill, len);
-	pktstore_key_make(&k, sa, ap, da, bp, 6);
+	pktstore_key_make(&k, sa, ap, da, bp, 6, 0);
 	pktstore_add(s, &k, sa, da, ts, frame, len, len + 4);
 }
 
@@ -62,7 +62,7 @@ flow(struct pktstore *s, uint8_t a, uint16_t ap, uint8_t b, uint16_t bp)
 
 	addr(sa, a);
 	addr(da, b);
-	pktstore_key_make(&k, sa, ap, da, bp, 6);
+	pktstore_key_make(&k, sa, ap, da, bp, 6, 0);
 	return pktstore_flow(s, &k);
 }
 
