@@ -95,12 +95,11 @@ for line in open(events):
                            % (vid, ev['detector'], r[0], r[1], vm, tgt))
                 break
         continue
-    a = (addr(e['src_ip']), e.get('src_port'))
-    b = (addr(e['dest_ip']), e.get('dest_port'))
+    # Without ports (ICMP, an IP protocol) a verdict says none or 0.
+    a = (addr(e['src_ip']), e.get('src_port') or 0)
+    b = (addr(e['dest_ip']), e.get('dest_port') or 0)
     for r in rows:
-        fwd = ((r[0], r[2]), (r[1], r[3]))
-        if e.get('src_port') is None:	# no ports: the addresses
-            fwd = ((r[0], None), (r[1], None))
+        fwd = ((r[0], r[2] or 0), (r[1], r[3] or 0))
         if fwd != (a, b) and fwd != (b, a):
             bad.append('%s: packet %s:%s -> %s:%s not of flow %s:%s -> %s:%s'
                        % (vid, r[0], r[2], r[1], r[3], a[0], a[1], b[0], b[1]))
@@ -129,7 +128,8 @@ print(v)' "$1" "$2"
 
 # Every verdict of these, flows and behaviours, TCP and UDP, a tunnel.
 for c in ssh bittorrent bittorrent-utp xmrig hydra addrscan synflood \
-    synflood-vxlan udpflood portscan; do
+    synflood-vxlan udpflood portscan syncthing ssh-socks \
+    scan-icmp6 ptunnel bittorrent-dht6 icmpflood; do
 	d=$tmp/ev-$c
 	"$egressd" -c "$conf" -r "$golden/$c/capture.pcap" --evidence-dir "$d" \
 	    -o "$tmp/$c.json" 2>"$tmp/$c.err"
