@@ -13,6 +13,7 @@
  * file. A lost file (a full queue, a refused write) is counted in section
  * "evidence" and never delays or loses the verdict itself.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
@@ -237,6 +238,37 @@ check(const struct sink_args *a, char *err, size_t errlen)
 	    SINK_ERR_CONFIG : 0;
 }
 
+/* A run killed while writing leaves a temporary file: no reader takes
+ * it for evidence (it is hidden and not named .pcap), and the next start
+ * removes ours. */
+static void
+remove_temporaries(struct evidence_sink *x)
+{
+	struct dirent *de;
+	struct stat st;
+	size_t len;
+	DIR *d;
+	int fd;
+
+	/* closedir() closes the descriptor fdopendir() got: give it a copy. */
+	if ((fd = dup(x->dirfd)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] != '.' || len < 10 ||
+		    strcmp(de->d_name + len - 9, ".pcap.tmp") != 0)
+			continue;
+		if (fstatat(x->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
+			(void)unlinkat(x->dirfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static int
 close_sink(void *state, char *err, size_t errlen);
 
@@ -270,6 +302,7 @@ open_sink(const struct sink_args *a, void **state, char *err, size_t errlen)
 	}
 	if (check_stat(dir, &st, geteuid(), err, errlen) == -1)
 		goto fail;
+	remove_temporaries(x);
 	memset(&qd, 0, sizeof(qd));
 	qd.cap = (size_t)a->cfg->queue_size;
 	qd.batch = 16;

@@ -152,6 +152,16 @@ for c in ssh bittorrent bittorrent-utp xmrig hydra addrscan synflood \
 	[ "$w" = "$n" ] || bad "$c: files_written $w, $n verdicts"
 done
 
+# A temporary file a killed run left is removed at the next start.
+: >"$tmp/ev-ssh/.0123.pcap.tmp"
+"$egressd" -c "$conf" -r "$golden/ssh/capture.pcap" --evidence-dir "$tmp/ev-ssh" \
+    -o "$tmp/again.json"
+if [ ! -e "$tmp/ev-ssh/.0123.pcap.tmp" ]; then
+	ok "a killed run's temporary file is removed at start"
+else
+	bad "a killed run's temporary file is still there"
+fi
+
 # Without the option: no evidence section (the goldens stay as they are).
 "$egressd" -c "$conf" -r "$golden/ssh/capture.pcap" -o "$tmp/plain.json"
 if [ "$(stat_of "$tmp/plain.json" files_written)" = None ]; then
