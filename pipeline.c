@@ -86,7 +86,9 @@ pipeline_evidence(struct pipeline *pl, struct verdict *v)
 		e = pktstore_flow(pl->ev, &k);
 	} else
 		e = pktstore_host(pl->ev, v->vm_addr,
-		    v->has_target ? v->target : NULL, pl->ev_packets);
+		    v->has_target ? v->target : NULL,
+		    v->ts_us > v->window_us ? v->ts_us - v->window_us : 0,
+		    pl->ev_packets);
 	e->linktype = pl->ev_linktype;
 	e->snaplen = e->max_caplen > pl->ev_snaplen ? e->max_caplen :
 	    pl->ev_snaplen;

@@ -391,29 +391,51 @@ ring_match(const struct ring_slot *r, const uint8_t host[16],
 	return 0;
 }
 
+/* The ring's matching slots, oldest first, into pick (room for every
+ * slot); returns how many. */
+static uint32_t
+ring_pick(const struct pktstore *s, const uint8_t host[16],
+    const uint8_t *target, uint64_t since_us, uint32_t *pick)
+{
+	uint32_t i, j, n = 0;
+
+	for (i = 0; i < s->ring_used; i++) {
+		j = (s->ring_pos + s->ring_n - s->ring_used + i) % s->ring_n;
+		if (s->ring[j].ts_us >= since_us &&
+		    ring_match(&s->ring[j], host, target))
+			pick[n++] = j;
+	}
+	return n;
+}
+
 struct pktstore_pkts *
 pktstore_host(struct pktstore *s, const uint8_t host[16],
-    const uint8_t *target, unsigned max)
+    const uint8_t *target, uint64_t since_us, unsigned max)
 {
 	struct pktstore_pkts *p;
 	struct pktstore_rec rec;
-	uint32_t *pick, npick = 0, i, j;
+	uint32_t *pick, npick, i, first;
 	size_t len = 0, off = 0;
 
 	if (max == 0 || s->ring_used == 0)
 		return pkts_new(0);
-	pick = xmalloc((size_t)max * sizeof(*pick));
-	/* Newest first, so the sample is the end of what the detector saw. */
-	for (i = 0; i < s->ring_used && npick < max; i++) {
-		j = (s->ring_pos + s->ring_n - 1 - i) % s->ring_n;
-		if (ring_match(&s->ring[j], host, target)) {
-			pick[npick++] = j;
-			len += sizeof(rec) + s->ring[j].caplen;
-		}
+	/* At most the ring's slots: bounded by the budget. */
+	pick = xmalloc((size_t)s->ring_used * sizeof(*pick));
+	if ((npick = ring_pick(s, host, target, since_us, pick)) == 0)
+		npick = ring_pick(s, host, target, 0, pick);
+	/* The window's start and its end, when it does not fit whole: how
+	 * it began and what it came to. */
+	if (npick > max) {
+		first = max / 2;
+		memmove(pick + first, pick + npick - (max - first),
+		    (size_t)(max - first) * sizeof(*pick));
+		npick = max;
 	}
+	for (i = 0; i < npick; i++)
+		len += sizeof(rec) + s->ring[pick[i]].caplen;
 	p = pkts_new(len);
-	while (npick > 0) {
-		const struct ring_slot *r = &s->ring[pick[--npick]];
+	for (i = 0; i < npick; i++) {
+		const struct ring_slot *r = &s->ring[pick[i]];
 
 		rec.ts_us = r->ts_us;
 		rec.caplen = r->caplen;

@@ -88,10 +88,11 @@ struct pktstore_pkts *pktstore_flow(struct pktstore *s,
     const struct pktstore_key *k);
 
 /* At most max frames from the ring between host and, when target is not
- * NULL, target, either way: the most recent, oldest first. The caller owns
- * the copy. */
+ * NULL, target, either way, taken at since_us or later (when none was,
+ * at any time): when more match, the first max/2 and the last of them,
+ * oldest first. The caller owns the copy. */
 struct pktstore_pkts *pktstore_host(struct pktstore *s, const uint8_t host[16],
-    const uint8_t *target, unsigned max);
+    const uint8_t *target, uint64_t since_us, unsigned max);
 
 void pktstore_figures(const struct pktstore *s, struct pktstore_figures *f);
 

@@ -227,19 +227,33 @@ START_TEST(host_sample)
 		add(s, 20, 5000, 30, 80, 10 * i + 2, 0x33, 60);
 		add(s, 1, 80, 10, (uint16_t)(3000 + i), 10 * i + 3, 0x44, 60);
 	}
-	p = pktstore_host(s, vm, t1, 30);
+	/* 100 frames between vm and t1: the first 15 and the last 15. */
+	p = pktstore_host(s, vm, t1, 0, 30);
 	ck_assert_uint_eq(p->n, 30);
-	while (pktstore_pkts_next(p, &off, &r, &b)) {
+	for (i = 0; pktstore_pkts_next(p, &off, &r, &b); i++) {
 		ck_assert(b[0] == 0x11 || b[0] == 0x44);	/* vm <-> t1 only */
 		/* The ring keeps headers: the 300-byte frames are cut. */
 		ck_assert_uint_le(r.caplen, 160);
 		ck_assert_uint_eq(r.wire_len, b[0] == 0x11 ? 304 : 64);
+		if (i == 0)
+			ck_assert_uint_eq(r.ts_us, 0);
+		if (i == 14)
+			ck_assert_uint_eq(r.ts_us, 70);
+		if (i == 15)
+			ck_assert_uint_eq(r.ts_us, 423);
 		ck_assert_uint_ge(r.ts_us, last);		/* oldest first */
 		last = r.ts_us;
 	}
 	ck_assert_uint_eq(last, 493);	/* ends with the most recent */
 	pktstore_pkts_free(p);
-	p = pktstore_host(s, vm, NULL, 1000);
+	/* Only the window's, when it has some. */
+	p = pktstore_host(s, vm, t1, 400, 30);
+	ck_assert_uint_eq(p->n, 20);
+	pktstore_pkts_free(p);
+	p = pktstore_host(s, vm, t1, 100000, 30);
+	ck_assert_uint_eq(p->n, 30);
+	pktstore_pkts_free(p);
+	p = pktstore_host(s, vm, NULL, 0, 1000);
 	off = 0;
 	for (i = 0; pktstore_pkts_next(p, &off, &r, &b); i++)
 		ck_assert(b[0] != 0x33);
