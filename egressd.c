@@ -93,8 +93,8 @@ usage(FILE *fp)
 	    "  -o FILE       append events to FILE instead of standard output\n"
 	    "  -c FILE       read settings from FILE (command line wins)\n"
 	    "  -t            check the configuration and exit\n"
-	    "  --report FILE with -r: write a forensic report (HTML) of the\n"
-	    "                replay to FILE at the end (see egressd report)\n"
+	    "  --report=FILE with -r: write a forensic report (HTML) of the\n"
+	    "                replay to FILE at the end (egressd report --help)\n"
 	    "  --[no-]progress  a progress line on stderr during a replay (the\n"
 	    "                default: when stderr is a terminal)\n"
 	    "  -v            more log output (repeat for debug)\n"
@@ -543,6 +543,10 @@ main(int argc, char **argv)
 	}
 	if (test_only)
 		return check_config(&cfg, cfile, ofile, verbose);
+	if (report != NULL && nrfiles == 0) {
+		log_err("--report is for replays: give -r FILE");
+		return EXIT_USAGE;
+	}
 	if (nrfiles > 0)
 		warn_misplaced(&cfg, MODE_REPLAY, progress);
 	else if (cfg.interface[0] != '\0')
@@ -568,10 +572,6 @@ main(int argc, char **argv)
 	if (nrfiles == 0 && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
 		log_err("nothing to read: give -r FILE");
 		fputs("Try 'egressd --help'.\n", stderr);
-		return EXIT_USAGE;
-	}
-	if (report != NULL && nrfiles == 0) {
-		log_err("--report is for replays: give -r FILE");
 		return EXIT_USAGE;
 	}
 	if (nrfiles == 0 && progress != -1)	/* delivering a spool */

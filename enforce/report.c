@@ -445,6 +445,14 @@ out:
 	return rc;
 }
 
+static int
+row_by_time(const void *a, const void *b)
+{
+	const struct report_verdict *x = a, *y = b;
+
+	return x->ts_us < y->ts_us ? -1 : x->ts_us > y->ts_us;
+}
+
 void
 report_data_finish(struct report_data *d)
 {
@@ -471,6 +479,10 @@ report_data_finish(struct report_data *d)
 			f->cat = (uint8_t)json_integer_value(v);
 	}
 	json_decref(ipmap);
+	/* Several files need not be in time order. */
+	for (i = 0; i < d->nvms; i++)
+		qsort(d->vms[i].rows, d->vms[i].nrows, sizeof(*d->vms[i].rows),
+		    row_by_time);
 }
 
 static int

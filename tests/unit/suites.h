@@ -38,5 +38,6 @@ Suite *suppress_suite(void);
 Suite *verdict_suite(void);
 Suite *log_suite(void);
 Suite *notify_suite(void);
+Suite *report_suite(void);
 
 #endif
