@@ -210,7 +210,7 @@ evidence_summary(json_t *ev)
 			n += (size_t)w_; \
 	} \
 } while (0)
-	ADD("%s", str_of(ev, "decided_by") != NULL ?
+	ADD("decided_by %s", str_of(ev, "decided_by") != NULL ?
 	    str_of(ev, "decided_by") : "?");
 	if ((app = str_of(ev, "app_proto")) != NULL &&
 	    strcmp(app, "Unknown") != 0)

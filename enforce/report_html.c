@@ -23,7 +23,7 @@
 #include "util.h"
 
 #define SVG_W		900	/* timeline width, in SVG units */
-#define SVG_PAD		70	/* left margin: the row labels */
+#define SVG_PAD		90	/* left margin: the row labels */
 #define VOL_H		60	/* height of the volume band */
 #define ROW_H		14	/* height of a marker row */
 
@@ -40,7 +40,10 @@ static const char css[] =
     "vertical-align:top}th{background:#f0f0f0}"
     "td.n{text-align:right}td.z{color:#bbb;text-align:right}"
     "table.verdicts td{max-width:40em;overflow-wrap:anywhere}"
-    "section.vm{border-top:2px solid #888;margin-top:2em}"
+    /* Sections off screen are not laid out until scrolled to: a page of
+     * 1,000 VMs renders in the time of a few. */
+    "section.vm{border-top:2px solid #888;margin-top:2em;"
+    "content-visibility:auto;contain-intrinsic-size:auto 1200px}"
     "svg.timeline{display:block;background:#fafafa;border:1px solid #ddd}"
     "dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 1em}"
     "dl.meta dt{font-weight:bold}dl.meta dd{margin:0}"
@@ -118,16 +121,16 @@ stat_of(const struct report_data *d, const char *sec, const char *name,
 	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
+/* The column of time t on a timeline from first to last. */
 static int
-bucket_of(const struct report_data *d, int64_t t)
+bucket_of(int64_t first, int64_t last, int64_t t)
 {
-	int64_t span = d->last_us - d->first_us + 1;
+	int64_t span = last - first + 1;
 	int64_t b;
 
-	if (t < d->first_us)
-		t = d->first_us;
-	b = (int64_t)((double)(t - d->first_us) * REPORT_BUCKETS /
-	    (double)span);
+	if (t < first)
+		t = first;
+	b = (int64_t)((double)(t - first) * REPORT_BUCKETS / (double)span);
 	return b >= REPORT_BUCKETS ? REPORT_BUCKETS - 1 : (int)b;
 }
 
@@ -240,10 +243,13 @@ suppressed(FILE *fp, const struct report_data *d, const struct report_args *a)
 	    "broken down by VM.</p></section>\n", fp);
 }
 
-/* The per-VM figures the timelines need, in one pass over the marks and
- * the flows: verdicts per column and category, bytes per column and
- * category (a flow's bytes spread over the columns it spans). */
+/* The per-VM figures the timelines need, in two passes over the marks
+ * and the flows: the VM's own time span (captures of different days
+ * would squeeze one VM's hour into a column of the whole), then verdicts
+ * per column and category, and bytes per column and category (a flow's
+ * bytes spread over the columns it spans). */
 struct vm_series {
+	int64_t first_us, last_us;
 	uint32_t marks[REPORT_BUCKETS][REPORT_NCAT];
 	double bytes[REPORT_BUCKETS][REPORT_NCAT + 1];
 	int has_bytes;
@@ -255,17 +261,39 @@ series_build(const struct report_data *d)
 	struct vm_series *s = xcalloc(d->nvms > 0 ? d->nvms : 1, sizeof(*s));
 	const struct report_flow *f;
 	size_t i;
+	struct vm_series *v;
 	int b0, b1, b;
 
+	for (i = 0; i < d->nvms; i++) {
+		s[i].first_us = INT64_MAX;
+		s[i].last_us = INT64_MIN;
+	}
+#define SPAN(vs, t) do { \
+	if ((t) >= 0 && (t) < (vs)->first_us) \
+		(vs)->first_us = (t); \
+	if ((t) > (vs)->last_us) \
+		(vs)->last_us = (t); \
+} while (0)
 	for (i = 0; i < d->nmarks; i++)
-		s[d->marks[i].vm].marks[bucket_of(d, d->marks[i].ts_us)]
-		    [d->marks[i].cat]++;
+		SPAN(&s[d->marks[i].vm], d->marks[i].ts_us);
+	for (i = 0; i < d->nflows; i++)
+		if (d->flows[i].vm != UINT32_MAX) {
+			SPAN(&s[d->flows[i].vm], d->flows[i].start_us);
+			SPAN(&s[d->flows[i].vm], d->flows[i].end_us);
+		}
+#undef SPAN
+	for (i = 0; i < d->nmarks; i++) {
+		v = &s[d->marks[i].vm];
+		v->marks[bucket_of(v->first_us, v->last_us,
+		    d->marks[i].ts_us)][d->marks[i].cat]++;
+	}
 	for (i = 0; i < d->nflows; i++) {
 		f = &d->flows[i];
 		if (f->vm == UINT32_MAX)
 			continue;
-		b0 = bucket_of(d, f->start_us);
-		b1 = bucket_of(d, f->end_us);
+		v = &s[f->vm];
+		b0 = bucket_of(v->first_us, v->last_us, f->start_us);
+		b1 = bucket_of(v->first_us, v->last_us, f->end_us);
 		for (b = b0; b <= b1; b++)
 			s[f->vm].bytes[b][f->cat] += (double)f->bytes /
 			    (b1 - b0 + 1);
@@ -275,8 +303,7 @@ series_build(const struct report_data *d)
 }
 
 static void
-timeline(FILE *fp, const struct report_data *d, const struct report_vm *vm,
-    const struct vm_series *s)
+timeline(FILE *fp, const struct report_vm *vm, const struct vm_series *s)
 {
 	double colw = (double)(SVG_W - SVG_PAD) / REPORT_BUCKETS;
 	double max = 0, tot, y0, h;
@@ -340,8 +367,8 @@ timeline(FILE *fp, const struct report_data *d, const struct report_vm *vm,
 			    cat_colour[c], n, report_cat_names[c]);
 		}
 	}
-	fmt_time(d->first_us, t0, sizeof(t0));
-	fmt_time(d->last_us, t1, sizeof(t1));
+	fmt_time(s->first_us, t0, sizeof(t0));
+	fmt_time(s->last_us, t1, sizeof(t1));
 	fprintf(fp, "<text x=\"%d\" y=\"%d\" fill=\"#666\">%s</text>"
 	    "<text x=\"%d\" y=\"%d\" fill=\"#666\" text-anchor=\"end\">%s"
 	    "</text></svg>\n", SVG_PAD, height - 4, t0, SVG_W - 2,
@@ -597,7 +624,7 @@ report_html(FILE *fp, const struct report_data *d,
 		}
 		fprintf(fp, ": %llu verdicts</h2>\n",
 		    (unsigned long long)vm->total);
-		timeline(fp, d, vm, &s[i]);
+		timeline(fp, vm, &s[i]);
 		verdict_table(fp, vm, a, outdir);
 		destinations(fp, d, vm, byvm + start[i], start[i + 1] -
 		    start[i]);
