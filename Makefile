@@ -85,7 +85,7 @@ MAN_PAGES := $(BUILD)/man/egressd.8 $(BUILD)/man/egressd.conf.5 \
 	$(BUILD)/man/egressd.rules.5
 
 .PHONY: all deps test-deps demo check lint check-faults check-unit check-golden check-cli \
-	check-evidence check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz soak bench flowcost sigbench clean \
+	check-evidence check-report check-tools check-bound check-hostile check-fuzz check-delivery check-live check-deploy check-e2e golden-update asan valgrind fuzz soak bench flowcost sigbench clean \
 	man install deb check-pkg FORCE
 
 all: egressd
@@ -129,7 +129,7 @@ demo: egressd
 
 check: test-deps
 	@$(MAKE) --no-print-directory lint check-unit check-golden check-cli \
-	    check-evidence check-tools check-bound check-hostile check-fuzz check-delivery \
+	    check-evidence check-report check-tools check-bound check-hostile check-fuzz check-delivery \
 	    check-faults check-live check-deploy check-e2e check-pkg
 
 # Banned functions; option defaults in the table, README and example config;
@@ -149,6 +149,10 @@ check-cli: $(BUILD)/egressd
 # --evidence-dir: each verdict's pcap against the verdict (tshark).
 check-evidence: $(BUILD)/egressd
 	tests/evidence/run.sh $(BUILD)/egressd
+
+# The forensic report of golden replays, loaded in headless Chromium.
+check-report: $(BUILD)/egressd
+	tests/report/run.sh $(BUILD)/egressd
 
 check-tools: $(BUILD)/egressd
 	tools/test-tor-relays-to-rules.sh $(BUILD)/egressd

@@ -28,6 +28,7 @@
 #include "pipeline.h"
 #include "priv.h"
 #include "progress.h"
+#include "report.h"
 #include "sidecar.h"
 #include "sinks.h"
 #include "source.h"
@@ -40,6 +41,8 @@
 #define MAX_TABLE_OPTS	CONFIG_MAX_OPTIONS
 #define OPT_PROGRESS	900	/* getopt codes of --progress, --no-progress */
 #define OPT_NO_PROGRESS	901
+#define OPT_REPORT	902	/* --report FILE */
+#define OPT_EVIDENCE_DIR	903	/* egressd report --evidence-dir */
 
 /* The progress line looks at the clock once per this many frames: a
  * clock read per frame would cost more than the line is worth. */
@@ -57,6 +60,10 @@ struct run {
 	struct progress *progress;	/* NULL: none shown */
 	uint64_t progress_checked;	/* packets when the clock was last read */
 	uint64_t verdicts;	/* so far, for the progress line */
+	/* --report: the replay's events, native, in a temporary file the
+	 * report is rendered from at the end (NULL: no report). */
+	struct eve *report_log;
+	char report_tmp[64];
 };
 
 static void
@@ -68,6 +75,8 @@ usage(FILE *fp)
 	    "       egressd -i IFACE[,IFACE] [-u USER] [--workers N] [options]\n"
 	    "       egressd --webhook URL --spool DIR [options]   (deliver a spool)\n"
 	    "       egressd -t [-c FILE] [options]\n"
+	    "       egressd report [-o report.html] [--evidence-dir DIR] "
+	    "EVENTS.json...\n"
 	    "\n"
 	    "Classifies the traffic in a capture and writes JSON events: one\n"
 	    "verdict per forbidden flow or behaviour (p2p, mining, remote_access,\n"
@@ -84,6 +93,8 @@ usage(FILE *fp)
 	    "  -o FILE       append events to FILE instead of standard output\n"
 	    "  -c FILE       read settings from FILE (command line wins)\n"
 	    "  -t            check the configuration and exit\n"
+	    "  --report=FILE with -r: write a forensic report (HTML) of the\n"
+	    "                replay to FILE at the end (egressd report --help)\n"
 	    "  --[no-]progress  a progress line on stderr during a replay (the\n"
 	    "                default: when stderr is a terminal)\n"
 	    "  -v            more log output (repeat for debug)\n"
@@ -107,10 +118,11 @@ static void
 emit_verdict(const struct verdict *v, void *arg)
 {
 	struct run *r = arg;
-
 	struct verdict with_pkts;
 
 	r->verdicts++;
+	if (r->report_log != NULL)
+		eve_verdict(r->report_log, v);
 	if (r->pl.ev == NULL) {
 		sinks_verdict(&r->out, v);
 		return;
@@ -126,7 +138,11 @@ emit_flow(const struct flow_event *fe, void *arg)
 {
 	struct run *r = arg;
 
-	sinks_flow(&r->out, fe);
+	/* Also called for the report alone, without --flows. */
+	if (r->cfg->flows)
+		sinks_flow(&r->out, fe);
+	if (r->report_log != NULL)
+		eve_flow(r->report_log, fe);
 }
 
 /* SIGHUP: reopen the log files, reread the inventory. A file that fails
@@ -168,6 +184,128 @@ write_stats(struct run *r)
 	}
 	sinks_figures(&r->out, &s);
 	sinks_stats(&r->out, &s);
+	if (r->report_log != NULL)
+		eve_stats(r->report_log, &s);
+}
+
+/* `egressd report [-o FILE] [--evidence-dir DIR] EVENTS...`: renders
+ * event logs, native or EVE, into one HTML page. */
+static int
+report_command(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "evidence-dir", required_argument, NULL, OPT_EVIDENCE_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct report_args a;
+	char err[512];
+	int ch;
+
+	memset(&a, 0, sizeof(a));
+	a.out = "-";
+	a.version = EGRESSD_VERSION;
+	while ((ch = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'o': a.out = optarg; break;
+		case OPT_EVIDENCE_DIR: a.evidence_dir = optarg; break;
+		case 'h':
+			printf("usage: egressd report [-o report.html] "
+			    "[--evidence-dir DIR] EVENTS.json...\n\n"
+			    "Writes one self-contained HTML page (standard "
+			    "output without -o)\nfrom event logs: egressd's "
+			    "own events or its --eve file.\nVerdicts link to "
+			    "DIR/<verdict_id>.pcap with --evidence-dir,\nelse "
+			    "to evidence/<verdict_id>.pcap beside the report "
+			    "when it exists.\n");
+			return 0;
+		default:
+			fputs("Try 'egressd report --help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		log_err("report: give the event files to read");
+		fputs("Try 'egressd report --help'.\n", stderr);
+		return EXIT_USAGE;
+	}
+	a.inputs = (const char *const *)(argv + optind);
+	a.ninputs = (size_t)(argc - optind);
+	if (report_write(&a, err, sizeof(err)) == -1) {
+		log_err("report: %s", err);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* --report: a temporary file for the replay's events. Returns 0, or -1
+ * with a message. */
+static int
+report_begin(struct run *r, char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (dir == NULL || dir[0] == '\0' ||
+	    strlen(dir) + 24 > sizeof(r->report_tmp))
+		dir = "/tmp";
+	snprintf(r->report_tmp, sizeof(r->report_tmp),
+	    "%s/egressd-report-XXXXXX", dir);
+	if ((fd = mkstemp(r->report_tmp)) == -1) {
+		snprintf(err, errlen, "%s: cannot make a temporary file",
+		    r->report_tmp);
+		r->report_tmp[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	if ((r->report_log = eve_open(r->report_tmp, EVE_NATIVE, err,
+	    errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The end of a replay with --report: the page, from the events kept.
+ * Returns 0, or -1 after logging why. */
+static int
+report_end(struct run *r, const char *path, const char **rfiles,
+    size_t nrfiles)
+{
+	struct report_args a;
+	const char *in = r->report_tmp;
+	char err[512], window[32];
+	char *settings = NULL;
+	size_t settings_len = 0;
+	FILE *mem;
+	int rc;
+
+	if (eve_close(r->report_log, err, sizeof(err)) == -1) {
+		r->report_log = NULL;
+		log_err("report: %s", err);
+		return -1;
+	}
+	r->report_log = NULL;
+	memset(&a, 0, sizeof(a));
+	a.inputs = &in;
+	a.ninputs = 1;
+	a.captures = rfiles;
+	a.ncaptures = nrfiles;
+	a.out = path;
+	a.version = EGRESSD_VERSION;
+	/* The replay's own evidence files, when it wrote them. */
+	if (r->cfg->evidence_dir[0] != '\0')
+		a.evidence_dir = r->cfg->evidence_dir;
+	if ((mem = open_memstream(&settings, &settings_len)) != NULL) {
+		config_dump(r->cfg, mem);
+		fclose(mem);
+	}
+	a.settings = settings;
+	snprintf(window, sizeof(window), "%llu s",
+	    (unsigned long long)(r->cfg->suppress_window_us / 1000000));
+	a.suppress_window = window;
+	if ((rc = report_write(&a, err, sizeof(err))) == -1)
+		log_err("report: %s", err);
+	free(settings);
+	return rc;
 }
 
 static void
@@ -313,13 +451,13 @@ main(int argc, char **argv)
 {
 	static struct config cfg;	/* large: keep it off the stack */
 	static const char *set_names[64], *set_values[64];
-	static struct option longopts[MAX_TABLE_OPTS + 5];
+	static struct option longopts[MAX_TABLE_OPTS + 6];
 	static char optnames[MAX_TABLE_OPTS][48];
 	struct classify_out out;
 	struct classify *c = NULL;
 	struct source *src = NULL;
 	struct run run;
-	const char *ofile = "-", *cfile = NULL, *name;
+	const char *ofile = "-", *cfile = NULL, *name, *report = NULL;
 	static const char **rfiles;	/* static: reachable until exit */
 	char err[512];
 	size_t nsets = 0, nopts = 0, nrfiles = 0;
@@ -329,6 +467,8 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct sink_args sargs;
 
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_command(argc - 1, argv + 1);
 	/* Long options: the fixed ones, then one per option-table entry. */
 	longopts[0] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[1] = (struct option){ "version", no_argument, NULL, 'V' };
@@ -336,6 +476,8 @@ main(int argc, char **argv)
 	    OPT_PROGRESS };
 	longopts[3] = (struct option){ "no-progress", no_argument, NULL,
 	    OPT_NO_PROGRESS };
+	longopts[4] = (struct option){ "report", required_argument, NULL,
+	    OPT_REPORT };
 	/* Every -r, at most one per argument. */
 	rfiles = xcalloc((size_t)argc + 1, sizeof(*rfiles));
 	for (nopts = 0; nopts < MAX_TABLE_OPTS &&
@@ -346,7 +488,7 @@ main(int argc, char **argv)
 		for (; *q != '\0'; q++)
 			if (*q == '_')
 				*q = '-';
-		longopts[4 + nopts] = (struct option){ optnames[nopts],
+		longopts[5 + nopts] = (struct option){ optnames[nopts],
 		    takes ? required_argument : optional_argument, NULL,
 		    OPT_TABLE_BASE + (int)nopts };
 	}
@@ -373,6 +515,7 @@ main(int argc, char **argv)
 			break;
 		case OPT_PROGRESS: progress = 1; break;
 		case OPT_NO_PROGRESS: progress = 0; break;
+		case OPT_REPORT: report = optarg; break;
 		case 'o': ofile = optarg; break;
 		case 'c': cfile = optarg; break;
 		case 't': test_only = 1; break;
@@ -411,6 +554,10 @@ main(int argc, char **argv)
 	}
 	if (test_only)
 		return check_config(&cfg, cfile, ofile, verbose);
+	if (report != NULL && nrfiles == 0) {
+		log_err("--report is for replays: give -r FILE");
+		return EXIT_USAGE;
+	}
 	if (nrfiles > 0)
 		warn_misplaced(&cfg, MODE_REPLAY, progress);
 	else if (cfg.interface[0] != '\0')
@@ -483,9 +630,15 @@ main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (report != NULL && report_begin(&run, err, sizeof(err)) == -1) {
+		log_err("report: %s", err);
+		status = EXIT_RUNTIME;
+		goto out;
+	}
 	if (src != NULL) {
 		out.verdict = emit_verdict;
-		out.flow = cfg.flows ? emit_flow : NULL;
+		out.flow = cfg.flows || run.report_log != NULL ? emit_flow :
+		    NULL;
 		out.arg = &run;
 		if ((c = classify_new(&cfg, &out, err, sizeof(err))) == NULL) {
 			/* A rule file or database the configuration names is bad. */
@@ -518,7 +671,14 @@ main(int argc, char **argv)
 	status = pipeline_exit_status(status,
 	    sinks_finish(&run.out, cfg.drain_timeout_us));
 	write_stats(&run);
+	if (run.report_log != NULL && report_end(&run, report, rfiles,
+	    nrfiles) == -1)
+		status = EXIT_RUNTIME;
 out:
+	if (run.report_log != NULL)
+		eve_close(run.report_log, err, sizeof(err));
+	if (run.report_tmp[0] != '\0')
+		unlink(run.report_tmp);
 	progress_free(run.progress);
 	free(rfiles);
 	classify_free(c);

@@ -16,13 +16,14 @@ build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
 # end-to-end tests record (tests/e2e/record-captures.sh).
 # libmaxmind-db-writer-perl builds the small GeoIP databases of the tests;
 # python3-jsonschema checks events against their schemas; prometheus brings
-# promtool, which checks /metrics.
+# promtool, which checks /metrics. chromium, chromium-driver and
+# python3-selenium load the forensic report headless (make check-report).
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
       hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
       logrotate valgrind clang libclang-rt-14-dev python3-jsonschema
-      prometheus"
+      prometheus chromium chromium-driver python3-selenium"
 # `make deb` (dpkg-buildpackage, dh) and `make check-pkg`: lintian on the
 # package, man-db, groff and mandoc check the manual pages.
 pkg="dpkg-dev debhelper fakeroot lintian man-db groff-base mandoc"

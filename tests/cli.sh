@@ -384,6 +384,23 @@ expect mode-live-progress 1 "progress applies only to replays" -- \
 expect mode-defaults 0 "" -- "$egressd" -r "$bt"
 check mode-defaults-silent [ ! -s "$tmp/err" ]
 
+# egressd report: a server name is the attacker's choice, and the page
+# must show it as text, never as markup; bad usage is a usage error.
+cat >"$tmp/hostile.ev" <<'EOF2'
+{"timestamp":"2026-11-22T03:03:06.376474Z","flow_id":7,"event_type":"verdict","verdict_id":"0123456789abcdef0123456789abcdef","vm":"<b>vm</b>","vm_ip":"192.0.2.10","category":"proxy","severity":"medium","confidence":"high","reason":"VM uses a proxy at <script>alert(1)</script>","evidence":{"decided_by":"ndpi","app_proto":"HTTP_Proxy","server_name":"<script>alert('x')</script>\"&"},"src_ip":"192.0.2.10","src_port":1,"dest_ip":"192.0.2.1","dest_port":3128,"proto":"TCP","action":"alert"}
+EOF2
+expect report-hostile 0 "" -- "$egressd" report -o "$tmp/hostile.html" "$tmp/hostile.ev"
+check report-hostile-no-script sh -c "! grep -qi '<script' '$tmp/hostile.html' && ! grep -q '<b>vm' '$tmp/hostile.html'"
+check report-hostile-escaped grep -q "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&quot;&amp;" "$tmp/hostile.html"
+check report-hostile-csp grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$tmp/hostile.html"
+expect report-no-input 2 "give the event files" -- "$egressd" report
+expect report-missing-file 1 "$tmp/nope.ev" -- "$egressd" report "$tmp/nope.ev"
+expect report-needs-replay 2 "--report is for replays" -- "$egressd" --report "$tmp/x.html"
+expect report-replay 0 "" -- "$egressd" -r "$cap" --report "$tmp/replay.html"
+check report-replay-section grep -q '<section class="vm" id="vm-0">' "$tmp/replay.html"
+# The report enables flow events for itself, without writing them.
+check report-replay-no-flows [ "$(jcount "$tmp/out" flow)" = 0 ]
+
 # Replays are reproducible: hash keys are random per run, but nothing that
 # is written may depend on them.
 for c in dnsamp portscan addrscan bittorrent; do

@@ -39,5 +39,6 @@ Suite *verdict_suite(void);
 Suite *log_suite(void);
 Suite *notify_suite(void);
 Suite *pktstore_suite(void);
+Suite *report_suite(void);
 
 #endif
