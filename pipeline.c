@@ -45,7 +45,7 @@ pipeline_frame(struct pipeline *pl, int dlt, const struct frame *fr)
 		pktstore_key_make(&k, p.src, p.sport, p.dst, p.dport, p.proto,
 		    p.vlan);
 		pktstore_add(pl->ev, &k, p.src, p.dst, fr->ts_us, fr->data,
-		    fr->caplen, fr->wire_len);
+		    fr->caplen, fr->wire_len, dlt);
 		pl->ev_linktype = dlt;
 	}
 	classify_packet(pl->c, &p);
@@ -89,7 +89,9 @@ pipeline_evidence(struct pipeline *pl, struct verdict *v)
 		    v->has_target ? v->target : NULL,
 		    v->ts_us > v->window_us ? v->ts_us - v->window_us : 0,
 		    pl->ev_packets);
-	e->linktype = pl->ev_linktype;
+	/* No frame: an empty file of the latest frame's link type. */
+	if (e->linktype < 0)
+		e->linktype = pl->ev_linktype;
 	e->snaplen = e->max_caplen > pl->ev_snaplen ? e->max_caplen :
 	    pl->ev_snaplen;
 	v->evidence = e;

@@ -32,11 +32,13 @@ struct flow_ent {
 	uint32_t hold_prev, hold_next;	/* the list of flows holding chunks */
 	uint8_t old;		/* no longer young: nothing more is kept */
 	uint8_t verdicted;	/* a verdict took its frames */
+	uint16_t linktype;	/* of the frames in the chain (DLT_) */
 };
 
 struct ring_slot {
 	uint64_t ts_us;
 	uint32_t caplen, wire_len;
+	int linktype;
 	uint8_t src[16], dst[16];
 	uint8_t data[RING_SNAP];
 };
@@ -272,11 +274,13 @@ append(struct pktstore *s, struct flow_ent *e, const void *src, size_t n)
 
 static void
 ring_add(struct pktstore *s, const uint8_t src[16], const uint8_t dst[16],
-    uint64_t ts_us, const uint8_t *frame, uint32_t caplen, uint32_t wire_len)
+    uint64_t ts_us, const uint8_t *frame, uint32_t caplen, uint32_t wire_len,
+    int linktype)
 {
 	struct ring_slot *r = &s->ring[s->ring_pos];
 
 	r->ts_us = ts_us;
+	r->linktype = linktype;
 	r->caplen = caplen < RING_SNAP ? caplen : RING_SNAP;
 	r->wire_len = wire_len;
 	memcpy(r->src, src, 16);
@@ -310,16 +314,20 @@ flow_get(struct pktstore *s, const struct pktstore_key *k, uint64_t now,
 void
 pktstore_add(struct pktstore *s, const struct pktstore_key *k,
     const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us,
-    const uint8_t *frame, uint32_t caplen, uint32_t wire_len)
+    const uint8_t *frame, uint32_t caplen, uint32_t wire_len, int linktype)
 {
 	struct pktstore_rec rec;
 	struct flow_ent *e;
 	size_t need, room;
 	uint32_t nchunks;
 
-	ring_add(s, src, dst, ts_us, frame, caplen, wire_len);
+	ring_add(s, src, dst, ts_us, frame, caplen, wire_len, linktype);
 	e = flow_get(s, k, ts_us, 1);
 	if (e->old)
+		return;
+	/* A flow that goes on in a file of another link type (a replay of
+	 * several): its file can hold only the first one's frames. */
+	if (e->npkts > 0 && e->linktype != (uint16_t)linktype)
 		return;
 	need = sizeof(rec) + caplen;
 	room = e->tail != NIL ? CHUNK - e->tail_used : 0;
@@ -333,6 +341,7 @@ pktstore_add(struct pktstore *s, const struct pktstore_key *k,
 	rec.ts_us = ts_us;
 	rec.caplen = caplen;
 	rec.wire_len = wire_len;
+	e->linktype = (uint16_t)linktype;
 	append(s, e, &rec, sizeof(rec));
 	append(s, e, frame, caplen);
 	e->npkts++;
@@ -349,7 +358,7 @@ pkts_new(size_t len)
 {
 	struct pktstore_pkts *p = xmalloc(sizeof(*p) + len);
 
-	p->linktype = 0;
+	p->linktype = -1;
 	p->snaplen = 0;
 	p->n = 0;
 	p->max_caplen = 0;
@@ -374,6 +383,8 @@ pktstore_flow(struct pktstore *s, const struct pktstore_key *k)
 		off += w;
 	}
 	p->n = e->npkts;
+	if (p->n > 0)
+		p->linktype = e->linktype;
 	p->max_caplen = e->max_caplen;
 	e->old = 1;
 	e->verdicted = 1;
@@ -423,6 +434,17 @@ pktstore_host(struct pktstore *s, const uint8_t host[16],
 	pick = xmalloc((size_t)s->ring_used * sizeof(*pick));
 	if ((npick = ring_pick(s, host, target, since_us, pick)) == 0)
 		npick = ring_pick(s, host, target, 0, pick);
+	/* One link type per file: the latest frame's (a replay of several
+	 * files of different types). */
+	if (npick > 0) {
+		int lt = s->ring[pick[npick - 1]].linktype;
+		uint32_t keep = 0;
+
+		for (i = 0; i < npick; i++)
+			if (s->ring[pick[i]].linktype == lt)
+				pick[keep++] = pick[i];
+		npick = keep;
+	}
 	/* The window's start and its end, when it does not fit whole: how
 	 * it began and what it came to. */
 	if (npick > max) {
@@ -434,6 +456,8 @@ pktstore_host(struct pktstore *s, const uint8_t host[16],
 	for (i = 0; i < npick; i++)
 		len += sizeof(rec) + s->ring[pick[i]].caplen;
 	p = pkts_new(len);
+	if (npick > 0)
+		p->linktype = s->ring[pick[0]].linktype;
 	for (i = 0; i < npick; i++) {
 		const struct ring_slot *r = &s->ring[pick[i]];
 

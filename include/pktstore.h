@@ -52,7 +52,7 @@ struct pktstore_rec {
 /* A copy of some frames: n records, each a struct pktstore_rec then its
  * caplen bytes, packed in data[0..len). */
 struct pktstore_pkts {
-	int linktype;		/* the capture's DLT_, set by the caller */
+	int linktype;		/* the frames' DLT_; -1 when there are none */
 	uint32_t snaplen;	/* the capture's, set by the caller */
 	uint32_t n;
 	uint32_t max_caplen;	/* the longest record's caplen */
@@ -76,21 +76,25 @@ void pktstore_key_make(struct pktstore_key *k, const uint8_t a[16],
     uint16_t aport, const uint8_t b[16], uint16_t bport, uint8_t proto,
     uint16_t vlan);
 
-/* One frame of flow k going from src to dst (the ring's addresses). */
+/* One frame of flow k going from src to dst (the ring's addresses), of
+ * link type linktype (DLT_): a replay of several files may change it, and
+ * a pcap file holds one, so a flow keeps only the frames of its first
+ * kept frame's link type. */
 void pktstore_add(struct pktstore *s, const struct pktstore_key *k,
     const uint8_t src[16], const uint8_t dst[16], uint64_t ts_us,
-    const uint8_t *frame, uint32_t caplen, uint32_t wire_len);
+    const uint8_t *frame, uint32_t caplen, uint32_t wire_len, int linktype);
 
 /* The kept frames of flow k, oldest first (none when it was never seen or
- * everything was cut); the flow is no longer young. The caller owns the
- * copy (pktstore_pkts_free). */
+ * everything was cut), with their link type; the flow is no longer young.
+ * The caller owns the copy (pktstore_pkts_free). */
 struct pktstore_pkts *pktstore_flow(struct pktstore *s,
     const struct pktstore_key *k);
 
 /* At most max frames from the ring between host and, when target is not
  * NULL, target, either way, taken at since_us or later (when none was,
- * at any time): when more match, the first max/2 and the last of them,
- * oldest first. The caller owns the copy. */
+ * at any time), of the link type of the latest of them: when more match,
+ * the first max/2 and the last of them, oldest first. The caller owns
+ * the copy. */
 struct pktstore_pkts *pktstore_host(struct pktstore *s, const uint8_t host[16],
     const uint8_t *target, uint64_t since_us, unsigned max);
 

@@ -13,6 +13,9 @@
                                  transfers, as most of a VM's egress is
   gen.py syn OUT N               N one-packet TCP SYN flows from 16 VMs to
                                  one server, each with its own port pair
+  gen.py vms OUT N               N VMs, each playing the short fixtures that
+                                 end in a verdict (round k as in mixed), for
+                                 a forensic report of many VMs
 
 IPv4 header checksums are recomputed after a rewrite; TCP and UDP checksums
 are left as they were (nothing here checks them)."""
@@ -105,6 +108,38 @@ def mixed(path, minimum, bulk=False):
     print('%s: %d packets, %d rounds of %d fixtures' % (path, n, k, len(files)))
 
 
+def short_verdict_fixtures(limit=400):
+    """The IPv4 fixtures of at most limit packets whose expect names a
+    category: the verdicts of one VM, when each round is another VM."""
+    out = []
+    for f in fixture_files():
+        d = os.path.dirname(f)
+        with open(os.path.join(d, 'expect')) as e:
+            if e.read().strip() == 'none':
+                continue
+        recs = list(read_pcap(f))
+        if len(recs) <= limit and any(remap(r[1], 1) != r[1] for r in recs):
+            out.append(recs)
+    return out
+
+
+def vms(path, count):
+    fixtures = short_verdict_fixtures()
+    n = 0
+    t = 1767225600 * 1000000
+    with open(path, 'wb') as out:
+        out.write(PCAP_HDR)
+        for k in range(1, count + 1):
+            for recs in fixtures:
+                base = recs[0][0]
+                for ts, data, wire in recs:
+                    write_rec(out, t + ts - base, remap(data, k), wire)
+                    n += 1
+                t += recs[-1][0] - base + 1000000
+    print('%s: %d packets, %d VMs of %d fixtures' % (path, n, count,
+                                                      len(fixtures)))
+
+
 def syn(path, count):
     eth = b'\x02\x00\xc0\x00\x02\x01\x02\x00\xc0\x00\x02\x0a\x08\x00'
     server = bytes([198, 51, 100, 7])
@@ -126,11 +161,13 @@ def syn(path, count):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ('mixed', 'bulk', 'syn'):
+    if len(sys.argv) != 4 or sys.argv[1] not in ('mixed', 'bulk', 'syn', 'vms'):
         sys.exit(__doc__)
     kind, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if kind == 'syn':
         syn(out, n)
+    elif kind == 'vms':
+        vms(out, n)
     else:
         mixed(out, n, bulk=kind == 'bulk')
 

@@ -39,6 +39,8 @@ store(size_t mem, unsigned flow_packets)
 }
 
 /* A frame of len bytes, each byte fill, from a:ap to b:bp over TCP. */
+static int add_linktype = 1;	/* of the frames add() hands in */
+
 static void
 add(struct pktstore *s, uint8_t a, uint16_t ap, uint8_t b, uint16_t bp,
     uint64_t ts, uint8_t fill, uint32_t len)
@@ -51,7 +53,7 @@ add(struct pktstore *s, uint8_t a, uint16_t ap, uint8_t b, uint16_t bp,
 	addr(da, b);
 	memset(frame, fill, len);
 	pktstore_key_make(&k, sa, ap, da, bp, 6, 0);
-	pktstore_add(s, &k, sa, da, ts, frame, len, len + 4);
+	pktstore_add(s, &k, sa, da, ts, frame, len, len + 4, add_linktype);
 }
 
 static struct pktstore_pkts *
@@ -264,6 +266,41 @@ START_TEST(host_sample)
 }
 END_TEST
 
+/* A replay of several files: a pcap file holds one link type, so a copy
+ * holds only frames of one (a flow's first, the ring's latest). */
+START_TEST(one_linktype)
+{
+	struct pktstore *s = store(1 << 20, 64);
+	struct pktstore_pkts *p;
+	uint8_t vm[16];
+
+	add_linktype = 1;	/* Ethernet */
+	add(s, 10, 1000, 1, 22, 100, 0xa1, 60);
+	add(s, 1, 22, 10, 1000, 200, 0xa2, 60);
+	add_linktype = 101;	/* raw IP, the next file */
+	add(s, 10, 1000, 1, 22, 300, 0xa3, 60);
+	add(s, 10, 2000, 1, 22, 400, 0xb1, 60);
+	p = flow(s, 10, 1000, 1, 22);
+	ck_assert_int_eq(p->linktype, 1);
+	ck_assert_uint_eq(p->n, 2);
+	pktstore_pkts_free(p);
+	p = flow(s, 10, 2000, 1, 22);
+	ck_assert_int_eq(p->linktype, 101);
+	ck_assert_uint_eq(p->n, 1);
+	pktstore_pkts_free(p);
+	addr(vm, 10);
+	p = pktstore_host(s, vm, NULL, 0, 100);
+	ck_assert_int_eq(p->linktype, 101);
+	ck_assert_uint_eq(p->n, 2);
+	pktstore_pkts_free(p);
+	p = flow(s, 10, 9, 1, 9);	/* no frames: the caller names the type */
+	ck_assert_int_eq(p->linktype, -1);
+	pktstore_pkts_free(p);
+	add_linktype = 1;
+	pktstore_free(s);
+}
+END_TEST
+
 START_TEST(too_little)
 {
 	struct pktstore_cfg c;
@@ -291,6 +328,7 @@ pktstore_suite(void)
 	tcase_add_test(tc, cut_counted);
 	tcase_add_test(tc, oldest_give_way);
 	tcase_add_test(tc, host_sample);
+	tcase_add_test(tc, one_linktype);
 	tcase_add_test(tc, too_little);
 	suite_add_tcase(s, tc);
 	return s;
