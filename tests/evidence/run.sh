@@ -1,5 +1,6 @@
 #!/bin/sh
-# --evidence-dir: golden captures replayed with it, and for every verdict
+# --evidence-dir: every golden capture with a verdict replayed with it (as
+# the golden run replays it), and for every verdict
 # DIR/<verdict_id>.pcap checked with tshark: it exists, mode 0600, and
 # holds the packets the verdict names (a flow verdict: at least one, all
 # of its 5-tuple either way; a behaviour verdict: at least one, all
@@ -47,15 +48,20 @@ def packets(path):
          '-E', 'separator=|', '-e', 'ip.src', '-e', 'ip.dst',
          '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'tcp.srcport',
          '-e', 'tcp.dstport', '-e', 'udp.srcport', '-e', 'udp.dstport',
-         '-e', 'ip.proto', '-e', 'ipv6.nxt'],
+         '-e', 'ip.proto', '-e', 'ipv6.nxt', '-e', 'frame.protocols'],
         capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())
     rows = []
     for line in out.stdout.splitlines():
         f = line.split('|')
-        src = addr(f[0] or f[2])
-        dst = addr(f[1] or f[3])
+        # IPv6 in IPv4 or the other way (a GTP or 6in4 tunnel): the inner
+        # header is the one that comes last in the frame's layers.
+        layers = f[10].split(':')
+        v6 = f[2] and (not f[0] or (layers[::-1].index('ipv6') <
+                                    layers[::-1].index('ip')))
+        src = addr(f[2] if v6 else f[0])
+        dst = addr(f[3] if v6 else f[1])
         sp = f[4] or f[6]
         dp = f[5] or f[7]
         rows.append((src, dst, int(sp) if sp else None,
@@ -126,12 +132,22 @@ for line in open(sys.argv[1]):
 print(v)' "$1" "$2"
 }
 
-# Every verdict of these, flows and behaviours, TCP and UDP, a tunnel.
-for c in ssh bittorrent bittorrent-utp xmrig hydra addrscan synflood \
-    synflood-vxlan udpflood portscan syncthing ssh-socks \
-    scan-icmp6 ptunnel bittorrent-dht6 icmpflood; do
+# Every verdict of every golden case that has one: flows and behaviours,
+# TCP, UDP and ICMP, IPv4 and IPv6, tunnels. A case replays as the golden
+# run replays it (its inventory, its interface).
+# As the golden run: the Tor fixture's relay comes from a list made by
+# the shipped converter.
+"$here/../../tools/tor-relays-to-rules" --with-ports "$golden/tor-consensus" \
+    >"$tmp/tor-test.rules"
+for dir in "$golden"/*/; do
+	c=$(basename "$dir")
+	[ -f "$dir/expect" ] && [ "$(cat "$dir/expect")" != none ] || continue
+	set --
+	[ ! -f "$dir/inventory" ] || set -- --inventory "$dir/inventory"
+	[ ! -f "$dir/iface" ] || set -- "$@" -i "$(cat "$dir/iface")"
 	d=$tmp/ev-$c
-	"$egressd" -c "$conf" -r "$golden/$c/capture.pcap" --evidence-dir "$d" \
+	"$egressd" -c "$conf" --rule-files "$tmp/tor-test.rules" "$@" \
+	    -r "$dir/capture.pcap" --evidence-dir "$d" \
 	    -o "$tmp/$c.json" 2>"$tmp/$c.err"
 	rc=$?
 	if [ $rc -ne 0 ]; then
