@@ -203,6 +203,8 @@ def real_dir(arg=None):
 def real_files(directory):
     if directory is None:
         return fixture_files()
+    if not os.path.isdir(directory):
+        sys.exit('gen.py: %s: not a directory' % directory)
     return sorted(os.path.join(directory, f) for f in os.listdir(directory)
                   if os.path.isfile(os.path.join(directory, f)))
 
