@@ -231,6 +231,7 @@ valgrind: $(BUILD)/egressd
 # inputs are generated once into build/bench. BENCH_PCAPS names the
 # directory of real captures (read at run time, never copied here).
 BENCH_PCAPS ?=
+
 $(BUILD)/bench/pcapread: tests/bench/pcapread.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LDLIBS)
