@@ -59,7 +59,7 @@ def _read_pcap(f, hdr):
             raise CaptureError('record of %d bytes' % incl)
         data = f.read(incl)
         if len(data) < incl:
-            return                      # cut short in the middle of a packet
+            raise CaptureError('cut short in a packet')
         yield sec * 1000000000 + frac * mult, dlt, data, orig
 
 
@@ -94,7 +94,7 @@ def _read_pcapng(f):
             raise CaptureError('block of %d bytes' % blen)
         body = f.read(blen - 8)
         if len(body) < blen - 8:
-            return
+            raise CaptureError('cut short in a block')
         body = body[:-4]
         if btype == 1:                                  # interface
             dlt = struct.unpack(end + 'H', body[:2])[0]
@@ -129,7 +129,8 @@ def _read_pcapng(f):
 
 def read_capture(path):
     """Yields (ts_ns, dlt, data, wire_len) of a pcap or pcapng file; raises
-    CaptureError for a file of another format or a broken structure."""
+    CaptureError for a file of another format, a broken structure or a
+    file cut short (after yielding the packets before, as libpcap would)."""
     with open(path, 'rb') as f:
         hdr = f.read(4)
         if hdr == b'\x0a\x0d\x0d\x0a':
