@@ -10,7 +10,9 @@
 #   make valgrind   every recorded capture under valgrind's memcheck
 #   make fuzz       libFuzzer on the packet path and every parser
 #   make soak       stream the fixtures for SOAK_MINUTES, watch the RSS
-#   make bench      egressd against ndpiReader on a mixed and a 1M-flow capture
+#   make bench      egressd against ndpiReader on a mixed, a 1M-flow and a
+#                   real-traffic capture (BENCH_PCAPS=DIR: the real captures;
+#                   default ../shared/corpus/ndpi-dev/pcap, else the fixtures)
 #   make flowcost   measure the memory one flow costs
 #   make sigbench   measure loading and matching 200k signatures
 #   make man        the manual pages, into build/man
@@ -226,7 +228,10 @@ valgrind: $(BUILD)/egressd
 	tests/valgrind/run.sh $(BUILD)/egressd
 
 # egressd and Debian's ndpiReader on the same captures, in one run; the
-# inputs are generated once into build/bench.
+# inputs are generated once into build/bench. BENCH_PCAPS names the
+# directory of real captures (read at run time, never copied here).
+BENCH_PCAPS ?=
+
 $(BUILD)/bench/pcapread: tests/bench/pcapread.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LDLIBS)
@@ -237,7 +242,8 @@ $(BUILD)/bench/ndpiinit: tests/bench/ndpiinit.c
 
 bench: $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench/ndpiinit
 	@deploy/install-deps.sh
-	tests/bench/bench.py $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench $(ROUNDS)
+	BENCH_PCAPS='$(BENCH_PCAPS)' tests/bench/bench.py $(BUILD)/egressd \
+	    $(BUILD)/bench/pcapread $(BUILD)/bench $(ROUNDS)
 	tests/flowcost.py $(BUILD)/egressd
 	tests/bench/live.py $(BUILD)/egressd $(BUILD)/bench/mixed.pcap
 

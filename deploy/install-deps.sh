@@ -18,12 +18,13 @@ build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
 # python3-jsonschema checks events against their schemas; prometheus brings
 # promtool, which checks /metrics. chromium, chromium-driver and
 # python3-selenium load the forensic report headless (make check-report).
+# linux-perf gives `make bench` the share of time spent inside libndpi.
 test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       openssh-client microsocks curl aria2 opentracker openssl procps
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
       hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
       logrotate valgrind clang libclang-rt-14-dev python3-jsonschema
-      prometheus chromium chromium-driver python3-selenium"
+      prometheus chromium chromium-driver python3-selenium linux-perf"
 # `make deb` (dpkg-buildpackage, dh) and `make check-pkg`: lintian on the
 # package, man-db, groff and mandoc check the manual pages.
 pkg="dpkg-dev debhelper fakeroot lintian man-db groff-base mandoc"

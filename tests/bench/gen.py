@@ -16,6 +16,29 @@
   gen.py vms OUT N               N VMs, each playing the short fixtures that
                                  end in a verdict (round k as in mixed), for
                                  a forensic report of many VMs
+  gen.py real OUT N [DIR]        every capture of DIR (pcap or pcapng, any
+                                 link type capread.py knows) in the order of
+                                 their first packets, copied K times at
+                                 other addresses, K making about N packets;
+                                 DIR defaults to the public nDPI corpus
+                                 (../shared/corpus/ndpi-dev/pcap from the
+                                 repository root) when it exists, else the
+                                 fixtures
+  gen.py real-bulk OUT N [DIR]   the same with the 40 captures of DIR that
+                                 have the most packets per flow
+
+real and real-bulk: every packet becomes an Ethernet frame (capread.py
+strips the link header it knows and puts a made-up Ethernet header in its
+place; the packets of other link types are left out and counted). The
+captures play one after the other, 1 s apart, in the order of their first
+packets' times, each keeping its own gaps between packets, but a gap
+longer than an hour is cut to an hour (longer than any idle timeout of
+either program, so it still expires every flow, and a capture with broken
+times cannot push the clock past 2106) and a packet older than the one
+before it takes that one's time: time only goes forward. Copy k (0 is the
+captures as recorded) XORs k into the last byte of every unicast address
+(capread.ip_patches), so each copy is other hosts and new flows for both
+programs, and starts 1 s after the previous one ended.
 
 IPv4 header checksums are recomputed after a rewrite; TCP and UDP checksums
 are left as they were (nothing here checks them)."""
@@ -24,8 +47,15 @@ import os
 import struct
 import sys
 
+import capread
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, '..', 'golden')
+CORPUS = os.path.join(HERE, '..', '..', '..', 'shared', 'corpus', 'ndpi-dev',
+                      'pcap')
+# real-bulk: this many captures, those with the most packets per flow.
+BULK_CAPTURES = 40
+MAX_GAP_US = 3600 * 1000000
 PCAP_HDR = struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
 
 
@@ -160,11 +190,116 @@ def syn(path, count):
     print('%s: %d one-packet SYN flows' % (path, count))
 
 
+def real_dir(arg=None):
+    """The captures real and real-bulk read: arg, else the nDPI corpus when
+    it is there, else the fixtures' directory (None: tests/golden/*/)."""
+    if arg:
+        return arg
+    if os.path.isdir(CORPUS):
+        return os.path.normpath(CORPUS)
+    return None
+
+
+def real_files(directory):
+    if directory is None:
+        return fixture_files()
+    if not os.path.isdir(directory):
+        sys.exit('gen.py: %s: not a directory' % directory)
+    return sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                  if os.path.isfile(os.path.join(directory, f)))
+
+
+def flow_key(key, k):
+    """The 5-tuple of a packet's key in copy k, the same in both
+    directions."""
+    proto, src, dst, sport, dport = key
+    a = (capread.map_addr(src, k), sport)
+    b = (capread.map_addr(dst, k), dport)
+    return (proto,) + ((a, b) if a <= b else (b, a))
+
+
+def load_real(files):
+    """Reads every capture; returns the captures as lists of (ts_us, frame,
+    wire, patches, key), with what was left out counted."""
+    caps, skipped, broken = [], {}, []
+    for path in files:
+        recs = []
+        try:
+            for ts, dlt, data, wire in capread.read_capture(path):
+                r = capread.to_ether(dlt, data, wire)
+                if r is None:
+                    skipped[dlt] = skipped.get(dlt, 0) + 1
+                    continue
+                patches, key = capread.ip_patches(r[0])
+                recs.append((ts // 1000, r[0], r[1], patches, key))
+        except capread.CaptureError as e:
+            broken.append('%s (%s)' % (os.path.basename(path), e))
+        except OSError as e:
+            broken.append('%s (%s)' % (os.path.basename(path), e.strerror))
+        if recs:
+            caps.append((path, recs))
+    return caps, skipped, broken
+
+
+def packets_per_flow(recs):
+    flows = {flow_key(r[4], 0) for r in recs if r[4] is not None}
+    return len(recs) / max(1, len(flows))
+
+
+def real(path, target, directory, bulk=False):
+    files = real_files(directory)
+    caps, skipped, broken = load_real(files)
+    if not caps:
+        sys.exit('gen.py: no packets in the captures of %s' % directory)
+    if bulk:
+        caps.sort(key=lambda c: -packets_per_flow(c[1]))
+        caps = caps[:BULK_CAPTURES]
+    caps.sort(key=lambda c: (c[1][0][0], c[0]))
+    per_copy = sum(len(recs) for _, recs in caps)
+    copies = max(1, round(target / per_copy))
+    if copies > 255:
+        copies = 255                    # k must fit in an address byte
+    n = 0
+    flows = set()
+    t = 1767225600 * 1000000
+    with open(path, 'wb') as out:
+        out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
+        for k in range(copies):
+            for _, recs in caps:
+                prev = recs[0][0]
+                for ts, frame, wire, patches, key in recs:
+                    t += min(max(ts - prev, 0), MAX_GAP_US)
+                    prev = max(prev, ts)
+                    write_rec(out, t, capread.apply_patches(frame, patches, k),
+                              wire)
+                    if key is not None:
+                        flows.add(flow_key(key, k))
+                    n += 1
+                t += 1000000
+    where = directory or 'tests/golden/*/capture.pcap'
+    print('%s: %d packets, %d flows (5-tuples): %d captures of %s (%d '
+          'packets) copied %d times' % (path, n, len(flows), len(caps), where,
+                                        per_copy, copies))
+    if skipped:
+        print('%s: left out, not made Ethernet frames (too short, not IP, '
+              'or an unknown link type): %s' % (path, ', '.join(
+                  '%d of link type %d' % (c, d)
+                  for d, c in sorted(skipped.items()))))
+    if broken:
+        print('%s: unreadable or cut short: %s' % (path, '; '.join(broken)))
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ('mixed', 'bulk', 'syn', 'vms'):
+    real_kinds = ('real', 'real-bulk')
+    if (len(sys.argv) not in (4, 5) or (len(sys.argv) == 5 and sys.argv[1] not
+                                        in real_kinds) or sys.argv[1] not in
+            ('mixed', 'bulk', 'syn', 'vms') + real_kinds):
         sys.exit(__doc__)
     kind, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if kind == 'syn':
+    if kind in real_kinds:
+        real(out, n, real_dir(sys.argv[4] if len(sys.argv) == 5 else None),
+             bulk=kind == 'real-bulk')
+    elif kind == 'syn':
         syn(out, n)
     elif kind == 'vms':
         vms(out, n)
