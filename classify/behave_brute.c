@@ -91,14 +91,25 @@ brute_detector(uint16_t port)
 	return is_http_port(port) ? "http_login_guessing" : "login_guessing";
 }
 
+/* Every reply from a server and every clear HTTP request from a VM is
+ * searched: memchr finds the candidates, the needle's first byte, and
+ * only those are compared (glibc's memmem costs more on such short
+ * texts than the compare at every offset it would replace). */
 static int
 contains(const uint8_t *p, size_t len, const char *s)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s);
+	const uint8_t *q = p, *end = p + len;
 
-	for (i = 0; i + n <= len; i++)
-		if (memcmp(p + i, s, n) == 0)
+	if (n == 0)
+		return 1;
+	while ((size_t)(end - q) >= n &&
+	    (q = memchr(q, (unsigned char)s[0], (size_t)(end - q) - n + 1)) !=
+	    NULL) {
+		if (memcmp(q + 1, s + 1, n - 1) == 0)
 			return 1;
+		q++;
+	}
 	return 0;
 }
 

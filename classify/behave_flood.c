@@ -27,7 +27,6 @@
 #include "behave_int.h"
 #include "bytes.h"
 #include "lrutab.h"
-#include "siphash.h"
 
 #define TLS_REQUEST_MAX	1000	/* bytes of a TLS record that is a request */
 /* A slow attack's connections send less than this a second each (on the
@@ -44,6 +43,18 @@
  * threshold or more is high confidence.
  */
 
+/* The bits set in w. __builtin_popcountll is a call into libgcc without
+ * -mpopcnt (a byte table loop); this is a dozen inline instructions, and a
+ * flood asks for 8 words at each packet. */
+static inline unsigned
+popcount64(uint64_t w)
+{
+	w -= (w >> 1) & 0x5555555555555555ULL;
+	w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (unsigned)((w * 0x0101010101010101ULL) >> 56);
+}
+
 /* The distinct ports the VM sent probes to in the scan window. */
 static uint64_t
 ports_probed(const struct behave *b, const struct tgt_ent *t)
@@ -51,7 +62,7 @@ ports_probed(const struct behave *b, const struct tgt_ent *t)
 	unsigned i, bits = 0;
 
 	for (i = 0; i < SKETCH_WORDS; i++)
-		bits += (unsigned)__builtin_popcountll(t->ports_sent[i]);
+		bits += popcount64(t->ports_sent[i]);
 	return sketch_estimate(b, bits);
 }
 
@@ -308,7 +319,7 @@ behave_vic_packet(struct behave *b, const struct behave_pkt *p, int sent,
 	if (p->first_of_side)
 		add32(&v->opens, 1);
 	v->bytes += p->wire_len;
-	hsrc = siphash24(&sketch_key, p->vm, 16);
+	hsrc = vm_hash(b, p->vm);
 	if (sketch_add(v->srcs, hsrc))
 		v->srcs_set++;
 	if (p->proto == 6 && sketch_add(v->ports, hport))

@@ -193,11 +193,13 @@ struct behave {
 	struct siphash_key key;
 	struct lrutab tgt, port, brute, amp, vic;
 	uint16_t estimate[SKETCH_BITS + 1];	/* by bits set */
-	/* the last sketch hashes made (target_hash, port_hash) */
-	uint8_t memo_target[16];
-	uint64_t memo_htarget, memo_hport;
+	/* The last sketch hashes made (target_hash, port_hash, vm_hash),
+	 * as the sketch bits they give: a sketch reads nothing else of a
+	 * hash (sketch_bit), and 16 bits each keep the struct's size. */
+	uint8_t memo_target[16], memo_vm[16];
+	uint16_t memo_htarget, memo_hport, memo_hvm;
 	uint16_t memo_port;
-	uint8_t memo_target_ok, memo_port_ok;
+	uint8_t memo_target_ok, memo_port_ok, memo_vm_ok;
 	uint64_t evicted, hits, suppressed, bytes;
 };
 
@@ -305,17 +307,35 @@ sketch_estimate(const struct behave *b, unsigned bits_set)
 	return b->estimate[bits_set];
 }
 
+_Static_assert(SKETCH_BITS <= 65536, "a sketch bit fits the memos' 16 bits");
+
 /* The sketch hash of a target address, kept for the next packet: a
- * conversation's packets come in runs. */
+ * conversation's packets come in runs. What it returns is the hash's
+ * sketch bit, which sketch_bit() gives back unchanged. */
 static inline uint64_t
 target_hash(struct behave *b, const uint8_t target[16])
 {
 	if (!b->memo_target_ok || memcmp(b->memo_target, target, 16) != 0) {
 		memcpy(b->memo_target, target, 16);
-		b->memo_htarget = siphash24(&sketch_key, target, 16);
+		b->memo_htarget = (uint16_t)sketch_bit(siphash24(&sketch_key,
+		    target, 16));
 		b->memo_target_ok = 1;
 	}
 	return b->memo_htarget;
+}
+
+/* The same for the sending VM's address, which the per-victim count of
+ * sources hashes at every packet sent. */
+static inline uint64_t
+vm_hash(struct behave *b, const uint8_t vm[16])
+{
+	if (!b->memo_vm_ok || memcmp(b->memo_vm, vm, 16) != 0) {
+		memcpy(b->memo_vm, vm, 16);
+		b->memo_hvm = (uint16_t)sketch_bit(siphash24(&sketch_key,
+		    vm, 16));
+		b->memo_vm_ok = 1;
+	}
+	return b->memo_hvm;
 }
 
 static inline uint64_t
@@ -323,7 +343,8 @@ port_hash(struct behave *b, uint16_t port)
 {
 	if (!b->memo_port_ok || b->memo_port != port) {
 		b->memo_port = port;
-		b->memo_hport = siphash24(&sketch_key, &port, sizeof(port));
+		b->memo_hport = (uint16_t)sketch_bit(siphash24(&sketch_key,
+		    &port, sizeof(port)));
 		b->memo_port_ok = 1;
 	}
 	return b->memo_hport;

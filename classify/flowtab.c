@@ -161,7 +161,7 @@ link_of(const struct flowtab *ft, uint32_t i)
 static uint32_t
 hash_of(const struct flowtab *ft, const struct flow_key *k)
 {
-	return (uint32_t)siphash24(&ft->hkey, k, sizeof(*k));
+	return (uint32_t)siphash13(&ft->hkey, k, sizeof(*k));
 }
 
 /* Ends a flow: the callback sees it whole, then it returns to the pool

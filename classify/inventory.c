@@ -123,7 +123,7 @@ key_hash(const struct inventory *inv, const uint8_t key[16], uint8_t kind)
 
 	memcpy(in, key, 16);
 	in[16] = kind;
-	return (size_t)siphash24(&inv->hk, in, sizeof(in));
+	return (size_t)siphash13(&inv->hk, in, sizeof(in));
 }
 
 static struct key_slot *

@@ -134,7 +134,7 @@ lrutab_get(struct lrutab *t, const struct siphash_key *hk, uint64_t *evicted,
 		if (key_eq(tab_key(t, e), key, t->keylen))
 			goto found;
 	}
-	h = (uint32_t)siphash24(hk, key, t->keylen);
+	h = (uint32_t)siphash13(hk, key, t->keylen);
 	for (i = t->buckets[h & t->mask]; i != LRUTAB_NIL; i = e->hnext) {
 		e = tab_ent(t, i);
 		if (e->hash == h && key_eq(tab_key(t, e), key, t->keylen))

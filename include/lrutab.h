@@ -4,8 +4,8 @@
  * entry starts with struct lru_ent; its key lies at a fixed offset inside
  * it. All memory is allocated once, at init: when the table is full, a
  * new key takes the oldest entry's place. The caller hashes nothing: the
- * table uses SipHash with the caller's key, so traffic cannot choose
- * collisions.
+ * table uses SipHash-1-3 with the caller's key, which must be random
+ * (siphash.h says why), so traffic cannot choose collisions.
  */
 #ifndef EGRESSD_LRUTAB_H
 #define EGRESSD_LRUTAB_H
