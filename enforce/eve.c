@@ -234,6 +234,23 @@ eve_json_string(const char *val)
 	return json_string(buf);
 }
 
+json_t *
+eve_labels(const char *labels)
+{
+	json_t *arr = json_array();
+	char buf[256], *p, *next, *t;
+
+	str_copy(buf, labels, sizeof(buf));
+	for (p = buf; p != NULL; p = next) {
+		if ((next = strchr(p, ';')) != NULL)
+			*next++ = '\0';
+		t = str_trim(p);
+		if (*t != '\0')
+			json_array_append_new(arr, eve_json_string(t));
+	}
+	return arr;
+}
+
 void
 eve_set_str(json_t *o, const char *key, const char *val)
 {
@@ -416,27 +433,14 @@ verdict_object(const struct verdict *v)
 	json_t *o = header(v->ts_us, v->has_flow ? v->flow_id : 0, "verdict");
 	char vmip[64];
 
-
 	eve_set_str(o, "verdict_id", v->verdict_id);
 	eve_set_str(o, "vm", v->vm);
 	addr_format(v->vm_addr, vmip, sizeof(vmip));
 	eve_set_str(o, "vm_ip", vmip);
 	if (v->tenant[0] != '\0')
 		eve_set_str(o, "tenant", v->tenant);
-	if (v->labels[0] != '\0') {
-		json_t *arr = json_array();
-		char buf[sizeof(v->labels)], *p, *next, *t;
-
-		str_copy(buf, v->labels, sizeof(buf));
-		for (p = buf; p != NULL; p = next) {
-			if ((next = strchr(p, ';')) != NULL)
-				*next++ = '\0';
-			t = str_trim(p);
-			if (*t != '\0')
-				json_array_append_new(arr, eve_json_string(t));
-		}
-		json_object_set_new(o, "labels", arr);
-	}
+	if (v->labels[0] != '\0')
+		json_object_set_new(o, "labels", eve_labels(v->labels));
 	eve_set_str(o, "category", policy_category_name(v->category));
 	eve_set_str(o, "severity", v->severity);
 	eve_set_str(o, "confidence", confidence_name(v->confidence));

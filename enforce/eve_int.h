@@ -14,6 +14,9 @@
 /* A JSON string of val, every byte that is not valid UTF-8 made '?'. */
 json_t *eve_json_string(const char *val);
 void eve_set_str(json_t *o, const char *key, const char *val);
+/* The inventory's ';' separated labels as an array of trimmed strings,
+ * empty ones left out (the caller owns it). */
+json_t *eve_labels(const char *labels);
 void eve_set_int(json_t *o, const char *key, uint64_t val);
 
 /* Writes one object as a line and frees it. */

@@ -169,6 +169,14 @@ set_app_proto(json_t *o, const char *label)
 	eve_set_str(o, "app_proto", out);
 }
 
+/* Whether the protocol has ports (TCP, UDP, SCTP): Suricata writes none
+ * for the others. */
+static int
+has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132;
+}
+
 static json_t *
 header(uint64_t ts_us, const char *type)
 {
@@ -187,11 +195,11 @@ set_tuple(json_t *o, const struct flow_tuple *t)
 
 	addr_format(t->src, a, sizeof(a));
 	eve_set_str(o, "src_ip", a);
-	if (t->proto == 6 || t->proto == 17 || t->proto == 132)
+	if (has_ports(t->proto))
 		eve_set_int(o, "src_port", t->sport);
 	addr_format(t->dst, a, sizeof(a));
 	eve_set_str(o, "dest_ip", a);
-	if (t->proto == 6 || t->proto == 17 || t->proto == 132)
+	if (has_ports(t->proto))
 		eve_set_int(o, "dest_port", t->dport);
 	if (pn != NULL) {
 		eve_set_str(o, "proto", pn);
@@ -324,17 +332,8 @@ alert_metadata(const struct verdict *v)
 	if (v->tenant[0] != '\0')
 		meta_str(m, "tenant", v->tenant);
 	if (v->labels[0] != '\0') {
-		json_t *arr = json_array();
-		char buf[sizeof(v->labels)], *p, *next, *t;
+		json_t *arr = eve_labels(v->labels);
 
-		str_copy(buf, v->labels, sizeof(buf));
-		for (p = buf; p != NULL; p = next) {
-			if ((next = strchr(p, ';')) != NULL)
-				*next++ = '\0';
-			t = str_trim(p);
-			if (*t != '\0')
-				json_array_append_new(arr, eve_json_string(t));
-		}
 		if (json_array_size(arr) > 0)
 			json_object_set_new(m, "labels", arr);
 		else
@@ -405,7 +404,7 @@ eve_suricata_alert(const struct verdict *v)
 	if (v->has_flow) {
 		int vm_is_src = memcmp(v->t.src, v->vm_addr, 16) == 0;
 
-		ports = v->t.proto == 6 || v->t.proto == 17 || v->t.proto == 132;
+		ports = has_ports(v->t.proto);
 		json_object_set_new(al, "source", vm_is_src ?
 		    endpoint(v->t.src, v->t.sport, ports) :
 		    endpoint(v->t.dst, v->t.dport, ports));

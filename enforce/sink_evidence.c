@@ -29,6 +29,7 @@
 #include "priv.h"
 #include "sink.h"
 #include "sinkq.h"
+#include "spool.h"
 #include "statreg.h"
 #include "util.h"
 
@@ -171,55 +172,15 @@ wanted(const struct sink_args *a)
 	return a->cfg->evidence_dir[0] != '\0';
 }
 
-/* The spool's rules for what st (of dir, not following a link) says. */
+/* The spool's rules (spool_check_private), and the owner must be able to
+ * write there; st NULL: as lstat finds dir. */
 static int
-check_stat(const char *dir, const struct stat *st, uid_t owner, char *err,
+check_dir(const char *dir, const struct stat *st, uid_t owner, char *err,
     size_t errlen)
 {
-	if (S_ISLNK(st->st_mode)) {
-		snprintf(err, errlen, "evidence_dir %s: is a symbolic link: "
-		    "name the directory itself", dir);
-		return -1;
-	}
-	if (!S_ISDIR(st->st_mode)) {
-		snprintf(err, errlen, "evidence_dir %s: not a directory", dir);
-		return -1;
-	}
-	if (st->st_uid != owner) {
-		snprintf(err, errlen, "evidence_dir %s: owned by uid %u, not by "
-		    "uid %u that egressd runs as: chown it (others could plant "
-		    "files there)", dir, (unsigned)st->st_uid, (unsigned)owner);
-		return -1;
-	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "evidence_dir %s: mode %04o lets other "
-		    "users write there: chmod 700 it", dir,
-		    (unsigned)(st->st_mode & 07777));
-		return -1;
-	}
-	if ((st->st_mode & S_IRWXU) != S_IRWXU) {
-		snprintf(err, errlen, "evidence_dir %s: mode %04o: its owner "
-		    "cannot write there: chmod 700 it", dir,
-		    (unsigned)(st->st_mode & 07777));
-		return -1;
-	}
-	return 0;
-}
-
-/* Returns 0, 1 when dir does not exist, or -1 with a message. */
-static int
-check_dir(const char *dir, uid_t owner, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) == -1) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "evidence_dir %s: %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	return check_stat(dir, &st, owner, err, errlen);
+	return spool_check_private("evidence_dir",
+	    "others could plant files there", S_IRWXU, dir, st, owner, err,
+	    errlen);
 }
 
 static int
@@ -234,7 +195,7 @@ check(const struct sink_args *a, char *err, size_t errlen)
 		snprintf(err, errlen, "user %s: no such user", cfg->user);
 		return SINK_ERR_CONFIG;
 	}
-	return check_dir(cfg->evidence_dir, owner, err, errlen) == -1 ?
+	return check_dir(cfg->evidence_dir, NULL, owner, err, errlen) == -1 ?
 	    SINK_ERR_CONFIG : 0;
 }
 
@@ -285,7 +246,7 @@ open_sink(const struct sink_args *a, void **state, char *err, size_t errlen)
 	x->dirfd = -1;
 	pthread_mutex_init(&x->mu, NULL);
 	str_copy(x->dir, dir, sizeof(x->dir));
-	if ((rc = check_dir(dir, geteuid(), err, errlen)) == -1)
+	if ((rc = check_dir(dir, NULL, geteuid(), err, errlen)) == -1)
 		goto fail;
 	if (rc == 1 && mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "evidence_dir %s: mkdir: %s", dir,
@@ -300,7 +261,7 @@ open_sink(const struct sink_args *a, void **state, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	if (check_stat(dir, &st, geteuid(), err, errlen) == -1)
+	if (check_dir(dir, &st, geteuid(), err, errlen) == -1)
 		goto fail;
 	remove_temporaries(x);
 	memset(&qd, 0, sizeof(qd));

@@ -293,48 +293,61 @@ spool_scan(struct spool *s, char *err, size_t errlen)
 	return rc;
 }
 
-/* Checks what st (of dir, not following a link) says against the rules
- * above; owner is the uid egressd runs as. */
-static int
-spool_check_stat(const char *dir, const struct stat *st, uid_t owner,
-    char *err, size_t errlen)
+int
+spool_check_private(const char *what, const char *why, mode_t owner_needs,
+    const char *dir, const struct stat *given, uid_t owner, char *err,
+    size_t errlen)
 {
+	struct stat own;
+	const struct stat *st = given;
+
+	if (st == NULL) {
+		if (lstat(dir, &own) == -1) {
+			if (errno == ENOENT)
+				return 1;
+			snprintf(err, errlen, "%s %s: stat: %s", what, dir,
+			    strerror(errno));
+			return -1;
+		}
+		st = &own;
+	}
 	if (S_ISLNK(st->st_mode)) {
-		snprintf(err, errlen, "spool %s: is a symbolic link: name the "
-		    "directory itself", dir);
+		snprintf(err, errlen, "%s %s: is a symbolic link: name the "
+		    "directory itself", what, dir);
 		return -1;
 	}
 	if (!S_ISDIR(st->st_mode)) {
-		snprintf(err, errlen, "spool %s: not a directory", dir);
+		snprintf(err, errlen, "%s %s: not a directory", what, dir);
 		return -1;
 	}
 	if (st->st_uid != owner) {
-		snprintf(err, errlen, "spool %s: owned by uid %u, not by uid %u "
-		    "that egressd runs as: chown it (egressd signs what it "
-		    "finds there)", dir, (unsigned)st->st_uid, (unsigned)owner);
+		snprintf(err, errlen, "%s %s: owned by uid %u, not by uid %u "
+		    "that egressd runs as: chown it (%s)", what, dir,
+		    (unsigned)st->st_uid, (unsigned)owner, why);
 		return -1;
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		snprintf(err, errlen, "spool %s: mode %04o lets other users "
-		    "write there, and egressd signs what it finds there: "
-		    "chmod 700 it", dir, (unsigned)(st->st_mode & 07777));
+		snprintf(err, errlen, "%s %s: mode %04o lets other users write "
+		    "there (%s): chmod 700 it", what, dir,
+		    (unsigned)(st->st_mode & 07777), why);
+		return -1;
+	}
+	if ((st->st_mode & owner_needs) != owner_needs) {
+		snprintf(err, errlen, "%s %s: mode %04o: its owner cannot write "
+		    "there: chmod 700 it", what, dir,
+		    (unsigned)(st->st_mode & 07777));
 		return -1;
 	}
 	return 0;
 }
 
+#define SPOOL_WHY	"egressd signs what it finds there"
+
 int
 spool_check_dir(const char *dir, uid_t owner, char *err, size_t errlen)
 {
-	struct stat st;
-
-	if (lstat(dir, &st) == -1) {
-		if (errno == ENOENT)
-			return 1;
-		spool_err(NULL, dir, err, errlen, "stat", NULL);
-		return -1;
-	}
-	return spool_check_stat(dir, &st, owner, err, errlen);
+	return spool_check_private("spool", SPOOL_WHY, 0, dir, NULL, owner,
+	    err, errlen);
 }
 
 struct spool *
@@ -364,7 +377,8 @@ spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen)
 		spool_err(s, NULL, err, errlen, "stat", NULL);
 		goto fail;
 	}
-	if (spool_check_stat(dir, &st, geteuid(), err, errlen) == -1)
+	if (spool_check_private("spool", SPOOL_WHY, 0, dir, &st, geteuid(),
+	    err, errlen) == -1)
 		goto fail;
 	if (spool_scan(s, err, errlen) == -1)
 		goto fail;

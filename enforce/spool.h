@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define SPOOL_ID_MAX 64		/* bytes of an id with its NUL */
@@ -25,6 +26,18 @@ struct spool;
  * Returns 0 when it can, 1 when it does not exist (spool_open makes it),
  * -1 with a message. */
 int spool_check_dir(const char *dir, uid_t owner, char *err, size_t errlen);
+
+/* The rules of a private directory egressd writes into and trusts what it
+ * finds there (the spool, the evidence directory), for what st says of
+ * dir, or, when st is NULL, what lstat says then: a directory, not a
+ * symbolic link, owned by owner, writable by no group or other user, with
+ * at least the owner's mode bits owner_needs. what names the setting and
+ * why says what another user's file there could do, in the messages.
+ * Returns 0 when it passes, 1 when st is NULL and dir does not exist, -1
+ * with a message. */
+int spool_check_private(const char *what, const char *why, mode_t owner_needs,
+    const char *dir, const struct stat *st, uid_t owner, char *err,
+    size_t errlen);
 
 /* Opens dir, creating it with mode 0700 when missing, after the checks of
  * spool_check_dir for the effective user; a message file owned by another
