@@ -307,13 +307,26 @@ set_tuple(json_t *o, const struct flow_tuple *t)
 	}
 }
 
+#define EVE_FLAGS	(JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(3))
+
 void
 eve_emit(struct eve *e, json_t *o)
 {
+	char line[8192], *buf = line;
+	size_t n;
+
+	/* Into memory first and then one stdio call: json_dumpf makes one
+	 * per token. A record longer than line is dumped again into the
+	 * heap. */
+	n = json_dumpb(o, line, sizeof(line) - 1, EVE_FLAGS);
+	if (n >= sizeof(line) - 1 && n != 0) {
+		buf = xmalloc(n + 1);
+		n = json_dumpb(o, buf, n, EVE_FLAGS);
+	}
+	if (n != 0)
+		buf[n++] = '\n';
 	pthread_mutex_lock(&e->mu);
-	if (json_dumpf(o, e->fp, JSON_COMPACT | JSON_ENSURE_ASCII |
-	    JSON_REAL_PRECISION(3)) == -1 ||
-	    fputc('\n', e->fp) == EOF ||
+	if (n == 0 || fwrite(buf, 1, n, e->fp) != n ||
 	    (e->flush_each && fflush(e->fp) == EOF)) {
 		if (e->write_error == 0)
 			e->write_error = errno != 0 ? errno : EIO;
@@ -321,6 +334,8 @@ eve_emit(struct eve *e, json_t *o)
 		e->written++;
 	}
 	pthread_mutex_unlock(&e->mu);
+	if (buf != line)
+		free(buf);
 	json_decref(o);
 }
 
@@ -477,8 +492,7 @@ char *
 eve_verdict_json(const struct verdict *v)
 {
 	json_t *o = verdict_object(v);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII |
-	    JSON_REAL_PRECISION(3));
+	char *s = json_dumps(o, EVE_FLAGS);
 
 	json_decref(o);
 	return s;

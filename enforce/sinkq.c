@@ -35,7 +35,8 @@ sinkq_main(void *arg)
 	for (;;) {
 		while (q->n == 0 && !q->stop) {
 			pthread_cond_broadcast(&q->idle);
-			pthread_cond_wait(&q->wake, &q->mu);
+			cond_wait_until(&q->wake, &q->mu, q->def.linger_us == 0 ?
+			    0 : mono_us() + q->def.linger_us);
 		}
 		if (q->n == 0 || (q->stop && !q->def.finish_queued))
 			break;
@@ -93,7 +94,9 @@ sinkq_push(struct sinkq *q, void *item)
 		q->slot[(q->head + q->n) % q->def.cap] = item;
 		q->n++;
 		q->queued++;
-		pthread_cond_signal(&q->wake);
+		if (q->def.linger_us == 0 || q->n >= q->def.batch ||
+		    q->n == q->def.cap)
+			pthread_cond_signal(&q->wake);
 		rc = 0;
 	} else {
 		q->dropped++;
@@ -108,6 +111,7 @@ sinkq_wait_idle(struct sinkq *q, uint64_t deadline_us)
 	int idle;
 
 	pthread_mutex_lock(&q->mu);
+	pthread_cond_signal(&q->wake);	/* no lingering now */
 	while (!(idle = q->n == 0 && q->running == 0) && !q->joined &&
 	    mono_us() < deadline_us)
 		cond_wait_until(&q->idle, &q->mu, deadline_us);

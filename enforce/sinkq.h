@@ -28,6 +28,11 @@ struct sinkq_def {
 	unsigned batch;		/* the most items one run call gets, >= 1 */
 	int wait_when_full;	/* a replay */
 	int finish_queued;	/* at stop: run what is queued, not abandon */
+	/* 0: each push wakes the thread. Else a push wakes it only once a
+	 * whole batch waits, and the thread looks for fewer items every
+	 * linger_us: a queue that takes many quick items then costs the
+	 * packet path no system call per item. */
+	uint64_t linger_us;
 	/* Runs items[0..n-1] and frees them; called by the queue's thread
 	 * only, with no lock held. */
 	void (*run)(void *arg, void **items, unsigned n);
