@@ -245,7 +245,7 @@ bench: $(BUILD)/egressd $(BUILD)/bench/pcapread $(BUILD)/bench/ndpiinit
 	BENCH_PCAPS='$(BENCH_PCAPS)' tests/bench/bench.py $(BUILD)/egressd \
 	    $(BUILD)/bench/pcapread $(BUILD)/bench $(ROUNDS)
 	tests/flowcost.py $(BUILD)/egressd
-	tests/bench/live.py $(BUILD)/egressd $(BUILD)/bench/mixed.pcap
+	tests/bench/live.py $(BUILD)/egressd $(BUILD)/bench/real.pcap 1
 
 # Bytes of memory one flow costs, classified and still in detection.
 flowcost: $(BUILD)/egressd

@@ -222,14 +222,23 @@ def _frame(dlt, data, depth=0):
     return None
 
 
+# The largest frame a capture holds: a segment of 64 KiB that the sender's
+# offload had not cut yet, with its headers.
+MAX_WIRE = 262144
+
+
 def to_ether(dlt, data, wire):
     """Returns (frame, wire_len) of the packet as an Ethernet frame, or None
-    for a packet that cannot be carried."""
+    for a packet that cannot be carried. A wire length no link carries
+    (over MAX_WIRE: a damaged record header) becomes the frame's own, as
+    tcpreplay refuses such a record."""
     frame = _frame(dlt, data)
     if frame is None:
         return None
     wire += len(frame) - len(data)
-    return frame, min(0xffffffff, max(len(frame), wire))
+    if wire > MAX_WIRE:
+        wire = len(frame)
+    return frame, max(len(frame), wire)
 
 
 def _v4_unicast(a):
