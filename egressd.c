@@ -47,6 +47,9 @@
 /* The progress line looks at the clock once per this many frames: a
  * clock read per frame would cost more than the line is worth. */
 #define PROGRESS_CHECK_FRAMES	4096
+/* The replay's read-ahead ring (source_readahead): a few thousand frames,
+ * and four times the longest frame libpcap keeps. */
+#define REPLAY_RING_BYTES	(2U << 20)
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
@@ -608,6 +611,9 @@ main(int argc, char **argv)
 		return why == SOURCE_BAD_FILTER ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	run.src = src;
+	/* Reading starts now, while the rest starts up. */
+	if (src != NULL)
+		(void)source_readahead(src, REPLAY_RING_BYTES);
 	if (src != NULL && cfg.interface[0] != '\0' &&
 	    !decode_linktype_has_direction(source_linktype(src)))
 		log_warn("%s: taken on %s, but its link type does not say which "

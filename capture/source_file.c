@@ -13,16 +13,25 @@
  * opened and checked once before the first frame is read, so a missing,
  * unreadable or foreign file stops the run before any event is written,
  * as a single bad file does.
+ *
+ * With source_readahead, a thread of the source's own reads the files
+ * (libpcap's reads and copies, the part of a replay that is not
+ * classifying) into a frame ring while the replay classifies, and keeps
+ * reading while the rest of egressd starts up.
  */
 #include <pcap/pcap.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "decode.h"
+#include "frame_ring.h"
 #include "log.h"
 #include "source_int.h"
 #include "statreg.h"
@@ -54,10 +63,18 @@ struct file_source {
 	uint64_t size_done;	/* bytes of the inputs before cur */
 	uint64_t size_total;	/* of all inputs; 0 when one is a pipe */
 	char *filter;		/* bpf_filter, NULL for none */
-	uint64_t truncated;	/* files that ended in a cut-off record */
+	_Atomic uint64_t truncated;	/* files that ended in a cut-off
+					 * record */
 	int end;		/* 0, or the SOURCE_* the next poll returns */
 	char end_err[512];	/* and its message */
-	char name[256];
+	/* source_readahead: the thread and its ring; the bytes of the
+	 * inputs it has read, for file_progress; the input of the frames
+	 * the replay took last. Without it the replay's thread reads and
+	 * these stay 0. */
+	struct frame_ring *ring;
+	pthread_t reader;
+	_Atomic uint64_t read_done;
+	size_t taking;
 };
 
 static const struct source_ops file_ops;
@@ -264,6 +281,11 @@ file_close(void *state)
 	struct file_source *s = state;
 	size_t i;
 
+	if (s->ring != NULL) {
+		frame_ring_stop(s->ring);
+		pthread_join(s->reader, NULL);
+		frame_ring_free(s->ring);
+	}
 	if (s->pcap != NULL)
 		pcap_close(s->pcap);	/* closes the stream, then its buffer can go */
 	free(s->buf);
@@ -284,7 +306,6 @@ open_current(struct file_source *s, int *why, char *err, size_t errlen)
 	if (s->pcap == NULL)
 		return -1;
 	s->linktype = pcap_datalink(s->pcap);
-	str_copy(s->name, input_name(path), sizeof(s->name));
 	return 0;
 }
 
@@ -358,7 +379,8 @@ file_next(struct file_source *s, struct frame *fr, char *err, size_t errlen)
 	case PCAP_ERROR_BREAK:
 		return 0;
 	default:
-		snprintf(err, errlen, "%s: %s", s->name, pcap_geterr(s->pcap));
+		snprintf(err, errlen, "%s: %s", input_name(s->in[s->cur].path),
+		    pcap_geterr(s->pcap));
 		/* libpcap says so only in words: a capture cut short while it
 		 * was being written, whose every whole record was read. */
 		if (strstr(pcap_geterr(s->pcap), "truncated") != NULL) {
@@ -405,6 +427,106 @@ source_next(struct source *src, struct frame *fr, char *err, size_t errlen)
 	return file_next(src->state, fr, err, errlen);
 }
 
+/* The bytes of the inputs read so far: those before the current one and
+ * the current one's position. */
+static uint64_t
+bytes_read(const struct file_source *s)
+{
+	long off = -1;
+
+	if (s->pcap != NULL && pcap_file(s->pcap) != NULL)
+		off = ftell(pcap_file(s->pcap));
+	return s->size_done + (off > 0 ? (uint64_t)off : 0);
+}
+
+/* The read-ahead thread: file_poll's reading, into the ring. */
+static void *
+reader_main(void *arg)
+{
+	struct file_source *s = arg;
+	struct frame fr;
+	char msg[512];
+	unsigned n = 0;
+	int rc, more;
+
+	msg[0] = '\0';
+	for (;;) {
+		if ((rc = file_next(s, &fr, msg, sizeof(msg))) == 1) {
+			if (frame_ring_put(s->ring, &fr, s->linktype,
+			    (uint32_t)s->cur) == -1)
+				return NULL;	/* the replay stopped */
+			if (++n % FILE_POLL_BATCH == 0)
+				atomic_store(&s->read_done, bytes_read(s));
+			continue;
+		}
+		more = rc == SOURCE_ERROR ? 0 : next_input(s, rc, msg,
+		    sizeof(msg));
+		if (more == 1)
+			continue;
+		atomic_store(&s->read_done, bytes_read(s));
+		frame_ring_end(s->ring, more == SOURCE_ERROR ? SOURCE_ERROR :
+		    rc == 0 ? SOURCE_END : rc, msg);
+		return NULL;
+	}
+}
+
+/* file_poll with the read-ahead thread: the frames it read. */
+static int
+ring_poll(struct file_source *s, source_frame_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct frame fr;
+	uint32_t input;
+	int n, rc, dlt;
+
+	for (n = 0; n < FILE_POLL_BATCH; n++) {
+		rc = frame_ring_get(s->ring, &fr, &dlt, &input, s->end_err,
+		    sizeof(s->end_err));
+		if (rc != 1) {
+			/* The frames read come first; the end, next time. */
+			s->end = rc;
+			if (n > 0)
+				return n;
+			snprintf(err, errlen, "%s", s->end_err);
+			return rc;
+		}
+		s->taking = input;
+		fn(&fr, dlt, arg);
+		frame_ring_release(s->ring);
+	}
+	return n;
+}
+
+int
+source_readahead(struct source *src, size_t bytes)
+{
+	struct file_source *s;
+	sigset_t all, old;
+	size_t i;
+	int rc;
+
+	if (src->ops != &file_ops)
+		return -1;
+	s = src->state;
+	if (s->ring != NULL || s->size_total == 0)
+		return -1;	/* already, or a pipe: it could block the end */
+	for (i = 0; i < s->nin; i++)
+		if (strcmp(s->in[i].path, "-") == 0)
+			return -1;
+	s->ring = frame_ring_new(bytes);
+	/* Signals stay the replay's thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->reader, NULL, reader_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		frame_ring_free(s->ring);
+		s->ring = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
     void *arg, char *err, size_t errlen)
@@ -419,6 +541,8 @@ file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
 		snprintf(err, errlen, "%s", s->end_err);
 		return s->end;
 	}
+	if (s->ring != NULL)
+		return ring_poll(s, fn, arg, err, errlen);
 	for (n = 0; n < FILE_POLL_BATCH; ) {
 		if ((rc = file_next(s, &fr, s->end_err,
 		    sizeof(s->end_err))) == 1) {
@@ -444,14 +568,11 @@ file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
 static int
 file_progress(void *state, uint64_t *done, uint64_t *total)
 {
-	const struct file_source *s = state;
-	long off = -1;
+	struct file_source *s = state;
 
 	if (s->size_total == 0)
 		return -1;
-	if (s->pcap != NULL && pcap_file(s->pcap) != NULL)
-		off = ftell(pcap_file(s->pcap));
-	*done = s->size_done + (off > 0 ? (uint64_t)off : 0);
+	*done = s->ring != NULL ? atomic_load(&s->read_done) : bytes_read(s);
 	*total = s->size_total;
 	if (*done > *total)
 		*done = *total;	/* a file that grew while read */
@@ -464,7 +585,7 @@ file_figures(void *state, unsigned worker, struct stats_event *st)
 	const struct file_source *s = state;
 
 	(void)worker;
-	stats_add(st, "capture", "truncated", s->truncated);
+	stats_add(st, "capture", "truncated", atomic_load(&s->truncated));
 }
 
 static unsigned
@@ -483,7 +604,9 @@ file_linktype(void *state)
 static const char *
 file_name(void *state)
 {
-	return ((const struct file_source *)state)->name;
+	const struct file_source *s = state;
+
+	return input_name(s->in[s->ring != NULL ? s->taking : s->cur].path);
 }
 
 static const struct source_ops file_ops = {

@@ -76,6 +76,14 @@ int source_progress(const struct source *s, uint64_t *done,
 int source_linktype(const struct source *s);
 const char *source_name(const struct source *s);
 
+/* Capture files only, every one a regular file: starts a thread that
+ * reads them ahead, into a ring of bytes bytes, while source_poll hands
+ * out what it read (a replay then reads and classifies on two cores).
+ * Returns 0, or -1 when it cannot (standard input or a pipe, whose read
+ * could keep the thread from ending; no thread): polls read as before.
+ * Not with source_next. */
+int source_readahead(struct source *s, size_t bytes);
+
 /* A capture file only: one frame at a time. Returns 1 with a frame, 0 at
  * the end of input, SOURCE_CUT or SOURCE_ERROR with a message. */
 int source_next(struct source *s, struct frame *fr, char *err, size_t errlen);

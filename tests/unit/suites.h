@@ -39,6 +39,7 @@ Suite *verdict_suite(void);
 Suite *log_suite(void);
 Suite *notify_suite(void);
 Suite *pktstore_suite(void);
+Suite *frame_ring_suite(void);
 Suite *report_suite(void);
 
 #endif
