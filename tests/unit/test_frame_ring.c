@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../capture/frame_ring.h"
+#include "frame_ring.h"
 #include "decode.h"
 #include "source.h"
 #include "suites.h"
