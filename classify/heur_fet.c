@@ -73,14 +73,19 @@ printable(uint8_t c)
 	return c >= 0x20 && c <= 0x7e;
 }
 
-static unsigned
-popcount8(uint8_t c)
-{
-	static const uint8_t nib[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3,
-		2, 3, 3, 4 };
+/* byte_class[c]: c's set bits (low nibble), and 1 << 4 when printable;
+ * made by the compiler. */
+#define BC_BITS(c)	(((c) & 1) + ((c) >> 1 & 1) + ((c) >> 2 & 1) + \
+	((c) >> 3 & 1) + ((c) >> 4 & 1) + ((c) >> 5 & 1) + ((c) >> 6 & 1) + \
+	((c) >> 7 & 1))
+#define BC(c)		(uint8_t)(BC_BITS(c) | ((c) >= 0x20 && (c) <= 0x7e) << 4)
+#define BC4(c)		BC(c), BC((c) + 1), BC((c) + 2), BC((c) + 3)
+#define BC16(c)		BC4(c), BC4((c) + 4), BC4((c) + 8), BC4((c) + 12)
+#define BC64(c)		BC16(c), BC16((c) + 16), BC16((c) + 32), BC16((c) + 48)
 
-	return nib[c & 15] + nib[c >> 4];
-}
+static const uint8_t byte_class[256] = {
+	BC64(0), BC64(64), BC64(128), BC64(192)
+};
 
 /* The distinct byte values n random bytes show, at least, as a share of
  * the expected 256 * (1 - (1 - 1/256)^n): 0.85 leaves a margin of many
@@ -123,7 +128,7 @@ static int
 looks_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
     uint8_t *print_pct)
 {
-	uint8_t seen[32];
+	uint8_t seen[256];
 	size_t n = len < FET_SCAN_MAX ? len : FET_SCAN_MAX, i, run = 0,
 	    maxrun = 0, nprint = 0, bits = 0;
 	unsigned distinct = 0;
@@ -142,20 +147,24 @@ looks_random(const uint8_t *d, size_t len, int client, uint8_t *bits10,
 	if ((client && i == 4) || length_framed(d, len))
 		return 0;
 	/* Without a branch on the byte: on random payloads, the ones this
-	 * asks about, such branches are mispredicted half the time. */
+	 * asks about, such branches are mispredicted half the time. One
+	 * table look gives a byte's set bits and whether it is printable;
+	 * a byte value seen is a plain store (a bit set in a bitmap would
+	 * read what the store before may still be writing). */
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < n; i++) {
 		uint8_t c = d[i];
-		size_t isp = (size_t)printable(c);
+		unsigned t = byte_class[c];
+		size_t isp = t >> 4;
 
-		bits += popcount8(c);
+		bits += t & 15;
 		nprint += isp;
 		run = (run + 1) * isp;
 		maxrun = run > maxrun ? run : maxrun;
-		seen[c >> 3] |= (uint8_t)(1u << (c & 7));
+		seen[c] = 1;
 	}
 	for (i = 0; i < sizeof(seen); i++)
-		distinct += popcount8(seen[i]);
+		distinct += seen[i];
 	avg = (double)bits / (double)n;
 	if (bits10 != NULL) {
 		*bits10 = (uint8_t)(avg * 10.0 + 0.5);
