@@ -269,7 +269,9 @@ healthy(void *arg, char *why, size_t len)
 			return 0;
 		}
 	}
-	return 1;
+	/* The events are written by threads of their own: one blocked
+	 * (nobody reads the stream) is as stuck as a worker would be. */
+	return !sinks_stalled(&sc->out, STALE_US, why, len);
 }
 
 static void
@@ -316,8 +318,9 @@ send_status(struct sidecar *sc, const char *prefix)
 	sc->last_status_us = mono_us();
 }
 
-/* WATCHDOG=1 every half interval while every worker makes progress, as
- * /healthz judges it: a stuck worker stops the pings, and the manager
+/* WATCHDOG=1 every half interval while every worker and event writer
+ * makes progress, as /healthz judges it: a stuck one stops the pings, and
+ * the manager
  * restarts egressd when the interval runs out. STATUS= every STATUS_US. */
 static void
 tell_manager(struct sidecar *sc)
@@ -331,8 +334,8 @@ tell_manager(struct sidecar *sc)
 		if (healthy(sc, why, sizeof(why))) {
 			notify_watchdog(sc->notify, now);
 			if (sc->watchdog_held) {
-				log_info("every worker makes progress again: "
-				    "watchdog pings resume");
+				log_info("every worker and event writer makes "
+				    "progress again: watchdog pings resume");
 				sc->watchdog_held = 0;
 				send_status(sc, "");
 			}
@@ -524,9 +527,13 @@ stop_workers(struct sidecar *sc)
 	unsigned i;
 
 	sc_stop = 1;
+	/* Called again on the way out: a thread is joined once (a second
+	 * join reads a descriptor glibc may have given to another thread). */
 	for (i = 0; sc->w != NULL && i < sc->nworkers; i++)
-		if (sc->w[i].started)
+		if (sc->w[i].started) {
 			pthread_join(sc->w[i].thread, NULL);
+			sc->w[i].started = 0;
+		}
 }
 
 static void

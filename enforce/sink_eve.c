@@ -10,6 +10,7 @@
  * record) is written at once.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,32 @@ stats(void *state, const struct stats_event *s)
 	    s->n * sizeof(s->c[0]));
 }
 
+static int
+events_stalled(void *state, uint64_t limit_us, char *why, size_t len)
+{
+	struct eve_sink *x = state;
+	uint64_t us;
+
+	if (!sinkq_stalled(x->q, limit_us, &us))
+		return 0;
+	snprintf(why, len, "event stream: no progress for %.0f s (a write "
+	    "is blocked)", (double)us / 1e6);
+	return 1;
+}
+
+static int
+eve_stalled(void *state, uint64_t limit_us, char *why, size_t len)
+{
+	struct eve_sink *x = state;
+	uint64_t us;
+
+	if (!sinkq_stalled(x->q, limit_us, &us))
+		return 0;
+	snprintf(why, len, "EVE file: no progress for %.0f s (a write is "
+	    "blocked)", (double)us / 1e6);
+	return 1;
+}
+
 static void
 drain(void *state, uint64_t deadline_us)
 {
@@ -241,6 +268,7 @@ const struct sink_ops sink_events = {
 	.verdict = verdict,
 	.flow = flow,
 	.stats = stats,
+	.stalled = events_stalled,
 	.drain = drain,
 	.finish = finish,
 	.reopen = reopen,
@@ -255,6 +283,7 @@ const struct sink_ops sink_eve = {
 	.verdict = verdict,
 	.flow = flow,
 	.stats = stats,
+	.stalled = eve_stalled,
 	.drain = drain,
 	.finish = finish,
 	.reopen = reopen,

@@ -21,6 +21,8 @@ struct sinkq {
 	void **batch;			/* the thread's: def.batch items */
 	unsigned running;
 	int stop, started, joined;
+	uint64_t moved_us;		/* mono_us when an item was last taken
+					 * in by an idle queue, out, or done */
 	pthread_t thread;
 	uint64_t queued, dropped, abandoned;
 };
@@ -46,11 +48,13 @@ sinkq_main(void *arg)
 			q->n--;
 		}
 		q->running = n;
+		q->moved_us = mono_us();
 		pthread_cond_broadcast(&q->room);
 		pthread_mutex_unlock(&q->mu);
 		q->def.run(q->def.arg, q->batch, n);
 		pthread_mutex_lock(&q->mu);
 		q->running = 0;
+		q->moved_us = mono_us();
 	}
 	pthread_cond_broadcast(&q->idle);
 	pthread_mutex_unlock(&q->mu);
@@ -91,6 +95,8 @@ sinkq_push(struct sinkq *q, void *item)
 	while (q->n == q->def.cap && q->def.wait_when_full && !q->stop)
 		pthread_cond_wait(&q->room, &q->mu);
 	if (q->n < q->def.cap && !q->stop) {
+		if (q->n == 0 && q->running == 0)
+			q->moved_us = mono_us();	/* idle until now */
 		q->slot[(q->head + q->n) % q->def.cap] = item;
 		q->n++;
 		q->queued++;
@@ -142,6 +148,19 @@ sinkq_stop(struct sinkq *q)
 	}
 	pthread_cond_broadcast(&q->idle);
 	pthread_mutex_unlock(&q->mu);
+}
+
+int
+sinkq_stalled(struct sinkq *q, uint64_t limit_us, uint64_t *for_us)
+{
+	uint64_t now = mono_us();
+	int stalled;
+
+	pthread_mutex_lock(&q->mu);
+	*for_us = now > q->moved_us ? now - q->moved_us : 0;
+	stalled = (q->n > 0 || q->running > 0) && *for_us > limit_us;
+	pthread_mutex_unlock(&q->mu);
+	return stalled;
 }
 
 void

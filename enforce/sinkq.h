@@ -72,6 +72,11 @@ void sinkq_figures(struct sinkq *q, struct sinkq_figures *f);
  * the items it lost, dropped or abandoned. */
 uint64_t sinkq_finish(struct sinkq *q);
 
+/* Whether the queue is stuck: items wait or run, and none was taken or
+ * finished for more than limit_us (a run blocked on its file or peer).
+ * Sets *for_us to how long. */
+int sinkq_stalled(struct sinkq *q, uint64_t limit_us, uint64_t *for_us);
+
 /* Adds the queue's dropped, abandoned and queue_depth to s in section,
  * summed with what another queue counted there. */
 void sinkq_merge_figures(struct sinkq *q, struct stats_event *s,

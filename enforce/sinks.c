@@ -95,6 +95,18 @@ sinks_figures(struct sinks *s, struct stats_event *st)
 			s->s[i].ops->figures(s->s[i].state, st);
 }
 
+int
+sinks_stalled(struct sinks *s, uint64_t limit_us, char *why, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->stalled != NULL &&
+		    s->s[i].ops->stalled(s->s[i].state, limit_us, why, len))
+			return 1;
+	return 0;
+}
+
 enum sinks_end
 sinks_finish(struct sinks *s, uint64_t timeout_us)
 {

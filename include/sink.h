@@ -58,6 +58,10 @@ struct sink_ops {
 	void (*flow)(void *state, const struct flow_event *fe);
 	/* Writes a stats event. May be NULL. */
 	void (*stats)(void *state, const struct stats_event *s);
+	/* Health: 1, with why, when the sink has made no progress for
+	 * limit_us while it has work (a write that blocks). May be NULL:
+	 * a sink whose delays are its peer's, not egressd's. */
+	int (*stalled)(void *state, uint64_t limit_us, char *why, size_t len);
 	/* Adds the sink's own figures to a stats event. May be NULL. */
 	void (*figures)(void *state, struct stats_event *s);
 	/* Waits until everything taken is delivered or until the monotonic

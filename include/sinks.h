@@ -40,6 +40,9 @@ void sinks_stats(struct sinks *s, const struct stats_event *st);
 /* Adds every sink's own figures to st. */
 void sinks_figures(struct sinks *s, struct stats_event *st);
 
+/* 1, with why naming it, when a sink is stuck (sink.h's stalled). */
+int sinks_stalled(struct sinks *s, uint64_t limit_us, char *why, size_t len);
+
 enum sinks_end {
 	SINKS_END_ALL,		/* every verdict delivered */
 	SINKS_END_KEPT,		/* some wait in the spool, none lost */

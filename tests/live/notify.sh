@@ -140,8 +140,9 @@ check "SIGHUP: RELOADING=1" wait_for ' RELOADING=1\|STATUS=reloading' 50
 check "then READY=1 again" \
     sh -c "sleep 0.5; grep -A20 ' RELOADING=1' '$t/msgs' | grep -q ' READY=1|STATUS=capturing on vB'"
 
-# A stuck worker: nobody reads the event stream any more, the FIFO is
-# filled, and a connect scan from the VM's address makes events to write.
+# A stuck event stream: nobody reads it any more, the FIFO is filled, and
+# a connect scan from the VM's address makes events to write; the thread
+# that writes them blocks (the workers go on until its queue is full).
 kill "$cpid"; wait "$cpid" 2>/dev/null; cpid=
 python3 -c '
 import os, sys
@@ -162,16 +163,16 @@ for port in range(1, 400):
         pass
     s.close()' &
 spid=$!
-# A worker is stuck after 5 s without progress; the pings stop then.
+# Stuck after 5 s without progress; the pings stop then.
 if wait_for 'STATUS=capturing on vB: .*no progress' 150; then
-	ok "a stuck worker shows in STATUS= ($(grep -o 'worker [0-9]*: no progress[^|]*' "$t/msgs" | head -1))"
+	ok "a stuck event stream shows in STATUS= ($(grep -o '[a-z ]*: no progress[^|]*' "$t/msgs" | head -1))"
 	check "and in the log" grep -q 'watchdog pings stop until it recovers' "$t/err"
 	n=$(count ' WATCHDOG=1$')
 	sleep 3
 	check "no WATCHDOG=1 while it is stuck ($n then $(count ' WATCHDOG=1$') in 3 s)" \
 	    [ "$(count ' WATCHDOG=1$')" -eq "$n" ]
 else
-	notok "a stuck worker shows in STATUS= within 15 s"
+	notok "a stuck event stream shows in STATUS= within 15 s"
 fi
 kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 cat <&3 >/dev/null &
@@ -183,7 +184,7 @@ until [ "$(count ' WATCHDOG=1$')" -gt "$n" ] || [ $i -ge 100 ]; do
 done
 check "once the stream is read again, WATCHDOG=1 resumes ($i/10 s)" [ $i -lt 100 ]
 check "and the log says so" grep -q 'watchdog pings resume' "$t/err"
-check "and STATUS= no longer names a stuck worker" \
+check "and STATUS= no longer names anything stuck" \
     sh -c "grep ' STATUS=' '$t/msgs' | tail -1 | grep -vq 'no progress'"
 
 kill -TERM "$epid"

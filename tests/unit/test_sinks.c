@@ -449,6 +449,27 @@ START_TEST(queue_stop)
 }
 END_TEST
 
+/* A run that does not end (a blocked write) is stalled once the limit
+ * passes, and not while the queue moves or stands idle. */
+START_TEST(queue_stalled)
+{
+	struct qtest t;
+	struct sinkq *q = qtest_new(&t, 8, 1, 1, 400);
+	uint64_t us;
+
+	usleep(100 * 1000);
+	ck_assert_int_eq(sinkq_stalled(q, 50 * 1000, &us), 0);	/* idle */
+	ck_assert_uint_eq(qtest_push(q, 1), 0);
+	usleep(200 * 1000);
+	ck_assert_int_eq(sinkq_stalled(q, 50 * 1000, &us), 1);
+	ck_assert_uint_ge(us, 150 * 1000);
+	ck_assert_int_eq(sinkq_stalled(q, 10 * 1000 * 1000, &us), 0);
+	ck_assert_int_eq(sinkq_wait_idle(q, mono_us() + 5000000), 1);
+	ck_assert_int_eq(sinkq_stalled(q, 50 * 1000, &us), 0);
+	sinkq_free(q);
+}
+END_TEST
+
 Suite *
 sinks_suite(void)
 {
@@ -467,6 +488,7 @@ sinks_suite(void)
 	tcase_add_test(tc, queue_drops);
 	tcase_add_test(tc, queue_waits);
 	tcase_add_test(tc, queue_stop);
+	tcase_add_test(tc, queue_stalled);
 	suite_add_tcase(s, tc);
 	return s;
 }
