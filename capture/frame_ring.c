@@ -72,7 +72,10 @@ frame_ring_new(size_t bytes)
 
 	r->size = ALIGN8(bytes < 4 * 4096 ? 4 * 4096 : bytes);
 	r->max_data = r->size / 4 - REC_HDR;
+	/* Touched whole now: the ring's memory is the same for every
+	 * capture, not a growth of RSS that a long one seems to cause. */
 	r->buf = xmalloc(r->size);
+	memset(r->buf, 0, r->size);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->more, NULL);
 	pthread_cond_init(&r->room, NULL);
