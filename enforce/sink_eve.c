@@ -195,30 +195,30 @@ stats(void *state, const struct stats_event *s)
 	    s->n * sizeof(s->c[0]));
 }
 
+/* Whether the thread writing to what has been stuck for limit_us. */
 static int
-events_stalled(void *state, uint64_t limit_us, char *why, size_t len)
+stalled_as(struct eve_sink *x, const char *what, uint64_t limit_us,
+    char *why, size_t len)
 {
-	struct eve_sink *x = state;
 	uint64_t us;
 
 	if (!sinkq_stalled(x->q, limit_us, &us))
 		return 0;
-	snprintf(why, len, "event stream: no progress for %.0f s (a write "
-	    "is blocked)", (double)us / 1e6);
+	snprintf(why, len, "%s: no progress for %.0f s (a write is blocked)",
+	    what, (double)us / 1e6);
 	return 1;
+}
+
+static int
+events_stalled(void *state, uint64_t limit_us, char *why, size_t len)
+{
+	return stalled_as(state, "event stream", limit_us, why, len);
 }
 
 static int
 eve_stalled(void *state, uint64_t limit_us, char *why, size_t len)
 {
-	struct eve_sink *x = state;
-	uint64_t us;
-
-	if (!sinkq_stalled(x->q, limit_us, &us))
-		return 0;
-	snprintf(why, len, "EVE file: no progress for %.0f s (a write is "
-	    "blocked)", (double)us / 1e6);
-	return 1;
+	return stalled_as(state, "EVE file", limit_us, why, len);
 }
 
 static void
