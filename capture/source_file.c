@@ -439,6 +439,25 @@ bytes_read(const struct file_source *s)
 	return s->size_done + (off > 0 ? (uint64_t)off : 0);
 }
 
+/* The next frame of the inputs, going on from one file to the next:
+ * returns 1 with *fr, or the end (SOURCE_END, SOURCE_CUT or SOURCE_ERROR)
+ * with its message in err. */
+static int
+stream_next(struct file_source *s, struct frame *fr, char *err,
+    size_t errlen)
+{
+	int rc, more;
+
+	for (;;) {
+		if ((rc = file_next(s, fr, err, errlen)) == 1)
+			return 1;
+		more = rc == SOURCE_ERROR ? 0 : next_input(s, rc, err, errlen);
+		if (more != 1)
+			return more == SOURCE_ERROR ? SOURCE_ERROR :
+			    rc == 0 ? SOURCE_END : rc;
+	}
+}
+
 /* The read-ahead thread: file_poll's reading, into the ring. */
 static void *
 reader_main(void *arg)
@@ -447,54 +466,19 @@ reader_main(void *arg)
 	struct frame fr;
 	char msg[512];
 	unsigned n = 0;
-	int rc, more;
+	int rc;
 
 	msg[0] = '\0';
-	for (;;) {
-		if ((rc = file_next(s, &fr, msg, sizeof(msg))) == 1) {
-			if (frame_ring_put(s->ring, &fr, s->linktype,
-			    (uint32_t)s->cur) == -1)
-				return NULL;	/* the replay stopped */
-			if (++n % FILE_POLL_BATCH == 0)
-				atomic_store(&s->read_done, bytes_read(s));
-			continue;
-		}
-		more = rc == SOURCE_ERROR ? 0 : next_input(s, rc, msg,
-		    sizeof(msg));
-		if (more == 1)
-			continue;
-		atomic_store(&s->read_done, bytes_read(s));
-		frame_ring_end(s->ring, more == SOURCE_ERROR ? SOURCE_ERROR :
-		    rc == 0 ? SOURCE_END : rc, msg);
-		return NULL;
+	while ((rc = stream_next(s, &fr, msg, sizeof(msg))) == 1) {
+		if (frame_ring_put(s->ring, &fr, s->linktype,
+		    (uint32_t)s->cur) == -1)
+			return NULL;	/* the replay stopped */
+		if (++n % FILE_POLL_BATCH == 0)
+			atomic_store(&s->read_done, bytes_read(s));
 	}
-}
-
-/* file_poll with the read-ahead thread: the frames it read. */
-static int
-ring_poll(struct file_source *s, source_frame_fn fn, void *arg, char *err,
-    size_t errlen)
-{
-	struct frame fr;
-	uint32_t input;
-	int n, rc, dlt;
-
-	for (n = 0; n < FILE_POLL_BATCH; n++) {
-		rc = frame_ring_get(s->ring, &fr, &dlt, &input, s->end_err,
-		    sizeof(s->end_err));
-		if (rc != 1) {
-			/* The frames read come first; the end, next time. */
-			s->end = rc;
-			if (n > 0)
-				return n;
-			snprintf(err, errlen, "%s", s->end_err);
-			return rc;
-		}
-		s->taking = input;
-		fn(&fr, dlt, arg);
-		frame_ring_release(s->ring);
-	}
-	return n;
+	atomic_store(&s->read_done, bytes_read(s));
+	frame_ring_end(s->ring, rc, msg);
+	return NULL;
 }
 
 int
@@ -533,7 +517,8 @@ file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
 {
 	struct file_source *s = state;
 	struct frame fr;
-	int n, rc, more;
+	uint32_t input = 0;
+	int n, rc, dlt = 0;
 
 	(void)worker;
 	(void)timeout_ms;
@@ -541,26 +526,25 @@ file_poll(void *state, unsigned worker, int timeout_ms, source_frame_fn fn,
 		snprintf(err, errlen, "%s", s->end_err);
 		return s->end;
 	}
-	if (s->ring != NULL)
-		return ring_poll(s, fn, arg, err, errlen);
-	for (n = 0; n < FILE_POLL_BATCH; ) {
-		if ((rc = file_next(s, &fr, s->end_err,
-		    sizeof(s->end_err))) == 1) {
-			fn(&fr, s->linktype, arg);
-			n++;
-			continue;
+	for (n = 0; n < FILE_POLL_BATCH; n++) {
+		rc = s->ring != NULL ? frame_ring_get(s->ring, &fr, &dlt,
+		    &input, s->end_err, sizeof(s->end_err)) :
+		    stream_next(s, &fr, s->end_err, sizeof(s->end_err));
+		if (rc != 1) {
+			/* The frames read come first; the end, next time. */
+			s->end = rc;
+			if (n > 0)
+				return n;
+			snprintf(err, errlen, "%s", s->end_err);
+			return s->end;
 		}
-		more = rc == SOURCE_ERROR ? 0 :
-		    next_input(s, rc, s->end_err, sizeof(s->end_err));
-		if (more == 1)
-			continue;
-		/* The frames read come first; the end, next time. */
-		s->end = more == SOURCE_ERROR ? SOURCE_ERROR :
-		    rc == 0 ? SOURCE_END : rc;
-		if (n > 0)
-			return n;
-		snprintf(err, errlen, "%s", s->end_err);
-		return s->end;
+		if (s->ring != NULL)
+			s->taking = input;
+		else
+			dlt = s->linktype;
+		fn(&fr, dlt, arg);
+		if (s->ring != NULL)
+			frame_ring_release(s->ring);
 	}
 	return n;
 }
