@@ -24,7 +24,7 @@
 # flags, never replace them. WERROR=0 drops -Werror (for packagers).
 
 PKGS     := libpcap libndpi libmaxminddb jansson inih libcurl libcrypto \
-	    libnftables libmicrohttpd libsystemd
+	    libnftables libmicrohttpd libsystemd libnats
 BUILD    ?= build
 SAN      ?=
 WERROR   ?= 1

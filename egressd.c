@@ -583,7 +583,8 @@ main(int argc, char **argv)
 		a.ofile = ofile;
 		return sidecar_run(&cfg, &a);
 	}
-	if (nrfiles == 0 && (cfg.webhook[0] == '\0' || cfg.spool[0] == '\0')) {
+	if (nrfiles == 0 && ((cfg.webhook[0] == '\0' && cfg.nats[0] == '\0') ||
+	    cfg.spool[0] == '\0')) {
 		log_err("nothing to read: give -r FILE");
 		fputs("Try 'egressd --help'.\n", stderr);
 		return EXIT_USAGE;

@@ -11,7 +11,8 @@ set -eu
 # python3 formats the demo's output and the tests' JSON checks.
 build="pkg-config gcc make libc6-dev libpcap-dev libndpi-dev libmaxminddb-dev
        libjansson-dev libinih-dev check python3 libcurl4-openssl-dev
-       libssl-dev libnftables-dev libcsv-dev libmicrohttpd-dev libsystemd-dev"
+       libssl-dev libnftables-dev libcsv-dev libmicrohttpd-dev libsystemd-dev
+       libnats-dev"
 # tshark brings editcap and mergecap; the rest are the real programs the
 # end-to-end tests record (tests/e2e/record-captures.sh).
 # libmaxmind-db-writer-perl builds the small GeoIP databases of the tests;
@@ -24,7 +25,8 @@ test="libndpi-bin tshark tcpdump iproute2 util-linux openssh-server
       tinyproxy openvpn iodine iputils-ping libmaxmind-db-writer-perl
       hping3 nmap hydra iperf3 nftables tcpreplay python3-yaml systemd
       logrotate valgrind clang libclang-rt-14-dev python3-jsonschema
-      prometheus chromium chromium-driver python3-selenium linux-perf"
+      prometheus chromium chromium-driver python3-selenium linux-perf
+      nats-server"
 # `make deb` (dpkg-buildpackage, dh) and `make check-pkg`: lintian on the
 # package, man-db, groff and mandoc check the manual pages.
 pkg="dpkg-dev debhelper fakeroot lintian man-db groff-base mandoc"

@@ -1,256 +1,43 @@
 /*
- * sink_webhook.c: the webhook sink. A verdict's JSON goes on a bounded
- * queue (sinkq.h); the queue's thread, the intake, turns up to
- * webhook_batch verdicts into one message, gives it an id ("msg_" +
- * milliseconds + sequence + random, so ids sort by age) and, with a spool,
- * writes it to disk (fsync) before anything else; from then on the
- * verdicts count as accepted. A second thread, the sender, sends the
- * stored messages oldest first, one at a time; a message leaves the spool
- * only after a 2xx answer. Two threads, so that a verdict reaches the disk
- * while a request to a slow endpoint is still in flight. Failures wait out
- * an exponential backoff with jitter (or a 429's Retry-After); 410
- * disables the endpoint. A run that finds messages in the spool sends them
- * first.
- *
- * pending counts verdicts taken and not yet delivered, rejected or
- * dropped: queued, being turned into a message, or in a message that waits
- * (in the spool or in memory). Every verdict taken ends in exactly one of:
- * delivered, left in the spool for a later run, or lost and counted by the
- * reason: queue_dropped (a full queue, live only), spool_dropped (the
- * spool's bound), backlog_dropped (the memory backlog full), rejected
- * (refused for good by the endpoint), abandoned (held in memory when the
- * run ended).
- *
- * mu guards the counters; store_mu guards the spool and the memory list;
- * they are never held together, and neither is held for a request.
+ * sink_webhook.c: the webhook sink. Verdicts go through the at-least-once
+ * delivery of delivery.h, with the spool directory as its disk: up to
+ * webhook_batch verdicts make one message, {"type":"egressd.verdicts",
+ * "timestamp":..., "data":{"verdicts":[...]}}, POSTed signed (webhook.h);
+ * a message leaves the spool only after a 2xx answer; 410 disables the
+ * endpoint, and a 429's Retry-After sets the wait.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "delivery.h"
 #include "eve.h"
 #include "log.h"
-#include "priv.h"
 #include "sink.h"
-#include "sinkq.h"
-#include "spool.h"
 #include "util.h"
 #include "webhook.h"
 
 #define USER_AGENT	"egressd/0.1"
 
-/* A message held in memory: there is no spool, or the disk failed. */
-struct mem_msg {
-	char id[SPOOL_ID_MAX];
-	char *body;
-	size_t len;
-	unsigned n;			/* verdicts in it */
-};
-
-/* Where store_message put a message. */
-enum stored_in { IN_SPOOL, IN_MEMORY, DROPPED_SPOOL_FULL, DROPPED_BACKLOG };
-
 struct webhook_sink {
-	const struct config *cfg;
-	int check_only;			/* -t: opens nothing, starts nothing */
-	struct sinkq *q;		/* char *: one verdict's JSON each */
-	pthread_mutex_t mu;
-	pthread_cond_t wake, idle;	/* the sender; drain */
-	int stop;
-	int stop_post;			/* atomic: give up a request under way */
-	int finished;			/* the threads are joined */
-	int sender_started;
-	pthread_t sender_thread;
-	uint64_t stored;		/* messages stored, not yet sent */
 	struct webhook *wh;
-	pthread_mutex_t store_mu;	/* the four below */
-	struct spool *spool;		/* NULL: messages wait in memory */
-	struct mem_msg *mem;
-	size_t nmem, capmem;
-	uint64_t mem_bytes, mem_verdicts;
-	int disk_failing, spool_full, backlog_full;	/* logged once each */
-	uint64_t pending;		/* verdicts not yet delivered */
-	int disabled;			/* a 410 answer */
-	uint64_t seq;
-	uint32_t intake_rnd, sender_rnd;	/* one per thread */
-	uint64_t spooled, spool_dropped, spool_errors;
-	uint64_t backlog_dropped, abandoned;
-	uint64_t delivered, messages, attempts, failures, rejected;
-	uint64_t recovered, recovered_messages;
-	uint64_t spool_msgs_now, spool_bytes_now;	/* for stats, under mu */
+	struct delivery *d;
+	int stop_post;			/* atomic: give up a request under way */
 };
 
-/* Verdicts in a message: each carries exactly one "verdict_id" key, and a
- * quote inside a JSON string is always escaped, so the text cannot occur
- * elsewhere. */
-static unsigned
-count_verdicts(const char *body)
-{
-	const char *p = body;
-	unsigned n = 0;
-
-	while ((p = strstr(p, "\"verdict_id\":")) != NULL) {
-		n++;
-		p++;
-	}
-	return n;
-}
-
-static uint32_t
-next_rand(uint32_t *state)
-{
-	/* xorshift32: ids and jitter only need to differ between runs. */
-	uint32_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *state = x;
-}
-
-/*
- * The webhook threads. The intake thread turns queued verdicts into
- * messages and stores them (spool, or memory); the sender thread sends the
- * stored messages. Two threads, so that a verdict reaches the disk while a
- * request to a slow endpoint is still in flight. store_mu guards the spool
- * and the memory list; it is never held together with mu.
- */
-
-/* Forgets the i-th message held in memory; under store_mu. */
-static void
-mem_remove(struct webhook_sink *w, size_t i)
-{
-	w->mem_bytes -= w->mem[i].len;
-	w->mem_verdicts -= w->mem[i].n;
-	free(w->mem[i].body);
-	memmove(w->mem + i, w->mem + i + 1, (w->nmem - i - 1) * sizeof(*w->mem));
-	w->nmem--;
-}
-
-/* Ends a disk error episode once nothing waits in memory for the disk;
- * under store_mu. Logged at the error's level: it closes what the error
- * opened. */
-static void
-disk_back(struct webhook_sink *w)
-{
-	if (w->disk_failing && w->nmem == 0) {
-		log_warn("spool %s: writable again", w->cfg->spool);
-		w->disk_failing = 0;
-	}
-}
-
-/* Writes the messages held in memory after a disk error to the spool,
- * oldest first, until one fails; under store_mu. Returns the verdicts
- * moved. */
-static uint64_t
-mem_to_spool(struct webhook_sink *w)
-{
-	char err[512];
-	uint64_t moved = 0;
-
-	while (w->spool != NULL && w->nmem > 0) {
-		if (spool_put(w->spool, w->mem[0].id, w->mem[0].body,
-		    w->mem[0].len, err, sizeof(err)) != 0)
-			break;
-		moved += w->mem[0].n;
-		mem_remove(w, 0);
-	}
-	if (moved > 0)
-		disk_back(w);
-	return moved;
-}
-
-/* Stores one message (body is taken); under store_mu. With a spool it goes
- * to disk. When the spool's bound is reached it is dropped: the bound is
- * what the operator allowed. When the disk fails (full, read-only, an I/O
- * error) it waits in memory, up to queue_size verdicts, and goes to disk
- * with a later message once the disk takes it. Without a spool it waits in
- * memory within spool_max_bytes. *moved gets the verdicts of older
- * messages this moved from memory to the spool. */
-static enum stored_in
-store_locked(struct webhook_sink *w, const char *id, char *body, size_t len,
-    unsigned n, uint64_t *moved)
-{
-	char err[512];
-	int rc, full;
-
-	*moved = 0;
-	if (w->spool != NULL) {
-		*moved = mem_to_spool(w);
-		rc = spool_put(w->spool, id, body, len, err, sizeof(err));
-		if (rc == 0) {
-			free(body);
-			if (w->spool_full)
-				log_warn("spool %s: has room again", w->cfg->spool);
-			w->spool_full = 0;
-			disk_back(w);
-			return IN_SPOOL;
-		}
-		if (rc == SPOOL_FULL) {
-			free(body);
-			if (!w->spool_full)
-				log_warn("spool full (%s): verdicts that do not "
-				    "fit are dropped and counted "
-				    "(webhook.spool_dropped) until it has room",
-				    err);
-			w->spool_full = 1;
-			return DROPPED_SPOOL_FULL;
-		}
-		w->spool_errors++;
-		if (!w->disk_failing)
-			log_err("%s: messages wait in memory (up to queue_size "
-			    "verdicts) until the spool takes them again", err);
-		w->disk_failing = 1;
-		full = w->nmem > 0 &&
-		    w->mem_verdicts + n > (uint64_t)w->cfg->queue_size;
-	} else {
-		full = w->nmem > 0 &&
-		    w->mem_bytes + len > (uint64_t)w->cfg->spool_max_bytes;
-	}
-	if (full) {
-		free(body);
-		if (!w->backlog_full)
-			log_warn("webhook backlog full (%" PRIu64 " verdicts, %"
-			    PRIu64 " bytes in memory): verdicts are dropped and "
-			    "counted (webhook.backlog_dropped)", w->mem_verdicts,
-			    w->mem_bytes);
-		w->backlog_full = 1;
-		return DROPPED_BACKLOG;
-	}
-	w->backlog_full = 0;
-	if (w->nmem == w->capmem) {
-		w->capmem = w->capmem ? w->capmem * 2 : 16;
-		w->mem = xreallocarray(w->mem, w->capmem, sizeof(*w->mem));
-	}
-	str_copy(w->mem[w->nmem].id, id, sizeof(w->mem[w->nmem].id));
-	w->mem[w->nmem].body = body;
-	w->mem[w->nmem].len = len;
-	w->mem[w->nmem].n = n;
-	w->nmem++;
-	w->mem_bytes += len;
-	w->mem_verdicts += n;
-	return IN_MEMORY;
-}
-
-/* Makes one message of the verdicts in v (taken off the queue) and stores
- * it; *moved as for store_locked. */
-static enum stored_in
-store_message(struct webhook_sink *w, char **v, unsigned n, uint64_t *moved)
+/* The message: the verdicts in an envelope that says what they are. */
+static char *
+frame(void *arg, char **v, unsigned n, size_t *lenp)
 {
 	static const char head[] = "{\"type\":\"egressd.verdicts\","
 	    "\"timestamp\":\"";
-	char id[SPOOL_ID_MAX], ts[40], *body;
+	char ts[40], *body;
 	size_t len = 0, off, i;
-	uint64_t now = wall_us();
-	enum stored_in where;
 
-	eve_timestamp(now, ts, sizeof(ts));
+	(void)arg;
+	eve_timestamp(wall_us(), ts, sizeof(ts));
 	for (i = 0; i < n; i++)
 		len += strlen(v[i]) + 1;	/* and its comma */
 	len += sizeof(head) + strlen(ts) + 64;	/* the frame around them */
@@ -267,247 +54,84 @@ store_message(struct webhook_sink *w, char **v, unsigned n, uint64_t *moved)
 		free(v[i]);
 	}
 	off += (size_t)snprintf(body + off, len - off, "]}}");
-	len = off;
-	snprintf(id, sizeof(id), "msg_%013" PRIu64 "_%06" PRIu64 "_%08" PRIx32,
-	    now / 1000, w->seq++ % 1000000, next_rand(&w->intake_rnd));
-
-	pthread_mutex_lock(&w->store_mu);
-	where = store_locked(w, id, body, len, n, moved);
-	pthread_mutex_unlock(&w->store_mu);
-	return where;
+	*lenp = off;
+	return body;
 }
 
-/* Copies the spool's figures where stats can read them under mu. */
-static void
-note_spool(struct webhook_sink *w)
-{
-	uint64_t msgs, bytes;
-
-	if (w->spool == NULL)
-		return;
-	pthread_mutex_lock(&w->store_mu);
-	msgs = spool_count(w->spool);
-	bytes = spool_bytes(w->spool);
-	pthread_mutex_unlock(&w->store_mu);
-	pthread_mutex_lock(&w->mu);
-	w->spool_msgs_now = msgs;
-	w->spool_bytes_now = bytes;
-	pthread_mutex_unlock(&w->mu);
-}
-
-/* The intake: the queue's thread stores up to webhook_batch verdicts as
- * one message. */
-static void
-intake_run(void *arg, void **items, unsigned n)
+static enum delivery_result
+send_message(void *arg, const char *id, const char *body, size_t len,
+    uint64_t *retry_after_us, char *err, size_t errlen)
 {
 	struct webhook_sink *w = arg;
-	uint64_t moved;
-	enum stored_in where;
-
-	where = store_message(w, (char **)items, n, &moved);
-	note_spool(w);
-	pthread_mutex_lock(&w->mu);
-	w->spooled += moved + (where == IN_SPOOL ? n : 0);
-	if (where == DROPPED_SPOOL_FULL)
-		w->spool_dropped += n;
-	else if (where == DROPPED_BACKLOG)
-		w->backlog_dropped += n;
-	if (where == DROPPED_SPOOL_FULL || where == DROPPED_BACKLOG)
-		w->pending -= n;
-	else
-		w->stored++;
-	pthread_cond_broadcast(&w->wake);
-	pthread_cond_broadcast(&w->idle);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void
-intake_discard(void *arg, void *item)
-{
-	(void)arg;
-	free(item);
-}
-
-/* Forgets the message id: delivered, rejected or unreadable. It is looked
- * for in memory first: since it was read there, the intake thread may have
- * moved it to the spool. */
-static void
-drop_head(struct webhook_sink *w, const char *id, int reject)
-{
-	char err[512];
-	size_t i;
-	int rc = 0;
-
-	pthread_mutex_lock(&w->store_mu);
-	for (i = 0; i < w->nmem && strcmp(w->mem[i].id, id) != 0; i++)
-		;
-	if (i < w->nmem) {
-		mem_remove(w, i);
-	} else if (w->spool != NULL) {
-		rc = reject ? spool_reject(w->spool, id, err, sizeof(err)) :
-		    spool_remove(w->spool, id, err, sizeof(err));
-	}
-	pthread_mutex_unlock(&w->store_mu);
-	if (rc == -1)
-		log_err("%s", err);
-	pthread_mutex_lock(&w->mu);
-	w->stored--;
-	pthread_mutex_unlock(&w->mu);
-	note_spool(w);
-}
-
-/* Takes a copy of the oldest message; returns 0, or -1 when there is none
- * (or it could not be read, and was dropped). */
-static int
-oldest(struct webhook_sink *w, char id[SPOOL_ID_MAX], char **body, size_t *len,
-    int *from_mem)
-{
-	char err[512];
-	int rc = 0;
-
-	pthread_mutex_lock(&w->store_mu);
-	/* Messages kept in memory after a disk error are older than
-	 * anything spooled since. */
-	if ((*from_mem = w->nmem > 0)) {
-		str_copy(id, w->mem[0].id, SPOOL_ID_MAX);
-		*body = xstrdup(w->mem[0].body);
-		*len = w->mem[0].len;
-	} else if (w->spool == NULL || spool_peek(w->spool, 0, id) == -1) {
-		rc = -1;
-	} else if (spool_read(w->spool, id, body, len, err, sizeof(err)) == -1) {
-		rc = -2;
-	}
-	pthread_mutex_unlock(&w->store_mu);
-	if (rc == -2) {
-		log_err("%s (message %s skipped)", err, id);
-		drop_head(w, id, 0);
-	}
-	return rc == 0 ? 0 : -1;
-}
-
-/* One attempt at the oldest message. Returns the wait before the next
- * attempt (0: go on at once). */
-static uint64_t
-attempt(struct webhook_sink *w, unsigned *tries)
-{
-	char id[SPOOL_ID_MAX], err[512], *body;
-	size_t len;
-	uint64_t retry_after = 0, wait = 0;
-	unsigned n;
 	long status = 0;
-	enum webhook_result res;
-	int from_mem;
 
-	if (oldest(w, id, &body, &len, &from_mem) == -1)
-		return 100000;	/* none after all: look again shortly */
-	n = count_verdicts(body);
-	res = webhook_post(w->wh, id, body, len, &status, &retry_after, err,
-	    sizeof(err));
-	free(body);
-	if (res == WEBHOOK_DELIVERED || res == WEBHOOK_REJECTED)
-		drop_head(w, id, res == WEBHOOK_REJECTED);
-
-	pthread_mutex_lock(&w->mu);
-	w->attempts++;
-	switch (res) {
+	switch (webhook_post(w->wh, id, body, len, &status, retry_after_us,
+	    err, errlen)) {
 	case WEBHOOK_DELIVERED:
-		w->delivered += n;
-		w->messages++;
-		w->pending -= n < w->pending ? n : w->pending;
-		if (*tries > 0)
-			log_info("webhook: message %s delivered after %u retries",
-			    id, *tries);
-		*tries = 0;
-		break;
+		return DELIVERY_DONE;
 	case WEBHOOK_REJECTED:
-		w->failures++;
-		w->rejected += n;
-		w->pending -= n < w->pending ? n : w->pending;
-		log_err("%s: message %s (%u verdicts) refused for good%s", err,
-		    id, n, from_mem ? ", dropped" : ", moved to the spool's "
-		    "rejected/ directory");
-		*tries = 0;
-		break;
+		return DELIVERY_REJECTED;
 	case WEBHOOK_GONE:
-		w->failures++;
-		w->disabled = 1;
-		log_err("%s: the endpoint is gone; webhook delivery is off until "
-		    "restart (%" PRIu64 " verdicts wait%s)", err, w->pending,
-		    w->spool != NULL ? " in the spool" : "");
-		break;
+		return DELIVERY_GONE;
 	case WEBHOOK_RETRY:
 	default:
-		w->failures++;
-		if (w->stop) {
-			log_warn("%s; message %s given up at stop", err, id);
-			break;
-		}
-		(*tries)++;
-		wait = webhook_backoff_us(*tries, w->cfg->webhook_retry_max_us,
-		    next_rand(&w->sender_rnd));
-		if (retry_after > wait)
-			wait = retry_after;
-		log_warn("%s; message %s retried in %.1f s (attempt %u)", err,
-		    id, (double)wait / 1e6, *tries + 1);
-		break;
+		return DELIVERY_RETRY;
 	}
-	pthread_cond_broadcast(&w->idle);
-	pthread_mutex_unlock(&w->mu);
-	return wait;
 }
 
-static void *
-sender_main(void *arg)
+static void
+delivery_def_of(struct webhook_sink *w, const struct config *cfg,
+    struct delivery_def *def)
 {
-	struct webhook_sink *w = arg;
-	uint64_t next_at = 0, wait;
-	unsigned tries = 0;
-
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		if (w->stop)
-			break;
-		if (w->disabled || w->stored == 0) {
-			pthread_cond_wait(&w->wake, &w->mu);
-			continue;
-		}
-		if (mono_us() < next_at) {
-			cond_wait_until(&w->wake, &w->mu, next_at);
-			continue;
-		}
-		pthread_mutex_unlock(&w->mu);
-		wait = attempt(w, &tries);
-		pthread_mutex_lock(&w->mu);
-		next_at = wait > 0 ? mono_us() + wait : 0;
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
+	memset(def, 0, sizeof(*def));
+	def->name = "webhook";
+	def->cfg = cfg;
+	def->spool = cfg->spool;
+	def->batch = (unsigned)cfg->webhook_batch;
+	def->retry_max_us = cfg->webhook_retry_max_us;
+	def->frame = frame;
+	def->send = send_message;
+	def->arg = w;
+	def->stop = &w->stop_post;
 }
 
-/* Loads the secret, makes the HTTP client and, unless only checking,
- * opens the spool and counts what an earlier run left in it. */
-static int
-setup(struct webhook_sink *w, char *err, size_t errlen)
+static void
+webhook_sink_free(struct webhook_sink *w)
 {
-	const struct config *cfg = w->cfg;
+	if (w == NULL)
+		return;
+	delivery_free(w->d);	/* first: its sender uses wh */
+	webhook_free(w->wh);
+	free(w);
+}
+
+/* Loads the secret and makes the HTTP client. */
+static struct webhook_sink *
+webhook_sink_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct webhook_sink *w;
 	struct webhook_opts o;
 	uint8_t key[WEBHOOK_KEY_MAX];
-	size_t keylen = 0, i;
-	char id[SPOOL_ID_MAX], *body;
-	size_t len;
+	size_t keylen = 0;
 	struct stat st;
 
+	if (cfg->webhook[0] == '\0') {
+		snprintf(err, errlen, "spool is set but neither webhook nor "
+		    "nats is: the spool holds what they have not taken");
+		return NULL;
+	}
 	if (cfg->webhook_secret_file[0] == '\0') {
 		snprintf(err, errlen, "webhook needs webhook_secret_file: "
 		    "messages are always signed");
-		return -1;
+		return NULL;
 	}
 	if (webhook_load_secret(cfg->webhook_secret_file, key, &keylen, err,
 	    errlen) == -1)
-		return -1;
+		return NULL;
 	if (stat(cfg->webhook_secret_file, &st) == 0 && (st.st_mode & 077) != 0)
 		log_warn("%s can be read by other users: chmod 600 it",
 		    cfg->webhook_secret_file);
+	w = xcalloc(1, sizeof(*w));
 	memset(&o, 0, sizeof(o));
 	o.url = cfg->webhook;
 	o.key = key;
@@ -518,118 +142,50 @@ setup(struct webhook_sink *w, char *err, size_t errlen)
 	o.stop = &w->stop_post;
 	w->wh = webhook_new(&o, err, errlen);
 	memset(key, 0, sizeof(key));
-	if (w->wh == NULL)
-		return -1;
-	if (cfg->spool[0] != '\0' && w->check_only) {
-		uid_t owner = geteuid();
-
-		/* Checked for the user the run switches to; not made: a
-		 * directory -t made as root would not be that user's. */
-		if (cfg->user[0] != '\0' && priv_user_uid(cfg->user, &owner) == -1) {
-			snprintf(err, errlen, "user %s: no such user", cfg->user);
-			return -1;
-		}
-		if (spool_check_dir(cfg->spool, owner, err, errlen) == -1)
-			return -1;
-	} else if (cfg->spool[0] != '\0') {
-		if ((w->spool = spool_open(cfg->spool,
-		    (uint64_t)cfg->spool_max_bytes, err, errlen)) == NULL)
-			return -1;
-		/* An earlier run's messages: they go first. */
-		for (i = 0; spool_peek(w->spool, i, id) == 0; i++) {
-			if (spool_read(w->spool, id, &body, &len, err, errlen) == -1)
-				continue;
-			w->recovered += count_verdicts(body);
-			w->recovered_messages++;
-			free(body);
-		}
-		w->pending = w->recovered;
-		w->stored = w->recovered_messages;
-		w->spool_msgs_now = spool_count(w->spool);
-		w->spool_bytes_now = spool_bytes(w->spool);
-		if (w->recovered_messages > 0)
-			log_info("spool %s: %" PRIu64 " verdicts in %" PRIu64
-			    " messages from an earlier run to deliver", cfg->spool,
-			    w->recovered, w->recovered_messages);
+	if (w->wh == NULL) {
+		webhook_sink_free(w);
+		return NULL;
 	}
-	return 0;
+	return w;
 }
-
-
-static void webhook_sink_free(struct webhook_sink *w);
 
 static int
 wanted(const struct sink_args *a)
 {
-	return a->cfg->webhook[0] != '\0' || a->cfg->spool[0] != '\0';
-}
-
-static struct webhook_sink *
-webhook_sink_new(const struct sink_args *a, int check_only, char *err,
-    size_t errlen)
-{
-	struct webhook_sink *w = xcalloc(1, sizeof(*w));
-
-	w->cfg = a->cfg;
-	w->check_only = check_only;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_mutex_init(&w->store_mu, NULL);
-	cond_init_monotonic(&w->wake);
-	cond_init_monotonic(&w->idle);
-	if (getrandom(&w->intake_rnd, sizeof(w->intake_rnd), 0) !=
-	    (ssize_t)sizeof(w->intake_rnd) || w->intake_rnd == 0)
-		w->intake_rnd = (uint32_t)(wall_us() | 1);
-	w->sender_rnd = w->intake_rnd ^ 0x9e3779b9u;
-	if (w->sender_rnd == 0)
-		w->sender_rnd = 1;
-	if (a->cfg->webhook[0] == '\0') {
-		snprintf(err, errlen, "spool is set but webhook is not: the "
-		    "spool holds what the webhook has not taken");
-		goto fail;
-	}
-	if (setup(w, err, errlen) == -1)
-		goto fail;
-	return w;
-fail:
-	webhook_sink_free(w);
-	return NULL;
+	/* A spool with no sink to take it is an error webhook_sink_new
+	 * reports. */
+	return a->cfg->webhook[0] != '\0' ||
+	    (a->cfg->spool[0] != '\0' && a->cfg->nats[0] == '\0');
 }
 
 static int
 check(const struct sink_args *a, char *err, size_t errlen)
 {
 	struct webhook_sink *w;
+	struct delivery_def def;
+	int rc;
 
-	if ((w = webhook_sink_new(a, 1, err, errlen)) == NULL)
+	if ((w = webhook_sink_new(a->cfg, err, errlen)) == NULL)
 		return SINK_ERR_CONFIG;
+	delivery_def_of(w, a->cfg, &def);
+	rc = delivery_check(&def, err, errlen);
 	webhook_sink_free(w);
-	return 0;
+	return rc == 0 ? 0 : SINK_ERR_CONFIG;
 }
 
 static int
 open_sink(const struct sink_args *a, void **state, char *err, size_t errlen)
 {
 	struct webhook_sink *w;
-	struct sinkq_def qd;
+	struct delivery_def def;
 
-	if ((w = webhook_sink_new(a, 0, err, errlen)) == NULL)
+	if ((w = webhook_sink_new(a->cfg, err, errlen)) == NULL)
 		return SINK_ERR_CONFIG;
-	memset(&qd, 0, sizeof(qd));
-	qd.cap = (size_t)a->cfg->queue_size;
-	qd.batch = a->cfg->webhook_batch;
-	qd.wait_when_full = (a->flags & SINK_WAIT_WHEN_FULL) != 0;
-	qd.finish_queued = 1;	/* storing keeps a verdict: do it at stop */
-	qd.run = intake_run;
-	qd.discard = intake_discard;
-	qd.arg = w;
-	if ((w->q = sinkq_new(&qd, err, errlen)) == NULL ||
-	    pthread_create(&w->sender_thread, NULL, sender_main, w) != 0) {
-		if (w->q != NULL)
-			snprintf(err, errlen, "cannot start the webhook threads");
+	delivery_def_of(w, a->cfg, &def);
+	if ((w->d = delivery_new(&def, a->flags, err, errlen)) == NULL) {
 		webhook_sink_free(w);
 		return SINK_ERR_CONFIG;
 	}
-	w->sender_started = 1;
 	*state = w;
 	return 0;
 }
@@ -640,151 +196,26 @@ verdict(void *state, const struct verdict *v)
 	struct webhook_sink *w = state;
 	char *json;
 
-	if ((json = eve_verdict_json(v)) == NULL)
-		return;
-	/* Counted before the push: the intake may settle it at once. */
-	pthread_mutex_lock(&w->mu);
-	w->pending++;
-	pthread_mutex_unlock(&w->mu);
-	if (sinkq_push(w->q, json) == -1) {
-		free(json);
-		pthread_mutex_lock(&w->mu);
-		w->pending--;
-		pthread_mutex_unlock(&w->mu);
-	}
+	if ((json = eve_verdict_json(v)) != NULL)
+		delivery_verdict(w->d, json);
 }
 
-/* Waits until every verdict taken is delivered, or a disabled endpoint
- * has everything stored that it will not take. */
 static void
 drain(void *state, uint64_t deadline_us)
 {
-	struct webhook_sink *w = state;
-
-	pthread_mutex_lock(&w->mu);
-	while (w->pending > 0 && mono_us() < deadline_us) {
-		if (w->disabled) {
-			/* Nothing more will be sent: wait only for the
-			 * intake to store what is queued. */
-			pthread_mutex_unlock(&w->mu);
-			(void)sinkq_wait_idle(w->q, deadline_us);
-			return;
-		}
-		cond_wait_until(&w->idle, &w->mu, deadline_us);
-	}
-	pthread_mutex_unlock(&w->mu);
-}
-
-/* Stops the threads: the intake stores everything still queued first; a
- * request under way is given up (within about a second). Then settles
- * what they left: messages in memory go to the spool if it takes them
- * now, else they are abandoned. */
-static void
-stop_threads(struct webhook_sink *w)
-{
-	uint64_t moved;
-
-	pthread_mutex_lock(&w->mu);
-	if (w->finished) {
-		pthread_mutex_unlock(&w->mu);
-		return;
-	}
-	w->stop = 1;
-	__atomic_store_n(&w->stop_post, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&w->wake);
-	pthread_mutex_unlock(&w->mu);
-	if (w->q != NULL)
-		sinkq_stop(w->q);
-	if (w->sender_started)
-		pthread_join(w->sender_thread, NULL);
-
-	pthread_mutex_lock(&w->store_mu);
-	moved = mem_to_spool(w);
-	pthread_mutex_unlock(&w->store_mu);
-	note_spool(w);
-	pthread_mutex_lock(&w->mu);
-	w->spooled += moved;
-	w->abandoned = w->mem_verdicts;
-	w->pending -= w->abandoned < w->pending ? w->abandoned : w->pending;
-	w->finished = 1;
-	pthread_mutex_unlock(&w->mu);
-}
-
-static uint64_t
-queue_dropped(struct webhook_sink *w)
-{
-	struct sinkq_figures f;
-
-	sinkq_figures(w->q, &f);
-	return f.dropped;
+	delivery_drain(((struct webhook_sink *)state)->d, deadline_us);
 }
 
 static void
 finish(void *state, struct sink_end *end)
 {
-	struct webhook_sink *w = state;
-
-	stop_threads(w);
-	end->lost = queue_dropped(w);
-	pthread_mutex_lock(&w->mu);
-	end->kept = w->pending;	/* what is left is in the spool */
-	end->lost += w->spool_dropped + w->backlog_dropped + w->rejected +
-	    w->abandoned;
-	pthread_mutex_unlock(&w->mu);
-	if (end->kept > 0)
-		log_warn("%" PRIu64 " verdicts not delivered by the end of the "
-		    "run; they stay in the spool %s for the next run",
-		    end->kept, w->cfg->spool);
+	delivery_finish(((struct webhook_sink *)state)->d, end);
 }
 
 static void
 figures(void *state, struct stats_event *s)
 {
-	struct webhook_sink *w = state;
-	struct sinkq_figures f;
-
-	sinkq_figures(w->q, &f);
-	pthread_mutex_lock(&w->mu);
-	stats_add(s, "webhook", "queued", f.queued);
-	stats_add(s, "webhook", "queue_dropped", f.dropped);
-	stats_add(s, "webhook", "spooled", w->spooled);
-	stats_add(s, "webhook", "spool_dropped", w->spool_dropped);
-	stats_add(s, "webhook", "spool_errors", w->spool_errors);
-	stats_add(s, "webhook", "backlog_dropped", w->backlog_dropped);
-	stats_add(s, "webhook", "abandoned", w->abandoned);
-	stats_add(s, "webhook", "recovered", w->recovered);
-	stats_add(s, "webhook", "delivered", w->delivered);
-	stats_add(s, "webhook", "messages", w->messages);
-	stats_add(s, "webhook", "attempts", w->attempts);
-	stats_add(s, "webhook", "failures", w->failures);
-	stats_add(s, "webhook", "rejected", w->rejected);
-	stats_add(s, "webhook", "pending", w->pending);
-	stats_add(s, "webhook", "spool_messages", w->spool_msgs_now);
-	stats_add(s, "webhook", "spool_bytes", w->spool_bytes_now);
-	stats_add(s, "webhook", "disabled", (uint64_t)w->disabled);
-	stats_add(s, "webhook", "queue_depth", f.depth);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void
-webhook_sink_free(struct webhook_sink *w)
-{
-	size_t i;
-
-	if (w == NULL)
-		return;
-	stop_threads(w);
-	sinkq_free(w->q);
-	for (i = 0; i < w->nmem; i++)
-		free(w->mem[i].body);
-	free(w->mem);
-	webhook_free(w->wh);
-	spool_close(w->spool);
-	pthread_cond_destroy(&w->wake);
-	pthread_cond_destroy(&w->idle);
-	pthread_mutex_destroy(&w->store_mu);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
+	delivery_figures(((struct webhook_sink *)state)->d, s);
 }
 
 static int

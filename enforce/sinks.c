@@ -10,13 +10,14 @@
 #include "sinks.h"
 #include "util.h"
 
-extern const struct sink_ops sink_events, sink_eve, sink_webhook, sink_exec,
-    sink_nft, sink_evidence;
+extern const struct sink_ops sink_events, sink_eve, sink_webhook, sink_nats,
+    sink_exec, sink_nft, sink_evidence;
 
 static const struct sink_ops *const registry[] = {
 	&sink_events,	/* standard output or -o */
 	&sink_eve,	/* --eve */
 	&sink_webhook,
+	&sink_nats,	/* --nats: JetStream */
 	&sink_exec,
 	&sink_nft,
 	&sink_evidence,	/* --evidence-dir */
@@ -112,6 +113,8 @@ sinks_finish(struct sinks *s, uint64_t timeout_us)
 {
 	uint64_t deadline = mono_us() + timeout_us, kept = 0, lost = 0;
 	struct sink_end e;
+	char where[256] = "";
+	size_t off = 0;
 	unsigned i;
 
 	/* All the sinks work at once: waiting for each in turn up to the
@@ -126,10 +129,13 @@ sinks_finish(struct sinks *s, uint64_t timeout_us)
 		s->s[i].ops->finish(s->s[i].state, &e);
 		kept += e.kept;
 		lost += e.lost;
+		if (e.lost > 0 && off < sizeof(where))
+			off += (size_t)snprintf(where + off, sizeof(where) - off,
+			    "%s, ", s->s[i].ops->name);
 	}
 	if (lost > 0) {
 		log_err("%" PRIu64 " verdicts were lost (see the stats event: "
-		    "webhook and action)", lost);
+		    "%saction)", lost, where);
 		return SINKS_END_LOST;
 	}
 	return kept > 0 ? SINKS_END_KEPT : SINKS_END_ALL;

@@ -86,6 +86,14 @@ struct config {
 	uint64_t webhook_timeout_us;
 	long webhook_batch;		/* verdicts per message at most */
 	uint64_t webhook_retry_max_us;	/* cap of the backoff */
+	char nats[CONFIG_PATH_MAX];		/* server URLs, "" for none */
+	char nats_creds[CONFIG_PATH_MAX];
+	char nats_ca_file[CONFIG_PATH_MAX];
+	char nats_cert_file[CONFIG_PATH_MAX];
+	char nats_key_file[CONFIG_PATH_MAX];
+	uint64_t nats_timeout_us;	/* a publish's ack */
+	long nats_replicas;		/* 0: by the cluster's size */
+	char host_id[256];		/* "" for the host name */
 	char spool[CONFIG_PATH_MAX];	/* directory, "" for none */
 	long spool_max_bytes;
 	char evidence_dir[CONFIG_PATH_MAX];	/* "" for none */

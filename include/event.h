@@ -90,7 +90,7 @@ struct verdict {
 	struct pktstore_pkts *evidence;
 };
 
-#define STATS_MAX_COUNTERS 112
+#define STATS_MAX_COUNTERS 160
 
 /* A stats record: named counters in a fixed order, grouped by section. */
 struct stats_event {

@@ -1,0 +1,258 @@
+/*
+ * natsbus.c: connecting to NATS and making streams (see natsbus.h).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "natsbus.h"
+#include "util.h"
+
+#define MAX_SERVERS	16
+
+/* Splits cfg->nats at commas into urls (pointing into buf). Returns how
+ * many, or -1 with a message. */
+static int
+split_servers(const char *list, char *buf, size_t buflen,
+    const char *urls[MAX_SERVERS], char *err, size_t errlen)
+{
+	char *p, *save = NULL;
+	int n = 0;
+
+	if (str_copy(buf, list, buflen) >= buflen) {
+		snprintf(err, errlen, "nats: the server list is too long");
+		return -1;
+	}
+	for (p = strtok_r(buf, ", \t", &save); p != NULL;
+	    p = strtok_r(NULL, ", \t", &save)) {
+		if (strncmp(p, "nats://", 7) != 0 && strncmp(p, "tls://", 6) != 0) {
+			snprintf(err, errlen, "nats: '%s' is not a nats:// or "
+			    "tls:// URL", p);
+			return -1;
+		}
+		if (n == MAX_SERVERS) {
+			snprintf(err, errlen, "nats: more than %d servers",
+			    MAX_SERVERS);
+			return -1;
+		}
+		urls[n++] = p;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "nats: no server URL");
+		return -1;
+	}
+	return n;
+}
+
+static int
+token_ok(const char *t)
+{
+	const unsigned char *p = (const unsigned char *)t;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p == '.' || *p == '*' || *p == '>' || isspace(*p) ||
+		    *p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+natsbus_check_config(const struct config *cfg, const char *host, char *err,
+    size_t errlen)
+{
+	char buf[CONFIG_PATH_MAX];
+	const char *urls[MAX_SERVERS];
+
+	if (split_servers(cfg->nats, buf, sizeof(buf), urls, err, errlen) == -1)
+		return -1;
+	if (strlen(host) >= NATSBUS_HOST_MAX || !token_ok(host)) {
+		snprintf(err, errlen, "host_id '%s': a subject token is needed "
+		    "(no '.', '*', '>' or blanks, under %d bytes)", host,
+		    NATSBUS_HOST_MAX);
+		return -1;
+	}
+	if ((cfg->nats_cert_file[0] == '\0') != (cfg->nats_key_file[0] == '\0')) {
+		snprintf(err, errlen, "nats_cert_file and nats_key_file go "
+		    "together");
+		return -1;
+	}
+	return 0;
+}
+
+void
+natsbus_host_id(const struct config *cfg, char *out, size_t len)
+{
+	char *p;
+
+	if (cfg->host_id[0] != '\0') {
+		str_copy(out, cfg->host_id, len);
+		return;
+	}
+	if (gethostname(out, len) != 0 || out[0] == '\0')
+		str_copy(out, "localhost", len);
+	out[len - 1] = '\0';
+	for (p = out; *p != '\0'; p++)
+		if (*p == '.' || *p == '*' || *p == '>' ||
+		    isspace((unsigned char)*p))
+			*p = '-';
+}
+
+void
+natsbus_error(natsStatus s, jsErrCode jerr, const char *what, char *err,
+    size_t errlen)
+{
+	const char *last = nats_GetLastError(NULL);
+
+	if (jerr != 0)
+		snprintf(err, errlen, "%s: %s (JetStream error %d)", what,
+		    last != NULL && *last != '\0' ? last : natsStatus_GetText(s),
+		    (int)jerr);
+	else
+		snprintf(err, errlen, "%s: %s", what,
+		    last != NULL && *last != '\0' ? last : natsStatus_GetText(s));
+}
+
+/* Warns when a secret file can be read by others. */
+static void
+secret_mode(const char *path)
+{
+	struct stat st;
+
+	if (path[0] != '\0' && stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("%s can be read by other users: chmod 600 it", path);
+}
+
+natsConnection *
+natsbus_connect(const struct config *cfg, const char *name, int keep_trying,
+    char *err, size_t errlen)
+{
+	char buf[CONFIG_PATH_MAX];
+	const char *urls[MAX_SERVERS];
+	natsOptions *o = NULL;
+	natsConnection *nc = NULL;
+	natsStatus s;
+	int n, secure = 0, i;
+
+	if ((n = split_servers(cfg->nats, buf, sizeof(buf), urls, err,
+	    errlen)) == -1)
+		return NULL;
+	for (i = 0; i < n; i++)
+		secure |= strncmp(urls[i], "tls://", 6) == 0;
+	if ((s = natsOptions_Create(&o)) != NATS_OK)
+		goto fail;
+	s = natsOptions_SetServers(o, urls, n);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(o, name);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(o, (int64_t)(cfg->nats_timeout_us / 1000));
+	/* Forever, every half second plus jitter: a cluster that is down
+	 * comes back, and verdicts wait in the spool meanwhile. */
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(o, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(o, 500);
+	if (s == NATS_OK && keep_trying)
+		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+	if (s == NATS_OK && cfg->nats_creds[0] != '\0') {
+		secret_mode(cfg->nats_creds);
+		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->nats_creds,
+		    NULL);
+	}
+	if (s == NATS_OK && cfg->nats_ca_file[0] != '\0') {
+		secure = 1;
+		s = natsOptions_LoadCATrustedCertificates(o, cfg->nats_ca_file);
+	}
+	if (s == NATS_OK && cfg->nats_cert_file[0] != '\0') {
+		secure = 1;
+		secret_mode(cfg->nats_key_file);
+		s = natsOptions_LoadCertificatesChain(o, cfg->nats_cert_file,
+		    cfg->nats_key_file);
+	}
+	if (s == NATS_OK && secure)
+		s = natsOptions_SetSecure(o, true);
+	if (s != NATS_OK)
+		goto fail;
+	s = natsConnection_Connect(&nc, o);
+	if (s == NATS_NOT_YET_CONNECTED && keep_trying) {
+		log_warn("nats: no server of %s answers yet; connecting in the "
+		    "background, verdicts wait meanwhile", cfg->nats);
+		s = NATS_OK;
+	}
+	if (s != NATS_OK)
+		goto fail;
+	natsOptions_Destroy(o);
+	return nc;
+fail:
+	natsbus_error(s, 0, cfg->nats, err, errlen);
+	natsConnection_Destroy(nc);
+	natsOptions_Destroy(o);
+	return NULL;
+}
+
+int
+natsbus_replicas(const struct config *cfg, natsConnection *nc)
+{
+	char **servers = NULL;
+	int count = 0, i;
+
+	if (cfg->nats_replicas > 0)
+		return (int)cfg->nats_replicas;
+	/* The configured servers and those the cluster told of. */
+	if (natsConnection_GetServers(nc, &servers, &count) != NATS_OK)
+		count = 1;
+	for (i = 0; servers != NULL && i < count; i++)
+		free(servers[i]);
+	free(servers);
+	return count >= 3 ? 3 : 1;
+}
+
+int
+natsbus_stream(jsCtx *js, const struct natsbus_stream *st, int replicas,
+    int create, int *created, char *err, size_t errlen)
+{
+	jsStreamInfo *si = NULL;
+	jsStreamConfig sc;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	*created = 0;
+	s = js_GetStreamInfo(&si, js, st->name, NULL, &jerr);
+	if (s == NATS_OK) {
+		jsStreamInfo_Destroy(si);
+		return 0;
+	}
+	if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr) {
+		natsbus_error(s, jerr, st->name, err, errlen);
+		return -1;
+	}
+	if (!create)
+		return 1;
+	jsStreamConfig_Init(&sc);
+	sc.Name = st->name;
+	sc.Subjects = (const char **)st->subjects;
+	sc.SubjectsLen = st->nsubjects;
+	sc.Storage = js_FileStorage;
+	sc.Retention = js_LimitsPolicy;
+	sc.Replicas = replicas;
+	sc.MaxAge = st->max_age_ns;
+	sc.MaxBytes = st->max_bytes;
+	sc.Duplicates = st->duplicates_ns;
+	jerr = 0;
+	s = js_AddStream(&si, js, &sc, NULL, &jerr);
+	if (s != NATS_OK && jerr != JSStreamNameExistErr) {
+		natsbus_error(s, jerr, st->name, err, errlen);
+		return -1;
+	}
+	jsStreamInfo_Destroy(si);
+	*created = s == NATS_OK;
+	if (*created)
+		log_info("nats: stream %s created with %d replicas", st->name,
+		    replicas);
+	return 0;
+}
