@@ -137,6 +137,14 @@ emit_verdict(const struct verdict *v, void *arg)
 }
 
 static void
+emit_summary(char *json, size_t len, uint64_t ts_us, void *arg)
+{
+	(void)ts_us;
+	sinks_summary(&((struct run *)arg)->out, json, len);
+	free(json);
+}
+
+static void
 emit_flow(const struct flow_event *fe, void *arg)
 {
 	struct run *r = arg;
@@ -644,6 +652,7 @@ main(int argc, char **argv)
 	}
 	if (src != NULL) {
 		out.verdict = emit_verdict;
+		out.summary = emit_summary;
 		out.flow = cfg.flows || run.report_log != NULL ? emit_flow :
 		    NULL;
 		out.arg = &run;

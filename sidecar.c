@@ -118,6 +118,14 @@ emit_verdict(const struct verdict *v, void *arg)
 }
 
 static void
+emit_summary(char *json, size_t len, uint64_t ts_us, void *arg)
+{
+	(void)ts_us;
+	sinks_summary(&((struct worker *)arg)->sc->out, json, len);
+	free(json);
+}
+
+static void
 emit_flow(const struct flow_event *fe, void *arg)
 {
 	struct sidecar *sc = ((struct worker *)arg)->sc;
@@ -475,6 +483,7 @@ make_workers(struct sidecar *sc, char *err, size_t errlen)
 		pthread_mutex_init(&w->mu, NULL);
 		w->inv_entries = NO_INVENTORY;
 		out.verdict = emit_verdict;
+		out.summary = emit_summary;
 		out.flow = sc->cfg->flows ? emit_flow : NULL;
 		out.arg = w;
 		if ((w->c = classify_new(sc->cfg, &out, err, errlen)) == NULL)

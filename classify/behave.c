@@ -24,7 +24,6 @@
  * unanswered.
  */
 #include <arpa/inet.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -334,15 +333,9 @@ behave_new(const struct behave_cfg *cfg, char *err, size_t errlen)
 		free(b);
 		return NULL;
 	}
-	/* linear counting, by bits set: n = -m ln(zeros / m), rounded down
-	 * (up to 31 bits set it then equals the bits set, so a sketch never
-	 * over-counts a few items); a full map is read as one zero */
-	for (i = 0; i <= SKETCH_BITS; i++) {
-		double zeros = i < SKETCH_BITS ? SKETCH_BITS - i : 1;
-
-		b->estimate[i] = (uint16_t)(-(double)SKETCH_BITS *
-		    log(zeros / SKETCH_BITS));
-	}
+	/* sketch.h's estimate, by bits set, once */
+	for (i = 0; i <= SKETCH_BITS; i++)
+		b->estimate[i] = (uint16_t)sketch_estimate_bits(i);
 	idle = cfg->flood_window_us > cfg->scan_window_us ?
 	    cfg->flood_window_us : cfg->scan_window_us;
 	b->bytes = sizeof(*b);
@@ -422,4 +415,10 @@ behave_stats(const struct behave *b, struct behave_stats *st)
 	st->bytes = b->bytes;
 	st->hits = b->hits;
 	st->suppressed = b->suppressed;
+}
+
+uint64_t
+behave_logins(const struct behave *b)
+{
+	return b->logins;
 }

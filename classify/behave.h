@@ -140,4 +140,9 @@ uint64_t behave_unanswered_hosts(struct behave *b, const uint8_t vm[16],
 
 void behave_stats(const struct behave *b, struct behave_stats *st);
 
+/* Login attempts the guessing detectors counted so far, all (VM, target,
+ * port) together: the fleet summaries take what a packet or connection
+ * added. */
+uint64_t behave_logins(const struct behave *b);
+
 #endif

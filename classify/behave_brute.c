@@ -332,6 +332,7 @@ behave_brute_reply(struct behave *b, const struct behave_pkt *p,
 	if (svc != SVC_NONE)
 		e->svc = (uint8_t)svc;
 	e->attempts++;
+	b->logins++;
 	e->replies++;
 	e->unclaimed++;
 	if (is_http_port(p->target_port))
@@ -460,6 +461,7 @@ login_refused(struct behave *b, const struct behave_conn *c,
 	add32(&e->pkts, c->pkts_from_vm);
 	e->bytes += c->bytes_from_vm;
 	add32(&e->attempts, c->logins_refused > 0 ? c->logins_refused : 1);
+	b->logins += c->logins_refused > 0 ? c->logins_refused : 1;
 	add32(&e->replies, c->logins_refused);
 	brute_check(b, e, c->ts_us, hits, max, &n);
 	return n;
@@ -511,8 +513,10 @@ behave_conn_end(struct behave *b, const struct behave_conn *c,
 	e->bytes += c->bytes_from_vm;
 	if (e->unclaimed > 0)
 		e->unclaimed = 0;
-	else if (!web)
+	else if (!web) {
 		e->attempts++;
+		b->logins++;
+	}
 	brute_check(b, e, c->ts_us, hits, max, &n);
 	return n;
 }

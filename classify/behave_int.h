@@ -36,13 +36,12 @@
 #include "behave.h"
 #include "lrutab.h"
 #include "siphash.h"
+#include "sketch.h"
 
 #define TH_SYN		0x02
 #define TH_RST		0x04
 #define TH_ACK		0x10
 
-#define SKETCH_BITS	512
-#define SKETCH_WORDS	(SKETCH_BITS / 64)
 
 /* fired bits: which detector already produced (or was suppressed) in the
  * current window of an entry, so each window yields one candidate. */
@@ -201,6 +200,7 @@ struct behave {
 	uint16_t memo_port;
 	uint8_t memo_target_ok, memo_port_ok, memo_vm_ok;
 	uint64_t evicted, hits, suppressed, bytes;
+	uint64_t logins;	/* login attempts counted, ever (behave_logins) */
 };
 
 /* ---- tables (lrutab.h) ---- */
@@ -246,45 +246,11 @@ add32(uint32_t *v, uint64_t by)
 	*v = by >= UINT32_MAX - *v ? UINT32_MAX : *v + (uint32_t)by;
 }
 
-/* ---- sketches ---- */
+/* ---- sketches (sketch.h) ---- */
 
-static const struct siphash_key sketch_key = {
-	0x736b65746368206bULL, 0x6567726573736421ULL
-};
-
-/*
- * A sketch is a bitmap of SKETCH_BITS; its distinct items are estimated
- * from the bits set. The count of those is kept as bits are set rather
- * than counted again at every packet: a sketch pair (sent, answered)
- * keeps the bits set in sent and not in answered.
- */
-static inline unsigned
-sketch_bit(uint64_t h)
-{
-	return (unsigned)(h & (SKETCH_BITS - 1));
-}
-
-static inline int
-sketch_has(const uint64_t *s, uint64_t h)
-{
-	unsigned bit = sketch_bit(h);
-
-	return (s[bit / 64] >> (bit % 64)) & 1;
-}
-
-/* Sets h's bit; returns whether it was clear. */
-static inline int
-sketch_add(uint64_t *s, uint64_t h)
-{
-	unsigned bit = sketch_bit(h);
-	uint64_t m = 1ULL << (bit % 64);
-
-	if (s[bit / 64] & m)
-		return 0;
-	s[bit / 64] |= m;
-	return 1;
-}
-
+/* A sketch pair (sent, answered) keeps the count of the bits set in sent
+ * and not in answered as bits are set, rather than counting again at
+ * every packet. */
 static inline void
 sketch_sent(uint64_t *sent, const uint64_t *answered, uint16_t *open,
     uint64_t h)
@@ -317,8 +283,7 @@ target_hash(struct behave *b, const uint8_t target[16])
 {
 	if (!b->memo_target_ok || memcmp(b->memo_target, target, 16) != 0) {
 		memcpy(b->memo_target, target, 16);
-		b->memo_htarget = (uint16_t)sketch_bit(siphash24(&sketch_key,
-		    target, 16));
+		b->memo_htarget = (uint16_t)sketch_bit(sketch_hash(target, 16));
 		b->memo_target_ok = 1;
 	}
 	return b->memo_htarget;
@@ -331,8 +296,7 @@ vm_hash(struct behave *b, const uint8_t vm[16])
 {
 	if (!b->memo_vm_ok || memcmp(b->memo_vm, vm, 16) != 0) {
 		memcpy(b->memo_vm, vm, 16);
-		b->memo_hvm = (uint16_t)sketch_bit(siphash24(&sketch_key,
-		    vm, 16));
+		b->memo_hvm = (uint16_t)sketch_bit(sketch_hash(vm, 16));
 		b->memo_vm_ok = 1;
 	}
 	return b->memo_hvm;
@@ -343,8 +307,8 @@ port_hash(struct behave *b, uint16_t port)
 {
 	if (!b->memo_port_ok || b->memo_port != port) {
 		b->memo_port = port;
-		b->memo_hport = (uint16_t)sketch_bit(siphash24(&sketch_key,
-		    &port, sizeof(port)));
+		b->memo_hport = (uint16_t)sketch_bit(sketch_hash(&port,
+		    sizeof(port)));
 		b->memo_port_ok = 1;
 	}
 	return b->memo_hport;

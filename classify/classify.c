@@ -24,6 +24,7 @@
 #include "communityid.h"
 #include "dns.h"
 #include "dpi.h"
+#include "fleetsum.h"
 #include "flowtab.h"
 #include "geo.h"
 #include "heur.h"
@@ -64,6 +65,14 @@ load_rules(struct classify *c, char *err, size_t errlen)
 		    errlen) == -1)
 			return -1;
 	return 0;
+}
+
+static void
+emit_summary(char *json, size_t len, uint64_t ts_us, void *arg)
+{
+	struct classify *c = arg;
+
+	c->out.summary(json, len, ts_us, c->out.arg);
 }
 
 struct classify *
@@ -126,6 +135,11 @@ classify_new(const struct config *cfg, const struct classify_out *out, char *err
 	}
 	if ((c->behave = behave_new(&bc, err, errlen)) == NULL)
 		goto fail;
+	if (out->summary != NULL && cfg->nats[0] != '\0' &&
+	    (c->fleet = fleetsum_new(cfg->fleet_interval_us,
+	    cfg->flood_window_us, (size_t)cfg->fleet_max_pairs, emit_summary,
+	    c, err, errlen)) == NULL)
+		goto fail;
 	c->suppress = suppress_new();
 	c->tls = slotpool_new(TLS_SLOTS, tlsrec_size());
 	c->ssh = slotpool_new(SSH_SLOTS, sshshape_size());
@@ -157,6 +171,7 @@ classify_free(struct classify *c)
 		flowtab_flush(c->ft);
 	}
 	flowtab_free(c->ft);
+	fleetsum_free(c->fleet);
 	behave_free(c->behave);
 	suppress_free(c->suppress);
 	slotpool_free(c->tls);
@@ -409,6 +424,7 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	struct behave_hit hits[4];
 	struct behave_pkt bp;
 	size_t i, n;
+	uint64_t logins;
 	int side = vm_side(c->cfg, f), flooding = 0;
 
 	if (side == -1)
@@ -431,7 +447,11 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.first_of_side = f->pkts[dir] == 1;
 	bp.vm_opened = side == 0;
 	bp.vm_pkts = f->pkts[side];
+	logins = behave_logins(c->behave);
 	n = behave_packet(c->behave, &bp, hits, NELEM(hits), &flooding);
+	if (c->fleet != NULL)
+		fleetsum_packet(c->fleet, &bp, behave_logins(c->behave) - logins,
+		    c->inv);
 	for (i = 0; i < n; i++) {
 		/* A peer-to-peer protocol's fan-out to peers that are gone
 		 * (Gnutella's pings, a DHT's lookups) is that protocol,
@@ -769,6 +789,7 @@ conn_ended(struct classify *c, struct flow *f,
 	struct behave_hit hits[4];
 	struct behave_conn bc;
 	size_t i, n;
+	uint64_t logins;
 	int side = vm_side(c->cfg, f);
 
 	if (f->key.proto != 6 || side == -1)
@@ -795,7 +816,11 @@ conn_ended(struct classify *c, struct flow *f,
 		bc.login_read = 1;
 		bc.login_tls = 1;
 	}
+	logins = behave_logins(c->behave);
 	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
+	if (c->fleet != NULL && behave_logins(c->behave) > logins)
+		fleetsum_logins(c->fleet, bc.ts_us, bc.vm, bc.target, bc.proto,
+		    bc.target_port, behave_logins(c->behave) - logins, c->inv);
 	for (i = 0; i < n; i++)
 		verdict_make(c, &(struct verdict_about){ .hit = &hits[i] },
 		    f->last_us);
@@ -872,13 +897,19 @@ on_flow_end(struct flow *f, enum flow_end why, void *arg)
 void
 classify_expire(struct classify *c, uint64_t now_us)
 {
-	flowtab_expire(c->ft, pktclock_read_wall(&c->clock, now_us));
+	uint64_t now = pktclock_read_wall(&c->clock, now_us);
+
+	flowtab_expire(c->ft, now);
+	if (c->fleet != NULL)
+		fleetsum_tick(c->fleet, now, 0, c->inv);
 }
 
 void
 classify_flush(struct classify *c)
 {
 	flowtab_flush(c->ft);
+	if (c->fleet != NULL)
+		fleetsum_tick(c->fleet, 0, 1, c->inv);
 }
 
 /* A flow's signature indexes name rules of the set being replaced. */

@@ -56,6 +56,7 @@ struct classify {
 	struct dns_cache *dns_cache;	/* NULL when dns_cache_size is 0 */
 	struct dns_tunnel *dns_tunnel;
 	struct behave *behave;
+	struct fleetsum *fleet;		/* NULL: no fleet summaries */
 	struct suppress *suppress;	/* repeated verdicts held back */
 	struct inventory *inv;		/* NULL: a VM is its address */
 	const char *if_last;		/* the last interface looked up, */

@@ -6,6 +6,7 @@
  */
 #include "behave.h"
 #include "classify_int.h"
+#include "fleetsum.h"
 #include "sig.h"
 
 void
@@ -65,4 +66,15 @@ classify_stats(const struct classify *c, struct stats_event *s)
 	stats_add(s, "verdicts", "p2p_fanout", c->verdicts_p2p_fanout);
 	stats_add(s, "verdicts", "suppressed", c->verdicts_suppressed);
 	stats_add(s, "verdicts", "below_min_confidence", c->below_min_confidence);
+	if (c->fleet != NULL) {
+		struct fleetsum_stats sum;
+
+		fleetsum_stats(c->fleet, &sum);
+		stats_add(s, "fleet", "summaries", sum.messages);
+		stats_add(s, "fleet", "summary_rows", sum.rows);
+		stats_add(s, "fleet", "summary_bytes", sum.bytes);
+		stats_add(s, "fleet", "summary_intervals", sum.intervals);
+		stats_add(s, "fleet", "pairs_dropped", sum.dropped);
+		stats_add(s, "fleet", "table_bytes", sum.table_bytes);
+	}
 }

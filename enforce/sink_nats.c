@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "natsbus.h"
 #include "sink.h"
+#include "sinkq.h"
 #include "util.h"
 
 #define SUBJECT_MAX	192
@@ -35,6 +37,21 @@
 
 static const char *const verdict_subjects[] = {
 	"egressd.verdicts.>", "egressd.fleet.>"
+};
+
+static const char *const summary_subjects[] = { "egressd.summary.>" };
+
+/* Summaries matter while the fleet correlates them, minutes; an hour
+ * leaves room for a correlator's restart. */
+#define SUMMARIES_MAX_AGE_NS	(3600LL * 1000000000LL)
+
+static const struct natsbus_stream summary_stream = {
+	.name = NATSBUS_SUMMARIES,
+	.subjects = summary_subjects,
+	.nsubjects = 1,
+	.max_age_ns = SUMMARIES_MAX_AGE_NS,
+	.max_bytes = -1,
+	.duplicates_ns = 120LL * 1000000000LL,
 };
 
 static const struct natsbus_stream verdict_stream = {
@@ -56,6 +73,16 @@ struct nats_sink {
 	pthread_mutex_t mu;
 	uint64_t duplicates;		/* acks that said: had it already */
 	int stop;			/* atomic, set by delivery */
+	/* Fleet summaries: published from a queue of their own, retried
+	 * while the run goes on; at stop, one attempt each until one fails. */
+	struct sinkq *sq;		/* struct summary_item * */
+	int sq_gave_up;			/* its thread only */
+	uint64_t summaries, summary_bytes, summaries_lost;	/* under mu */
+};
+
+struct summary_item {
+	size_t len;
+	char json[];
 };
 
 /* The message: the verdict with the host that made it. */
@@ -154,6 +181,125 @@ send_message(void *arg, const char *id, const char *body, size_t len,
 	return DELIVERY_RETRY;
 }
 
+/* Publishes one summary to egressd.summary.<host>, the host added to it;
+ * returns 0, or -1 with a message. */
+static int
+publish_summary(struct nats_sink *w, const struct summary_item *it,
+    char *err, size_t errlen)
+{
+	char subject[SUBJECT_MAX], msgid[NATSBUS_HOST_MAX + 80];
+	const char *sid;
+	jsPubOptions po;
+	jsPubAck *ack = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	json_t *o;
+	char *body;
+	int created;
+
+	o = json_loadb(it->json, it->len, 0, NULL);
+	sid = json_string_value(json_object_get(o, "summary_id"));
+	if (sid == NULL || json_object_set_new(o, "host",
+	    json_string(w->host)) != 0 ||
+	    (body = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		snprintf(err, errlen, "nats: a summary that is not one");
+		return -1;
+	}
+	snprintf(subject, sizeof(subject), "egressd.summary.%s", w->host);
+	snprintf(msgid, sizeof(msgid), "%s.%s", w->host, sid);
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectStream = NATSBUS_SUMMARIES;
+	po.MaxWait = (int64_t)(w->cfg->nats_timeout_us / 1000);
+	s = publish(w, subject, body, strlen(body), &po, &ack, &jerr);
+	if ((s == NATS_NO_RESPONDERS || jerr == JSStreamNotFoundErr) &&
+	    natsbus_stream(w->js, &summary_stream,
+	    natsbus_replicas(w->cfg, w->nc), 1, &created, err, errlen) == 0) {
+		jerr = 0;
+		s = publish(w, subject, body, strlen(body), &po, &ack, &jerr);
+	}
+	if (s == NATS_OK) {
+		pthread_mutex_lock(&w->mu);
+		w->summaries++;
+		w->summary_bytes += strlen(body);
+		pthread_mutex_unlock(&w->mu);
+		jsPubAck_Destroy(ack);
+	} else {
+		natsbus_error(s, jerr, "nats: publish of a summary", err, errlen);
+	}
+	free(body);
+	json_decref(o);
+	return s == NATS_OK ? 0 : -1;
+}
+
+/* The summary queue's thread: each summary until it is published; once
+ * the run stops, one attempt each, and none after one failed. */
+static void
+summary_run(void *arg, void **items, unsigned n)
+{
+	struct nats_sink *w = arg;
+	char err[512];
+	unsigned i, tries;
+	uint64_t wait;
+
+	for (i = 0; i < n; i++) {
+		for (tries = 0;; tries++) {
+			if (w->sq_gave_up) {
+				pthread_mutex_lock(&w->mu);
+				w->summaries_lost++;
+				pthread_mutex_unlock(&w->mu);
+				break;
+			}
+			if (publish_summary(w, items[i], err, sizeof(err)) == 0)
+				break;
+			if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+				log_warn("%s; summaries still queued are dropped",
+				    err);
+				w->sq_gave_up = 1;
+				continue;
+			}
+			if (tries == 0)
+				log_warn("%s; retried until the cluster takes it",
+				    err);
+			/* 0.25 s doubled to 4 s, looking at stop meanwhile. */
+			wait = 250000ULL << (tries < 4 ? tries : 4);
+			for (; wait > 0 && !__atomic_load_n(&w->stop,
+			    __ATOMIC_ACQUIRE); wait -= wait > 50000 ? 50000 : wait)
+				usleep(50000);
+		}
+		free(items[i]);
+	}
+}
+
+static void
+summary_discard(void *arg, void *item)
+{
+	struct nats_sink *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	w->summaries_lost++;
+	pthread_mutex_unlock(&w->mu);
+	free(item);
+}
+
+static void
+summary(void *state, const char *json, size_t len)
+{
+	struct nats_sink *w = state;
+	struct summary_item *it = xmalloc(sizeof(*it) + len + 1);
+
+	it->len = len;
+	memcpy(it->json, json, len);
+	it->json[len] = '\0';
+	if (sinkq_push(w->sq, it) == -1) {
+		free(it);
+		pthread_mutex_lock(&w->mu);
+		w->summaries_lost++;
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
 static void
 delivery_def_of(struct nats_sink *w, struct delivery_def *def)
 {
@@ -174,7 +320,9 @@ nats_sink_free(struct nats_sink *w)
 {
 	if (w == NULL)
 		return;
-	delivery_free(w->d);	/* first: its sender publishes */
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	sinkq_free(w->sq);	/* first: the threads publish */
+	delivery_free(w->d);
 	jsCtx_Destroy(w->js);
 	natsConnection_Destroy(w->nc);
 	pthread_mutex_destroy(&w->mu);
@@ -254,6 +402,7 @@ open_sink(const struct sink_args *a, void **state, char *err, size_t errlen)
 {
 	struct nats_sink *w;
 	struct delivery_def def;
+	struct sinkq_def qd;
 	char name[NATSBUS_HOST_MAX + 16];
 
 	if ((w = nats_sink_new(a->cfg, err, errlen)) == NULL)
@@ -280,6 +429,18 @@ open_sink(const struct sink_args *a, void **state, char *err, size_t errlen)
 		nats_sink_free(w);
 		return SINK_ERR_CONFIG;
 	}
+	memset(&qd, 0, sizeof(qd));
+	qd.cap = (size_t)a->cfg->queue_size;
+	qd.batch = 16;
+	qd.wait_when_full = (a->flags & SINK_WAIT_WHEN_FULL) != 0;
+	qd.finish_queued = 1;
+	qd.run = summary_run;
+	qd.discard = summary_discard;
+	qd.arg = w;
+	if ((w->sq = sinkq_new(&qd, err, errlen)) == NULL) {
+		nats_sink_free(w);
+		return SINK_ERR_CONFIG;
+	}
 	*state = w;
 	return 0;
 }
@@ -297,13 +458,21 @@ verdict(void *state, const struct verdict *v)
 static void
 drain(void *state, uint64_t deadline_us)
 {
-	delivery_drain(((struct nats_sink *)state)->d, deadline_us);
+	struct nats_sink *w = state;
+
+	delivery_drain(w->d, deadline_us);
+	(void)sinkq_wait_idle(w->sq, deadline_us);
 }
 
+/* Verdicts end as delivery says; summaries are no verdicts: what is left
+ * of them is counted in stats (fleet.summaries_lost), not here. */
 static void
 finish(void *state, struct sink_end *end)
 {
-	delivery_finish(((struct nats_sink *)state)->d, end);
+	struct nats_sink *w = state;
+
+	delivery_finish(w->d, end);	/* sets stop */
+	sinkq_stop(w->sq);
 }
 
 static void
@@ -317,6 +486,11 @@ figures(void *state, struct stats_event *s)
 	dup = w->duplicates;
 	pthread_mutex_unlock(&w->mu);
 	stats_add(s, "nats", "duplicates", dup);
+	pthread_mutex_lock(&w->mu);
+	stats_add(s, "nats", "summaries", w->summaries);
+	stats_add(s, "nats", "summary_bytes", w->summary_bytes);
+	stats_add(s, "nats", "summaries_lost", w->summaries_lost);
+	pthread_mutex_unlock(&w->mu);
 }
 
 static int
@@ -334,6 +508,7 @@ const struct sink_ops sink_nats = {
 	.check = check,
 	.open = open_sink,
 	.verdict = verdict,
+	.summary = summary,
 	.figures = figures,
 	.drain = drain,
 	.finish = finish,

@@ -77,6 +77,16 @@ sinks_flow(struct sinks *s, const struct flow_event *fe)
 }
 
 void
+sinks_summary(struct sinks *s, const char *json, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].ops->summary != NULL)
+			s->s[i].ops->summary(s->s[i].state, json, len);
+}
+
+void
 sinks_stats(struct sinks *s, const struct stats_event *st)
 {
 	unsigned i;

@@ -17,6 +17,7 @@
 #define EGRESSD_CLASSIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "decode.h"
@@ -27,6 +28,10 @@ struct classify;
 struct classify_out {
 	void (*verdict)(const struct verdict *, void *arg);
 	void (*flow)(const struct flow_event *, void *arg);	/* may be NULL */
+	/* A fleet summary message (fleetsum.h): JSON text the callee takes
+	 * (frees), made for the interval that ended at packet time ts_us.
+	 * NULL: no summaries are kept. */
+	void (*summary)(char *json, size_t len, uint64_t ts_us, void *arg);
 	void *arg;
 };
 

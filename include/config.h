@@ -93,7 +93,11 @@ struct config {
 	char nats_key_file[CONFIG_PATH_MAX];
 	uint64_t nats_timeout_us;	/* a publish's ack */
 	long nats_replicas;		/* 0: by the cluster's size */
-	char host_id[256];		/* "" for the host name */
+	char host_id[CONFIG_PATH_MAX];	/* "" for the host name */
+	uint64_t fleet_interval_us;	/* of the fleet summaries */
+	long fleet_max_pairs;		/* summary rows per worker and interval */
+	uint64_t fleet_linger_us;	/* egressd fleet: quiet time that ends windows */
+	long fleet_shards, fleet_shard;	/* egressd fleet: which tenants */
 	char spool[CONFIG_PATH_MAX];	/* directory, "" for none */
 	long spool_max_bytes;
 	char evidence_dir[CONFIG_PATH_MAX];	/* "" for none */

@@ -56,6 +56,9 @@ struct sink_ops {
 	/* Capture threads: copy what is needed and return. May be NULL. */
 	void (*verdict)(void *state, const struct verdict *v);
 	void (*flow)(void *state, const struct flow_event *fe);
+	/* A fleet summary (JSON text, classify's fleetsum.h); copy it. May
+	 * be NULL: only the NATS sink publishes them. */
+	void (*summary)(void *state, const char *json, size_t len);
 	/* Writes a stats event. May be NULL. */
 	void (*stats)(void *state, const struct stats_event *s);
 	/* Health: 1, with why, when the sink has made no progress for

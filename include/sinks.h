@@ -35,6 +35,8 @@ int sinks_check(const struct sink_args *a, char *err, size_t errlen);
 
 void sinks_verdict(struct sinks *s, const struct verdict *v);
 void sinks_flow(struct sinks *s, const struct flow_event *fe);
+/* A fleet summary's JSON text (copied by the sinks that take it). */
+void sinks_summary(struct sinks *s, const char *json, size_t len);
 /* Writes st to every sink that writes stats events. */
 void sinks_stats(struct sinks *s, const struct stats_event *st);
 /* Adds every sink's own figures to st. */

@@ -48,7 +48,7 @@ worker(const char *suppress)
 {
 	const char *n[] = { "signature_dir", "suppress_window" },
 	    *v[] = { "", suppress };
-	struct classify_out out = { on_verdict, on_flow, NULL };
+	struct classify_out out = { .verdict = on_verdict, .flow = on_flow };
 	struct classify *c;
 	char err[512];
 

@@ -285,7 +285,7 @@ START_TEST(option_names)
 			ck_assert_int_eq(tv, 0);
 		}
 	}
-	ck_assert_uint_eq(i, 76);
+	ck_assert_uint_eq(i, 81);
 	ck_assert(seen_max && seen_flows);
 }
 END_TEST

@@ -35,7 +35,7 @@ worker(void)
 {
 	const char *n[] = { "signature_dir", "block_categories" },
 	    *v[] = { "", "mining" };
-	struct classify_out out = { on_verdict, NULL, NULL };
+	struct classify_out out = { .verdict = on_verdict };
 	struct classify *c;
 	char err[512];
 
