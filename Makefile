@@ -75,7 +75,8 @@ TEST_CPPFLAGS = -iquote capture -iquote classify -iquote common -iquote enforce
 
 MODULES := $(sort $(wildcard common/*.c capture/*.c classify/*.c enforce/*.c))
 MOD_OBJS := $(MODULES:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/egressd.o $(BUILD)/sidecar.o $(BUILD)/pipeline.o
+MAIN_OBJ := $(BUILD)/egressd.o $(BUILD)/sidecar.o $(BUILD)/pipeline.o \
+	    $(BUILD)/fleet.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(BUILD)/tests/unit-tests
@@ -132,7 +133,7 @@ demo: egressd
 check: test-deps
 	@$(MAKE) --no-print-directory lint check-unit check-golden check-cli \
 	    check-evidence check-report check-tools check-bound check-hostile check-fuzz check-delivery \
-	    check-faults check-live check-deploy check-e2e check-pkg
+	    check-fleet check-faults check-live check-deploy check-e2e check-pkg
 
 # Banned functions; option defaults in the table, README and example config;
 # the README's reload list against the table.
@@ -188,6 +189,11 @@ fuzz:
 check-delivery: $(BUILD)/egressd
 	tests/delivery/run.sh $(BUILD)/egressd
 	tests/delivery/nft-enforce.sh $(BUILD)/egressd
+
+# NATS JetStream: the sink, the summaries and egressd fleet, against a
+# three-node nats-server cluster on loopback, one node killed on the way.
+check-fleet: $(BUILD)/egressd
+	tests/fleet/run.sh $(BUILD)/egressd
 
 # One script per fault a fault-injection pass found (tests/faults/run.sh).
 check-faults: $(BUILD)/egressd

@@ -21,6 +21,7 @@
 #include "decode.h"
 #include "dpi.h"
 #include "eve.h"
+#include "fleet.h"
 #include "inventory.h"
 #include "live.h"
 #include "log.h"
@@ -37,8 +38,6 @@
 #define EXIT_RUNTIME	EGRESSD_EXIT_RUNTIME
 #define EXIT_USAGE	EGRESSD_EXIT_USAGE
 
-#define OPT_TABLE_BASE	1000	/* getopt codes of option-table entries */
-#define MAX_TABLE_OPTS	CONFIG_MAX_OPTIONS
 #define OPT_PROGRESS	900	/* getopt codes of --progress, --no-progress */
 #define OPT_NO_PROGRESS	901
 #define OPT_REPORT	902	/* --report FILE */
@@ -78,6 +77,8 @@ usage(FILE *fp)
 	    "       egressd -i IFACE[,IFACE] [-u USER] [--workers N] [options]\n"
 	    "       egressd --webhook URL --spool DIR [options]   (deliver a spool)\n"
 	    "       egressd -t [-c FILE] [options]\n"
+	    "       egressd fleet --nats URL [options]  (see egressd fleet "
+	    "--help)\n"
 	    "       egressd report [-o report.html] [--evidence-dir DIR] "
 	    "EVENTS.json...\n"
 	    "\n"
@@ -462,17 +463,17 @@ main(int argc, char **argv)
 {
 	static struct config cfg;	/* large: keep it off the stack */
 	static const char *set_names[64], *set_values[64];
-	static struct option longopts[MAX_TABLE_OPTS + 6];
-	static char optnames[MAX_TABLE_OPTS][48];
+	static struct option longopts[CONFIG_MAX_OPTIONS + 6];
+	static char optnames[CONFIG_MAX_OPTIONS][PIPELINE_OPT_NAME];
 	struct classify_out out;
 	struct classify *c = NULL;
 	struct source *src = NULL;
 	struct run run;
-	const char *ofile = "-", *cfile = NULL, *name, *report = NULL;
+	const char *ofile = "-", *cfile = NULL, *report = NULL;
 	static const char **rfiles;	/* static: reachable until exit */
 	char err[512];
-	size_t nsets = 0, nopts = 0, nrfiles = 0;
-	int ch, test_only = 0, verbose = 0, status = 0, takes, rc, why;
+	size_t nsets = 0, nrfiles = 0;
+	int ch, test_only = 0, verbose = 0, status = 0, rc, why;
 	int progress = -1;	/* --progress 1, --no-progress 0, else -1 */
 	int stdin_given = 0;
 	struct sigaction sa;
@@ -480,6 +481,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_command(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "fleet") == 0)
+		return fleet_command(argc - 1, argv + 1);
 	/* Long options: the fixed ones, then one per option-table entry. */
 	longopts[0] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[1] = (struct option){ "version", no_argument, NULL, 'V' };
@@ -491,18 +494,7 @@ main(int argc, char **argv)
 	    OPT_REPORT };
 	/* Every -r, at most one per argument. */
 	rfiles = xcalloc((size_t)argc + 1, sizeof(*rfiles));
-	for (nopts = 0; nopts < MAX_TABLE_OPTS &&
-	    (name = config_option_name(nopts, &takes)) != NULL; nopts++) {
-		char *q = optnames[nopts];
-
-		str_copy(q, name, sizeof(optnames[nopts]));
-		for (; *q != '\0'; q++)
-			if (*q == '_')
-				*q = '-';
-		longopts[5 + nopts] = (struct option){ optnames[nopts],
-		    takes ? required_argument : optional_argument, NULL,
-		    OPT_TABLE_BASE + (int)nopts };
-	}
+	(void)pipeline_table_longopts(longopts + 5, optnames);
 
 	while ((ch = getopt_long(argc, argv, "r:o:c:i:u:tvVh", longopts,
 	    NULL)) != -1) {
@@ -534,19 +526,11 @@ main(int argc, char **argv)
 		case 'V': print_version(); return 0;
 		case 'h': usage(stdout); return 0;
 		default:
-			if (ch >= OPT_TABLE_BASE && ch < OPT_TABLE_BASE + (int)nopts) {
-				if (nsets == NELEM(set_names)) {
-					log_err("too many options");
-					return EXIT_USAGE;
-				}
-				name = config_option_name((size_t)(ch - OPT_TABLE_BASE),
-				    &takes);
-				set_names[nsets] = name;
-				set_values[nsets] = optarg != NULL ? optarg : "yes";
-				nsets++;
+			if ((rc = pipeline_table_set(ch, optarg, set_names,
+			    set_values, &nsets, NELEM(set_names))) == 1)
 				break;
-			}
-			fprintf(stderr, "Try 'egressd --help'.\n");
+			if (rc == 0)
+				fprintf(stderr, "Try 'egressd --help'.\n");
 			return EXIT_USAGE;
 		}
 	}

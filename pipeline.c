@@ -1,11 +1,15 @@
 /*
  * pipeline.c: the source -> decode -> classify loop, and the figures and
- * exit status both run modes share (see pipeline.h). The per-frame path adds
+ * exit status both run modes share, and the option table on the command
+ * line (see pipeline.h). The per-frame path adds
  * counters and hands the packet on; it allocates nothing.
  */
+#include <getopt.h>
 #include <string.h>
 
+#include "log.h"
 #include "pipeline.h"
+#include "util.h"
 
 void
 pipeline_init(struct pipeline *pl, struct classify *c, const char *ifname)
@@ -164,4 +168,46 @@ pipeline_exit_status(int status, enum sinks_end end)
 		break;
 	}
 	return status;
+}
+
+size_t
+pipeline_table_longopts(struct option *lo, char (*names)[PIPELINE_OPT_NAME])
+{
+	const char *name;
+	size_t n;
+	int takes;
+	char *q;
+
+	for (n = 0; n < CONFIG_MAX_OPTIONS &&
+	    (name = config_option_name(n, &takes)) != NULL; n++) {
+		q = names[n];
+		str_copy(q, name, PIPELINE_OPT_NAME);
+		for (; *q != '\0'; q++)
+			if (*q == '_')
+				*q = '-';
+		lo[n] = (struct option){ names[n],
+		    takes ? required_argument : optional_argument, NULL,
+		    PIPELINE_OPT_TABLE + (int)n };
+	}
+	return n;
+}
+
+int
+pipeline_table_set(int ch, const char *arg, const char **names,
+    const char **values, size_t *n, size_t max)
+{
+	const char *name;
+	int takes;
+
+	if (ch < PIPELINE_OPT_TABLE || (name = config_option_name(
+	    (size_t)(ch - PIPELINE_OPT_TABLE), &takes)) == NULL)
+		return 0;
+	if (*n == max) {
+		log_err("too many options");
+		return -1;
+	}
+	names[*n] = name;
+	values[*n] = arg != NULL ? arg : "yes";
+	(*n)++;
+	return 1;
 }

@@ -441,6 +441,41 @@ eve_evidence_object(const struct verdict *v)
 	return ev;
 }
 
+/* A comma-separated list as a JSON array. */
+static json_t *
+name_array(const char *list)
+{
+	json_t *a = json_array();
+	const char *p = list, *c;
+
+	while (*p != '\0') {
+		c = strchr(p, ',');
+		json_array_append_new(a, json_stringn(p, c != NULL ?
+		    (size_t)(c - p) : strlen(p)));
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	return a;
+}
+
+/* An egressd fleet verdict's contributors. */
+static json_t *
+fleet_object(const struct verdict *v)
+{
+	json_t *f = json_object();
+
+	json_object_set_new(f, "vms", name_array(v->fleet_vms));
+	eve_set_int(f, "vm_count", v->fleet_nvms);
+	json_object_set_new(f, "hosts", name_array(v->fleet_hosts));
+	eve_set_int(f, "host_count", v->fleet_nhosts);
+	if (v->fleet_tenants[0] != '\0') {
+		json_object_set_new(f, "tenants", name_array(v->fleet_tenants));
+		eve_set_int(f, "tenant_count", v->fleet_ntenants);
+	}
+	return f;
+}
+
 /* The native verdict as a JSON object (the caller owns it). */
 static json_t *
 verdict_object(const struct verdict *v)
@@ -477,6 +512,8 @@ verdict_object(const struct verdict *v)
 		if (pn != NULL)
 			eve_set_str(o, "proto", pn);
 	}
+	if (v->fleet_vms[0] != '\0')
+		json_object_set_new(o, "fleet", fleet_object(v));
 	eve_set_str(o, "action", v->action);
 	return o;
 }

@@ -13,6 +13,34 @@
 #include "util.h"
 
 #define MAX_SERVERS	16
+#define SEC_NS		1000000000LL
+
+static const char *const verdict_subjects[] = {
+	"egressd.verdicts.>", "egressd.fleet.>"
+};
+static const char *const summary_subjects[] = { "egressd.summary.>" };
+
+/* How long the server remembers a verdict's Nats-Msg-Id: longer than the
+ * delivery backoff's longest wait, so that a retry after an outage is
+ * still known. Summaries matter while the fleet correlates them, minutes;
+ * an hour leaves room for a correlator's restart. */
+const struct natsbus_stream natsbus_verdict_stream = {
+	.name = NATSBUS_VERDICTS,
+	.subjects = verdict_subjects,
+	.nsubjects = 2,
+	.max_age_ns = 30LL * 86400 * SEC_NS,
+	.max_bytes = -1,
+	.duplicates_ns = 3600LL * SEC_NS,
+};
+
+const struct natsbus_stream natsbus_summary_stream = {
+	.name = NATSBUS_SUMMARIES,
+	.subjects = summary_subjects,
+	.nsubjects = 1,
+	.max_age_ns = 3600LL * SEC_NS,
+	.max_bytes = -1,
+	.duplicates_ns = 120LL * SEC_NS,
+};
 
 /* Splits cfg->nats at commas into urls (pointing into buf). Returns how
  * many, or -1 with a message. */
@@ -255,4 +283,94 @@ natsbus_stream(jsCtx *js, const struct natsbus_stream *st, int replicas,
 		log_info("nats: stream %s created with %d replicas", st->name,
 		    replicas);
 	return 0;
+}
+
+int
+natsbus_publish(jsCtx *js, natsConnection *nc, const struct config *cfg,
+    const struct natsbus_stream *st, const char *subject, const char *msgid,
+    const char *host, const char *body, size_t len, int *duplicate,
+    int *fatal, char *err, size_t errlen)
+{
+	jsPubOptions po;
+	jsPubAck *ack = NULL;
+	jsErrCode jerr = 0;
+	natsMsg *m = NULL;
+	natsStatus s;
+	int try, created;
+
+	*duplicate = *fatal = 0;
+	jsPubOptions_Init(&po);
+	po.MsgId = msgid;
+	po.ExpectStream = st->name;
+	po.MaxWait = (int64_t)(cfg->nats_timeout_us / 1000);
+	for (try = 0; try < 2; try++) {
+		jerr = 0;
+		s = natsMsg_Create(&m, subject, NULL, body, (int)len);
+		if (s == NATS_OK)
+			s = natsMsgHeader_Set(m, "Egressd-Host", host);
+		if (s == NATS_OK)
+			s = js_PublishMsg(&ack, js, m, &po, &jerr);
+		natsMsg_Destroy(m);
+		m = NULL;
+		/* No stream takes the subject: made, and published again. */
+		if (try == 0 && (s == NATS_NO_RESPONDERS ||
+		    jerr == JSStreamNotFoundErr) &&
+		    natsbus_stream(js, st, natsbus_replicas(cfg, nc), 1, &created,
+		    err, errlen) == 0)
+			continue;
+		break;
+	}
+	if (s == NATS_OK) {
+		*duplicate = ack->Duplicate;
+		jsPubAck_Destroy(ack);
+		return 0;
+	}
+	natsbus_error(s, jerr, subject, err, errlen);
+	*fatal = jerr == JSStreamMessageExceedsMaximumErr;
+	return -1;
+}
+
+natsSubscription *
+natsbus_pull(jsCtx *js, const char *stream, const char *filter,
+    const char *durable, uint64_t ack_wait_us, int max_ack_pending,
+    char *err, size_t errlen)
+{
+	natsSubscription *sub = NULL;
+	jsConsumerInfo *ci = NULL;
+	jsConsumerConfig cc;
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	/* The consumer as this run wants it: updated when it exists (an
+	 * earlier run's ack wait, say), made when it does not; then the
+	 * subscription binds to it. */
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = durable;
+	cc.AckPolicy = js_AckExplicit;
+	cc.DeliverPolicy = js_DeliverAll;
+	cc.AckWait = (int64_t)ack_wait_us * 1000;
+	cc.MaxAckPending = max_ack_pending;
+	cc.FilterSubject = filter;
+	s = js_UpdateConsumer(&ci, js, stream, &cc, NULL, &jerr);
+	if (s != NATS_OK && (s == NATS_NOT_FOUND ||
+	    jerr == JSConsumerNotFoundErr)) {
+		jerr = 0;
+		s = js_AddConsumer(&ci, js, stream, &cc, NULL, &jerr);
+	}
+	jsConsumerInfo_Destroy(ci);
+	if (s != NATS_OK) {
+		natsbus_error(s, jerr, durable, err, errlen);
+		return NULL;
+	}
+	jsSubOptions_Init(&so);
+	so.Stream = stream;
+	so.Consumer = durable;
+	jerr = 0;
+	s = js_PullSubscribe(&sub, js, filter, durable, NULL, &so, &jerr);
+	if (s != NATS_OK) {
+		natsbus_error(s, jerr, durable, err, errlen);
+		return NULL;
+	}
+	return sub;
 }

@@ -30,38 +30,6 @@
 #include "util.h"
 
 #define SUBJECT_MAX	192
-/* How long the server remembers a Nats-Msg-Id: longer than the backoff's
- * longest wait, so that a retry after an outage is still recognised. */
-#define DUPLICATE_WINDOW_NS	(3600LL * 1000000000LL)
-#define VERDICTS_MAX_AGE_NS	(30LL * 86400 * 1000000000LL)
-
-static const char *const verdict_subjects[] = {
-	"egressd.verdicts.>", "egressd.fleet.>"
-};
-
-static const char *const summary_subjects[] = { "egressd.summary.>" };
-
-/* Summaries matter while the fleet correlates them, minutes; an hour
- * leaves room for a correlator's restart. */
-#define SUMMARIES_MAX_AGE_NS	(3600LL * 1000000000LL)
-
-static const struct natsbus_stream summary_stream = {
-	.name = NATSBUS_SUMMARIES,
-	.subjects = summary_subjects,
-	.nsubjects = 1,
-	.max_age_ns = SUMMARIES_MAX_AGE_NS,
-	.max_bytes = -1,
-	.duplicates_ns = 120LL * 1000000000LL,
-};
-
-static const struct natsbus_stream verdict_stream = {
-	.name = NATSBUS_VERDICTS,
-	.subjects = verdict_subjects,
-	.nsubjects = 2,
-	.max_age_ns = VERDICTS_MAX_AGE_NS,
-	.max_bytes = -1,
-	.duplicates_ns = DUPLICATE_WINDOW_NS,
-};
 
 struct nats_sink {
 	const struct config *cfg;
@@ -108,36 +76,15 @@ frame(void *arg, char **v, unsigned n, size_t *len)
 	return v[0];
 }
 
-/* One publish of body to subject, with the host in a header. */
-static natsStatus
-publish(struct nats_sink *w, const char *subject, const char *body,
-    size_t len, jsPubOptions *po, jsPubAck **ack, jsErrCode *jerr)
-{
-	natsMsg *m = NULL;
-	natsStatus s;
-
-	s = natsMsg_Create(&m, subject, NULL, body, (int)len);
-	if (s == NATS_OK)
-		s = natsMsgHeader_Set(m, "Egressd-Host", w->host);
-	if (s == NATS_OK)
-		s = js_PublishMsg(ack, w->js, m, po, jerr);
-	natsMsg_Destroy(m);
-	return s;
-}
-
 static enum delivery_result
 send_message(void *arg, const char *id, const char *body, size_t len,
     uint64_t *retry_after_us, char *err, size_t errlen)
 {
 	struct nats_sink *w = arg;
-	char subject[SUBJECT_MAX], what[64];
+	char subject[SUBJECT_MAX];
 	const char *vid = NULL, *cat = NULL;
-	jsPubOptions po;
-	jsPubAck *ack = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s;
 	json_t *o;
-	int created;
+	int rc, dup, fatal;
 
 	*retry_after_us = 0;
 	o = json_loadb(body, len, 0, NULL);
@@ -152,33 +99,18 @@ send_message(void *arg, const char *id, const char *body, size_t len,
 		json_decref(o);
 		return DELIVERY_REJECTED;
 	}
-	jsPubOptions_Init(&po);
-	po.MsgId = vid;
-	po.ExpectStream = NATSBUS_VERDICTS;
-	po.MaxWait = (int64_t)(w->cfg->nats_timeout_us / 1000);
-	s = publish(w, subject, body, len, &po, &ack, &jerr);
-	if ((s == NATS_NO_RESPONDERS || jerr == JSStreamNotFoundErr) &&
-	    natsbus_stream(w->js, &verdict_stream,
-	    natsbus_replicas(w->cfg, w->nc), 1, &created, err, errlen) == 0) {
-		/* No stream took the subject: made now, published again. */
-		jerr = 0;
-		s = publish(w, subject, body, len, &po, &ack, &jerr);
-	}
+	rc = natsbus_publish(w->js, w->nc, w->cfg, &natsbus_verdict_stream,
+	    subject, vid, w->host, body, len, &dup, &fatal, err, errlen);
 	json_decref(o);
-	if (s == NATS_OK) {
-		if (ack->Duplicate) {
+	if (rc == 0) {
+		if (dup) {
 			pthread_mutex_lock(&w->mu);
 			w->duplicates++;
 			pthread_mutex_unlock(&w->mu);
 		}
-		jsPubAck_Destroy(ack);
 		return DELIVERY_DONE;
 	}
-	snprintf(what, sizeof(what), "nats: publish of %s", id);
-	natsbus_error(s, jerr, what, err, errlen);
-	if (jerr == JSStreamMessageExceedsMaximumErr)
-		return DELIVERY_REJECTED;
-	return DELIVERY_RETRY;
+	return fatal ? DELIVERY_REJECTED : DELIVERY_RETRY;
 }
 
 /* Publishes one summary to egressd.summary.<host>, the host added to it;
@@ -189,13 +121,9 @@ publish_summary(struct nats_sink *w, const struct summary_item *it,
 {
 	char subject[SUBJECT_MAX], msgid[NATSBUS_HOST_MAX + 80];
 	const char *sid;
-	jsPubOptions po;
-	jsPubAck *ack = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s;
 	json_t *o;
 	char *body;
-	int created;
+	int rc, dup, fatal;
 
 	o = json_loadb(it->json, it->len, 0, NULL);
 	sid = json_string_value(json_object_get(o, "summary_id"));
@@ -208,29 +136,18 @@ publish_summary(struct nats_sink *w, const struct summary_item *it,
 	}
 	snprintf(subject, sizeof(subject), "egressd.summary.%s", w->host);
 	snprintf(msgid, sizeof(msgid), "%s.%s", w->host, sid);
-	jsPubOptions_Init(&po);
-	po.MsgId = msgid;
-	po.ExpectStream = NATSBUS_SUMMARIES;
-	po.MaxWait = (int64_t)(w->cfg->nats_timeout_us / 1000);
-	s = publish(w, subject, body, strlen(body), &po, &ack, &jerr);
-	if ((s == NATS_NO_RESPONDERS || jerr == JSStreamNotFoundErr) &&
-	    natsbus_stream(w->js, &summary_stream,
-	    natsbus_replicas(w->cfg, w->nc), 1, &created, err, errlen) == 0) {
-		jerr = 0;
-		s = publish(w, subject, body, strlen(body), &po, &ack, &jerr);
-	}
-	if (s == NATS_OK) {
+	rc = natsbus_publish(w->js, w->nc, w->cfg, &natsbus_summary_stream,
+	    subject, msgid, w->host, body, strlen(body), &dup, &fatal, err,
+	    errlen);
+	if (rc == 0) {
 		pthread_mutex_lock(&w->mu);
 		w->summaries++;
 		w->summary_bytes += strlen(body);
 		pthread_mutex_unlock(&w->mu);
-		jsPubAck_Destroy(ack);
-	} else {
-		natsbus_error(s, jerr, "nats: publish of a summary", err, errlen);
 	}
 	free(body);
 	json_decref(o);
-	return s == NATS_OK ? 0 : -1;
+	return rc;
 }
 
 /* The summary queue's thread: each summary until it is published; once
@@ -376,7 +293,7 @@ check(const struct sink_args *a, char *err, size_t errlen)
 		natsbus_error(NATS_ERR, jerr, "nats", err, errlen);
 		goto out;
 	}
-	switch (natsbus_stream(w->js, &verdict_stream,
+	switch (natsbus_stream(w->js, &natsbus_verdict_stream,
 	    natsbus_replicas(a->cfg, w->nc), 0, &created, err, errlen)) {
 	case 0:
 		log_info("nats: stream %s is there", NATSBUS_VERDICTS);

@@ -83,6 +83,11 @@ struct verdict {
 	struct flow_tuple t;
 	char community_id[32];		/* "" without a flow */
 	const char *action;		/* static string */
+	/* egressd fleet: who took part, comma separated ("vm@host" for
+	 * VMs), and how many (more than the lists may name); "" and 0 in a
+	 * host's verdicts */
+	char fleet_vms[512], fleet_hosts[512], fleet_tenants[512];
+	unsigned fleet_nvms, fleet_nhosts, fleet_ntenants;
 	/* --evidence-dir: the packets the verdict rests on (pktstore.h),
 	 * NULL otherwise. The one exception to plain values: only the
 	 * evidence sink reads it, and it owns the copy once handed over;

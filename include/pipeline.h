@@ -84,4 +84,19 @@ void pipeline_stats(const struct pipeline *pl, struct stats_event *s,
  * spool 3 unless something else was wrong. */
 int pipeline_exit_status(int status, enum sinks_end end);
 
+/* The command line's long options for the option table (config.h): one
+ * per row, from lo[0], named with '-' for '_' in names; their getopt codes
+ * are PIPELINE_OPT_TABLE + the row. Returns how many (at most
+ * CONFIG_MAX_OPTIONS). */
+#define PIPELINE_OPT_TABLE	1000
+#define PIPELINE_OPT_NAME	48
+struct option;
+size_t pipeline_table_longopts(struct option *lo,
+    char (*names)[PIPELINE_OPT_NAME]);
+/* When ch is a table option's getopt code: adds its (name, value) to
+ * names[] and values[] at *n and returns 1 (-1, logged, when max are
+ * set already); 0 when ch is no table option. */
+int pipeline_table_set(int ch, const char *arg, const char **names,
+    const char **values, size_t *n, size_t max);
+
 #endif

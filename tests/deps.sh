@@ -7,9 +7,9 @@
 # is that folder's internal header, included only from its own folder. A
 # header in include/ is public and belongs to the folder holding the .c of
 # the same name (include/decode.h to capture/, because of
-# capture/decode.c); pipeline.h and sidecar.h belong to the program
-# (egressd.c, sidecar.c, pipeline.c at the top). Three have no .c of their
-# name and are listed in OWNERS below: event.h, the records that leave
+# capture/decode.c); pipeline.h, sidecar.h and fleet.h belong to the
+# program (egressd.c, sidecar.c, pipeline.c, fleet.c at the top). Three
+# have no .c of their name and are listed in OWNERS below: event.h, the records that leave
 # classification for the sinks, is a data header of common/ (its enums are
 # vocab.h's and its one function, stats_add, is common/statreg.c's);
 # bytes.h, inline byte-order readers, is common/'s; sink.h, the interface
@@ -23,8 +23,8 @@
 #   classify/  on common/, and on capture/ only for the decoded packet
 #              (decode.h)
 #   enforce/   on common/ (the event records are common/'s)
-#   only the program (egressd.c, sidecar.c, pipeline.c, pipeline.h,
-#   sidecar.h) ties folders together, and no folder includes its headers
+#   only the program (egressd.c, sidecar.c, pipeline.c, fleet.c and their
+#   headers) ties folders together, and no folder includes its headers
 #   no file includes another folder's internal header
 #   include/ holds only public headers: each is included from outside its
 #   folder (directly, or through other include/ headers); one that is not
@@ -46,7 +46,7 @@ from collections import defaultdict
 top, mode = sys.argv[1], sys.argv[2]
 os.chdir(top)
 FOLDERS = ('capture', 'classify', 'common', 'enforce')
-PROGRAM = ('egressd.c', 'sidecar.c', 'pipeline.c')
+PROGRAM = ('egressd.c', 'sidecar.c', 'pipeline.c', 'fleet.c')
 # include/ headers without a .c of their name (see the top of this file).
 OWNERS = {'event.h': 'common', 'bytes.h': 'common', 'sink.h': 'enforce'}
 # What each folder may depend on: (folder, only these of its headers, or
@@ -161,7 +161,7 @@ for folder in ('common', 'capture', 'classify', 'enforce'):
 
 bad = ['%s (%s is the program\'s)' % (loc, h)
        for loc, f, h, a, b in edges if b == 'program' and a != 'program']
-report(not bad, 'only the program (egressd.c, sidecar.c, pipeline.c) ties '
+report(not bad, 'only the program (egressd.c, sidecar.c, pipeline.c, fleet.c) ties '
        'folders together; no folder includes its headers', bad)
 
 bad = ['%s (%s is internal to %s/)' % (loc, h, b)

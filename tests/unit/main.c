@@ -45,6 +45,7 @@ main(void)
 	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, pktstore_suite());
 	srunner_add_suite(sr, frame_ring_suite());
+	srunner_add_suite(sr, fleet_suite());
 	srunner_add_suite(sr, report_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

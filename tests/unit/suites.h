@@ -41,5 +41,6 @@ Suite *notify_suite(void);
 Suite *pktstore_suite(void);
 Suite *frame_ring_suite(void);
 Suite *report_suite(void);
+Suite *fleet_suite(void);
 
 #endif

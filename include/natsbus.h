@@ -51,11 +51,35 @@ struct natsbus_stream {
 	int64_t duplicates_ns;	/* the window Nats-Msg-Id is deduplicated in */
 };
 
+/* egressd's two streams: EGRESSD_VERDICTS (egressd.verdicts.> and
+ * egressd.fleet.>, 30 days, Nats-Msg-Id remembered an hour) and
+ * EGRESSD_SUMMARIES (egressd.summary.>, an hour). */
+extern const struct natsbus_stream natsbus_verdict_stream;
+extern const struct natsbus_stream natsbus_summary_stream;
+
 /* Makes sure stream st exists: looks it up and, when it is missing and
  * create is set, creates it with replicas. *created tells. Returns 0, 1
  * when it is missing and create is not set, or -1 with a message. */
 int natsbus_stream(jsCtx *js, const struct natsbus_stream *st, int replicas,
     int create, int *created, char *err, size_t errlen);
+
+/* Publishes body to subject, acked by stream (st, made when no stream
+ * takes the subject), with Nats-Msg-Id msgid and the header Egressd-Host:
+ * host. *duplicate says the stream had that id already. Returns 0, or -1
+ * with a message; *fatal then says these bytes will never be taken (too
+ * large). */
+int natsbus_publish(jsCtx *js, natsConnection *nc, const struct config *cfg,
+    const struct natsbus_stream *st, const char *subject, const char *msgid,
+    const char *host, const char *body, size_t len, int *duplicate,
+    int *fatal, char *err, size_t errlen);
+
+/* A durable pull consumer of stream's subject (filter), shared by every
+ * process that names it: each message goes to one of them, and one that
+ * is not acked within ack_wait_us goes again. Returns the subscription,
+ * or NULL with a message. */
+natsSubscription *natsbus_pull(jsCtx *js, const char *stream,
+    const char *filter, const char *durable, uint64_t ack_wait_us,
+    int max_ack_pending, char *err, size_t errlen);
 
 /* A status and JetStream error code as one line. */
 void natsbus_error(natsStatus s, jsErrCode jerr, const char *what, char *err,
