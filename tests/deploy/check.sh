@@ -185,10 +185,11 @@ every_option() {
 check "egressd.conf: every option of --help is there (as '# key =' or 'key =')" \
     every_option
 # Every commented default is valid too: uncomment them all (but those
-# naming files that exist only on a real host) and check.
+# naming files that exist only on a real host, and the NATS cluster, which
+# -t would reach) and check.
 defaults_valid() {
 	sed -E 's/^# ([a-z_0-9]+ = .*)/\1/' "$CONF" |
-	    grep -Ev '^(user|rule_files|geoip_country_db|geoip_asn_db|inventory|webhook|webhook_secret_file|webhook_ca_file|spool|exec|nft_set|nft_set6) =' \
+	    grep -Ev '^(user|rule_files|geoip_country_db|geoip_asn_db|inventory|webhook|webhook_secret_file|webhook_ca_file|spool|exec|nft_set|nft_set6|nats|nats_creds) =' \
 	    >"$TMP/defaults.conf"
 	"$EGRESSD" -t -c "$TMP/defaults.conf" --signature-dir "$SIGS" \
 	    --eve "$TMP/eve.json"
@@ -275,6 +276,40 @@ for e in errs:
 sys.exit(1 if errs else 0)
 EOF
 }
+# The fleet correlator's Deployment: `egressd fleet -c` its ConfigMap, as
+# a non-root user with no capability; the config's settings are options
+# egressd knows (egressd fleet has no -t: it would need the cluster).
+fleet_facts() {
+	python3 - "$DEPLOY/kubernetes/fleet.yaml" "$EGRESSD" <<'EOF'
+import subprocess, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+cm = next(d for d in docs if d['kind'] == 'ConfigMap')
+dep = next(d for d in docs if d['kind'] == 'Deployment')
+pod = dep['spec']['template']['spec']
+c = pod['containers'][0]
+errs = []
+def want(ok, what):
+    if not ok:
+        errs.append(what)
+want(c['args'][:1] == ['fleet'] and '-c' in c['args'], 'args run egressd fleet -c')
+want(pod['securityContext'].get('runAsNonRoot') is True, 'runAsNonRoot')
+want(c['securityContext']['capabilities'].get('drop') == ['ALL'] and
+     not c['securityContext']['capabilities'].get('add'), 'no capability')
+conf = cm['data']['fleet.conf']
+names = [l.split('=', 1)[0].strip() for l in conf.splitlines()
+         if l.strip() and not l.lstrip().startswith('#')]
+help_ = subprocess.run([sys.argv[2], '--help'], capture_output=True, text=True).stdout
+for n in names:
+    want('--' + n.replace('_', '-') in help_, 'unknown option ' + n)
+want('nats' in names, 'nats is set')
+mounts = {m['mountPath'] for m in c['volumeMounts']}
+want(any(a.startswith('/etc/egressd-fleet') for a in c['args'] if '/' in a) and
+     '/etc/egressd-fleet' in mounts, 'the config is the mounted ConfigMap')
+for e in errs:
+    print(e)
+sys.exit(1 if errs else 0)
+EOF
+}
 if have python3 && python3 -c 'import yaml' 2>/dev/null; then
 	check "kubernetes: parses; hostNetwork, drop ALL, add NET_RAW (+SETUID SETGID SETPCAP for user), /healthz probes on the metrics port, hostPath state" \
 	    yaml_facts
@@ -293,6 +328,8 @@ if have python3 && python3 -c 'import yaml' 2>/dev/null; then
 	else
 		notok "kubernetes: the ConfigMap's egressd.conf passes egressd -t (not extracted)"
 	fi
+	check "kubernetes: fleet.yaml parses; the Deployment runs egressd fleet unprivileged with its ConfigMap, whose settings egressd knows" \
+	    fleet_facts
 else
 	skip "kubernetes: YAML checks" "python3-yaml is not installed"
 fi
