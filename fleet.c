@@ -41,7 +41,7 @@
 #define FETCH_BATCH	256
 #define MAX_ACK_PENDING	65536
 
-static volatile sig_atomic_t fleet_stop;
+static volatile sig_atomic_t fleet_stop, fleet_reopen;
 
 /* A summary waiting for its window to be judged. */
 struct held {
@@ -64,10 +64,12 @@ struct fleet {
 };
 
 static void
-on_stop(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	fleet_stop = 1;
+	if (sig == SIGHUP)
+		fleet_reopen = 1;
+	else
+		fleet_stop = 1;
 }
 
 static void
@@ -382,6 +384,10 @@ run(struct fleet *f)
 			judge(f, before);
 			judged = before == UINT64_MAX ? latest + iv : before;
 		}
+		if (fleet_reopen) {	/* SIGHUP: files renamed away */
+			fleet_reopen = 0;
+			sinks_reopen(&f->out);
+		}
 		if (mono_us() >= next_stats) {
 			write_stats(f);
 			next_stats = mono_us() + f->cfg->stats_interval_us;
@@ -458,9 +464,10 @@ fleet_command(int argc, char **argv)
 		return rc == SINK_ERR_CONFIG ? 2 : 1;
 	}
 	memset(&sig, 0, sizeof(sig));
-	sig.sa_handler = on_stop;
+	sig.sa_handler = on_signal;
 	sigaction(SIGINT, &sig, NULL);
 	sigaction(SIGTERM, &sig, NULL);
+	sigaction(SIGHUP, &sig, NULL);
 	sig.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sig, NULL);
 	agg_cfg(&cfg, &ac);

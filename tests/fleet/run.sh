@@ -130,6 +130,43 @@ wait "$f3"
     $common --host-id hostA -o "$dir/hostA2.json" 2>"$dir/hostA2.err"
 check "host A's second replay: exit 0" [ $? -eq 0 ]
 
+# TLS: a one-node JetStream server that speaks TLS only, with a CA of the
+# test's; egressd verifies it with nats_ca_file, and refuses another CA.
+tls_port=$((PORT0 + 7))
+(
+	cd "$dir" &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=egd-test-ca \
+	    -keyout ca.key -out ca.pem 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+	    -keyout srv.key -out srv.csr 2>/dev/null &&
+	printf 'subjectAltName=IP:127.0.0.1\n' >san.ext &&
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+	    -days 2 -extfile san.ext -out srv.pem 2>/dev/null &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca \
+	    -keyout other.key -out other.pem 2>/dev/null
+) || notok "TLS certificates made with openssl"
+chmod 600 "$dir/srv.key"
+cat >"$dir/tls.conf" <<EOF
+listen: 127.0.0.1:$tls_port
+jetstream { store_dir: "$dir/tls-store" }
+tls { cert_file: "$dir/srv.pem", key_file: "$dir/srv.key" }
+EOF
+nats-server -c "$dir/tls.conf" >"$dir/tls.log" 2>&1 &
+pids="$pids $!"
+i=0
+until grep -q "Server is ready" "$dir/tls.log" || [ $i -gt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$bin" -r "$top/tests/golden/stratum/capture.pcap" $common \
+    --nats "tls://127.0.0.1:$tls_port" --nats-ca-file "$dir/ca.pem" \
+    --host-id hostT -o "$dir/tls.json" 2>"$dir/tls.err"
+check "TLS: a replay delivers its verdict to a TLS-only server (nats_ca_file)" \
+    grep -q '"nats":{[^}]*"delivered":1' "$dir/tls.json"
+"$bin" -t --nats "tls://127.0.0.1:$tls_port" --nats-ca-file "$dir/other.pem" \
+    --nats-timeout 2s >"$dir/tls-t.out" 2>&1
+check "TLS: a server another CA signed is refused (-t exit 2)" [ $? -eq 2 ]
+
 "$here/jsq.py" "$url2" msgs EGRESSD_VERDICTS >"$dir/verdicts.jsonl"
 "$here/jsq.py" "$url2" info EGRESSD_VERDICTS >"$dir/info.json"
 "$here/jsq.py" "$url2" info EGRESSD_SUMMARIES >"$dir/sinfo.json"
