@@ -16,6 +16,41 @@
  * The last two columns put a figure into a labelled Prometheus family:
  * egressd_<family>[_total]{<label>}.
  */
+/* The figures of delivery.h (delivery_figures), for one peer: sec its
+ * section, lost the family of the verdicts it lost, peer what it delivers
+ * to, q its queue's name, req what one attempt is. */
+#define DELIVERY_STATS(sec, lost, peer, q, req) \
+	{ sec, "queued", C, "Verdicts queued for " peer ".", NULL, NULL }, \
+	{ sec, "queue_dropped", C, "Verdicts lost: the " q " queue was full.", \
+	    lost, "reason=\"queue_full\"" }, \
+	{ sec, "spooled", C, "Verdicts written to the spool.", NULL, NULL }, \
+	{ sec, "spool_dropped", C, \
+	    "Verdicts lost: the spool's bound was reached.", lost, \
+	    "reason=\"spool_full\"" }, \
+	{ sec, "spool_errors", C, "Spool writes the disk refused.", NULL, \
+	    NULL }, \
+	{ sec, "backlog_dropped", C, \
+	    "Verdicts lost: the memory backlog was full.", lost, \
+	    "reason=\"backlog_full\"" }, \
+	{ sec, "abandoned", C, \
+	    "Verdicts lost: still in memory when a run ended.", lost, \
+	    "reason=\"abandoned\"" }, \
+	{ sec, "recovered", C, \
+	    "Verdicts found in the spool at start, from an earlier run.", \
+	    NULL, NULL }, \
+	{ sec, "delivered", C, "Verdicts delivered to " peer ".", NULL, NULL }, \
+	{ sec, "messages", C, "Messages delivered to " peer ".", NULL, NULL }, \
+	{ sec, "attempts", C, req " made.", NULL, NULL }, \
+	{ sec, "failures", C, req " that failed.", NULL, NULL }, \
+	{ sec, "rejected", C, "Verdicts lost: " peer " refused them for good.", \
+	    lost, "reason=\"rejected\"" }, \
+	{ sec, "pending", G, "Verdicts waiting for delivery.", NULL, NULL }, \
+	{ sec, "spool_messages", G, "Messages in the spool.", NULL, NULL }, \
+	{ sec, "spool_bytes", G, "Bytes of the spool's messages.", NULL, NULL }, \
+	{ sec, "disabled", G, "1 while " q " delivery is disabled.", NULL, \
+	    NULL }, \
+	{ sec, "queue_depth", G, "Verdicts in the " q " queue.", NULL, NULL }
+
 static const struct stat_def stat_defs[] = {
 	/* capture: the source */
 	{ "capture", "workers", G, "Capture worker threads.", NULL, NULL },
@@ -162,90 +197,10 @@ static const struct stat_def stat_defs[] = {
 	{ "inventory", "replaced", C,
 	    "Learned bindings that gave way to newer ones.", NULL, NULL },
 	{ "sidecar", "reloads", C, "Reloads (SIGHUP) applied.", NULL, NULL },
-	/* webhook */
-	{ "webhook", "queued", C, "Verdicts queued for the webhook.", NULL,
-	    NULL },
-	{ "webhook", "queue_dropped", C,
-	    "Verdicts lost: the webhook queue was full.", "webhook_lost",
-	    "reason=\"queue_full\"" },
-	{ "webhook", "spooled", C, "Verdicts written to the spool.", NULL,
-	    NULL },
-	{ "webhook", "spool_dropped", C,
-	    "Verdicts lost: the spool's bound was reached.", "webhook_lost",
-	    "reason=\"spool_full\"" },
-	{ "webhook", "spool_errors", C, "Spool writes the disk refused.",
-	    NULL, NULL },
-	{ "webhook", "backlog_dropped", C,
-	    "Verdicts lost: the memory backlog was full.", "webhook_lost",
-	    "reason=\"backlog_full\"" },
-	{ "webhook", "abandoned", C,
-	    "Verdicts lost: still in memory when a run ended.",
-	    "webhook_lost", "reason=\"abandoned\"" },
-	{ "webhook", "recovered", C,
-	    "Verdicts found in the spool at start, from an earlier run.",
-	    NULL, NULL },
-	{ "webhook", "delivered", C, "Verdicts delivered to the webhook.",
-	    NULL, NULL },
-	{ "webhook", "messages", C, "Messages delivered to the webhook.",
-	    NULL, NULL },
-	{ "webhook", "attempts", C, "Webhook requests made.", NULL, NULL },
-	{ "webhook", "failures", C, "Webhook requests that failed.", NULL,
-	    NULL },
-	{ "webhook", "rejected", C,
-	    "Verdicts lost: the webhook refused them for good.",
-	    "webhook_lost", "reason=\"rejected\"" },
-	{ "webhook", "pending", G, "Verdicts waiting for delivery.", NULL,
-	    NULL },
-	{ "webhook", "spool_messages", G, "Messages in the spool.", NULL,
-	    NULL },
-	{ "webhook", "spool_bytes", G, "Bytes of the spool's messages.", NULL,
-	    NULL },
-	{ "webhook", "disabled", G, "1 while webhook delivery is disabled.",
-	    NULL, NULL },
-	{ "webhook", "queue_depth", G, "Verdicts in the webhook queue.", NULL,
-	    NULL },
-	/* nats: the same figures for JetStream (delivery.h) */
-	{ "nats", "queued", C, "Verdicts queued for JetStream.", NULL,
-	    NULL },
-	{ "nats", "queue_dropped", C,
-	    "Verdicts lost: the NATS queue was full.", "nats_lost",
-	    "reason=\"queue_full\"" },
-	{ "nats", "spooled", C, "Verdicts written to the spool (nats/).", NULL,
-	    NULL },
-	{ "nats", "spool_dropped", C,
-	    "Verdicts lost: the spool's bound was reached.", "nats_lost",
-	    "reason=\"spool_full\"" },
-	{ "nats", "spool_errors", C, "Spool writes the disk refused.",
-	    NULL, NULL },
-	{ "nats", "backlog_dropped", C,
-	    "Verdicts lost: the memory backlog was full.", "nats_lost",
-	    "reason=\"backlog_full\"" },
-	{ "nats", "abandoned", C,
-	    "Verdicts lost: still in memory when a run ended.",
-	    "nats_lost", "reason=\"abandoned\"" },
-	{ "nats", "recovered", C,
-	    "Verdicts found in the spool at start, from an earlier run.",
-	    NULL, NULL },
-	{ "nats", "delivered", C, "Verdicts delivered to JetStream.",
-	    NULL, NULL },
-	{ "nats", "messages", C, "Messages delivered to JetStream.",
-	    NULL, NULL },
-	{ "nats", "attempts", C, "Publishes made.", NULL, NULL },
-	{ "nats", "failures", C, "Publishes that failed.", NULL,
-	    NULL },
-	{ "nats", "rejected", C,
-	    "Verdicts lost: JetStream refused them for good.",
-	    "nats_lost", "reason=\"rejected\"" },
-	{ "nats", "pending", G, "Verdicts waiting for delivery.", NULL,
-	    NULL },
-	{ "nats", "spool_messages", G, "Messages in the spool.", NULL,
-	    NULL },
-	{ "nats", "spool_bytes", G, "Bytes of the spool's messages.", NULL,
-	    NULL },
-	{ "nats", "disabled", G, "1 while NATS delivery is disabled.",
-	    NULL, NULL },
-	{ "nats", "queue_depth", G, "Verdicts in the NATS queue.", NULL,
-	    NULL },
+	DELIVERY_STATS("webhook", "webhook_lost", "the webhook", "webhook",
+	    "Webhook requests"),
+	/* nats: the same for JetStream, and its own */
+	DELIVERY_STATS("nats", "nats_lost", "JetStream", "NATS", "Publishes"),
 	{ "nats", "duplicates", C,
 	    "Publishes JetStream acked as a copy it had (Nats-Msg-Id).", NULL,
 	    NULL },

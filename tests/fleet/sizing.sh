@@ -16,6 +16,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 cap=${2:-$here/../../build/bench/mixed.pcap}
 [ -f "$cap" ] || { echo "sizing: no $cap (make bench makes it)" >&2; exit 1; }
 dir=$(mktemp -d)
+# The summaries the correlator writing stats to $1 has taken so far.
+taken() {
+	python3 -c "import json, sys
+t = 0
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d['event_type'] == 'stats': t = d['stats']['fleet']['summaries_in']
+print(t)" "$1" 2>/dev/null || echo 0
+}
 export PORT0=$((21000 + ($$ % 400) * 20))
 trap '"$here/cluster.sh" "$dir/c" stop >/dev/null 2>&1; rm -rf "$dir"' EXIT INT TERM
 "$here/cluster.sh" "$dir/c" start
@@ -30,16 +39,8 @@ fp=$!
 want=$(python3 -c "import json
 s=[json.loads(l) for l in open('$dir/host.json') if '\"stats\"' in l][-1]['stats']
 print(s['nats']['summaries'])")
-taken() {
-	python3 -c "import json
-t=0
-for l in open('$dir/fleet.json'):
-    d=json.loads(l)
-    if d['event_type']=='stats': t=d['stats']['fleet']['summaries_in']
-print(t)" 2>/dev/null || echo 0
-}
 i=0
-while [ "$(taken)" -lt "$want" ] && [ $i -lt 600 ]; do
+while [ "$(taken "$dir/fleet.json")" -lt "$want" ] && [ $i -lt 600 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
@@ -81,14 +82,8 @@ t2=$(date +%s.%N)
 "$bin" fleet --nats "$urls" --fleet-linger 2s --stats-interval 1s \
     -o "$dir/fleet2.json" &
 fp=$!
-want2=$((want + 2000))
 i=0
-while [ "$(python3 -c "import json
-t=0
-for l in open('$dir/fleet2.json'):
-    d=json.loads(l)
-    if d['event_type']=='stats': t=d['stats']['fleet']['summaries_in']
-print(t)" 2>/dev/null || echo 0)" -lt 2000 ] && [ $i -lt 1200 ]; do
+while [ "$(taken "$dir/fleet2.json")" -lt 2000 ] && [ $i -lt 1200 ]; do
 	sleep 0.2
 	i=$((i + 1))
 done

@@ -111,6 +111,29 @@ addr4(uint8_t a[16], unsigned b, unsigned c, unsigned d, unsigned e)
 	a[15] = (uint8_t)e;
 }
 
+/* One TCP packet between VM .vm and target, at T0 + at_us: from the VM
+ * with flags, or its answer. */
+static void
+tcp(struct fleetsum *f, unsigned vm_last, const uint8_t target[16],
+    uint16_t port, uint64_t at_us, int from_vm, uint8_t flags)
+{
+	struct behave_pkt p;
+	uint8_t vm[16];
+
+	memset(&p, 0, sizeof(p));
+	addr4(vm, 198, 51, 100, vm_last);
+	p.ts_us = T0 + at_us;
+	p.vm = vm;
+	p.target = target;
+	p.from_vm = from_vm;
+	p.proto = 6;
+	p.vm_port = 40000;
+	p.target_port = port;
+	p.tcp_flags = flags;
+	p.wire_len = 54;
+	fleetsum_packet(f, &p, 0, inv);
+}
+
 static struct fleetsum *
 host_new(void)
 {
@@ -129,26 +152,13 @@ static void
 syns(struct fleetsum *f, unsigned first, unsigned n, unsigned pps,
     unsigned secs, const uint8_t target[16], uint16_t port)
 {
-	struct behave_pkt p;
-	uint8_t vm[16];
 	unsigned v, i;
 
-	for (i = 0; i < pps * secs; i++) {
-		for (v = 0; v < n; v++) {
-			memset(&p, 0, sizeof(p));
-			addr4(vm, 198, 51, 100, first + v);
-			p.ts_us = T0 + SEC / 10 + (uint64_t)i * SEC / pps;
-			p.vm = vm;
-			p.target = target;
-			p.from_vm = 1;
-			p.proto = 6;
-			p.vm_port = (uint16_t)(1024 + i);
-			p.target_port = port != 0 ? port : (uint16_t)(1 + i);
-			p.tcp_flags = 0x02;
-			p.wire_len = 54;
-			fleetsum_packet(f, &p, 0, inv);
-		}
-	}
+	for (i = 0; i < pps * secs; i++)
+		for (v = 0; v < n; v++)
+			tcp(f, first + v, target, port != 0 ? port :
+			    (uint16_t)(1 + i), SEC / 10 + (uint64_t)i * SEC / pps,
+			    1, 0x02);
 }
 
 static struct fleet_hit hits[8];
@@ -313,8 +323,7 @@ START_TEST(distributed_port_scan)
 {
 	struct fleetagg_cfg c = agg_cfg();
 	struct fleetsum *a, *b;
-	struct behave_pkt p;
-	uint8_t tgt[16], vm[16];
+	uint8_t tgt[16];
 	unsigned v, i;
 
 	agg = fleetagg_new(&c);
@@ -322,18 +331,9 @@ START_TEST(distributed_port_scan)
 	a = host_new();
 	b = host_new();
 	for (v = 0; v < 4; v++)
-		for (i = 0; i < 6; i++) {
-			memset(&p, 0, sizeof(p));
-			addr4(vm, 198, 51, 100, 11 + v);
-			p.ts_us = T0 + SEC + i * 1000;
-			p.vm = vm;
-			p.target = tgt;
-			p.from_vm = 1;
-			p.proto = 6;
-			p.target_port = (uint16_t)(1000 + v * 6 + i);
-			p.tcp_flags = 0x02;
-			fleetsum_packet(v < 2 ? a : b, &p, 0, inv);
-		}
+		for (i = 0; i < 6; i++)
+			tcp(v < 2 ? a : b, 11 + v, tgt, (uint16_t)(1000 + v * 6 + i),
+			    SEC + i * 1000, 1, 0x02);
 	cur_host = "hostA";
 	fleetsum_tick(a, 0, 1, inv);
 	cur_host = "hostB";
@@ -354,30 +354,18 @@ START_TEST(distributed_address_scan)
 {
 	struct fleetagg_cfg c = agg_cfg();
 	struct fleetsum *a;
-	struct behave_pkt p;
-	uint8_t tgt[16], vm[16];
+	uint8_t tgt[16];
 	unsigned v, i;
 
 	agg = fleetagg_new(&c);
 	a = host_new();
 	for (v = 0; v < 3; v++)
 		for (i = 0; i < 12; i++) {
-			memset(&p, 0, sizeof(p));
-			addr4(vm, 198, 51, 100, 11 + v);
 			addr4(tgt, 203, 0, 113, 100 + v * 12 + i);
-			p.ts_us = T0 + SEC + i * 1000;
-			p.vm = vm;
-			p.target = tgt;
-			p.from_vm = 1;
-			p.proto = 6;
-			p.target_port = 22;
-			p.tcp_flags = 0x02;
-			fleetsum_packet(a, &p, 0, inv);
-			if (i >= 10) {	/* two of each VM's answer */
-				p.from_vm = 0;
-				p.tcp_flags = 0x12;
-				fleetsum_packet(a, &p, 0, inv);
-			}
+			tcp(a, 11 + v, tgt, 22, SEC + i * 1000, 1, 0x02);
+			if (i >= 10)	/* two of each VM's answer */
+				tcp(a, 11 + v, tgt, 22, SEC + i * 1000 + 500, 0,
+				    0x12);
 		}
 	cur_host = "hostA";
 	fleetsum_tick(a, 0, 1, inv);
