@@ -161,6 +161,19 @@ syns(struct fleetsum *f, unsigned first, unsigned n, unsigned pps,
 			    1, 0x02);
 }
 
+/* The end of the input on host A (a) and host B (b, may be NULL): their
+ * messages go to agg. */
+static void
+flush_hosts(struct fleetsum *a, struct fleetsum *b)
+{
+	cur_host = "hostA";
+	fleetsum_tick(a, 0, 1, inv);
+	if (b != NULL) {
+		cur_host = "hostB";
+		fleetsum_tick(b, 0, 1, inv);
+	}
+}
+
 static struct fleet_hit hits[8];
 static unsigned nhits;
 
@@ -193,10 +206,7 @@ START_TEST(distributed_flood_once)
 	b = host_new();
 	syns(a, 11, 4, 150, 4, tgt, 80);
 	syns(b, 15, 4, 150, 4, tgt, 80);
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
-	cur_host = "hostB";
-	fleetsum_tick(b, 0, 1, inv);
+	flush_hosts(a, b);
 	ck_assert_uint_eq(emitted, 2);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
@@ -210,8 +220,7 @@ START_TEST(distributed_flood_once)
 	ck_assert_uint_eq(strlen(hits[0].verdict_id), 32);
 	/* Judged windows are over: their rows come late. */
 	syns(a, 11, 4, 150, 1, tgt, 80);
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
+	flush_hosts(a, NULL);
 	judge_all();
 	ck_assert_uint_eq(nhits, 0);
 	fleetagg_stats(agg, &st);
@@ -235,8 +244,7 @@ START_TEST(one_host_is_no_flood_and_ids_agree)
 	addr4(tgt, 203, 0, 113, 9);
 	a = host_new();
 	syns(a, 11, 4, 150, 4, tgt, 80);
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
+	flush_hosts(a, NULL);
 	judge_all();
 	ck_assert_uint_eq(nhits, 0);
 	fleetagg_free(agg);
@@ -276,8 +284,7 @@ START_TEST(host_verdict_withholds)
 	fleetagg_host_verdict(agg, hv, strlen(hv));
 	a = host_new();
 	syns(a, 11, 8, 150, 4, tgt, 80);
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
+	flush_hosts(a, NULL);
 	judge_all();
 	ck_assert_uint_eq(nhits, 0);
 	fleetagg_stats(agg, &st);
@@ -301,10 +308,7 @@ START_TEST(many_tenants)
 	b = host_new();
 	syns(a, 11, 4, 150, 3, tgt, 443);	/* acme */
 	syns(b, 31, 4, 150, 3, tgt, 443);	/* globex */
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
-	cur_host = "hostB";
-	fleetsum_tick(b, 0, 1, inv);
+	flush_hosts(a, b);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
 	ck_assert_str_eq(hits[0].detector, "tenants_syn_flood");
@@ -334,10 +338,7 @@ START_TEST(distributed_port_scan)
 		for (i = 0; i < 6; i++)
 			tcp(v < 2 ? a : b, 11 + v, tgt, (uint16_t)(1000 + v * 6 + i),
 			    SEC + i * 1000, 1, 0x02);
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
-	cur_host = "hostB";
-	fleetsum_tick(b, 0, 1, inv);
+	flush_hosts(a, b);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
 	ck_assert_str_eq(hits[0].detector, "distributed_port_scan");
@@ -367,8 +368,7 @@ START_TEST(distributed_address_scan)
 				tcp(a, 11 + v, tgt, 22, SEC + i * 1000 + 500, 0,
 				    0x12);
 		}
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
+	flush_hosts(a, NULL);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
 	ck_assert_str_eq(hits[0].detector, "distributed_address_scan");
@@ -397,10 +397,7 @@ START_TEST(distributed_guessing)
 		fleetsum_logins(v == 0 ? a : b, T0 + 2 * SEC, vm, tgt, 6, 22, 12,
 		    inv);
 	}
-	cur_host = "hostA";
-	fleetsum_tick(a, 0, 1, inv);
-	cur_host = "hostB";
-	fleetsum_tick(b, 0, 1, inv);
+	flush_hosts(a, b);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
 	ck_assert_str_eq(hits[0].detector, "distributed_password_guessing");
