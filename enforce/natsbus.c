@@ -156,6 +156,17 @@ secret_mode(const char *path)
 		log_warn("%s can be read by other users: chmod 600 it", path);
 }
 
+static void
+on_connected(natsConnection *nc, void *arg)
+{
+	char url[256];
+
+	(void)arg;
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
+		url[0] = '\0';
+	log_warn("nats: connected to %s", url);
+}
+
 natsConnection *
 natsbus_connect(const struct config *cfg, const char *name, int keep_trying,
     char *err, size_t errlen)
@@ -185,8 +196,12 @@ natsbus_connect(const struct config *cfg, const char *name, int keep_trying,
 		s = natsOptions_SetMaxReconnect(o, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(o, 500);
+	/* With a handler, a first connect that fails returns at once and
+	 * goes on in the background (without one, it would block for as
+	 * many attempts as reconnects: for ever). */
 	if (s == NATS_OK && keep_trying)
-		s = natsOptions_SetRetryOnFailedConnect(o, true, NULL, NULL);
+		s = natsOptions_SetRetryOnFailedConnect(o, true, on_connected,
+		    NULL);
 	if (s == NATS_OK && cfg->nats_creds[0] != '\0') {
 		secret_mode(cfg->nats_creds);
 		s = natsOptions_SetUserCredentialsFromFiles(o, cfg->nats_creds,
@@ -299,6 +314,11 @@ natsbus_publish(jsCtx *js, natsConnection *nc, const struct config *cfg,
 	int try, created;
 
 	*duplicate = *fatal = 0;
+	if (natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED) {
+		snprintf(err, errlen, "%s: no NATS server connected (trying "
+		    "%s)", subject, cfg->nats);
+		return -1;
+	}
 	jsPubOptions_Init(&po);
 	po.MsgId = msgid;
 	po.ExpectStream = st->name;

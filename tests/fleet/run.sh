@@ -167,6 +167,21 @@ check "TLS: a replay delivers its verdict to a TLS-only server (nats_ca_file)" \
     --nats-timeout 2s >"$dir/tls-t.out" 2>&1
 check "TLS: a server another CA signed is refused (-t exit 2)" [ $? -eq 2 ]
 
+# No server: the verdict waits in the spool (exit 3, it says so), and a
+# run with no capture delivers the spool once the cluster is there.
+"$bin" -r "$top/tests/golden/stratum/capture.pcap" $common \
+    --nats "nats://127.0.0.1:$((PORT0 + 9))" --nats-timeout 500ms \
+    --drain-timeout 2s --host-id hostD --spool "$dir/spoolD" \
+    -o "$dir/down.json" 2>"$dir/down.err"
+rc=$?
+check "cluster unreachable: exit 3 ($rc), the verdict stays in the spool" \
+    sh -c "[ $rc -eq 3 ] && grep -q 'stay in the spool' '$dir/down.err' && [ \$(ls '$dir/spoolD/nats' | wc -l) -eq 1 ]"
+"$bin" --nats "$urls" --host-id hostD --spool "$dir/spoolD" \
+    -o "$dir/deliver.json" 2>"$dir/deliver.err"
+rc=$?
+check "the spool delivered once the cluster is reachable: exit 0 ($rc), spool empty" \
+    sh -c "[ $rc -eq 0 ] && grep -q '\"recovered\":1' '$dir/deliver.json' && [ \$(ls '$dir/spoolD/nats' | wc -l) -eq 0 ]"
+
 "$here/jsq.py" "$url2" msgs EGRESSD_VERDICTS >"$dir/verdicts.jsonl"
 "$here/jsq.py" "$url2" info EGRESSD_VERDICTS >"$dir/info.json"
 "$here/jsq.py" "$url2" info EGRESSD_SUMMARIES >"$dir/sinfo.json"
