@@ -20,8 +20,8 @@ CC=${CC:-clang}
 BUILD=${BUILD:-build}
 OUT=$BUILD/fuzz
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-PKGS="libpcap libndpi libmaxminddb jansson inih libcurl libcrypto libnftables libmicrohttpd libsystemd"
-TARGETS=${FUZZ_TARGETS:-"fuzz_capture fuzz_decode fuzz_rules fuzz_config fuzz_inventory fuzz_verdict"}
+PKGS="libpcap libndpi libmaxminddb jansson inih libcurl libcrypto libnftables libmicrohttpd libsystemd libnats"
+TARGETS=${FUZZ_TARGETS:-"fuzz_capture fuzz_decode fuzz_rules fuzz_config fuzz_inventory fuzz_verdict fuzz_fleet"}
 
 build_only=0
 secs=60

@@ -158,6 +158,19 @@ def main():
     }
     for name, data in inv.items():
         put(os.path.join(corpus, "fuzz_inventory"), name, data)
+    # fuzz_fleet: a summary as a host publishes it, NUL, a host verdict.
+    row = (b'{"vm":"vm-1","vm_ip":"198.51.100.11","tenant":"acme","target":"203.0.113.9",'
+           b'"proto":"TCP","port":80,"pkts":300,"bytes":16200,"syns":300,"answered":0,'
+           b'"replies":0,"logins":3,"login_port":22,"unanswered_ports":2,'
+           b'"ports_sketch":"' + b'0' * 127 + b'3","pkts_b":[150,150],"syns_b":[150,150]}')
+    row2 = row.replace(b'vm-1', b'vm-2').replace(b'.11"', b'.12"')
+    summary = (b'{"type":"egressd.summary","summary_id":"1796620190000000-1-0",'
+               b'"start_us":1796620190000000,"interval_us":10000000,"bucket_us":1000000,'
+               b'"chunk":0,"chunks":1,"rows":[' + row + b',' + row2 + b'],"dropped":0,"host":"hostA"}')
+    verdict = (b'{"timestamp":"2026-12-07T05:09:55.000000Z","tenant":"acme","category":"dos",'
+               b'"evidence":{"target":"203.0.113.9"}}')
+    put(os.path.join(corpus, "fuzz_fleet"), "summary", summary + b'\0' + verdict)
+    put(os.path.join(corpus, "fuzz_fleet"), "summary-only", summary)
 
 
 if __name__ == "__main__":
