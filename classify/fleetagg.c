@@ -204,8 +204,9 @@ take_row(struct fleetagg *a, const json_t *r, const char *host, uint64_t w,
 		}
 		memset(ck.target, 0, 16);
 	}
-	/* A target that never answered, on its port. */
-	if (answered == 0 && replies == 0) {
+	/* A target that never answered, on its port: no SYN-ACK (a RST
+	 * leaves a probe unanswered, as on a host), no UDP or ICMP reply. */
+	if (answered == 0) {
 		ck.kind = ACC_HOSTS;
 		ck.port = port;
 		if ((e = acc_get(a, &ck, w)) != NULL) {

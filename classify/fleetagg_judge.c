@@ -107,18 +107,18 @@ flood_of(const struct fleetagg *a, uint8_t proto, const uint64_t *syns_b,
 		if (*rate >= (double)a->cfg.syn_flood_pps && syns > 0 &&
 		    (double)answered <= a->cfg.syn_flood_completion *
 		    (double)syns)
-			return "distributed_syn_flood";
+			return "fleet_syn_flood";
 	} else if (proto == 17) {
 		*count = pkts;
 		*rate = (double)busiest(pkts_b) / secs;
 		/* Mostly unanswered: a service that answers is used. */
 		if (*rate >= (double)a->cfg.udp_flood_pps && replies * 10 < pkts)
-			return "distributed_udp_flood";
+			return "fleet_udp_flood";
 	} else if (proto == 1 || proto == 58) {
 		*count = pkts;
 		*rate = (double)busiest(pkts_b) / secs;
 		if (*rate >= (double)a->cfg.icmp_flood_pps)
-			return "distributed_icmp_flood";
+			return "fleet_icmp_flood";
 	}
 	return NULL;
 }
@@ -229,9 +229,9 @@ judge_tenants(struct fleetagg *a, uint32_t *idx, size_t n,
 		    g0->bucket_us, &rate, &count)) == NULL)
 			continue;
 		hit_start(&h, CAT_DOS, det, "", g0->k.target, g0->k.proto, 0);
-		h.detector = strcmp(det, "distributed_syn_flood") == 0 ?
-		    "tenants_syn_flood" : strcmp(det, "distributed_udp_flood")
-		    == 0 ? "tenants_udp_flood" : "tenants_icmp_flood";
+		h.detector = strcmp(det, "fleet_syn_flood") == 0 ?
+		    "fleet_tenants_syn_flood" : strcmp(det, "fleet_udp_flood")
+		    == 0 ? "fleet_tenants_udp_flood" : "fleet_tenants_icmp_flood";
 		h.window_start_us = g0->k.window;
 		h.window_us = g0->interval_us;
 		h.packets = pkts;
@@ -273,20 +273,20 @@ judge_acc(struct fleetagg *a, uint64_t before, fleetagg_hit_fn fn, void *arg)
 			n = sketch_estimate_bits(sketch_bits_set(e->sketch));
 			if (n < a->cfg.scan_ports)
 				continue;
-			hit_start(&h, CAT_SCAN, "distributed_port_scan",
+			hit_start(&h, CAT_SCAN, "fleet_port_scan",
 			    e->k.tenant, e->k.target, e->k.proto, 0);
 		} else if (e->k.kind == ACC_HOSTS) {
 			n = sketch_estimate_bits(sketch_bits_set(e->sketch));
 			if (n < a->cfg.scan_hosts)
 				continue;
-			hit_start(&h, CAT_SCAN, "distributed_address_scan",
+			hit_start(&h, CAT_SCAN, "fleet_address_scan",
 			    e->k.tenant, NULL, e->k.proto, e->k.port);
 		} else {
 			n = e->logins;
 			if (n < a->cfg.brute_attempts)
 				continue;
 			hit_start(&h, CAT_BRUTEFORCE,
-			    "distributed_password_guessing", e->k.tenant,
+			    "fleet_password_guessing", e->k.tenant,
 			    e->k.target, e->k.proto, e->k.port);
 		}
 		len = e->k.kind == ACC_LOGINS ? a->cfg.brute_window_us :

@@ -44,7 +44,7 @@ struct fleetagg_cfg {
 /* One finding, as plain values. */
 struct fleet_hit {
 	enum policy_category category;
-	const char *detector;		/* static: "distributed_syn_flood" ... */
+	const char *detector;		/* static: "fleet_syn_flood" ... */
 	char tenant[64];		/* "" for many tenants */
 	uint8_t target[16];
 	int has_target;			/* 0: many targets (an address scan) */

@@ -89,7 +89,7 @@ f1=$!
 pids="$pids $f1"
 "$bin" -r "$top/tests/golden/stratum/capture.pcap" -r "$caps/hostA.pcap" \
     $common --host-id hostA --spool "$dir/spoolA" -o "$dir/hostA.json" \
-    2>"$dir/hostA.err"
+    --eve "$dir/hostA.eve" 2>"$dir/hostA.err"
 check "host A's replay: exit 0" [ $? -eq 0 ]
 sleep 2
 kill -TERM "$f1"
@@ -101,12 +101,12 @@ check "the first fleet instance stops on SIGTERM: exit 0" [ $? -eq 0 ]
 # 3. Host B on the two nodes left.
 "$bin" -r "$top/tests/golden/stratum-tls/capture.pcap" -r "$caps/hostB.pcap" \
     $common --host-id hostB --spool "$dir/spoolB" -o "$dir/hostB.json" \
-    2>"$dir/hostB.err"
+    --eve "$dir/hostB.eve" 2>"$dir/hostB.err"
 check "host B's replay with a node down: exit 0" [ $? -eq 0 ]
 
 # 4. The fleet restarted: it judges once no summary came for 3 s.
 "$bin" fleet --nats "$urls" --fleet-linger 3s --host-id fleet2 \
-    -o "$dir/fleet2.json" 2>"$dir/fleet2.err" &
+    -o "$dir/fleet2.json" --eve "$dir/fleet2.eve" 2>"$dir/fleet2.err" &
 f2=$!
 pids="$pids $f2"
 i=0
@@ -182,6 +182,22 @@ rc=$?
 check "the spool delivered once the cluster is reachable: exit 0 ($rc), spool empty" \
     sh -c "[ $rc -eq 0 ] && grep -q '\"recovered\":1' '$dir/deliver.json' && [ \$(ls '$dir/spoolD/nats' | wc -l) -eq 0 ]"
 
+# The hosts' and the fleet's events against the project's schema, their
+# --eve files against Suricata's (when ../shared/compat has it), and each
+# pair against each other, as the golden replays are.
+mkdir "$dir/schema"
+for n in hostA hostB fleet2; do
+	cp "$dir/$n.json" "$dir/schema/$n.events"
+	cp "$dir/$n.eve" "$dir/schema/$n.eve"
+done
+set -- "$top/schema/egressd-events.schema.json"
+[ ! -f "$top/../shared/compat/suricata-eve.schema.json" ] ||
+	set -- "$@" --suricata "$top/../shared/compat/suricata-eve.schema.json"
+py=python3
+python3 -c 'import jsonschema' 2>/dev/null || py=/usr/bin/python3
+check "the hosts' and the fleet's events and EVE records pass the schemas" \
+    "$py" "$top/tests/schema/validate.py" "$@" "$dir/schema"
+
 "$here/jsq.py" "$url2" msgs EGRESSD_VERDICTS >"$dir/verdicts.jsonl"
 "$here/jsq.py" "$url2" info EGRESSD_VERDICTS >"$dir/info.json"
 "$here/jsq.py" "$url2" info EGRESSD_SUMMARIES >"$dir/sinfo.json"
@@ -231,7 +247,7 @@ out(len(f2) == 1, 'the restarted instance reported the flood once (%d)' % len(f2
 out(len(f3) == 0, 'a later instance reported nothing again')
 if f2:
     v = f2[0]
-    out(v['category'] == 'dos' and v['evidence']['detector'] == 'distributed_syn_flood' and
+    out(v['category'] == 'dos' and v['evidence']['detector'] == 'fleet_syn_flood' and
         v['tenant'] == 'acme' and v['dest_ip'] == '203.0.113.9',
         'it is the tenant acme\'s distributed SYN flood on 203.0.113.9')
     out(v['fleet']['vm_count'] == 8 and v['fleet']['host_count'] == 2 and

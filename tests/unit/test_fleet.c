@@ -210,7 +210,7 @@ START_TEST(distributed_flood_once)
 	ck_assert_uint_eq(emitted, 2);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
-	ck_assert_str_eq(hits[0].detector, "distributed_syn_flood");
+	ck_assert_str_eq(hits[0].detector, "fleet_syn_flood");
 	ck_assert_str_eq(hits[0].tenant, "acme");
 	ck_assert_uint_eq(hits[0].nvms, 8);
 	ck_assert_uint_eq(hits[0].nhosts, 2);
@@ -311,7 +311,7 @@ START_TEST(many_tenants)
 	flush_hosts(a, b);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
-	ck_assert_str_eq(hits[0].detector, "tenants_syn_flood");
+	ck_assert_str_eq(hits[0].detector, "fleet_tenants_syn_flood");
 	ck_assert_str_eq(hits[0].tenant, "");
 	ck_assert_uint_eq(hits[0].ntenants, 2);
 	ck_assert(strstr(hits[0].tenants, "acme") != NULL &&
@@ -323,7 +323,7 @@ END_TEST
 
 /* 4 VMs on 2 hosts try 6 ports of one target each, none answered: 24
  * ports together, 6 alone (scan_ports 15). */
-START_TEST(distributed_port_scan)
+START_TEST(fleet_port_scan)
 {
 	struct fleetagg_cfg c = agg_cfg();
 	struct fleetsum *a, *b;
@@ -341,7 +341,7 @@ START_TEST(distributed_port_scan)
 	flush_hosts(a, b);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
-	ck_assert_str_eq(hits[0].detector, "distributed_port_scan");
+	ck_assert_str_eq(hits[0].detector, "fleet_port_scan");
 	ck_assert_uint_ge(hits[0].distinct, 20);
 	ck_assert_uint_eq(hits[0].nvms, 4);
 	fleetsum_free(a);
@@ -349,9 +349,9 @@ START_TEST(distributed_port_scan)
 }
 END_TEST
 
-/* 3 VMs probe 10 hosts each on port 22, none answers: 30 hosts. Answered
- * hosts do not count. */
-START_TEST(distributed_address_scan)
+/* 3 VMs probe 10 hosts each on port 22 that do not answer (half of them
+ * reset): 30 hosts. Hosts that answer do not count. */
+START_TEST(fleet_address_scan)
 {
 	struct fleetagg_cfg c = agg_cfg();
 	struct fleetsum *a;
@@ -367,11 +367,14 @@ START_TEST(distributed_address_scan)
 			if (i >= 10)	/* two of each VM's answer */
 				tcp(a, 11 + v, tgt, 22, SEC + i * 1000 + 500, 0,
 				    0x12);
+			else if (i % 2 == 0)	/* a RST is no answer */
+				tcp(a, 11 + v, tgt, 22, SEC + i * 1000 + 500, 0,
+				    0x14);
 		}
 	flush_hosts(a, NULL);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
-	ck_assert_str_eq(hits[0].detector, "distributed_address_scan");
+	ck_assert_str_eq(hits[0].detector, "fleet_address_scan");
 	ck_assert_int_eq(hits[0].has_target, 0);
 	ck_assert_uint_eq(hits[0].port, 22);
 	ck_assert_uint_ge(hits[0].distinct, 28);
@@ -400,7 +403,7 @@ START_TEST(distributed_guessing)
 	flush_hosts(a, b);
 	judge_all();
 	ck_assert_uint_eq(nhits, 1);
-	ck_assert_str_eq(hits[0].detector, "distributed_password_guessing");
+	ck_assert_str_eq(hits[0].detector, "fleet_password_guessing");
 	ck_assert_uint_eq(hits[0].count, 36);
 	ck_assert_uint_eq(hits[0].port, 22);
 	ck_assert_uint_eq(hits[0].nhosts, 2);
@@ -530,8 +533,8 @@ fleet_suite(void)
 	tcase_add_test(tc, one_host_is_no_flood_and_ids_agree);
 	tcase_add_test(tc, host_verdict_withholds);
 	tcase_add_test(tc, many_tenants);
-	tcase_add_test(tc, distributed_port_scan);
-	tcase_add_test(tc, distributed_address_scan);
+	tcase_add_test(tc, fleet_port_scan);
+	tcase_add_test(tc, fleet_address_scan);
 	tcase_add_test(tc, distributed_guessing);
 	tcase_add_test(tc, shards_split_tenants);
 	tcase_add_test(tc, summary_table_bound);
