@@ -303,6 +303,7 @@ attach(struct fleet *f, char *err, size_t errlen)
 {
 	char name[NATSBUS_HOST_MAX + 32], dsum[64], dver[64];
 	uint64_t ack_wait;
+	unsigned tries;
 	int created;
 
 	snprintf(name, sizeof(name), "egressd fleet %s", f->host);
@@ -314,13 +315,15 @@ attach(struct fleet *f, char *err, size_t errlen)
 	}
 	/* The streams are there before the consumers, whoever starts
 	 * first; retried while the cluster is not up yet. */
-	while (natsbus_stream(f->js, &natsbus_summary_stream,
+	for (tries = 0; natsbus_stream(f->js, &natsbus_summary_stream,
 	    natsbus_replicas(f->cfg, f->nc), 1, &created, err, errlen) != 0 ||
 	    natsbus_stream(f->js, &natsbus_verdict_stream,
-	    natsbus_replicas(f->cfg, f->nc), 1, &created, err, errlen) != 0) {
+	    natsbus_replicas(f->cfg, f->nc), 1, &created, err, errlen) != 0;
+	    tries++) {
 		if (fleet_stop)
 			return -1;
-		log_warn("%s; trying again", err);
+		if (tries % 30 == 0)
+			log_warn("%s; trying again", err);
 		sleep(1);
 	}
 	snprintf(dsum, sizeof(dsum), "egressd-fleet-%ldof%ld",
@@ -331,13 +334,25 @@ attach(struct fleet *f, char *err, size_t errlen)
 	 * (an interval), the linger, and room to spare. */
 	ack_wait = 3 * f->cfg->fleet_interval_us + f->cfg->fleet_linger_us +
 	    30000000ULL;
-	if ((f->sum = natsbus_pull(f->js, NATSBUS_SUMMARIES,
-	    "egressd.summary.>", dsum, ack_wait, MAX_ACK_PENDING, err,
-	    errlen)) == NULL ||
-	    (f->ver = natsbus_pull(f->js, NATSBUS_VERDICTS,
-	    "egressd.verdicts.>", dver, 60000000ULL, MAX_ACK_PENDING, err,
-	    errlen)) == NULL)
-		return -1;
+	/* A cluster that just lost a node elects the consumers' leaders
+	 * again: requests time out meanwhile. Tried again each second. */
+	for (tries = 0; f->sum == NULL || f->ver == NULL; tries++) {
+		if (f->sum == NULL)
+			f->sum = natsbus_pull(f->js, NATSBUS_SUMMARIES,
+			    "egressd.summary.>", dsum, ack_wait, MAX_ACK_PENDING,
+			    err, errlen);
+		if (f->sum != NULL && f->ver == NULL)
+			f->ver = natsbus_pull(f->js, NATSBUS_VERDICTS,
+			    "egressd.verdicts.>", dver, 60000000ULL,
+			    MAX_ACK_PENDING, err, errlen);
+		if (f->sum != NULL && f->ver != NULL)
+			break;
+		if (fleet_stop)
+			return -1;
+		if (tries % 30 == 0)
+			log_warn("%s; trying again", err);
+		sleep(1);
+	}
 	return 0;
 }
 

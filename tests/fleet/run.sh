@@ -110,7 +110,7 @@ check "host B's replay with a node down: exit 0" [ $? -eq 0 ]
 f2=$!
 pids="$pids $f2"
 i=0
-while [ $i -lt 60 ] && ! grep -q '"event_type":"verdict"' "$dir/fleet2.json" 2>/dev/null; do
+while [ $i -lt 120 ] && ! grep -q '"event_type":"verdict"' "$dir/fleet2.json" 2>/dev/null; do
 	sleep 0.5
 	i=$((i + 1))
 done
