@@ -284,6 +284,7 @@ write_stats(struct fleet *f)
 	stats_add(&s, "fleet", "unreadable", a.bad);
 	stats_add(&s, "fleet", "other_shard", a.other_shard);
 	stats_add(&s, "fleet", "late_rows", a.late);
+	stats_add(&s, "fleet", "rejudged", a.rejudged);
 	stats_add(&s, "fleet", "windows", a.windows);
 	stats_add(&s, "fleet", "findings", a.hits);
 	stats_add(&s, "fleet", "withheld_host", a.withheld_host);
@@ -295,6 +296,26 @@ write_stats(struct fleet *f)
 	stats_add(&s, "fleet", "held", f->nheld);
 	sinks_figures(&f->out, &s);
 	sinks_stats(&f->out, &s);
+}
+
+/* How long a summary may go unacked: long enough for its window to be
+ * judged (the lateness allowed, an interval; the linger) with room to
+ * spare. */
+static uint64_t
+ack_wait_us(const struct config *cfg)
+{
+	return 3 * cfg->fleet_interval_us + cfg->fleet_linger_us + 30000000ULL;
+}
+
+/* How long a judged window's sums are kept for rows that come late: those
+ * sent again after the ack wait (a correlator or a cluster node that went
+ * with them unacked), taken as packet time. */
+static uint64_t
+retain_us(const struct config *cfg)
+{
+	uint64_t r = 2 * ack_wait_us(cfg);
+
+	return r > 6 * cfg->fleet_interval_us ? r : 6 * cfg->fleet_interval_us;
 }
 
 /* Connects, makes sure of the streams, and subscribes. */
@@ -330,10 +351,7 @@ attach(struct fleet *f, char *err, size_t errlen)
 	    f->cfg->fleet_shard, f->cfg->fleet_shards);
 	snprintf(dver, sizeof(dver), "egressd-fleet-verdicts-%ldof%ld",
 	    f->cfg->fleet_shard, f->cfg->fleet_shards);
-	/* Long enough for a window to be judged: the lateness allowed
-	 * (an interval), the linger, and room to spare. */
-	ack_wait = 3 * f->cfg->fleet_interval_us + f->cfg->fleet_linger_us +
-	    30000000ULL;
+	ack_wait = ack_wait_us(f->cfg);
 	/* A cluster that just lost a node elects the consumers' leaders
 	 * again: requests time out meanwhile. Tried again each second. */
 	for (tries = 0; f->sum == NULL || f->ver == NULL; tries++) {
@@ -370,6 +388,7 @@ agg_cfg(const struct config *cfg, struct fleetagg_cfg *ac)
 	ac->brute_attempts = (uint64_t)cfg->brute_attempts;
 	ac->brute_window_us = cfg->brute_window_us;
 	ac->suppress_us = cfg->suppress_window_us;
+	ac->retain_us = retain_us(cfg);
 	ac->max_keys = (size_t)cfg->behave_max_entries;
 	ac->shards = (unsigned)cfg->fleet_shards;
 	ac->shard = (unsigned)cfg->fleet_shard;
@@ -499,6 +518,12 @@ fleet_command(int argc, char **argv)
 	/* Open windows go back to the shard's consumer, judged whole by
 	 * whoever takes them next. */
 	release(&f, UINT64_MAX, 1);
+	/* Acks and naks are sent without waiting: out before the
+	 * connection closes, or the next instance would get them only
+	 * after the ack wait. */
+	if (f.nc != NULL && natsConnection_FlushTimeout(f.nc, 2000) != NATS_OK)
+		log_warn("fleet: the last acks may not have reached the "
+		    "cluster; their summaries come again after the ack wait");
 	write_stats(&f);
 	(void)sinks_finish(&f.out, cfg.drain_timeout_us);
 	if (sinks_close(&f.out, err, sizeof(err)) == -1) {

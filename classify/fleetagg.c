@@ -177,6 +177,10 @@ take_row(struct fleetagg *a, const json_t *r, const char *host, uint64_t w,
 		}
 		bucket_add(g->syns_b, json_object_get(r, "syns_b"));
 		bucket_add(g->pkts_b, json_object_get(r, "pkts_b"));
+		if (g->judged) {
+			g->judged = 0;
+			a->st.rejudged++;
+		}
 		g->syns += num(r, "syns");
 		g->pkts += num(r, "pkts");
 		g->answered += answered;
@@ -249,7 +253,7 @@ fleetagg_summary(struct fleetagg *a, const char *json, size_t len,
 	}
 	a->st.summaries++;
 	*window_us = w;
-	if (w < a->judged_before) {
+	if (w + a->cfg.retain_us < a->latest) {
 		a->st.late += json_array_size(rows);
 		json_decref(o);
 		return 0;

@@ -75,6 +75,7 @@ struct agg {
 	uint64_t syns_b[BUCKETS], pkts_b[BUCKETS];
 	uint64_t syns, pkts, answered, replies;
 	uint32_t contrib, ncontrib;
+	uint8_t judged;		/* no row came since its window was judged */
 };
 
 struct acc {
@@ -106,7 +107,7 @@ struct fleetagg {
 	struct contrib *contribs;
 	uint32_t contrib_free;
 	uint64_t latest, interval_us;
-	uint64_t judged_before;		/* windows before it are judged */
+
 	struct fleetagg_stats st;
 };
 

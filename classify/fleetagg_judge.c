@@ -151,7 +151,8 @@ judge_floods(struct fleetagg *a, const uint32_t *idx, size_t n,
 	for (i = 0; i < n; i++) {
 		struct agg *g = ent(&a->agg, idx[i]);
 
-		if (contrib_vms(a, g->contrib, g->ncontrib) < 2 ||
+		/* judged already, and no row since */
+		if (g->judged || contrib_vms(a, g->contrib, g->ncontrib) < 2 ||
 		    (det = flood_of(a, g->k.proto, g->syns_b, g->pkts_b,
 		    g->syns, g->answered, g->pkts, g->replies, g->bucket_us,
 		    &rate, &count)) == NULL)
@@ -199,7 +200,7 @@ judge_tenants(struct fleetagg *a, uint32_t *idx, size_t n,
 	double rate;
 	const char *det;
 	char tgt[80];
-	int alone;
+	int alone, fresh;
 
 	qsort_r(idx, n, sizeof(*idx), cmp_target, a);
 	for (i = 0; i < n; i = j) {
@@ -209,6 +210,7 @@ judge_tenants(struct fleetagg *a, uint32_t *idx, size_t n,
 		memset(pkts_b, 0, sizeof(pkts_b));
 		syns = answered = pkts = replies = 0;
 		alone = 0;
+		fresh = 0;
 		for (j = i; j < n && cmp_target(&idx[i], &idx[j], a) == 0; j++) {
 			const struct agg *g = ent(&a->agg, idx[j]);
 
@@ -220,11 +222,12 @@ judge_tenants(struct fleetagg *a, uint32_t *idx, size_t n,
 			answered += g->answered;
 			pkts += g->pkts;
 			replies += g->replies;
+			fresh |= !g->judged;
 			alone |= flood_of(a, g->k.proto, g->syns_b, g->pkts_b,
 			    g->syns, g->answered, g->pkts, g->replies,
 			    g->bucket_us, &rate, &count) != NULL;
 		}
-		if (j - i < 2 || alone || (det = flood_of(a, g0->k.proto,
+		if (j - i < 2 || alone || !fresh || (det = flood_of(a, g0->k.proto,
 		    syns_b, pkts_b, syns, answered, pkts, replies,
 		    g0->bucket_us, &rate, &count)) == NULL)
 			continue;
@@ -349,7 +352,7 @@ fleetagg_close(struct fleetagg *a, uint64_t before, fleetagg_hit_fn fn,
 	for (i = 0; i < a->agg.cap; i++) {
 		struct agg *g = ent(&a->agg, i);
 
-		if (g->interval_us != 0 && g->k.window < before)
+		if (g->interval_us != 0 && !g->judged && g->k.window < before)
 			wins[nw++] = g->k.window;
 	}
 	qsort(wins, nw, sizeof(*wins), cmp_u64);
@@ -365,8 +368,16 @@ fleetagg_close(struct fleetagg *a, uint64_t before, fleetagg_hit_fn fn,
 		judge_floods(a, idx, n, fn, arg);
 		judge_tenants(a, idx, n, fn, arg);
 		for (i = 0; i < n; i++)
-			tab_del(a, &a->agg, idx[i], offsetof(struct agg, contrib));
+			((struct agg *)ent(&a->agg, idx[i]))->judged = 1;
 		a->st.windows++;
+	}
+	/* Judged windows past retain_us are forgotten. */
+	for (i = 0; i < a->agg.cap; i++) {
+		struct agg *g = ent(&a->agg, i);
+
+		if (g->interval_us != 0 && g->judged &&
+		    g->k.window + a->cfg.retain_us < a->latest)
+			tab_del(a, &a->agg, i, offsetof(struct agg, contrib));
 	}
 	judge_acc(a, before, fn, arg);
 	/* Verdicts too old to withhold anything judged from now on. */
@@ -377,9 +388,6 @@ fleetagg_close(struct fleetagg *a, uint64_t before, fleetagg_hit_fn fn,
 		    a->interval_us < before)
 			tab_del(a, &a->seen, i, 0);
 	}
-	if (before > a->judged_before)
-		a->judged_before = before == UINT64_MAX ? a->latest +
-		    a->interval_us : before;
 	free(wins);
 	free(idx);
 }

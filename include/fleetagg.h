@@ -35,6 +35,11 @@ struct fleetagg_cfg {
 	uint64_t scan_ports, scan_hosts, scan_window_us;
 	uint64_t brute_attempts, brute_window_us;
 	uint64_t suppress_us;
+	/* A judged window's sums are kept while it is within retain_us of
+	 * the latest window: rows that come late (a host behind, summaries
+	 * sent again after a correlator or cluster node went) are added and
+	 * the window judged again. Older rows are counted late. */
+	uint64_t retain_us;
 	size_t max_keys;		/* entries per table */
 	unsigned shards, shard;		/* judge tenants of this shard only */
 };
@@ -66,7 +71,8 @@ struct fleet_hit {
 struct fleetagg_stats {
 	uint64_t summaries, rows, bad;	/* taken; rows in them; unreadable */
 	uint64_t other_shard;		/* rows of another shard's tenants */
-	uint64_t late;			/* rows of windows already judged */
+	uint64_t late;			/* rows of windows no longer kept */
+	uint64_t rejudged;		/* windows judged again for late rows */
 	uint64_t windows;		/* judged */
 	uint64_t hits, withheld_host, withheld_repeat;
 	uint64_t host_verdicts;
@@ -91,8 +97,9 @@ void fleetagg_host_verdict(struct fleetagg *a, const char *json, size_t len);
 uint64_t fleetagg_latest(const struct fleetagg *a, uint64_t *interval_us);
 
 typedef void (*fleetagg_hit_fn)(const struct fleet_hit *h, void *arg);
-/* Judges and forgets every window that starts before before_us (all of
- * them with UINT64_MAX), oldest first, calling hit for each finding. */
+/* Judges every window that starts before before_us (all of them with
+ * UINT64_MAX) and has rows not judged yet, oldest first, calling hit for
+ * each finding; forgets the windows past retain_us. */
 void fleetagg_close(struct fleetagg *a, uint64_t before_us, fleetagg_hit_fn hit,
     void *arg);
 

@@ -218,7 +218,18 @@ START_TEST(distributed_flood_once)
 	ck_assert(hits[0].rate_pps >= 1150 && hits[0].rate_pps <= 1250);
 	ck_assert_int_eq(memcmp(hits[0].target, tgt, 16), 0);
 	ck_assert_uint_eq(strlen(hits[0].verdict_id), 32);
-	/* Judged windows are over: their rows come late. */
+	/* More rows of the judged window: judged again, not reported again. */
+	syns(a, 11, 4, 150, 1, tgt, 80);
+	flush_hosts(a, NULL);
+	judge_all();
+	ck_assert_uint_eq(nhits, 0);
+	fleetagg_stats(agg, &st);
+	ck_assert_uint_eq(st.rejudged, 1);
+	ck_assert_uint_eq(st.withheld_repeat, 1);
+	/* A later window; then the first one's rows are past retain_us (0
+	 * here): late. */
+	tcp(a, 11, tgt, 80, 25 * SEC, 1, 0x02);
+	flush_hosts(a, NULL);
 	syns(a, 11, 4, 150, 1, tgt, 80);
 	flush_hosts(a, NULL);
 	judge_all();
@@ -226,6 +237,39 @@ START_TEST(distributed_flood_once)
 	fleetagg_stats(agg, &st);
 	ck_assert_uint_eq(st.late, 4);
 	ck_assert_uint_eq(st.hits, 1);
+	fleetsum_free(a);
+	fleetsum_free(b);
+}
+END_TEST
+
+/* Host B's summaries come after host A's window was judged alone (they
+ * were sent again after a correlator or a cluster node went): the window
+ * is judged again with them, and the flood found. */
+START_TEST(late_rows_judged_again)
+{
+	struct fleetagg_cfg c = agg_cfg();
+	struct fleetsum *a, *b;
+	uint8_t tgt[16];
+	struct fleetagg_stats st;
+
+	c.retain_us = 60 * SEC;
+	agg = fleetagg_new(&c);
+	addr4(tgt, 203, 0, 113, 9);
+	a = host_new();
+	b = host_new();
+	syns(a, 11, 4, 150, 4, tgt, 80);
+	flush_hosts(a, NULL);
+	judge_all();
+	ck_assert_uint_eq(nhits, 0);
+	syns(b, 15, 4, 150, 4, tgt, 80);
+	cur_host = "hostB";
+	fleetsum_tick(b, 0, 1, inv);
+	judge_all();
+	ck_assert_uint_eq(nhits, 1);
+	ck_assert_uint_eq(hits[0].nhosts, 2);
+	fleetagg_stats(agg, &st);
+	ck_assert_uint_eq(st.rejudged, 1);
+	ck_assert_uint_eq(st.late, 0);
 	fleetsum_free(a);
 	fleetsum_free(b);
 }
@@ -531,6 +575,7 @@ fleet_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, distributed_flood_once);
 	tcase_add_test(tc, one_host_is_no_flood_and_ids_agree);
+	tcase_add_test(tc, late_rows_judged_again);
 	tcase_add_test(tc, host_verdict_withholds);
 	tcase_add_test(tc, many_tenants);
 	tcase_add_test(tc, fleet_port_scan);
