@@ -447,7 +447,7 @@ behave_observe(struct classify *c, struct flow *f, const struct pkt *p, int dir)
 	bp.first_of_side = f->pkts[dir] == 1;
 	bp.vm_opened = side == 0;
 	bp.vm_pkts = f->pkts[side];
-	logins = behave_logins(c->behave);
+	logins = c->fleet != NULL ? behave_logins(c->behave) : 0;
 	n = behave_packet(c->behave, &bp, hits, NELEM(hits), &flooding);
 	if (c->fleet != NULL)
 		fleetsum_packet(c->fleet, &bp, behave_logins(c->behave) - logins,
@@ -816,7 +816,7 @@ conn_ended(struct classify *c, struct flow *f,
 		bc.login_read = 1;
 		bc.login_tls = 1;
 	}
-	logins = behave_logins(c->behave);
+	logins = c->fleet != NULL ? behave_logins(c->behave) : 0;
 	n = behave_conn_end(c->behave, &bc, hits, NELEM(hits));
 	if (c->fleet != NULL && behave_logins(c->behave) > logins)
 		fleetsum_logins(c->fleet, bc.ts_us, bc.vm, bc.target, bc.proto,

@@ -162,10 +162,8 @@ contrib_name(const struct fleetagg *a, uint32_t head, struct fleet_hit *h)
 	for (i = head; i != CONTRIB_NONE; i = a->contribs[i].next) {
 		const struct contrib *c = &a->contribs[i];
 
-		if (h->first_vm_id[0] == '\0') {
-			str_copy(h->first_vm_id, c->vm, sizeof(h->first_vm_id));
+		if (h->nvms == 0)
 			memcpy(h->first_vm, c->addr, 16);
-		}
 		snprintf(vm, sizeof(vm), "%s@%s", c->vm, c->host);
 		name_add(h->vms, sizeof(h->vms), &h->nvms, vm);
 		name_add(h->hosts, sizeof(h->hosts), &h->nhosts, c->host);

@@ -59,7 +59,6 @@ struct fleet_hit {
 	uint64_t packets, count, distinct, completed;
 	double rate_pps;		/* of count, in the busiest bucket */
 	uint8_t first_vm[16];		/* a contributing VM's address */
-	char first_vm_id[64];
 	unsigned nvms, nhosts, ntenants;
 	/* comma separated, cut at FLEET_NAMES_MAX */
 	char vms[FLEET_NAMES_MAX], hosts[FLEET_NAMES_MAX];
